@@ -1,0 +1,1 @@
+"""CLI stage: the ``hbcheck`` command."""

@@ -1,0 +1,121 @@
+"""Depth-first exploration of every schedule and every select choice.
+
+Each node is a prefix of an execution, identified by its Mazurkiewicz trace
+(``State.trace_key``): interleavings that differ only in the order of
+independent steps reach the same state, so each trace is expanded once and
+each complete execution is counted once, as an equivalence class (same
+events, reads-from, channel matching, lock and atomic orders). A reduced
+search that visits one interleaving per class reports the same counts.
+
+Bounds (loop unrolling, steps per execution, executions, time) never make a
+verdict wrong: the executions they stop are recorded as incomplete, and a
+budget that stops the search marks the whole exploration incomplete.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, PANIC, Execution, FinalState, Finding
+from hbcheck.language.check import Program
+from hbcheck.machine import Machine, MachineConfig, State
+from hbcheck.machine.state import DONE, RUN
+
+
+@dataclass(frozen=True, slots=True)
+class ExploreConfig:
+    unroll: int = 8
+    max_steps: int = 10_000
+    max_executions: int = 100_000
+    time_budget: float | None = None
+
+
+@dataclass
+class Exploration:
+    """Every execution found, one per class, and what bounds were hit."""
+
+    executions: list[Execution] = field(default_factory=list)
+    bounds: list[str] = field(default_factory=list)  # e.g. "unroll 8", "max-executions 100000"
+    nodes: int = 0
+
+    @property
+    def exact(self) -> bool:
+        """No bound cut any execution short and the search ran to the end."""
+        return not self.bounds
+
+
+def explore(program: Program, config: ExploreConfig | None = None) -> Exploration:
+    """Explore every execution of ``program`` on the reference machine."""
+    config = config or ExploreConfig()
+    machine = Machine(program, MachineConfig(unroll=config.unroll))
+    result = Exploration()
+    bounds: dict[str, None] = {}
+    deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
+    seen: set[tuple] = set()
+    stack: list[State] = [machine.initial()]
+    while stack:
+        st = stack.pop()
+        key = st.trace_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        result.nodes += 1
+        if deadline is not None and result.nodes % 256 == 0 and time.monotonic() > deadline:
+            bounds[f"time-budget {config.time_budget:g}s"] = None
+            break
+        choices = machine.enabled(st)
+        if st.end is None and choices and st.steps >= config.max_steps:
+            bounds[f"max-steps {config.max_steps}"] = None
+            result.executions.append(_record(machine, st, key, cut=f"max-steps {config.max_steps}"))
+            continue
+        if st.end is not None or not choices:
+            execution = _record(machine, st, key)
+            if execution.cut_reason:
+                bounds[execution.cut_reason] = None
+            result.executions.append(execution)
+            if len(result.executions) >= config.max_executions and stack:
+                bounds[f"max-executions {config.max_executions}"] = None
+                break
+            continue
+        for choice in reversed(choices):
+            stack.append(machine.step(st, choice))
+    result.bounds = list(bounds)
+    return result
+
+
+def _record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:
+    """Classify a terminal state and freeze it into an ``Execution``."""
+    findings: list[Finding] = []
+    end = st.end
+    if cut is not None:
+        kind = CUT
+    elif end is None:
+        blocked = [g for g in st.gs.values() if g.status != DONE]
+        if blocked:
+            kind = DEADLOCK
+            findings.append(
+                Finding("deadlock", DEADLOCK_TEXT, blocked=tuple((g.name, *machine.blocked_on(st, g)) for g in blocked))
+            )
+        else:
+            kind = OK
+    elif end.kind == "cut":
+        kind, cut = CUT, end.text
+    elif end.kind == "main-exit":
+        kind = OK
+        for g in st.gs.values():
+            if g.status != DONE and g.name != end.g and _is_blocked(machine, st, g):
+                wait, line = machine.blocked_on(st, g)
+                findings.append(Finding("leak", wait, g.name, line))
+    else:
+        kind = PANIC if end.kind == "panic" else ASSERT
+        findings.append(Finding(end.kind, end.text, end.g, end.line))
+    final = FinalState({n: g.user_regs() for n, g in st.gs.items()}, dict(st.vars))
+    return Execution(tuple(st.events), final, kind, tuple(findings), tuple(st.schedule), cut, key)
+
+
+def _is_blocked(machine: Machine, st: State, g) -> bool:
+    """Parked, or at an operation that cannot run now (a held lock, ...)."""
+    if g.status != RUN:
+        return g.status != DONE and g.pending is None
+    return not any(c.g == g.name for c in machine.candidates(st))

@@ -1,0 +1,326 @@
+"""The typed syntax tree of a .lit file.
+
+One frozen, slotted dataclass per construct, grouped into unions per
+category (``Expr``, ``Stmt``, ``Decl``), each node carrying its ``loc``.
+Names are not resolved here: ``check`` decides whether ``x`` is a shared
+variable or a register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hbcheck.errors import Loc
+
+# ---- expressions ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntLit:
+    value: int
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A shared variable or a register, decided by the checker."""
+
+    name: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class ProcReg:
+    """``P:r`` in a condition: register ``r`` of goroutine instance ``P``."""
+
+    proc: str
+    reg: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "!" or "-"
+    operand: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str
+    left: Expr
+    right: Expr
+    loc: Loc
+
+
+Expr = IntLit | Name | ProcReg | Unary | Binary
+
+
+@dataclass(frozen=True, slots=True)
+class StrArg:
+    text: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class AddrArg:
+    name: str
+    loc: Loc
+
+
+Arg = Expr | StrArg | AddrArg
+
+
+@dataclass(frozen=True, slots=True)
+class ChanRef:
+    """A channel operand: a declared name, or ``None`` for the literal ``nil``."""
+
+    name: str | None
+    loc: Loc
+
+
+# ---- statements ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    target: str
+    value: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Recv:
+    """``<-c``, ``v = <-c`` or ``v, ok = <-c`` (``_`` discards)."""
+
+    value: str | None
+    ok: str | None
+    chan: ChanRef
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    chan: ChanRef
+    value: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``F()``, ``close(c)``, ``panic("text")``: resolved by the checker."""
+
+    name: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class GoStmt:
+    func: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCall:
+    """``mu.Lock()``, ``wg.Add(N)``, ``once.Do(F)``..."""
+
+    obj: str
+    method: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicCall:
+    """``atomic.OP(&x, ...)``, as a statement (target None) or assigned."""
+
+    target: str | None
+    op: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class ForConst:
+    """``for i := A; i < B; i++ { }``: constant bounds, not unrolled."""
+
+    var: str
+    start: int
+    stop: int
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class ForRange:
+    var: str
+    chan: ChanRef
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class ForCond:
+    """``for COND { }`` or ``for { }`` (cond None): unrolled up to the bound."""
+
+    cond: Expr | None
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Continue:
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class RecvCase:
+    value: str | None
+    ok: str | None
+    chan: ChanRef
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class SendCase:
+    chan: ChanRef
+    value: Expr
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultCase:
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+Case = RecvCase | SendCase | DefaultCase
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    cases: tuple[Case, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Assert:
+    cond: Expr
+    loc: Loc
+
+
+Stmt = (
+    Assign
+    | Recv
+    | Send
+    | Call
+    | GoStmt
+    | MethodCall
+    | AtomicCall
+    | If
+    | ForConst
+    | ForRange
+    | ForCond
+    | Break
+    | Continue
+    | Select
+    | Assert
+)
+
+# ---- declarations --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VarDecl:
+    """``var NAME [TYPE] [= INIT]``; ``type`` is e.g. ``int``, ``chan int``, ``sync.Mutex``.
+
+    ``make_cap`` is set for ``make(chan T[, N])`` (0 when N is omitted).
+    """
+
+    name: str
+    type: str | None
+    init: int | None
+    make_elem: str | None
+    make_cap: int | None
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class FuncDecl:
+    name: str
+    frame: int | None
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class GoDecl:
+    name: str
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+Decl = VarDecl | FuncDecl | GoDecl
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    kind: str  # "exists", "~exists" or "forall"
+    expr: Expr
+    text: str  # as written, for reports
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """``expect never`` (finding None) or ``expect [no|always] FINDING ["text"]``."""
+
+    quantifier: str  # "some", "no", "always"; for observations: the observation
+    finding: str | None
+    text: str | None
+    source: str  # the line as written
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    text: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    name: str
+    description: str | None
+    decls: tuple[Decl, ...]
+    condition: Condition | None
+    expects: tuple[Expect, ...]
+    file: str
+    source: str
+
+
+def walk(e: Expr):
+    """Every node of an expression, parents first."""
+    yield e
+    if isinstance(e, Unary):
+        yield from walk(e.operand)
+    elif isinstance(e, Binary):
+        yield from walk(e.left)
+        yield from walk(e.right)

@@ -1,0 +1,407 @@
+"""Lower a checked program to the machine's instructions.
+
+Each goroutine body and function becomes a flat list of tuples. Shared loads
+are split out of expressions into ``load`` instructions (left to right, and
+only where Go evaluates them: the right side of ``&&``/``||`` is loaded under
+its guard), so an instruction touches at most one shared object and each
+visible step is atomic. Expressions over registers become closures.
+
+Instructions (opcode first):
+    local:   set jz jump bound call ret assert panic end
+    visible: load store send recv close select go lock unlock wgadd wgdone
+             wgwait once oncedone atomic block
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hbcheck.language import ast
+from hbcheck.language.check import Program
+from hbcheck.machine.config import MachineConfig
+
+Fn = Callable[[dict[str, int]], int]
+
+LOCAL_OPS = frozenset({"set", "jz", "jump", "bound", "call", "ret", "assert", "panic", "end"})
+
+_MASK = (1 << 64) - 1
+
+
+class GoPanic(Exception):
+    """A run-time panic raised while evaluating an expression."""
+
+
+def wrap(v: int) -> int:
+    """Go's int is 64-bit two's complement: arithmetic wraps."""
+    v &= _MASK
+    return v - (1 << 64) if v >> 63 else v
+
+
+def go_div(a: int, b: int) -> int:
+    if b == 0:
+        raise GoPanic("runtime error: integer divide by zero")
+    q = abs(a) // abs(b)
+    return wrap(q if (a < 0) == (b < 0) else -q)
+
+
+def go_mod(a: int, b: int) -> int:
+    if b == 0:
+        raise GoPanic("runtime error: integer divide by zero")
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+_BINOPS: dict[str, Callable[[int, int], int]] = {
+    "+": lambda a, b: wrap(a + b),
+    "-": lambda a, b: wrap(a - b),
+    "*": lambda a, b: wrap(a * b),
+    "/": go_div,
+    "%": go_mod,
+    "==": lambda a, b: int(a == b),
+    "!=": lambda a, b: int(a != b),
+    "<": lambda a, b: int(a < b),
+    "<=": lambda a, b: int(a <= b),
+    ">": lambda a, b: int(a > b),
+    ">=": lambda a, b: int(a >= b),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A compiled body: a goroutine's (frame 0) or a function's."""
+
+    name: str
+    instrs: tuple[tuple, ...]
+    lines: tuple[int, ...]  # source line of each instruction
+    frame: int
+    is_main: bool = False
+
+
+def compile_program(program: Program, config: MachineConfig) -> dict[str, Code]:
+    """Codes for every top-level goroutine and every function, by name."""
+    codes: dict[str, Code] = {}
+    for g in program.goroutines:
+        codes[g.name] = _Compiler(program, config).body(
+            g.name, g.body, frame=0, is_func=False, is_main=g.name == "main"
+        )
+    for f in program.funcs.values():
+        frame = f.frame if f.frame is not None else config.default_frame
+        codes[f.name] = _Compiler(program, config).body(f.name, f.body, frame=frame, is_func=True)
+    return codes
+
+
+def has_loads(e: ast.Expr, program: Program) -> bool:
+    if isinstance(e, ast.Name):
+        return program.is_int(e.name)
+    if isinstance(e, ast.Unary):
+        return has_loads(e.operand, program)
+    if isinstance(e, ast.Binary):
+        return has_loads(e.left, program) or has_loads(e.right, program)
+    return False
+
+
+def pure(e: ast.Expr, lookup: Callable[[str], Fn]) -> Fn:
+    """A closure computing ``e``; ``lookup`` says how a name is read."""
+    match e:
+        case ast.IntLit(value=v):
+            return lambda r: v
+        case ast.Name(name=n):
+            return lookup(n)
+        case ast.ProcReg():
+            return lookup(f"{e.proc}:{e.reg}")
+        case ast.Unary(op="!", operand=o):
+            f = pure(o, lookup)
+            return lambda r: int(not f(r))
+        case ast.Unary(op="-", operand=o):
+            f = pure(o, lookup)
+            return lambda r: wrap(-f(r))
+        case ast.Binary(op="&&", left=a, right=b):
+            fa, fb = pure(a, lookup), pure(b, lookup)
+            return lambda r: int(bool(fa(r)) and bool(fb(r)))
+        case ast.Binary(op="||", left=a, right=b):
+            fa, fb = pure(a, lookup), pure(b, lookup)
+            return lambda r: int(bool(fa(r)) or bool(fb(r)))
+        case ast.Binary(op=op, left=a, right=b):
+            fa, fb, f = pure(a, lookup), pure(b, lookup), _BINOPS[op]
+            return lambda r: f(fa(r), fb(r))
+    raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
+
+
+def _reg(name: str) -> Fn:
+    return lambda r: r.get(name, 0)
+
+
+class _Compiler:
+    def __init__(self, program: Program, config: MachineConfig):
+        self.program = program
+        self.config = config
+        self.out: list[list] = []
+        self.lines: list[int] = []
+        self.line = 0
+        self.ntemps = 0
+        # loop contexts: (break patch list, continue target or None for select)
+        self.loops: list[tuple[list[int], list[int] | None]] = []
+
+    def body(self, name: str, body: tuple[ast.Stmt, ...], frame: int, is_func: bool, is_main: bool = False) -> Code:
+        self.name = name
+        self.stmts(body)
+        self.line = body[-1].loc.line if body else 0
+        self.emit("ret") if is_func else self.emit("end", self.line)
+        return Code(name, tuple(tuple(i) for i in self.out), tuple(self.lines), frame, is_main)
+
+    # ---- helpers
+    def emit(self, *instr: object) -> int:
+        self.out.append(list(instr))
+        self.lines.append(self.line)
+        return len(self.out) - 1
+
+    def here(self) -> int:
+        return len(self.out)
+
+    def patch(self, at: int, target: int) -> None:
+        self.out[at][-1] = target
+
+    def temp(self) -> str:
+        self.ntemps += 1
+        return f"${self.ntemps}"
+
+    def value(self, e: ast.Expr) -> Fn:
+        """Emit the loads of ``e`` and return the closure computing it."""
+        if not has_loads(e, self.program):
+            return pure(e, _reg)
+        match e:
+            case ast.Name(name=n, loc=loc):
+                t = self.temp()
+                self.emit("load", t, n, loc.line)
+                return _reg(t)
+            case ast.Unary(op=op, operand=o, loc=loc):
+                t = self.temp()
+                f = self.value(o)
+                self.emit("set", t, f)
+                return pure(ast.Unary(op, ast.Name(t, loc), loc), _reg)
+            case ast.Binary(op="&&" | "||" as op, left=a, right=b, loc=loc):
+                t = self.temp()
+                fa = self.value(a)
+                self.emit("set", t, lambda r: int(bool(fa(r))))
+                if op == "&&":
+                    skip = self.emit("jz", _reg(t), None)
+                else:
+                    skip = self.emit("jz", lambda r: int(not r[t]), None)
+                fb = self.value(b)
+                self.emit("set", t, lambda r: int(bool(fb(r))))
+                self.patch(skip, self.here())
+                return _reg(t)
+            case ast.Binary(op=op, left=a, right=b):
+                fa = self.value(a)
+                ta = self.temp()
+                self.emit("set", ta, fa)  # pin the left value before the right's loads
+                fb = self.value(b)
+                f = _BINOPS[op]
+                return lambda r: f(r[ta], fb(r))
+        raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
+
+    def assign_to(self, target: str | None) -> str | None:
+        """Where a received value goes: a register, or a temp stored afterwards."""
+        if target is None or not self.program.is_int(target):
+            return target
+        return self.temp()
+
+    def store_back(self, target: str | None, temp: str | None, line: int) -> None:
+        if target is not None and temp is not None and temp != target:
+            self.emit("store", target, _reg(temp), line)
+
+    def chan(self, ref: ast.ChanRef) -> str | None:
+        """A channel's name, or None for nil (the literal, or a ``var c chan int``)."""
+        return self.chan_name(ref.name)
+
+    def chan_name(self, name: str | None) -> str | None:
+        if name is None or name == "nil" or self.program.shared[name].cap is None:
+            return None
+        return name
+
+    # ---- statements
+    def stmts(self, body: tuple[ast.Stmt, ...]) -> None:
+        for s in body:
+            self.stmt(s)
+
+    def stmt(self, s: ast.Stmt) -> None:
+        line = self.line = s.loc.line
+        match s:
+            case ast.Assign(target=t, value=v):
+                f = self.value(v)
+                if self.program.is_int(t):
+                    self.emit("store", t, f, line)
+                else:
+                    self.emit("set", t, f)
+            case ast.Recv(value=v, ok=ok, chan=c):
+                tv, tok = self.assign_to(v), self.assign_to(ok)
+                self.emit("recv", self.chan(c), tv, tok, line)
+                self.store_back(v, tv, line)
+                self.store_back(ok, tok, line)
+            case ast.Send(chan=c, value=v):
+                f = self.value(v)
+                self.emit("send", self.chan(c), f, line)
+            case ast.Call(name="close", args=(arg,)):
+                assert isinstance(arg, ast.Name)
+                self.emit("close", self.chan_name(arg.name), line)
+            case ast.Call(name="panic", args=(arg,)):
+                assert isinstance(arg, ast.StrArg)
+                self.emit("panic", arg.text, line)
+            case ast.Call(name=f):
+                self.emit("call", f, line)
+            case ast.GoStmt(func=f):
+                self.emit("go", f, line)
+            case ast.MethodCall():
+                self.method(s)
+            case ast.AtomicCall(target=t, op=op, args=args):
+                assert isinstance(args[0], ast.AddrArg)
+                fns = tuple(self.value(a) for a in args[1:])  # type: ignore[arg-type]
+                tt = self.assign_to(t)
+                self.emit("atomic", op, args[0].name, fns, tt, line)
+                self.store_back(t, tt, line)
+            case ast.If(cond=c, then=then, orelse=orelse):
+                f = self.value(c)
+                jz = self.emit("jz", f, None)
+                self.stmts(then)
+                if orelse:
+                    jend = self.emit("jump", None)
+                    self.patch(jz, self.here())
+                    self.stmts(orelse)
+                    self.patch(jend, self.here())
+                else:
+                    self.patch(jz, self.here())
+            case ast.ForConst(var=i, start=a, stop=b, body=body):
+                counter = self.temp()
+                self.emit("set", i, lambda r: a)
+                self.emit("set", counter, lambda r: 0)
+                head = self.here()
+                jz = self.emit("jz", lambda r: int(r.get(i, 0) < b), None)
+                self.emit("bound", counter, max(b - a, 0), line)
+                cont: list[int] = []
+                self.loop_body(body, cont)
+                step = self.here()
+                self.emit("set", i, lambda r: wrap(r.get(i, 0) + 1))
+                self.emit("jump", head)
+                for at in cont:
+                    self.patch(at, step)
+                self.end_loop(jz)
+            case ast.ForCond(cond=c, body=body):
+                counter = self.temp()
+                self.emit("set", counter, lambda r: 0)
+                head = self.here()
+                jz = self.emit("jz", self.value(c), None) if c is not None else None
+                self.emit("bound", counter, 0, line)
+                cont = []
+                self.loop_body(body, cont)
+                self.emit("jump", head)
+                for at in cont:
+                    self.patch(at, head)
+                self.end_loop(jz)
+            case ast.ForRange(var=v, chan=c, body=body):
+                tv, tok = self.temp(), self.temp()
+                head = self.emit("recv", self.chan(c), tv, tok, line)
+                jz = self.emit("jz", _reg(tok), None)
+                if v != "_":
+                    if self.program.is_int(v):  # pragma: no cover - the checker allows only registers
+                        self.emit("store", v, _reg(tv), line)
+                    else:
+                        self.emit("set", v, _reg(tv))
+                cont = []
+                self.loop_body(body, cont)
+                self.emit("jump", head)
+                for at in cont:
+                    self.patch(at, head)
+                self.end_loop(jz)
+            case ast.Break():
+                self.loops[-1][0].append(self.emit("jump", None))
+            case ast.Continue():
+                for _breaks, cont in reversed(self.loops):
+                    if cont is not None:
+                        cont.append(self.emit("jump", None))
+                        break
+            case ast.Select():
+                self.select(s)
+            case ast.Assert(cond=c):
+                self.emit("assert", self.value(c), line)
+            case _:  # pragma: no cover
+                raise AssertionError(f"unexpected statement {s!r}")
+
+    def loop_body(self, body: tuple[ast.Stmt, ...], cont: list[int]) -> None:
+        self.loops.append(([], cont))
+        self.stmts(body)
+
+    def end_loop(self, jz: int | None) -> None:
+        breaks, _ = self.loops.pop()
+        end = self.here()
+        if jz is not None:
+            self.patch(jz, end)
+        for at in breaks:
+            self.patch(at, end)
+
+    def method(self, s: ast.MethodCall) -> None:
+        line = s.loc.line
+        kind = self.program.shared[s.obj].kind
+        match (kind, s.method):
+            case ("mutex", "Lock"):
+                self.emit("lock", s.obj, line)
+            case ("mutex", "Unlock"):
+                self.emit("unlock", s.obj, line)
+            case ("wg", "Add"):
+                f = self.value(s.args[0])  # type: ignore[arg-type]
+                self.emit("wgadd", s.obj, f, line)
+            case ("wg", "Done"):
+                self.emit("wgdone", s.obj, line)
+            case ("wg", "Wait"):
+                self.emit("wgwait", s.obj, line)
+            case ("once", "Do"):
+                arg = s.args[0]
+                assert isinstance(arg, ast.Name)
+                self.emit("once", s.obj, arg.name, line)
+                self.emit("oncedone", s.obj, line)
+            case _:  # pragma: no cover - the checker rejects the rest
+                raise AssertionError(f"unexpected method {s!r}")
+
+    def select(self, s: ast.Select) -> None:
+        line = s.loc.line
+        comm = [c for c in s.cases if not isinstance(c, ast.DefaultCase)]
+        default = next((c for c in s.cases if isinstance(c, ast.DefaultCase)), None)
+        if not comm and default is None:
+            self.emit("block", "select (no cases)", None, line)
+            return
+        # Go evaluates every send value on entering the select, in source order.
+        specs: list[list] = []
+        for case in comm:
+            if isinstance(case, ast.SendCase):
+                specs.append(["send", self.chan(case.chan), self.value(case.value), None, None, None, case.loc.line])
+            else:
+                specs.append(
+                    [
+                        "recv",
+                        self.chan(case.chan),
+                        None,
+                        self.assign_to(case.value),
+                        self.assign_to(case.ok),
+                        None,
+                        case.loc.line,
+                    ]
+                )
+        at = self.emit("select", None, None, line)
+        self.loops.append(([], None))
+        ends: list[int] = []
+        for spec, case in zip(specs, comm, strict=True):
+            spec[5] = self.here()
+            if isinstance(case, ast.RecvCase):
+                self.store_back(case.value, spec[3], case.loc.line)
+                self.store_back(case.ok, spec[4], case.loc.line)
+            self.stmts(case.body)
+            ends.append(self.emit("jump", None))
+        default_pc = None
+        if default is not None:
+            default_pc = self.here()
+            self.stmts(default.body)
+        breaks, _ = self.loops.pop()
+        end = self.here()
+        for j in ends + breaks:
+            self.patch(j, end)
+        self.out[at] = ["select", tuple(tuple(sp) for sp in specs), default_pc, line]

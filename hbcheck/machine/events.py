@@ -1,0 +1,90 @@
+"""Events: what each step of the machine records (DESIGN.md §2).
+
+Channel operations are begin/end pairs so that the memory model's edges,
+which go to an operation's completion, do not make a rendezvous a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kinds
+INIT_WRITE = "IW"
+READ = "R"
+WRITE = "W"
+ATOMIC = "A"
+SEND = "send"
+RECV = "recv"
+CLOSE = "close"
+SELECT = "select"
+LOCK = "lock"
+UNLOCK = "unlock"
+WG_ADD = "wg-add"
+WG_DONE = "wg-done"
+WG_WAIT = "wg-wait"
+ONCE = "once"
+GO = "go"
+START = "start"
+EXIT = "exit"
+PANIC = "panic"
+ASSERT = "assert"
+SPLIT = "split"
+BLOCK = "block"  # parked on a nil channel or select {}: never completes
+
+BEGIN = "begin"
+END = "end"
+
+
+@dataclass(slots=True)
+class Event:
+    """One event. ``src`` is the event this one synchronises with or reads
+    from (the write a read reads, the send a receive gets, the unlock a lock
+    follows); ``slot``/``qcount`` show a buffered channel's ring after the
+    operation."""
+
+    id: int
+    g: str
+    idx: int  # position in its goroutine's program order
+    kind: str
+    line: int
+    phase: str = ""
+    obj: str | None = None
+    value: int | None = None
+    old: int | None = None
+    ok: int | None = None
+    closed: bool = False
+    case: int | None = None
+    slot: int | None = None
+    qcount: int | None = None
+    src: int | None = None
+    srcs: tuple[int, ...] = ()  # several sources: the Done calls a Wait waited for
+    text: str | None = None
+    op: str | None = None
+    split: tuple[int, int, int, int] | None = None  # old size, new size, bytes copied, frames
+
+    def label(self) -> str:
+        """A short human label: ``W x=1``, ``send c<-1 (begin)``."""
+        phase = f" ({self.phase})" if self.phase else ""
+        match self.kind:
+            case "R" | "W" | "IW":
+                return f"{self.kind} {self.obj}={self.value}"
+            case "A":
+                return f"A.{self.op} {self.obj}={self.value}"
+            case "send":
+                return f"send {self.obj}<-{self.value}{phase}" if self.phase != BEGIN else f"send {self.obj}{phase}"
+            case "recv":
+                if self.phase == END:
+                    return f"recv <-{self.obj}={self.value} ok={self.ok}{phase}"
+                return f"recv <-{self.obj}{phase}"
+            case "select":
+                if self.phase == END:
+                    what = "default" if self.case == -1 else f"case {self.case} on {self.obj}"
+                    return f"select {what}{phase}"
+                return f"select{phase}"
+            case "split":
+                assert self.split is not None
+                return f"split {self.split[0]}->{self.split[1]}"
+            case "panic" | "assert":
+                return f"{self.kind} {self.text}"
+            case _:
+                return f"{self.kind} {self.obj or ''}{phase}".strip()

@@ -1,0 +1,115 @@
+"""A channel as the Go runtime keeps it (runtime/chan.go ``hchan``).
+
+A ring of ``dataqsiz`` slots indexed by ``sendx``/``recvx``, advanced by
+increment and reset to 0 at ``dataqsiz`` (no masking, so any capacity
+works), ``qcount`` items in it, and FIFO queues of parked senders and
+receivers. Only the data structure lives here; the machine decides which
+operation runs and records the events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Waiter:
+    """A parked goroutine (the runtime's ``sudog``): ``case`` is -1 for a
+    plain send/receive, else the index of the select case it parked on."""
+
+    g: str
+    case: int
+    value: int | None  # what a sender offers
+    begin: int  # id of the operation's begin event
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A buffered value and the begin event of the send that put it there."""
+
+    value: int
+    send: int
+
+
+class HChan:
+    __slots__ = ("name", "dataqsiz", "buf", "qcount", "sendx", "recvx", "closed", "close_event", "recvq", "sendq")
+
+    def __init__(self, name: str, dataqsiz: int):
+        self.name = name
+        self.dataqsiz = dataqsiz
+        self.buf: list[Item | None] = [None] * dataqsiz
+        self.qcount = 0
+        self.sendx = 0
+        self.recvx = 0
+        self.closed = False
+        self.close_event: int | None = None
+        self.recvq: list[Waiter] = []
+        self.sendq: list[Waiter] = []
+
+    def copy(self) -> HChan:
+        c = HChan.__new__(HChan)
+        c.name, c.dataqsiz, c.buf = self.name, self.dataqsiz, list(self.buf)
+        c.qcount, c.sendx, c.recvx = self.qcount, self.sendx, self.recvx
+        c.closed, c.close_event = self.closed, self.close_event
+        c.recvq, c.sendq = list(self.recvq), list(self.sendq)
+        return c
+
+    def recv_ready(self) -> bool:
+        """A receive would not park: a sender waits, data is buffered, or closed."""
+        return bool(self.sendq) or self.qcount > 0 or self.closed
+
+    def send_ready(self) -> bool:
+        """A send would not park (a send on a closed channel is ready: it panics)."""
+        return self.closed or bool(self.recvq) or self.qcount < self.dataqsiz
+
+    def enqueue(self, item: Item) -> int:
+        """Write slot ``sendx`` (chansend's buffered path); return the slot."""
+        slot = self.sendx
+        self.buf[slot] = item
+        self.sendx += 1
+        if self.sendx == self.dataqsiz:
+            self.sendx = 0
+        self.qcount += 1
+        return slot
+
+    def dequeue(self) -> tuple[Item, int]:
+        """Take slot ``recvx`` (chanrecv's buffered path)."""
+        slot = self.recvx
+        item = self.buf[slot]
+        assert item is not None
+        self.buf[slot] = None
+        self.recvx += 1
+        if self.recvx == self.dataqsiz:
+            self.recvx = 0
+        self.qcount -= 1
+        return item, slot
+
+    def exchange_head(self, incoming: Item) -> tuple[Item, int]:
+        """chan.go ``recv`` on a full buffer with a parked sender: take the
+        head, put the sender's value in that same slot (the new tail)."""
+        slot = self.recvx
+        item = self.buf[slot]
+        assert item is not None
+        self.buf[slot] = incoming
+        self.recvx += 1
+        if self.recvx == self.dataqsiz:
+            self.recvx = 0
+        self.sendx = self.recvx
+        return item, slot
+
+    def remove(self, g: str) -> None:
+        """Drop every sudog of ``g`` (a select that completed elsewhere)."""
+        self.recvq = [w for w in self.recvq if w.g != g]
+        self.sendq = [w for w in self.sendq if w.g != g]
+
+    def snapshot(self) -> dict[str, object]:
+        """The ring and queues, for traces and tests."""
+        return {
+            "buf": [None if i is None else i.value for i in self.buf],
+            "qcount": self.qcount,
+            "sendx": self.sendx,
+            "recvx": self.recvx,
+            "closed": self.closed,
+            "recvq": [w.g for w in self.recvq],
+            "sendq": [(w.g, w.value) for w in self.sendq],
+        }

@@ -1,0 +1,627 @@
+"""The reference machine: Go's runtime semantics, one visible step at a time.
+
+Deterministic given a schedule (a list of ``Choice``): ``enabled`` lists
+what may run next, ``step`` runs one choice on a copy of the state. After
+each step the goroutine runs its local instructions (register arithmetic,
+branches, calls) until its next visible one, so every step the explorer
+schedules touches shared state.
+
+Channel operations follow runtime/chan.go (chansend, chanrecv, closechan)
+and select follows runtime/select.go (selectgo): see DESIGN.md §3.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from hbcheck.language.check import Program
+from hbcheck.machine import events as ev
+from hbcheck.machine.code import LOCAL_OPS, Code, GoPanic, compile_program, wrap
+from hbcheck.machine.config import MachineConfig
+from hbcheck.machine.events import Event
+from hbcheck.machine.hchan import HChan, Item, Waiter
+from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, End, G, Pending, State
+
+DEFAULT = -1  # the select alternative that takes ``default``
+PARK = -2  # the select alternative that parks on every case
+
+WAITS = {"lock": "sync.Mutex.Lock", "wgwait": "sync.WaitGroup.Wait", "once": "sync.Once.Do"}
+
+
+class Choice(NamedTuple):
+    """One schedulable step: goroutine ``g``, and for a select which case
+    (``DEFAULT``, ``PARK`` or a case index)."""
+
+    g: str
+    alt: int | None = None
+
+
+class Machine:
+    def __init__(self, program: Program, config: MachineConfig | None = None):
+        self.program = program
+        self.config = config or MachineConfig()
+        self.codes: dict[str, Code] = compile_program(program, self.config)
+
+    # ---- set-up
+    def initial(self) -> State:
+        """Initial writes, then every top-level goroutine started (DESIGN.md §2)."""
+        st = State()
+        for name, var in self.program.shared.items():
+            if var.kind == "int":
+                st.vars[name] = var.init
+                e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=var.init)
+                st.last_write[name] = e.id
+            elif var.kind == "chan" and var.cap is not None:
+                st.chans[name] = HChan(name, var.cap)
+            elif var.kind == "mutex":
+                st.mutex[name] = (None, None)
+            elif var.kind == "wg":
+                st.wg[name] = (0, ())
+            elif var.kind == "once":
+                st.once[name] = (0, None)
+        for decl in self.program.goroutines:
+            g = G(decl.name, decl.name, self.config.initial_stack)
+            st.gs[g.name] = g
+            self._emit(st, g, ev.START, decl.loc.line)
+        for g in list(st.gs.values()):
+            self._run_local(st, g)
+        return st
+
+    # ---- queries
+    def enabled(self, st: State) -> list[Choice]:
+        """Every step that may run next, goroutines in creation order."""
+        if st.end is not None:
+            return []
+        return self.candidates(st)
+
+    def candidates(self, st: State) -> list[Choice]:
+        """The steps each goroutine could take now, even after the program ended."""
+        out: list[Choice] = []
+        for g in st.gs.values():
+            if g.status in (FAIL, CUT):
+                out.append(Choice(g.name))
+            elif g.status == RUN:
+                ins = self.codes[g.code].instrs[g.pc]
+                op = ins[0]
+                if op == "select":
+                    out.extend(Choice(g.name, alt) for alt in self._select_alts(st, ins))
+                elif self._may_run(st, ins):
+                    out.append(Choice(g.name))
+        return out
+
+    def _may_run(self, st: State, ins: tuple) -> bool:
+        match ins[0]:
+            case "lock":
+                return st.mutex[ins[1]][0] is None
+            case "wgwait":
+                return st.wg[ins[1]][0] == 0
+            case "once":
+                return st.once[ins[1]][0] != 1
+        return True
+
+    def _select_alts(self, st: State, ins: tuple) -> list[int]:
+        cases, default_pc = ins[1], ins[2]
+        ready = []
+        for i, (kind, chan, *_rest) in enumerate(cases):
+            if chan is None:
+                continue  # a nil channel is never ready
+            ch = st.chans[chan]
+            if ch.recv_ready() if kind == "recv" else ch.send_ready():
+                ready.append(i)
+        if ready:
+            return ready
+        return [DEFAULT] if default_pc is not None else [PARK]
+
+    def blocked_on(self, st: State, g: G) -> tuple[str, int]:
+        """What a goroutine that cannot move waits on, as Go's traceback names it."""
+        if g.status == PARKED:
+            return g.wait, g.wait_line
+        code = self.codes[g.code]
+        ins = code.instrs[g.pc]
+        return f"{WAITS.get(ins[0], ins[0])} {ins[1]}", code.lines[g.pc]
+
+    # ---- stepping
+    def step(self, st: State, choice: Choice) -> State:
+        """Run one step on a copy of ``st``."""
+        st = st.copy()
+        g = st.gs[choice.g]
+        g.nsteps += 1
+        st.steps += 1
+        st.schedule.append((choice.g, choice.alt))
+        try:
+            self._step(st, g, choice.alt)
+        except GoPanic as exc:
+            self._panic(st, g, str(exc), self.codes[g.code].lines[g.pc])
+        if st.end is None and g.status == RUN:
+            self._run_local(st, g)
+        return st
+
+    def _step(self, st: State, g: G, alt: int | None) -> None:
+        if g.status in (FAIL, CUT):
+            p = g.pending
+            assert p is not None
+            if p.kind == "cut":
+                st.end = End("cut", g.name, p.text, p.line)
+            elif p.kind == "assert":
+                self._emit(st, g, ev.ASSERT, p.line, text=p.text)
+                st.end = End("assert", g.name, p.text, p.line)
+            else:
+                self._panic(st, g, p.text, p.line)
+            return
+        code = self.codes[g.code]
+        ins = code.instrs[g.pc]
+        line = code.lines[g.pc]
+        sid = (g.name, g.nsteps)
+        match ins[0]:
+            case "load":
+                _, reg, var, _l = ins
+                self._touch(st, var, sid, write=False)
+                value = st.vars[var]
+                self._emit(st, g, ev.READ, line, obj=var, value=value, src=st.last_write[var])
+                g.regs[reg] = value
+                g.pc += 1
+            case "store":
+                _, var, fn, _l = ins
+                value = fn(g.regs)
+                self._touch(st, var, sid, write=True)
+                e = self._emit(st, g, ev.WRITE, line, obj=var, value=value)
+                st.vars[var] = value
+                st.last_write[var] = e.id
+                g.pc += 1
+            case "send":
+                _, chan, fn, _l = ins
+                g.pc += 1
+                self._send(st, g, sid, chan, fn(g.regs), line, case=None)
+            case "recv":
+                _, chan, vreg, okreg, _l = ins
+                g.pc += 1
+                self._recv(st, g, sid, chan, vreg, okreg, line, case=None)
+            case "close":
+                g.pc += 1
+                self._close(st, g, sid, ins[1], line)
+            case "select":
+                self._select(st, g, sid, ins, alt, line)
+            case "go":
+                self._go(st, g, sid, ins[1], line)
+                g.pc += 1
+            case "lock":
+                m = ins[1]
+                self._touch(st, m, sid, write=True)
+                self._emit(st, g, ev.LOCK, line, obj=m, src=st.mutex[m][1])
+                st.mutex[m] = (g.name, st.mutex[m][1])
+                g.pc += 1
+            case "unlock":
+                m = ins[1]
+                self._touch(st, m, sid, write=True)
+                if st.mutex[m][0] is None:
+                    self._panic(st, g, "sync: unlock of unlocked mutex", line)
+                    return
+                e = self._emit(st, g, ev.UNLOCK, line, obj=m)
+                st.mutex[m] = (None, e.id)
+                g.pc += 1
+            case "wgadd" | "wgdone":
+                w = ins[1]
+                delta = ins[2](g.regs) if ins[0] == "wgadd" else -1
+                self._touch(st, w, sid, write=True)
+                counter, releasing = st.wg[w]
+                kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
+                e = self._emit(st, g, kind, line, obj=w, value=delta)
+                new = counter + delta
+                if new < 0:
+                    self._panic(st, g, "sync: negative WaitGroup counter", line)
+                    return
+                if counter == 0 and new > 0:
+                    releasing = ()
+                if delta < 0 or new == 0:
+                    releasing = (*releasing, e.id)
+                st.wg[w] = (new, releasing)
+                g.pc += 1
+            case "wgwait":
+                w = ins[1]
+                self._touch(st, w, sid, write=False)
+                self._emit(st, g, ev.WG_WAIT, line, obj=w, srcs=st.wg[w][1])
+                g.pc += 1
+            case "once":
+                self._once(st, g, sid, ins, line)
+            case "oncedone":
+                o = ins[1]
+                self._touch(st, o, sid, write=True)
+                e = self._emit(st, g, ev.ONCE, line, obj=o, phase=ev.END)
+                st.once[o] = (2, e.id)
+                g.pc += 1
+            case "atomic":
+                self._atomic(st, g, sid, ins, line)
+                g.pc += 1
+            case "block":
+                self._emit(st, g, ev.BLOCK, line, text=ins[1])
+                self._park(g, ins[1], line, ())
+                g.pc += 1
+            case "end":
+                self._emit(st, g, ev.EXIT, line)
+                g.status = DONE
+                st.end = End("main-exit", g.name, "", line)
+            case op:  # pragma: no cover - compile_program emits only the above
+                raise AssertionError(f"unexpected instruction {op}")
+
+    # ---- channels
+    def _send(self, st: State, g: G, sid: tuple, chan: str | None, value: int, line: int, case: int | None) -> None:
+        """chansend, or one send case of a select already chosen as ready."""
+        if chan is None:  # a nil channel blocks forever
+            self._emit(st, g, ev.SEND, line, phase=ev.BEGIN, value=value)
+            self._park(g, "chan send (nil chan)", line, ())
+            return
+        ch = st.chans[chan]
+        self._touch(st, chan, sid, write=True)
+        begin = self._begin(st, g, case, ev.SEND, line, chan, value)
+        if ch.closed:
+            self._panic(st, g, "send on closed channel", line)
+            return
+        if ch.recvq:
+            w = ch.recvq.pop(0)
+            self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, slot=None)
+            self._end(st, g, case, ev.SEND, line, chan, value=value)
+        elif ch.qcount < ch.dataqsiz:
+            slot = ch.enqueue(Item(value, begin.id))
+            self._end(st, g, case, ev.SEND, line, chan, value=value, slot=slot, qcount=ch.qcount)
+        else:
+            ch.sendq.append(Waiter(g.name, -1, value, begin.id))
+            self._park(g, "chan send", line, (chan,))
+
+    def _recv(
+        self,
+        st: State,
+        g: G,
+        sid: tuple,
+        chan: str | None,
+        vreg: str | None,
+        okreg: str | None,
+        line: int,
+        case: int | None,
+    ) -> None:
+        if chan is None:
+            self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
+            self._park(g, "chan receive (nil chan)", line, ())
+            return
+        ch = st.chans[chan]
+        self._touch(st, chan, sid, write=True)
+        begin = self._begin(st, g, case, ev.RECV, line, chan, None)
+        if ch.closed and ch.qcount == 0:
+            self._end(st, g, case, ev.RECV, line, chan, value=0, ok=0, closed=True, src=ch.close_event)
+            _set(g, vreg, 0)
+            _set(g, okreg, 0)
+        elif ch.sendq:
+            w = ch.sendq.pop(0)
+            assert w.value is not None
+            if ch.dataqsiz == 0:
+                value, src, slot = w.value, w.begin, None
+            else:
+                item, slot = ch.exchange_head(Item(w.value, w.begin))
+                value, src = item.value, item.send
+            self._end(
+                st,
+                g,
+                case,
+                ev.RECV,
+                line,
+                chan,
+                value=value,
+                ok=1,
+                src=src,
+                slot=slot,
+                qcount=ch.qcount if slot is not None else None,
+            )
+            _set(g, vreg, value)
+            _set(g, okreg, 1)
+            self._wake_sender(st, ch, w, recv_begin=begin.id)
+        elif ch.qcount > 0:
+            item, slot = ch.dequeue()
+            self._end(
+                st, g, case, ev.RECV, line, chan, value=item.value, ok=1, src=item.send, slot=slot, qcount=ch.qcount
+            )
+            _set(g, vreg, item.value)
+            _set(g, okreg, 1)
+        else:
+            ch.recvq.append(Waiter(g.name, -1, None, begin.id))
+            self._park(g, "chan receive", line, (chan,))
+
+    def _close(self, st: State, g: G, sid: tuple, chan: str | None, line: int) -> None:
+        if chan is None:
+            self._panic(st, g, "close of nil channel", line)
+            return
+        ch = st.chans[chan]
+        self._touch(st, chan, sid, write=True)
+        if ch.closed:
+            self._panic(st, g, "close of closed channel", line)
+            return
+        begin = self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.BEGIN)
+        ch.closed = True
+        ch.close_event = begin.id
+        receivers, senders = ch.recvq, ch.sendq
+        ch.recvq, ch.sendq = [], []
+        for w in receivers:  # closechan: release all readers with (zero, false)
+            self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, slot=None, closed=True)
+        for w in senders:  # ... and all writers, which then panic
+            sender = st.gs[w.g]
+            self._unpark(st, sender)
+            sender.status = FAIL
+            sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
+        self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.END)
+
+    def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
+        cases, default_pc = ins[1], ins[2]
+        if alt == DEFAULT:
+            for _kind, chan, *_r in cases:
+                if chan is not None:
+                    self._touch(st, chan, sid, write=False)
+            self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+            self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
+            g.pc = default_pc
+            return
+        if alt == PARK:
+            begin = self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+            chans = []
+            for i, (kind, chan, fn, _v, _ok, _pc, _l) in enumerate(cases):
+                if chan is None:
+                    continue
+                self._touch(st, chan, sid, write=True)
+                ch = st.chans[chan]
+                if kind == "send":
+                    ch.sendq.append(Waiter(g.name, i, fn(g.regs), begin.id))
+                else:
+                    ch.recvq.append(Waiter(g.name, i, None, begin.id))
+                chans.append(chan)
+            self._park(g, "select", line, tuple(dict.fromkeys(chans)))
+            return
+        assert alt is not None
+        kind, chan, fn, vreg, okreg, body_pc, _l = cases[alt]
+        g.pc = body_pc
+        if kind == "send":
+            self._send(st, g, sid, chan, fn(g.regs), line, case=alt)
+        else:
+            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt)
+
+    def _begin(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None) -> Event:
+        if case is None:
+            return self._emit(st, g, kind, line, obj=chan, phase=ev.BEGIN, value=value)
+        return self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+
+    def _end(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, **fields) -> Event:
+        if case is None:
+            return self._emit(st, g, kind, line, obj=chan, phase=ev.END, **fields)
+        return self._emit(st, g, ev.SELECT, line, obj=chan, phase=ev.END, case=case, op=kind, **fields)
+
+    def _wake_receiver(
+        self,
+        st: State,
+        ch: HChan,
+        w: Waiter,
+        value: int,
+        ok: int,
+        src: int | None,
+        slot: int | None,
+        closed: bool = False,
+    ) -> None:
+        r = st.gs[w.g]
+        self._unpark(st, r)
+        if w.case == -1:
+            ins = self.codes[r.code].instrs[r.pc - 1]  # parked receives already advanced their pc
+            vreg, okreg = ins[2], ins[3]
+            self._end(st, r, None, ev.RECV, r.wait_line, ch.name, value=value, ok=ok, closed=closed, src=src)
+        else:
+            ins = self.codes[r.code].instrs[r.pc]
+            _k, _c, _fn, vreg, okreg, body_pc, _l = ins[1][w.case]
+            self._end(st, r, w.case, ev.RECV, r.wait_line, ch.name, value=value, ok=ok, closed=closed, src=src)
+            r.pc = body_pc
+        _set(r, vreg, value)
+        _set(r, okreg, ok)
+        self._run_local(st, r)
+
+    def _wake_sender(self, st: State, ch: HChan, w: Waiter, recv_begin: int) -> None:
+        s = st.gs[w.g]
+        self._unpark(st, s)
+        if w.case == -1:
+            self._end(st, s, None, ev.SEND, s.wait_line, ch.name, value=w.value, src=recv_begin)
+        else:
+            ins = self.codes[s.code].instrs[s.pc]
+            body_pc = ins[1][w.case][5]
+            self._end(st, s, w.case, ev.SEND, s.wait_line, ch.name, value=w.value, src=recv_begin)
+            s.pc = body_pc
+        self._run_local(st, s)
+
+    def _park(self, g: G, wait: str, line: int, chans: tuple[str, ...]) -> None:
+        g.status = PARKED
+        g.wait = wait
+        g.wait_line = line
+        g.parked = chans
+
+    def _unpark(self, st: State, g: G) -> None:
+        """Dequeue every other sudog of a waking goroutine (select parks on several)."""
+        for chan in g.parked:
+            st.chans[chan].remove(g.name)
+        g.status = RUN
+        g.parked = ()
+
+    # ---- other operations
+    def _go(self, st: State, g: G, sid: tuple, func: str, line: int) -> None:
+        self._touch(st, f"go:{func}", sid, write=True)
+        n = st.spawns.get(func, 0) + 1
+        st.spawns[func] = n
+        name = func if n == 1 else f"{func}#{n}"
+        e = self._emit(st, g, ev.GO, line, obj=name)
+        child = G(name, func, self.config.initial_stack)
+        st.gs[name] = child
+        self._emit(st, child, ev.START, line, src=e.id)
+        if self._push_frame(st, child, self.codes[func].frame, line):
+            self._run_local(st, child)
+
+    def _once(self, st: State, g: G, sid: tuple, ins: tuple, line: int) -> None:
+        o, func = ins[1], ins[2]
+        state, done_event = st.once[o]
+        if state == 2:  # already done: return at once, after f's completion
+            self._touch(st, o, sid, write=False)
+            self._emit(st, g, ev.ONCE, line, obj=o, phase=ev.BEGIN)
+            self._emit(st, g, ev.ONCE, line, obj=o, phase=ev.END, src=done_event)
+            g.pc += 2
+            return
+        self._touch(st, o, sid, write=True)
+        self._emit(st, g, ev.ONCE, line, obj=o, phase=ev.BEGIN)
+        st.once[o] = (1, None)
+        self._call(st, g, func, g.pc + 1, line)
+
+    def _atomic(self, st: State, g: G, sid: tuple, ins: tuple, line: int) -> None:
+        _, op, var, fns, target, _l = ins
+        args = [f(g.regs) for f in fns]
+        old = st.vars[var]
+        src = st.last_write[var]
+        if op == "Load":
+            self._touch(st, var, sid, write=False)
+            self._emit(st, g, ev.ATOMIC, line, obj=var, op=op, value=old, src=src)
+            _set(g, target, old)
+            return
+        if op == "CompareAndSwap" and old != args[0]:
+            self._touch(st, var, sid, write=False)
+            self._emit(st, g, ev.ATOMIC, line, obj=var, op=op, value=old, old=old, ok=0, src=src)
+            _set(g, target, 0)
+            return
+        self._touch(st, var, sid, write=True)
+        if op == "Store":
+            new, result = args[0], None
+        elif op == "Add":
+            new = wrap(old + args[0])
+            result = new
+        else:  # CompareAndSwap that succeeds
+            new, result = args[1], 1
+        e = self._emit(
+            st,
+            g,
+            ev.ATOMIC,
+            line,
+            obj=var,
+            op=op,
+            value=new,
+            old=None if op == "Store" else old,
+            ok=1 if op == "CompareAndSwap" else None,
+            src=None if op == "Store" else src,
+        )
+        st.vars[var] = new
+        st.last_write[var] = e.id
+        _set(g, target, result)
+
+    def _panic(self, st: State, g: G, text: str, line: int) -> None:
+        self._emit(st, g, ev.PANIC, line, text=text)
+        st.end = End("panic", g.name, text, line)
+
+    # ---- local execution
+    def _run_local(self, st: State, g: G) -> None:
+        """Run ``g``'s register-only instructions up to its next visible one."""
+        code = self.codes[g.code]
+        instrs = code.instrs
+        budget = self.config.max_local_steps
+        while g.status == RUN:
+            ins = instrs[g.pc]
+            op = ins[0]
+            if op not in LOCAL_OPS:
+                return
+            budget -= 1
+            if budget < 0:
+                self._fail(g, "cut", f"max-local-steps {self.config.max_local_steps}", code.lines[g.pc])
+                return
+            try:
+                if op == "set":
+                    g.regs[ins[1]] = ins[2](g.regs)
+                    g.pc += 1
+                elif op == "jz":
+                    g.pc = ins[2] if not ins[1](g.regs) else g.pc + 1
+                elif op == "jump":
+                    g.pc = ins[1]
+                elif op == "bound":
+                    count = g.regs[ins[1]] + 1
+                    g.regs[ins[1]] = count
+                    if count > ins[2] + self.config.unroll:
+                        self._fail(g, "cut", f"unroll {self.config.unroll}", ins[3])
+                        return
+                    g.pc += 1
+                elif op == "call":
+                    if not self._call(st, g, ins[1], g.pc + 1, ins[2]):
+                        return
+                    code = self.codes[g.code]
+                    instrs = code.instrs
+                elif op == "ret":
+                    if not g.frames:
+                        self._emit(st, g, ev.EXIT, code.lines[g.pc])
+                        g.status = DONE
+                        return
+                    caller, ret_pc, frame = g.frames.pop()
+                    g.stack_used -= frame
+                    g.code, g.pc = caller, ret_pc
+                    code = self.codes[g.code]
+                    instrs = code.instrs
+                elif op == "assert":
+                    if not ins[1](g.regs):
+                        self._fail(g, "assert", "assertion failed", ins[2])
+                        return
+                    g.pc += 1
+                elif op == "panic":
+                    self._fail(g, "panic", ins[1], ins[2])
+                    return
+                else:  # "end" of a top-level body
+                    if code.is_main:
+                        return  # main's return is a visible step: it ends the program
+                    self._emit(st, g, ev.EXIT, ins[1])
+                    g.status = DONE
+                    return
+            except GoPanic as exc:
+                self._fail(g, "panic", str(exc), code.lines[g.pc])
+                return
+
+    def _fail(self, g: G, kind: str, text: str, line: int) -> None:
+        g.status = CUT if kind == "cut" else FAIL
+        g.pending = Pending(kind, text, line)
+
+    def _call(self, st: State, g: G, func: str, ret_pc: int, line: int) -> bool:
+        callee = self.codes[func]
+        g.frames.append((g.code, ret_pc, callee.frame))
+        if not self._push_frame(st, g, callee.frame, line):
+            return False
+        g.code, g.pc = func, 0
+        return True
+
+    def _push_frame(self, st: State, g: G, frame: int, line: int) -> bool:
+        """morestack/newstack: a frame that does not fit above the guard
+        doubles the stack until it does, copying it (runtime/stack.go)."""
+        cfg = self.config
+        if g.stack_used + frame > g.stack_size - cfg.stack_guard:
+            new = g.stack_size * 2
+            while new - g.stack_used < frame + cfg.stack_guard:
+                new *= 2
+            if new > cfg.max_stack:
+                self._fail(g, "panic", "stack overflow", line)
+                return False
+            self._emit(st, g, ev.SPLIT, line, split=(g.stack_size, new, g.stack_used, len(g.frames)))
+            g.stack_size = new
+        g.stack_used += frame
+        return True
+
+    # ---- bookkeeping
+    def _emit(self, st: State, g: G | None, kind: str, line: int, **fields) -> Event:
+        if g is None:
+            name, idx = "init", 0
+        else:
+            name, idx = g.name, g.npo
+            g.npo += 1
+        e = Event(len(st.events), name, idx, kind, line, **fields)
+        st.events.append(e)
+        return e
+
+    @staticmethod
+    def _touch(st: State, obj: str, sid: tuple, write: bool) -> None:
+        writes, reads = st.objseq.get(obj, ((), frozenset()))
+        if write:
+            st.objseq[obj] = ((*writes, sid), reads)
+        else:
+            st.objseq[obj] = (writes, reads | {(sid, len(writes))})
+
+
+def _set(g: G, reg: str | None, value: int) -> None:
+    if reg is not None:
+        g.regs[reg] = value

@@ -1,0 +1,143 @@
+"""The machine's state: goroutines, shared objects, and what happened so far.
+
+``State.copy`` is the explorer's branching point; everything here is plain
+mutable data copied field by field (cheap for litmus-sized programs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hbcheck.machine.events import Event
+from hbcheck.machine.hchan import HChan
+
+# goroutine status
+RUN = "run"  # its next instruction is a visible step (it may still be disabled)
+PARKED = "parked"  # on channel queues, or forever on a nil channel / select {}
+DONE = "done"
+FAIL = "fail"  # its next step panics or fails an assertion
+CUT = "cut"  # hit a bound; its next step ends the execution as incomplete
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a FAIL or CUT goroutine's next step does."""
+
+    kind: str  # "panic", "assert" or "cut"
+    text: str
+    line: int
+
+
+class G:
+    """A goroutine instance: registers, a pc, and a stack of frames."""
+
+    __slots__ = (
+        "name",
+        "code",
+        "pc",
+        "regs",
+        "frames",
+        "stack_size",
+        "stack_used",
+        "status",
+        "wait",
+        "wait_line",
+        "parked",
+        "pending",
+        "nsteps",
+        "npo",
+    )
+
+    def __init__(self, name: str, code: str, stack_size: int):
+        self.name = name
+        self.code = code
+        self.pc = 0
+        self.regs: dict[str, int] = {}
+        self.frames: list[tuple[str, int, int]] = []  # (caller code, return pc, frame bytes)
+        self.stack_size = stack_size
+        self.stack_used = 0
+        self.status = RUN
+        self.wait = ""  # what a parked goroutine waits on, as Go's traceback says it
+        self.wait_line = 0
+        self.parked: tuple[str, ...] = ()
+        self.pending: Pending | None = None
+        self.nsteps = 0
+        self.npo = 0
+
+    def copy(self) -> G:
+        g = G.__new__(G)
+        g.name, g.code, g.pc = self.name, self.code, self.pc
+        g.regs, g.frames = dict(self.regs), list(self.frames)
+        g.stack_size, g.stack_used = self.stack_size, self.stack_used
+        g.status, g.wait, g.wait_line, g.parked = self.status, self.wait, self.wait_line, self.parked
+        g.pending, g.nsteps, g.npo = self.pending, self.nsteps, self.npo
+        return g
+
+    def user_regs(self) -> dict[str, int]:
+        """Registers a test can name (the compiler's temps start with ``$``)."""
+        return {k: v for k, v in self.regs.items() if not k.startswith("$")}
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """Why an execution stopped before every goroutine returned."""
+
+    kind: str  # "panic", "assert", "cut", "main-exit"
+    g: str
+    text: str = ""
+    line: int = 0
+
+
+class State:
+    __slots__ = (
+        "gs",
+        "vars",
+        "last_write",
+        "chans",
+        "mutex",
+        "wg",
+        "once",
+        "spawns",
+        "events",
+        "objseq",
+        "steps",
+        "schedule",
+        "end",
+    )
+
+    def __init__(self) -> None:
+        self.gs: dict[str, G] = {}
+        self.vars: dict[str, int] = {}
+        self.last_write: dict[str, int] = {}
+        self.chans: dict[str, HChan] = {}
+        self.mutex: dict[str, tuple[str | None, int | None]] = {}  # holder, last unlock event
+        self.wg: dict[str, tuple[int, tuple[int, ...]]] = {}  # counter, events releasing a Wait
+        self.once: dict[str, tuple[int, int | None]] = {}  # 0 new, 1 running, 2 done; end event
+        self.spawns: dict[str, int] = {}
+        self.events: list[Event] = []
+        # per object: (writes in order, reads as (step, writes before it)) -- the trace's shape
+        self.objseq: dict[str, tuple[tuple, frozenset]] = {}
+        self.steps = 0
+        self.schedule: list[tuple[str, int | None]] = []
+        self.end: End | None = None
+
+    def copy(self) -> State:
+        s = State.__new__(State)
+        s.gs = {k: g.copy() for k, g in self.gs.items()}
+        s.vars, s.last_write = dict(self.vars), dict(self.last_write)
+        s.chans = {k: c.copy() for k, c in self.chans.items()}
+        s.mutex, s.wg, s.once = dict(self.mutex), dict(self.wg), dict(self.once)
+        s.spawns = dict(self.spawns)
+        s.events = list(self.events)
+        s.objseq = dict(self.objseq)
+        s.steps = self.steps
+        s.schedule = list(self.schedule)
+        s.end = self.end
+        return s
+
+    def trace_key(self) -> tuple:
+        """The Mazurkiewicz trace of the steps so far: each goroutine's step
+        count plus, per object, the order of its dependent steps (reads
+        commute with reads). Equal keys mean equal states, so the explorer
+        visits each key once and counts executions as classes."""
+        return (tuple(sorted((n, g.nsteps) for n, g in self.gs.items())), tuple(sorted(self.objseq.items())))

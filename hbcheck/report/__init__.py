@@ -1,0 +1,1 @@
+"""Report stage: results formatted for people and for tools."""

@@ -1,0 +1,34 @@
+"""herd7's per-test block (herd/top_herd.ml's layout), so herd-log tools read it."""
+
+from __future__ import annotations
+
+from hbcheck.verdict.condition import show_location
+from hbcheck.verdict.outcome import TestResult
+
+_KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
+
+
+def format_state(result: TestResult, state: tuple[int, ...]) -> str:
+    return " ".join(f"{show_location(loc)}={v};" for loc, v in zip(result.locations, state, strict=True))
+
+
+def herd_block(result: TestResult) -> str:
+    """The block, lines ending in newlines, followed by a blank line."""
+    name = result.name
+    cond = result.program.condition
+    lines = [f"Test {name}" + (f" {_KIND[cond.kind]}" if cond else "")]
+    lines.append(f"States {len(result.states)}")
+    lines.extend(format_state(result, s) for s in result.states)
+    p, n = result.positive, result.negative
+    if cond is not None:
+        ok = {"exists": p > 0, "~exists": p == 0, "forall": n == 0}[cond.kind]
+        lines.append(("" if result.exact else "Loop ") + ("Ok" if ok else "No"))
+        lines.append("Witnesses")
+        wp, wn = (n, p) if cond.kind == "~exists" else (p, n)
+        lines.append(f"Positive: {wp} Negative: {wn}")
+    lines.extend(f"Flag {flag}" for flag in result.flags)
+    if cond is not None:
+        lines.append(f"Condition {cond.text}")
+        lines.append(f"Observation {name} {result.observation} {p} {n}")
+    lines.append(f"Time {name} {result.seconds:0.2f}")
+    return "\n".join(lines) + "\n\n"
