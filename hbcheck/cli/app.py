@@ -36,7 +36,7 @@ def _main() -> None:
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def collect(paths: list[Path]) -> list[Path | BadInput]:

@@ -6,6 +6,7 @@ with its line and column at this boundary (STYLE.md, lark).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -428,8 +429,16 @@ def _syntax_error(exc: UnexpectedInput, file: str, source: str) -> HbError:
         message = f"unexpected {shown}"
         if expected and len(expected) <= 6:
             message += f"; expected {', '.join(expected)}"
-        if tok.type == "NAME" and exc.expected and "_SEP" in exc.expected:
-            message = f"unexpected '{tok}': unknown statement or missing newline"
+        wordlike = tok.type in ("NAME", "TESTNAME", "_SEP", "$END")
+        if wordlike and {"LPAR", "DOT", "COMMA"} <= set(exc.expected):
+            # a statement that starts with a name the grammar cannot continue: `return`, `switch x`
+            line_text = source.splitlines()[loc.line - 1] if tok.type != "$END" else ""
+            m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", line_text[: loc.col - 1])
+            if m:
+                loc = Loc(file, loc.line, m.start(1) + 1)
+                message = f"unknown statement '{m.group(1)}'"
+        elif tok.type in ("NAME", "TESTNAME") and "_SEP" in exc.expected:
+            message = f"unexpected '{tok}': a newline or ';' must end the statement before it"
     else:  # pragma: no cover - lark raises only the kinds above
         message = str(exc)
     return HbError(f"syntax error: {message}", loc, source)

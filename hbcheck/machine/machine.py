@@ -580,9 +580,9 @@ class Machine:
 
     def _call(self, st: State, g: G, func: str, ret_pc: int, line: int) -> bool:
         callee = self.codes[func]
-        g.frames.append((g.code, ret_pc, callee.frame))
         if not self._push_frame(st, g, callee.frame, line):
             return False
+        g.frames.append((g.code, ret_pc, callee.frame))
         g.code, g.pc = func, 0
         return True
 

@@ -1,0 +1,69 @@
+"""Shared helpers: build programs from text and drive the machine by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from hbcheck.explore import ExploreConfig, explore
+from hbcheck.language import check, parse
+from hbcheck.language.check import Program
+from hbcheck.machine import Choice, Machine, State
+from hbcheck.verdict import TestResult, judge
+
+ROOT = Path(__file__).resolve().parent.parent
+LITMUS = ROOT / "litmus"
+
+
+def program(text: str, name: str = "test.lit") -> Program:
+    return check(parse(dedent(text).lstrip(), name))
+
+
+class Driver:
+    """Step the reference machine goroutine by goroutine, no explorer."""
+
+    def __init__(self, text: str):
+        self.machine = Machine(program(text))
+        self.state: State = self.machine.initial()
+
+    def step(self, g: str, alt: int | None = None) -> Driver:
+        choice = Choice(g, alt)
+        assert choice in self.machine.enabled(self.state), f"{choice} not enabled: {self.machine.enabled(self.state)}"
+        self.state = self.machine.step(self.state, choice)
+        return self
+
+    def run(self, *gs: str) -> Driver:
+        for g in gs:
+            self.step(g)
+        return self
+
+    def regs(self, g: str) -> dict[str, int]:
+        return self.state.gs[g].user_regs()
+
+    def chan(self, name: str) -> dict:
+        return self.state.chans[name].snapshot()
+
+    def enabled(self) -> list[Choice]:
+        return self.machine.enabled(self.state)
+
+    def events(self, kind: str | None = None):
+        return [e for e in self.state.events if kind is None or e.kind == kind]
+
+
+def run_text(text: str, **config) -> TestResult:
+    p = program(text)
+    return judge(p, explore(p, ExploreConfig(**config)))
+
+
+def run_file(path: Path, **config) -> TestResult:
+    from hbcheck.language import load
+
+    p = load(path)
+    return judge(p, explore(p, ExploreConfig(**config)))
+
+
+@pytest.fixture
+def litmus_dir() -> Path:
+    return LITMUS

@@ -1,0 +1,105 @@
+"""Malformed .lit files: one clear error each, file:line:col, caret, exit 2."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+from typer.testing import CliRunner
+
+from hbcheck.cli.app import app
+
+HEAD = "litmus Bad\n"
+
+# (name, body after the litmus line, line, col, message)
+CASES = [
+    ("undeclared-channel", "go P { c <- 1 }\n", 2, 8, "undeclared channel 'c'"),
+    ("undeclared-function", "go P { f() }\n", 2, 8, "undefined function 'f'"),
+    ("go-undeclared", "go P { go g() }\n", 2, 8, "undefined function 'g'"),
+    ("break-outside-loop", "go P {\n  x := 1\n  break\n}\n", 4, 3, "break is not in a loop or select"),
+    ("continue-outside-loop", "go P { continue }\n", 2, 8, "continue is not in a loop"),
+    ("main-never-declared", "go P { r = 1 }\nexists (main:r == 1)\n", 3, 9, "no goroutine named 'main'"),
+    ("unknown-goroutine", "go P { r = 1 }\nexists (Q:r == 1)\n", 3, 9, "no goroutine named 'Q'"),
+    ("unknown-register", "go P { r = 1 }\nexists (P:s == 1)\n", 3, 9, "goroutine 'P' has no register 's'"),
+    ("close-non-channel", "var x int\ngo P { close(x) }\n", 3, 14, "'x' is an integer variable, not a channel"),
+    ("close-arity", "var c = make(chan int)\ngo P { close(c, c) }\n", 3, 8, "close takes exactly 1 argument, got 2"),
+    ("wg-add-arity", "var wg sync.WaitGroup\ngo P { wg.Add() }\n", 3, 8, "wg.Add takes 1 argument, got 0"),
+    ("lock-arity", "var mu sync.Mutex\ngo P { mu.Lock(1) }\n", 3, 8, "mu.Lock takes 0 arguments, got 1"),
+    ("call-with-args", "func f { }\ngo P { f(1) }\n", 3, 10, "'f' takes no arguments"),
+    ("atomic-arity", "var x int\ngo P { atomic.Store(&x) }\n", 3, 8, "atomic.Store takes 2 arguments, got 1"),
+    ("unknown-statement", "go P {\n  x++\n}\n", 3, 4, "syntax error: unexpected '++'"),
+    ("unknown-keyword", "go P {\n  return\n}\n", 3, 3, "unknown statement 'return'"),
+    ("unknown-switch", "go P {\n  switch x { }\n}\n", 3, 3, "unknown statement 'switch'"),
+    ("missing-separator", "go P {\n  r = 1 r = 2\n}\n", 3, 9, "a newline or ';' must end the statement"),
+    ("unknown-method", "var mu sync.Mutex\ngo P { mu.RLock() }\n", 3, 8, "sync.Mutex has no method 'RLock'"),
+    ("unknown-type", "var s string\ngo P { }\n", 2, 5, "unknown type 'string'"),
+    ("channel-as-integer", "var c = make(chan int)\ngo P { r = c + 1 }\n", 3, 12, "'c' is a channel, not an integer"),
+    ("unknown-expectation", "go P { }\nexpect racy\n", 3, 8, "unknown expectation 'racy'"),
+    ("observation-without-condition", "go P { }\nexpect never\n", 3, 1, "needs a condition"),
+    ("duplicate", "var x int\nvar x int\ngo P { }\n", 3, 5, "'x' redeclared (first declared at line 2)"),
+    ("no-goroutine", "var x int\n", 1, 1, "the test declares no goroutine"),
+    (
+        "condition-after-expect",
+        "go P { r = 1 }\nexpect no panic\nexists (P:r == 1)\n",
+        4,
+        1,
+        "the condition must come before the expect lines",
+    ),
+    ("unterminated-block", "go P {\n  r = 1\n", 3, 8, "syntax error: unexpected end of file"),
+    ("bad-character", "go P { r = 1 $ }\n", 2, 14, "syntax error: unexpected character '$'"),
+    ("negative-capacity", "var c = make(chan int, -1)\ngo P { }\n", 2, 5, "negative buffer argument"),
+    (
+        "register-in-condition-without-goroutine",
+        "go P { r = 1 }\nexists (r == 1)\n",
+        3,
+        9,
+        "'r' is not a shared variable",
+    ),
+    ("text-on-deadlock", 'go P { }\nexpect deadlock "x"\n', 3, 17, "only 'panic' takes a text"),
+    ("once-do-goroutine", "var o sync.Once\ngo P { o.Do(P) }\n", 3, 13, "'P' is a goroutine"),
+]
+
+
+@pytest.mark.parametrize("name,body,line,col,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_located_error_with_exit_2(tmp_path, name, body, line, col, message):
+    path = tmp_path / f"{name}.lit"
+    path.write_text(HEAD + body)
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code == 2, result.output
+    err = result.stderr
+    assert "Traceback" not in err + result.output
+    first = err.splitlines()[0]
+    assert first.startswith(f"{path}:{line}:{col}: "), first
+    assert message in first
+    lines = err.splitlines()
+    caret = lines[2]
+    assert caret.strip() == "^" and len(caret) - 1 - 4 == col - 1  # four spaces of indent
+
+
+def test_at_least_fifteen_error_classes():
+    assert len(CASES) >= 15
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path):
+    bad = tmp_path / "bad.lit"
+    bad.write_text("litmus Bad\ngo P { c <- 1 }\n")
+    good = tmp_path / "good.lit"
+    good.write_text(
+        dedent("""\
+        litmus Good
+        go P { r = 1 }
+        forall (P:r == 1)
+        expect always
+    """)
+    )
+    result = CliRunner().invoke(app, ["run", str(bad), str(good)])
+    assert result.exit_code == 2
+    assert "Test Good Required" in result.stdout
+    assert "Observation Good Always 1 0" in result.stdout
+
+
+def test_missing_file_and_empty_folder_are_bad_input(tmp_path):
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "nope.lit"), str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope.lit'}: error: no such file" in result.stderr
+    assert "no .lit files in this folder" in result.stderr
