@@ -350,3 +350,16 @@ def test_the_same_schedule_replays_the_same_events():
         again.step(g, alt)
     assert [e.label() for e in again.state.events] == [e.label() for e in first.state.events]
     assert again.regs("B") == first.regs("B") == {"v": 1, "r": 1}
+
+
+def test_close_wakes_a_select_parked_twice_on_it_exactly_once():
+    d = Driver("""
+        litmus TwoCases
+        var c = make(chan int)
+        go P { select { case a = <-c: r = 1; case b = <-c: r = 2; case c <- 5: r = 3 } }
+        go Q { close(c) }
+    """)
+    d.step("P", PARK).step("Q")
+    ends = [e for e in d.events("select") if e.phase == "end"]
+    assert [(e.case, e.ok, e.closed) for e in ends] == [(0, 0, True)]  # the first sudog in recvq wins
+    assert d.regs("P") == {"a": 0, "r": 1} and d.state.gs["P"].status == DONE

@@ -78,6 +78,10 @@ EXPECTED = {
     "div-zero.lit": ([], 0, 0, 2, {Finding("panic", "runtime error: integer divide by zero", "P1", 9)}),
     # as assert.lit: 3 executions, 2 of them panic.
     "explicit-panic.lit": ([{}], 0, 1, 3, {Finding("panic", "nothing ready", "P1", 11)}),
+    # 3 sends + close vs 4 receives, capacity 4 (only the receiver parks): walks from 0 to 0
+    # of length 8 never below -1, C(8,4) - C(8,2) = 42; then flag's Store (after the close)
+    # and Load (after the last receive) in either order: 2 x 42.
+    "control.lit": ([{"P1:sum": 8}], 84, 0, 84, set()),
     # 3 sends vs 3 receives, capacity 1: walks from 0 to 0 within [-1, 2]: 13
     # (transfer counts 1; 1,1; 2,1; 2,3; 5,3; 5,8; 13).
     "loop.lit": ([{"P0:n": 3, "P1:s": 3}], 13, 0, 13, set()),

@@ -339,9 +339,12 @@ class Machine:
         receivers, senders = ch.recvq, ch.sendq
         ch.recvq, ch.sendq = [], []
         for w in receivers:  # closechan: release all readers with (zero, false)
-            self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, slot=None, closed=True)
+            if st.gs[w.g].status == PARKED:  # a select with two cases here wakes once
+                self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, slot=None, closed=True)
         for w in senders:  # ... and all writers, which then panic
             sender = st.gs[w.g]
+            if sender.status != PARKED:
+                continue
             self._unpark(st, sender)
             sender.status = FAIL
             sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
