@@ -11,6 +11,7 @@ from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import check, parse
 from hbcheck.language.check import Program
 from hbcheck.machine import Choice, Machine, State
+from hbcheck.models import load_model
 from hbcheck.verdict import TestResult, judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,16 +53,16 @@ class Driver:
         return [e for e in self.state.events if kind is None or e.kind == kind]
 
 
-def run_text(text: str, **config) -> TestResult:
+def run_text(text: str, model: str = "go", **config) -> TestResult:
     p = program(text)
-    return judge(p, explore(p, ExploreConfig(**config)))
+    return judge(p, explore(p, ExploreConfig(**config)), load_model(model))
 
 
-def run_file(path: Path, **config) -> TestResult:
+def run_file(path: Path, model: str = "go", **config) -> TestResult:
     from hbcheck.language import load
 
     p = load(path)
-    return judge(p, explore(p, ExploreConfig(**config)))
+    return judge(p, explore(p, ExploreConfig(**config)), load_model(model))
 
 
 @pytest.fixture

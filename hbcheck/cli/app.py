@@ -17,6 +17,7 @@ from rich.console import Console
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
+from hbcheck.models import Model, load_model
 from hbcheck.report.herd import herd_block
 from hbcheck.report.summary import BadInput, print_summary, verdict_of
 from hbcheck.verdict import TestResult, judge
@@ -53,12 +54,14 @@ def collect(paths: list[Path]) -> list[Path | BadInput]:
     return out
 
 
-def check_file(path: Path, config: ExploreConfig) -> TestResult:
+def check_file(path: Path, config: ExploreConfig, model: Model | None = None) -> TestResult:
     """Parse, check, explore and judge one file (raises HbError on bad input)."""
     program = load(path)
     start = time.perf_counter()
     exploration = explore(program, config)
-    return judge(program, exploration, time.perf_counter() - start)
+    result = judge(program, exploration, model)
+    result.seconds = time.perf_counter() - start
+    return result
 
 
 @app.command()
@@ -74,11 +77,19 @@ def run(
     time_budget: Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary table.")] = False,
     allow_unknown: Annotated[bool, typer.Option(help="Do not fail tests whose verdict is Unknown.")] = False,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Memory model: a name in models/ (go, sc, go-nocap) or a .cat path.")
+    ] = "go",
 ) -> None:
     """Explore every execution of each test and check its expectations."""
     out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     err = _stderr()
     config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget)
+    try:
+        cat = load_model(model)
+    except HbError as exc:
+        err.print(exc.render(), markup=False)
+        raise typer.Exit(2) from None
     results: list[TestResult | BadInput] = []
     for path in collect(files):
         if isinstance(path, BadInput):
@@ -86,7 +97,7 @@ def run(
             results.append(path)
             continue
         try:
-            result = check_file(path, config)
+            result = check_file(path, config, cat)
         except HbError as exc:
             err.print(exc.render(), markup=False)
             results.append(BadInput(str(path), exc.message))
@@ -96,7 +107,7 @@ def run(
             typer.echo(herd_block(result), nl=False)
         if not result.exact:
             err.print(
-                f'Warning: File "{path}", {", ".join(result.bounds)} hit: outcomes and findings may be missing.',
+                f'Warning: File "{path}", {"; ".join(_limit_text(result))}: outcomes and findings may be missing.',
                 markup=False,
             )
     print_summary(out, results, allow_unknown)
@@ -110,6 +121,10 @@ def run(
         and (r.status == FAIL or (r.status == UNKNOWN and not allow_unknown))
     ]
     raise typer.Exit(1 if failed else 0)
+
+
+def _limit_text(result: TestResult) -> list[str]:
+    return [f"{b} hit" for b in result.bounds] + result.limits[len(result.bounds) :]
 
 
 def main() -> None:

@@ -34,9 +34,14 @@ class Finding:
     g: str | None = None
     line: int | None = None
     blocked: tuple[tuple[str, str, int], ...] = ()
+    pair: tuple[tuple[str, int, str], tuple[str, int, str]] | None = None  # a race: (goroutine, line, access) x 2
 
     def describe(self) -> str:
         match self.kind:
+            case "race" | "send-close-race":
+                assert self.pair is not None
+                (g1, l1, a1), (g2, l2, a2) = self.pair
+                return f"{self.text}: {g1} line {l1} ({a1}) vs {g2} line {l2} ({a2})"
             case "deadlock":
                 who = ", ".join(f"{g} [{w}] line {ln}" for g, w, ln in self.blocked)
                 return f"{self.text} ({who})"

@@ -67,10 +67,10 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
         choices = machine.enabled(st)
         if st.end is None and choices and st.steps >= config.max_steps:
             bounds[f"max-steps {config.max_steps}"] = None
-            result.executions.append(_record(machine, st, key, cut=f"max-steps {config.max_steps}"))
+            result.executions.append(record(machine, st, key, cut=f"max-steps {config.max_steps}"))
             continue
         if st.end is not None or not choices:
-            execution = _record(machine, st, key)
+            execution = record(machine, st, key)
             if execution.cut_reason:
                 bounds[execution.cut_reason] = None
             result.executions.append(execution)
@@ -84,7 +84,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     return result
 
 
-def _record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:
+def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:
     """Classify a terminal state and freeze it into an ``Execution``."""
     findings: list[Finding] = []
     end = st.end

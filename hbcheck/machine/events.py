@@ -58,6 +58,8 @@ class Event:
     qcount: int | None = None
     src: int | None = None
     srcs: tuple[int, ...] = ()  # several sources: the Done calls a Wait waited for
+    begin: int | None = None  # on an end event: the begin event of the same operation
+    seq: int | None = None  # on a channel end: the k of the k-th send / receive (FIFO position)
     text: str | None = None
     op: str | None = None
     split: tuple[int, int, int, int] | None = None  # old size, new size, bytes copied, frames

@@ -32,7 +32,20 @@ class Item:
 
 
 class HChan:
-    __slots__ = ("name", "dataqsiz", "buf", "qcount", "sendx", "recvx", "closed", "close_event", "recvq", "sendq")
+    __slots__ = (
+        "name",
+        "dataqsiz",
+        "buf",
+        "qcount",
+        "sendx",
+        "recvx",
+        "closed",
+        "close_event",
+        "recvq",
+        "sendq",
+        "nsent",
+        "nrecv",
+    )
 
     def __init__(self, name: str, dataqsiz: int):
         self.name = name
@@ -45,6 +58,8 @@ class HChan:
         self.close_event: int | None = None
         self.recvq: list[Waiter] = []
         self.sendq: list[Waiter] = []
+        self.nsent = 0  # values that entered the channel (FIFO positions handed out)
+        self.nrecv = 0  # values taken out of it
 
     def copy(self) -> HChan:
         c = HChan.__new__(HChan)
@@ -52,7 +67,18 @@ class HChan:
         c.qcount, c.sendx, c.recvx = self.qcount, self.sendx, self.recvx
         c.closed, c.close_event = self.closed, self.close_event
         c.recvq, c.sendq = list(self.recvq), list(self.sendq)
+        c.nsent, c.nrecv = self.nsent, self.nrecv
         return c
+
+    def count_send(self) -> int:
+        """The FIFO position (1-based) of the value a completing send puts in."""
+        self.nsent += 1
+        return self.nsent
+
+    def count_recv(self) -> int:
+        """The FIFO position of the value a completing receive takes out."""
+        self.nrecv += 1
+        return self.nrecv
 
     def recv_ready(self) -> bool:
         """A receive would not park: a sender waits, data is buffered, or closed."""

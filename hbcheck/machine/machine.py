@@ -258,11 +258,24 @@ class Machine:
             return
         if ch.recvq:
             w = ch.recvq.pop(0)
-            self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, slot=None)
-            self._end(st, g, case, ev.SEND, line, chan, value=value)
+            seq = ch.count_send()
+            self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, seq=ch.count_recv())
+            self._end(st, g, case, ev.SEND, line, chan, begin.id, value=value, seq=seq)
         elif ch.qcount < ch.dataqsiz:
             slot = ch.enqueue(Item(value, begin.id))
-            self._end(st, g, case, ev.SEND, line, chan, value=value, slot=slot, qcount=ch.qcount)
+            self._end(
+                st,
+                g,
+                case,
+                ev.SEND,
+                line,
+                chan,
+                begin.id,
+                value=value,
+                slot=slot,
+                qcount=ch.qcount,
+                seq=ch.count_send(),
+            )
         else:
             ch.sendq.append(Waiter(g.name, -1, value, begin.id))
             self._park(g, "chan send", line, (chan,))
@@ -286,7 +299,7 @@ class Machine:
         self._touch(st, chan, sid, write=True)
         begin = self._begin(st, g, case, ev.RECV, line, chan, None)
         if ch.closed and ch.qcount == 0:
-            self._end(st, g, case, ev.RECV, line, chan, value=0, ok=0, closed=True, src=ch.close_event)
+            self._end(st, g, case, ev.RECV, line, chan, begin.id, value=0, ok=0, closed=True, src=ch.close_event)
             _set(g, vreg, 0)
             _set(g, okreg, 0)
         elif ch.sendq:
@@ -297,6 +310,7 @@ class Machine:
             else:
                 item, slot = ch.exchange_head(Item(w.value, w.begin))
                 value, src = item.value, item.send
+            qcount = ch.qcount if slot is not None else None
             self._end(
                 st,
                 g,
@@ -304,19 +318,33 @@ class Machine:
                 ev.RECV,
                 line,
                 chan,
+                begin.id,
                 value=value,
                 ok=1,
                 src=src,
                 slot=slot,
-                qcount=ch.qcount if slot is not None else None,
+                qcount=qcount,
+                seq=ch.count_recv(),
             )
             _set(g, vreg, value)
             _set(g, okreg, 1)
-            self._wake_sender(st, ch, w, recv_begin=begin.id)
+            self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send())
         elif ch.qcount > 0:
             item, slot = ch.dequeue()
             self._end(
-                st, g, case, ev.RECV, line, chan, value=item.value, ok=1, src=item.send, slot=slot, qcount=ch.qcount
+                st,
+                g,
+                case,
+                ev.RECV,
+                line,
+                chan,
+                begin.id,
+                value=item.value,
+                ok=1,
+                src=item.send,
+                slot=slot,
+                qcount=ch.qcount,
+                seq=ch.count_recv(),
             )
             _set(g, vreg, item.value)
             _set(g, okreg, 1)
@@ -340,7 +368,7 @@ class Machine:
         ch.recvq, ch.sendq = [], []
         for w in receivers:  # closechan: release all readers with (zero, false)
             if st.gs[w.g].status == PARKED:  # a select with two cases here wakes once
-                self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, slot=None, closed=True)
+                self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, seq=None, closed=True)
         for w in senders:  # ... and all writers, which then panic
             sender = st.gs[w.g]
             if sender.status != PARKED:
@@ -388,10 +416,12 @@ class Machine:
             return self._emit(st, g, kind, line, obj=chan, phase=ev.BEGIN, value=value)
         return self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
 
-    def _end(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, **fields) -> Event:
+    def _end(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, begin: int, **fields) -> Event:
+        """The completion of an operation begun by event ``begin``; ``seq`` is its place
+        in the channel's FIFO (the k-th value sent, the k-th value received)."""
         if case is None:
-            return self._emit(st, g, kind, line, obj=chan, phase=ev.END, **fields)
-        return self._emit(st, g, ev.SELECT, line, obj=chan, phase=ev.END, case=case, op=kind, **fields)
+            return self._emit(st, g, kind, line, obj=chan, phase=ev.END, begin=begin, **fields)
+        return self._emit(st, g, ev.SELECT, line, obj=chan, phase=ev.END, case=case, op=kind, begin=begin, **fields)
 
     def _wake_receiver(
         self,
@@ -401,7 +431,7 @@ class Machine:
         value: int,
         ok: int,
         src: int | None,
-        slot: int | None,
+        seq: int | None,
         closed: bool = False,
     ) -> None:
         r = st.gs[w.g]
@@ -409,25 +439,40 @@ class Machine:
         if w.case == -1:
             ins = self.codes[r.code].instrs[r.pc - 1]  # parked receives already advanced their pc
             vreg, okreg = ins[2], ins[3]
-            self._end(st, r, None, ev.RECV, r.wait_line, ch.name, value=value, ok=ok, closed=closed, src=src)
+            self._end(
+                st, r, None, ev.RECV, r.wait_line, ch.name, w.begin, value=value, ok=ok, closed=closed, src=src, seq=seq
+            )
         else:
             ins = self.codes[r.code].instrs[r.pc]
             _k, _c, _fn, vreg, okreg, body_pc, _l = ins[1][w.case]
-            self._end(st, r, w.case, ev.RECV, r.wait_line, ch.name, value=value, ok=ok, closed=closed, src=src)
+            self._end(
+                st,
+                r,
+                w.case,
+                ev.RECV,
+                r.wait_line,
+                ch.name,
+                w.begin,
+                value=value,
+                ok=ok,
+                closed=closed,
+                src=src,
+                seq=seq,
+            )
             r.pc = body_pc
         _set(r, vreg, value)
         _set(r, okreg, ok)
         self._run_local(st, r)
 
-    def _wake_sender(self, st: State, ch: HChan, w: Waiter, recv_begin: int) -> None:
+    def _wake_sender(self, st: State, ch: HChan, w: Waiter, recv_begin: int, seq: int) -> None:
         s = st.gs[w.g]
         self._unpark(st, s)
         if w.case == -1:
-            self._end(st, s, None, ev.SEND, s.wait_line, ch.name, value=w.value, src=recv_begin)
+            self._end(st, s, None, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
         else:
             ins = self.codes[s.code].instrs[s.pc]
             body_pc = ins[1][w.case][5]
-            self._end(st, s, w.case, ev.SEND, s.wait_line, ch.name, value=w.value, src=recv_begin)
+            self._end(st, s, w.case, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
             s.pc = body_pc
         self._run_local(st, s)
 

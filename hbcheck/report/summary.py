@@ -40,7 +40,7 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
             continue
         obs = r.observation if r.program.condition else "—"
         if not r.exact:
-            obs += f" ({', '.join(r.bounds)})"
+            obs += f" ({', '.join(r.limits)})"
         findings = Text()
         for f, count in sorted(r.findings.items(), key=lambda fc: fc[0].describe()):
             findings.append(f"{f.describe()} ×{count}\n")

@@ -18,11 +18,14 @@ from hbcheck.explore.execution import CUT, OK, Execution, Finding
 from hbcheck.explore.explorer import Exploration
 from hbcheck.language import ast
 from hbcheck.language.check import Program
+from hbcheck.machine import events as ev
+from hbcheck.machine.events import Event
+from hbcheck.models import Model, evaluate, load_model
 from hbcheck.verdict.condition import Location, locations, predicate, value_of
 
 NEVER, SOMETIMES, ALWAYS = "Never", "Sometimes", "Always"
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-UNSUPPORTED_FINDINGS = {"race", "send-close-race"}
+RACY = "racy: outcomes beyond SC need the symbolic engine"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +51,17 @@ class TestResult:
     expectations: list[ExpectResult]
     executions: int
     incomplete: int  # executions a bound cut short
-    bounds: list[str]
+    bounds: list[str]  # bounds that stopped executions or the search ("unroll 8", ...)
     seconds: float = 0.0
+    model: str = "go"
+    forbidden: int = 0  # executions the model rejects
+    racy_weak: bool = False  # a data race under a model that allows non-SC outcomes
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> list[str]:
+        """Why the result is not exact: the bounds, and racy programs under a weak model."""
+        return self.bounds + ([RACY] if self.racy_weak else [])
 
     @property
     def name(self) -> str:
@@ -58,7 +69,7 @@ class TestResult:
 
     @property
     def exact(self) -> bool:
-        return not self.bounds
+        return not self.limits
 
     @property
     def observation(self) -> str:
@@ -92,19 +103,36 @@ def _possible(p: int, n: int, exact: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-def judge(program: Program, exploration: Exploration, seconds: float = 0.0) -> TestResult:
-    """Everything ``hbcheck run`` reports about one test."""
-    execs = exploration.executions
-    exact = exploration.exact
+def caps_of(program: Program) -> dict[str, int]:
+    return {n: v.cap for n, v in program.shared.items() if v.kind == "chan" and v.cap is not None}
+
+
+def judge(program: Program, exploration: Exploration, model: Model | None = None, seconds: float = 0.0) -> TestResult:
+    """Everything ``hbcheck run`` reports about one test, under ``model`` (go.cat by default)."""
+    model = model or load_model("go")
+    caps = caps_of(program)
+    judged: list[tuple[Execution, list[Finding]]] = []
+    forbidden = 0
+    for x in exploration.executions:
+        verdict = evaluate(model, x, caps)
+        if not verdict.allowed:
+            forbidden += 1
+            continue
+        findings = list(x.findings)
+        for flag, pairs in verdict.flags.items():
+            findings.extend(_race_findings(flag, pairs, x))
+        judged.append((x, findings))
+    racy_weak = not model.is_sc and any(f.kind == "race" for _x, fs in judged for f in fs)
     holds = predicate(program)
     locs = locations(program)
-    normal = [x for x in execs if x.end == OK]
+    normal = [x for x, _f in judged if x.end == OK]
     states = sorted({tuple(value_of(x.final, loc) for loc in locs) for x in normal})
     p = sum(1 for x in normal if holds is not None and holds(x.final))
     n = len(normal) - p
-    findings: Counter[Finding] = Counter()
-    for x in execs:
-        findings.update(set(x.findings))
+    counted: Counter[Finding] = Counter()
+    for _x, fs in judged:
+        counted.update(set(fs))
+    exact = exploration.exact and not racy_weak
     result = TestResult(
         program,
         locs,
@@ -112,23 +140,52 @@ def judge(program: Program, exploration: Exploration, seconds: float = 0.0) -> T
         p,
         n,
         _possible(p, n, exact),
-        findings,
+        counted,
         [],
-        len(execs),
-        sum(1 for x in execs if x.end == CUT),
+        len(judged),
+        sum(1 for x, _f in judged if x.end == CUT),
         list(exploration.bounds),
         seconds,
+        model.name,
+        forbidden,
+        racy_weak,
     )
-    result.expectations = [_expect(e, result, execs) for e in program.expects]
+    result.expectations = [_expect(e, result, judged) for e in program.expects]
     return result
+
+
+def _access(e: Event) -> str:
+    if e.kind == ev.READ:
+        return "read"
+    if e.kind in (ev.WRITE, ev.INIT_WRITE):
+        return "write"
+    if e.kind == ev.ATOMIC:
+        return "atomic read" if e.op == "Load" or e.ok == 0 else "atomic write"
+    if e.kind == ev.CLOSE:
+        return "close"
+    return "send"
+
+
+def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
+    """One finding per racing pair of source accesses, in a canonical order."""
+    if flag not in ("data-race", "send-close-race"):
+        return [Finding(flag, f"flag {flag}")]
+    out = set()
+    kind = "race" if flag == "data-race" else "send-close-race"
+    for a, b in pairs:
+        ea, eb = x.events[a], x.events[b]
+        one, two = sorted([(ea.g, ea.line, _access(ea)), (eb.g, eb.line, _access(eb))], key=lambda t: (t[1], t[0]))
+        what = f"race on {ea.obj}" if kind == "race" else f"send/close race on {ea.obj}"
+        out.add(Finding(kind, what, one[0], one[1], pair=(one, two)))
+    return sorted(out, key=lambda f: f.describe())
 
 
 def _matches(f: Finding, e: ast.Expect) -> bool:
     return f.kind == e.finding and (e.text is None or f.text == e.text)
 
 
-def _expect(e: ast.Expect, r: TestResult, execs: list[Execution]) -> ExpectResult:
-    bound = ", ".join(r.bounds)
+def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Finding]]]) -> ExpectResult:
+    bound = ", ".join(r.limits)
     if e.finding is None:
         want = e.quantifier.capitalize()
         if r.possible == (want,):
@@ -136,26 +193,26 @@ def _expect(e: ast.Expect, r: TestResult, execs: list[Execution]) -> ExpectResul
         if want not in r.possible:
             return ExpectResult(e, FAIL, f"observation is {r.observation}, expected {want}")
         return ExpectResult(e, UNKNOWN, f"observation could be {' or '.join(r.possible)}: bound hit ({bound})")
-    if e.finding in UNSUPPORTED_FINDINGS:
-        return ExpectResult(e, FAIL, f"'{e.finding}' needs the happens-before engine, not built yet")
     what = e.finding + (f' "{e.text}"' if e.text else "")
-    witnesses = sum(1 for x in execs if any(_matches(f, e) for f in x.findings))
-    complete = [x for x in execs if x.end != CUT]
+    witnesses = sum(1 for _x, fs in judged if any(_matches(f, e) for f in fs))
+    complete = [fs for x, fs in judged if x.end != CUT]
+    # races are decided exactly on SC executions (a racy program has a racy SC execution)
+    exact = r.exact or (not r.bounds and e.finding in ("race", "send-close-race") and e.quantifier != "always")
     if e.quantifier == "some":
         if witnesses:
             return ExpectResult(e, PASS, f"{what} in {witnesses} execution(s)")
-        if r.exact:
+        if exact:
             return ExpectResult(e, FAIL, f"no execution has {what}")
         return ExpectResult(e, UNKNOWN, f"no {what} found, but a bound was hit ({bound})")
     if e.quantifier == "no":
         if witnesses:
             return ExpectResult(e, FAIL, f"{what} in {witnesses} execution(s)")
-        if r.exact:
+        if exact:
             return ExpectResult(e, PASS, f"no execution has {what}")
         return ExpectResult(e, UNKNOWN, f"no {what} found, but a bound was hit ({bound})")
-    missing = sum(1 for x in complete if not any(_matches(f, e) for f in x.findings))
+    missing = sum(1 for fs in complete if not any(_matches(f, e) for f in fs))
     if missing:
         return ExpectResult(e, FAIL, f"{missing} execution(s) without {what}")
-    if r.exact:
+    if exact:
         return ExpectResult(e, PASS, f"every execution has {what}")
     return ExpectResult(e, UNKNOWN, f"every complete execution has {what}, but a bound was hit ({bound})")

@@ -1,0 +1,117 @@
+"""Races on the suite (exact pairs and lines), models as files, and splits."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import LITMUS, program, run_file
+from typer.testing import CliRunner
+
+from hbcheck.cli.app import app
+from hbcheck.explore import explore
+from hbcheck.hb import execution_graph
+from hbcheck.verdict.outcome import caps_of
+
+# Every racy test of the suite, with its racing accesses read off the source.
+RACY = {
+    "hello-unbuffered-cap1.lit": {"race on a: f line 8 (write) vs main line 15 (read)"},
+    "cap1-noncumulative.lit": {"race on x: G1 line 8 (write) vs G2 line 13 (read)"},
+    "mutex-racy.lit": {
+        "race on x: P0 line 7 (read) vs P1 line 8 (write)",
+        "race on x: P0 line 7 (write) vs P1 line 8 (read)",
+        "race on x: P0 line 7 (write) vs P1 line 8 (write)",
+    },
+    "once-racy.lit": {"race on x: P0 line 8 (write) vs P1 line 12 (read)"},
+    "waitgroup-racy.lit": {"race on a: w line 8 (write) vs main line 15 (read)"},
+    "mp-racy.lit": {
+        "race on x: P0 line 8 (write) vs P1 line 13 (read)",
+        "race on y: P0 line 9 (write) vs P1 line 12 (read)",
+    },
+    "send-close-racy.lit": {"send/close race on c: P0 line 6 (send) vs P1 line 7 (close)"},
+}
+
+
+def _races(r) -> set[str]:
+    return {f.describe() for f in r.findings if f.kind in ("race", "send-close-race")}
+
+
+@pytest.mark.parametrize("path", sorted(LITMUS.glob("*.lit")), ids=lambda p: p.name)
+def test_exact_race_pairs_on_the_suite(path):
+    assert _races(run_file(path)) == RACY.get(path.name, set())
+
+
+# Tests whose verdicts rest on the k-th / (k+C)-th rule: without it, the
+# semaphore and the k-th receive no longer order the plain accesses.
+CAPACITY_RULE = {"semaphore.lit", "cap1-kth.lit", "cap2-kth.lit"}
+
+
+def _verdicts(r):
+    return (r.observation, sorted(f.describe() for f in r.findings), [e.status for e in r.expectations])
+
+
+def test_go_nocap_changes_exactly_the_capacity_rule_tests():
+    changed = set()
+    for path in sorted(LITMUS.glob("*.lit")):
+        if _verdicts(run_file(path, model="go")) != _verdicts(run_file(path, model="go-nocap")):
+            changed.add(path.name)
+    assert changed == CAPACITY_RULE
+    r = run_file(LITMUS / "cap1-kth.lit", model="go-nocap")
+    assert _races(r) == {"race on x: R line 8 (write) vs S line 14 (read)"}
+    assert r.observation == "Unknown" and r.status == "fail"
+
+
+def test_split_adds_no_edge_but_po_while_data_crosses_goroutines():
+    p = program("""
+        litmus SplitHolding
+        var x int
+        var c = make(chan int)
+        func deep frame 1500 { n = n + 1; if n < 3 { deep() } }
+        go P0 { x = 1; deep(); c <- 1 }
+        go P1 { <-c; r = x }
+        forall (P1:r == 1)
+        expect always
+        expect no race
+    """)
+    caps = caps_of(p)
+    xs = explore(p).executions
+    assert xs
+    for x in xs:
+        g = execution_graph(x, caps)
+        splits = [e.id for e in x.events if e.kind == "split"]
+        assert len(splits) == 2  # 2048 -> 4096 at the 1st call (1500 > 1120), -> 8192 at the 3rd
+        for s in splits:
+            kinds = {k for _a, _b, k in g.in_edges(s, data="kind")} | {k for _a, _b, k in g.out_edges(s, data="kind")}
+            assert kinds == {"po"}
+    r = run_file_text(p)
+    assert r.status == "pass"
+
+
+def run_file_text(p):
+    from hbcheck.models import load_model
+    from hbcheck.verdict import judge
+
+    return judge(p, explore(p), load_model("go"))
+
+
+@pytest.mark.parametrize(
+    "body,line,col,message",
+    [
+        ('"m"\nlet hb = (po | sw)+\n', 2, 16, "unbound name 'sw'"),
+        ('"m"\nlet a = R | po\n', 2, 9, "'|' mixes a set and a relation"),
+        ('"m"\nacyclic R as bad\n', 2, 1, "acyclic needs a relation, got a set"),
+        ('"m"\nlet a = (po\n', 2, 12, "model syntax error"),
+        ('"m"\ninclude "nowhere.cat"\n', 2, 1, "cannot include 'nowhere.cat'"),
+    ],
+)
+def test_bad_model_is_rejected_with_its_position(tmp_path, body, line, col, message):
+    model = tmp_path / "bad.cat"
+    model.write_text(body)
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(LITMUS / "mutex.lit")])
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{model}:{line}:{col}: ") and message in first, first
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_name():
+    result = CliRunner().invoke(app, ["run", "--model", "tso", str(LITMUS / "mutex.lit")])
+    assert result.exit_code == 2 and "unknown model 'tso' (known: go, go-nocap, go-races, go-sync, sc)" in result.stderr
