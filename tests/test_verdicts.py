@@ -103,6 +103,9 @@ def test_a_race_makes_never_unknown_under_go_but_not_under_sc():
     r = run_text(text)
     assert r.positive == 0 and r.racy_weak
     assert r.observation == "Unknown" and r.possible == ("Never", "Sometimes")
+    block = herd_block(r)
+    assert "\nNo\n" in block and "Loop" not in block  # herd's Loop is for bounds only
+    assert "Flag data-race\n" in block and "Observation Racy Unknown 0 3\n" in block
     assert [e.status for e in r.expectations] == ["unknown", "pass", "unknown"]
     races = sorted(f.describe() for f in r.findings if f.kind == "race")
     assert races == [

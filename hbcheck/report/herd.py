@@ -23,7 +23,7 @@ def herd_block(result: TestResult) -> str:
     p, n = result.positive, result.negative
     if cond is not None:
         ok = {"exists": p > 0, "~exists": p == 0, "forall": n == 0}[cond.kind]
-        lines.append(("" if result.exact else "Loop ") + ("Ok" if ok else "No"))
+        lines.append(("Loop " if result.bounds else "") + ("Ok" if ok else "No"))
         lines.append("Witnesses")
         wp, wn = (n, p) if cond.kind == "~exists" else (p, n)
         lines.append(f"Positive: {wp} Negative: {wn}")
