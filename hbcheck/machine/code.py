@@ -278,26 +278,14 @@ class _Compiler:
                 head = self.here()
                 jz = self.emit("jz", lambda r: int(r.get(i, 0) < b), None)
                 self.emit("bound", counter, max(b - a, 0), line)
-                cont: list[int] = []
-                self.loop_body(body, cont)
-                step = self.here()
-                self.emit("set", i, lambda r: wrap(r.get(i, 0) + 1))
-                self.emit("jump", head)
-                for at in cont:
-                    self.patch(at, step)
-                self.end_loop(jz)
+                self.loop(body, head, jz, step=lambda: self.emit("set", i, lambda r: wrap(r.get(i, 0) + 1)))
             case ast.ForCond(cond=c, body=body):
                 counter = self.temp()
                 self.emit("set", counter, lambda r: 0)
                 head = self.here()
                 jz = self.emit("jz", self.value(c), None) if c is not None else None
                 self.emit("bound", counter, 0, line)
-                cont = []
-                self.loop_body(body, cont)
-                self.emit("jump", head)
-                for at in cont:
-                    self.patch(at, head)
-                self.end_loop(jz)
+                self.loop(body, head, jz)
             case ast.ForRange(var=v, chan=c, body=body):
                 tv, tok = self.temp(), self.temp()
                 head = self.emit("recv", self.chan(c), tv, tok, line)
@@ -307,12 +295,7 @@ class _Compiler:
                         self.emit("store", v, _reg(tv), line)
                     else:
                         self.emit("set", v, _reg(tv))
-                cont = []
-                self.loop_body(body, cont)
-                self.emit("jump", head)
-                for at in cont:
-                    self.patch(at, head)
-                self.end_loop(jz)
+                self.loop(body, head, jz)
             case ast.Break():
                 self.loops[-1][0].append(self.emit("jump", None))
             case ast.Continue():
@@ -327,16 +310,22 @@ class _Compiler:
             case _:  # pragma: no cover
                 raise AssertionError(f"unexpected statement {s!r}")
 
-    def loop_body(self, body: tuple[ast.Stmt, ...], cont: list[int]) -> None:
+    def loop(self, body: tuple[ast.Stmt, ...], head: int, jz: int | None, step=None) -> None:
+        """The body, then ``step`` (a counted loop's increment) and the jump
+        back to ``head``; ``continue`` goes to the step, ``break`` and the
+        exit test ``jz`` past the loop."""
+        cont: list[int] = []
         self.loops.append(([], cont))
         self.stmts(body)
-
-    def end_loop(self, jz: int | None) -> None:
+        again = self.here()
+        if step is not None:
+            step()
+        self.emit("jump", head)
         breaks, _ = self.loops.pop()
         end = self.here()
-        if jz is not None:
-            self.patch(jz, end)
-        for at in breaks:
+        for at in cont:
+            self.patch(at, again)
+        for at in [*breaks, *([jz] if jz is not None else [])]:
             self.patch(at, end)
 
     def method(self, s: ast.MethodCall) -> None:

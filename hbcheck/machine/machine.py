@@ -302,35 +302,15 @@ class Machine:
             self._end(st, g, case, ev.RECV, line, chan, begin.id, value=0, ok=0, closed=True, src=ch.close_event)
             _set(g, vreg, 0)
             _set(g, okreg, 0)
-        elif ch.sendq:
-            w = ch.sendq.pop(0)
-            assert w.value is not None
-            if ch.dataqsiz == 0:
-                value, src, slot = w.value, w.begin, None
-            else:
-                item, slot = ch.exchange_head(Item(w.value, w.begin))
-                value, src = item.value, item.send
-            qcount = ch.qcount if slot is not None else None
-            self._end(
-                st,
-                g,
-                case,
-                ev.RECV,
-                line,
-                chan,
-                begin.id,
-                value=value,
-                ok=1,
-                src=src,
-                slot=slot,
-                qcount=qcount,
-                seq=ch.count_recv(),
-            )
-            _set(g, vreg, value)
-            _set(g, okreg, 1)
-            self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send())
-        elif ch.qcount > 0:
-            item, slot = ch.dequeue()
+        elif ch.sendq or ch.qcount > 0:
+            w = ch.sendq.pop(0) if ch.sendq else None
+            if w is None:  # buffered data
+                item, slot = ch.dequeue()
+            elif ch.dataqsiz == 0:  # an unbuffered sender waits: take its value directly
+                item, slot = Item(w.value, w.begin), None  # type: ignore[arg-type]
+            else:  # the buffer is full and a sender waits: its value takes the head's slot
+                item, slot = ch.exchange_head(Item(w.value, w.begin))  # type: ignore[arg-type]
+            qcount = None if slot is None else ch.qcount
             self._end(
                 st,
                 g,
@@ -343,11 +323,13 @@ class Machine:
                 ok=1,
                 src=item.send,
                 slot=slot,
-                qcount=ch.qcount,
+                qcount=qcount,
                 seq=ch.count_recv(),
             )
             _set(g, vreg, item.value)
             _set(g, okreg, 1)
+            if w is not None:
+                self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send())
         else:
             ch.recvq.append(Waiter(g.name, -1, None, begin.id))
             self._park(g, "chan receive", line, (chan,))
