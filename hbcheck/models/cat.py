@@ -7,6 +7,7 @@ missing include is an ``HbError`` at file:line:col.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -76,6 +77,7 @@ class Model:
     path: str
     stmts: tuple[Stmt, ...]
     text: str
+    digest: str = ""  # sha256 of the file and everything it includes, in reading order
 
     @property
     def checks(self) -> list[Check]:
@@ -202,14 +204,16 @@ def find_model(name_or_path: str) -> Path:
 def load_model(name_or_path: str) -> Model:
     """Parse a model by name (``go``, ``sc``...) or path; includes are resolved."""
     path = find_model(name_or_path)
-    stmts, header = _read(path, ())
-    model = Model(header or path.stem, str(path), tuple(stmts), path.read_text())
+    digest = hashlib.sha256()
+    stmts, header = _read(path, (), digest)
+    model = Model(header or path.stem, str(path), tuple(stmts), path.read_text(), digest.hexdigest())
     _resolve(model)
     return model
 
 
-def _read(path: Path, seen: tuple[Path, ...]) -> tuple[list[Stmt], str | None]:
+def _read(path: Path, seen: tuple[Path, ...], digest) -> tuple[list[Stmt], str | None]:
     text = path.read_text()
+    digest.update(text.encode())
     try:
         items = _ToAst(str(path)).transform(_parser().parse(text))
     except UnexpectedInput as exc:
@@ -240,7 +244,7 @@ def _read(path: Path, seen: tuple[Path, ...]) -> tuple[list[Stmt], str | None]:
                     raise HbError(f"cannot include '{name}': no such model file", loc, text) from None
             if target.resolve() in seen:
                 raise HbError(f"'{name}' includes itself", loc, text)
-            sub, _ = _read(target, (*seen, path.resolve()))
+            sub, _ = _read(target, (*seen, path.resolve()), digest)
             out.extend(sub)
         else:
             out.append(item)

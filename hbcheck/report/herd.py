@@ -13,7 +13,7 @@ def format_state(result: TestResult, state: tuple[int, ...]) -> str:
     return " ".join(f"{show_location(loc)}={v};" for loc, v in zip(result.locations, state, strict=True))
 
 
-def herd_block(result: TestResult) -> str:
+def herd_block(result: TestResult, times: bool = True) -> str:
     """The block, lines ending in newlines, followed by a blank line."""
     name = result.name
     cond = result.program.condition
@@ -31,5 +31,6 @@ def herd_block(result: TestResult) -> str:
     if cond is not None:
         lines.append(f"Condition {cond.text}")
         lines.append(f"Observation {name} {result.observation} {p} {n}")
-    lines.append(f"Time {name} {result.seconds:0.2f}")
+    if times:
+        lines.append(f"Time {name} {result.seconds:0.2f}")
     return "\n".join(lines) + "\n\n"

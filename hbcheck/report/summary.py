@@ -19,6 +19,8 @@ class BadInput:
 
     file: str
     message: str
+    line: int | None = None
+    col: int | None = None
 
 
 def verdict_of(result: TestResult, allow_unknown: bool) -> str:

@@ -56,6 +56,12 @@ class TestResult:
     model: str = "go"
     forbidden: int = 0  # executions the model rejects
     racy_weak: bool = False  # a data race under a model that allows non-SC outcomes
+    model_path: str = ""
+    model_digest: str = ""
+    # the execution with the shortest schedule showing each finding, and each side of the condition
+    witnesses: dict[Finding, Execution] = field(default_factory=dict)
+    positive_witness: Execution | None = None
+    negative_witness: Execution | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -150,7 +156,15 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         forbidden,
         racy_weak,
     )
+    result.model_path, result.model_digest = model.path, model.digest
     result.expectations = [_expect(e, result, judged) for e in program.expects]
+    for x, fs in sorted(judged, key=lambda xf: len(xf[0].schedule)):
+        for f in fs:
+            result.witnesses.setdefault(f, x)
+    by_length = sorted(normal, key=lambda x: len(x.schedule))
+    if holds is not None:
+        result.positive_witness = next((x for x in by_length if holds(x.final)), None)
+        result.negative_witness = next((x for x in by_length if not holds(x.final)), None)
     return result
 
 

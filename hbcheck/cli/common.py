@@ -1,0 +1,73 @@
+"""What every command shares: reading files, loading models, printing errors."""
+
+from __future__ import annotations
+
+import sys
+import time
+from functools import cache
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from hbcheck.errors import HbError
+from hbcheck.explore import ExploreConfig, explore
+from hbcheck.language import load
+from hbcheck.models import Model, load_model
+from hbcheck.report.summary import BadInput
+from hbcheck.verdict import TestResult, judge
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def fail(exc: HbError, code: int = 2) -> typer.Exit:
+    stderr().print(exc.render(), markup=False)
+    return typer.Exit(code)
+
+
+def collect(paths: list[Path]) -> list[Path | BadInput]:
+    """Files to check, in order; a folder contributes its .lit files, recursively and sorted."""
+    out: list[Path | BadInput] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.rglob("*.lit"))
+            out.extend(found or [BadInput(str(p), "no .lit files in this folder")])
+        elif p.exists():
+            out.append(p)
+        else:
+            out.append(BadInput(str(p), "no such file"))
+    return out
+
+
+@cache
+def model_named(name: str) -> Model:
+    return load_model(name)
+
+
+def check_file(path: Path, config: ExploreConfig, model: Model | None = None) -> TestResult:
+    """Parse, check, explore and judge one file (raises HbError on bad input)."""
+    program = load(path)
+    start = time.perf_counter()
+    exploration = explore(program, config)
+    result = judge(program, exploration, model)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def check_or_bad(path: Path, config: ExploreConfig, model_name: str) -> TestResult | BadInput | HbError:
+    """For worker processes: the result, or the bad input (with its rendered error)."""
+    try:
+        return check_file(path, config, model_named(model_name))
+    except HbError as exc:
+        return exc
+
+
+def bad_input(path: Path, exc: HbError) -> BadInput:
+    loc = exc.loc
+    return BadInput(str(path), exc.message, loc.line if loc else None, loc.col if loc else None)

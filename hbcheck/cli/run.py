@@ -1,0 +1,180 @@
+"""``hbcheck run``: explore, judge, report; gate CI on expectations and baselines."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hbcheck.cli.common import bad_input, check_or_bad, collect, fail, model_named, stderr, stdout
+from hbcheck.errors import HbError
+from hbcheck.explore import ExploreConfig
+from hbcheck.report.baseline import compare, differences_table, load_results
+from hbcheck.report.herd import herd_block
+from hbcheck.report.junit import junit_xml
+from hbcheck.report.results import dump, results_json
+from hbcheck.report.summary import BadInput, print_summary
+from hbcheck.verdict import TestResult
+from hbcheck.verdict.outcome import FAIL, UNKNOWN
+
+
+class Format(StrEnum):
+    text = "text"
+    herd = "herd"
+
+
+def write_out(target: str, text: str) -> None:
+    """``-`` is standard output."""
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(target).write_text(text)
+        except OSError as exc:
+            raise fail(HbError(f"cannot write {target}: {exc.strerror}")) from None
+
+
+def _limit_text(result: TestResult) -> list[str]:
+    return [f"{b} hit" for b in result.bounds] + result.limits[len(result.bounds) :]
+
+
+def run(
+    files: Annotated[list[Path], typer.Argument(help=".lit files or folders (searched recursively).")],
+    unroll: Annotated[int, typer.Option(min=0, help="Iterations of each general loop before an execution is cut.")] = 8,
+    max_steps: Annotated[
+        int, typer.Option(min=1, help="Visible steps one execution may take before it is cut.")
+    ] = 10_000,
+    max_executions: Annotated[
+        int, typer.Option(min=1, help="Executions to explore per test before stopping.")
+    ] = 100_000,
+    time_budget: Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary table.")] = False,
+    allow_unknown: Annotated[bool, typer.Option(help="Do not fail tests whose verdict is Unknown.")] = False,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Memory model: a name in models/ (go, sc, go-nocap) or a .cat path.")
+    ] = "go",
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text: herd blocks and a summary; herd: herd7's blocks and nothing else.")
+    ] = Format.text,
+    json_out: Annotated[
+        str | None, typer.Option("--json", metavar="FILE", help="Write results as JSON (- for stdout).")
+    ] = None,
+    junit_out: Annotated[
+        str | None, typer.Option("--junit", metavar="FILE", help="Write JUnit XML (- for stdout).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Fail on any difference from this recorded results file.")
+    ] = None,
+    update_baseline: Annotated[Path | None, typer.Option(help="Record this run's results as the baseline.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Check files in N processes.")] = 1,
+    times: Annotated[
+        bool, typer.Option("--time/--no-time", help="Print herd's Time line (off: output is reproducible).")
+    ] = True,
+) -> None:
+    """Explore every execution of each test and check its expectations."""
+    err = stderr()
+    try:
+        cat = model_named(model)
+        old = load_results(baseline) if baseline else None
+    except HbError as exc:
+        raise fail(exc) from None
+    config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget)
+    machine_out = "-" in (json_out, junit_out)
+    herd_only = output_format == Format.herd
+    show_blocks = not quiet and not machine_out
+    items = collect(files)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal or herd_only or machine_out or len(items) < 2,
+    )
+    results: list[TestResult | BadInput] = []
+    interrupted = False
+    pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+    try:
+        with progress:
+            task = progress.add_task("checking", total=len(items))
+            paths = [p for p in items if isinstance(p, Path)]
+            outcomes = iter(
+                pool.map(check_or_bad, paths, [config] * len(paths), [cat.path] * len(paths))
+                if pool
+                else (check_or_bad(p, config, cat.path) for p in paths)
+            )
+            for item in items:
+                progress.update(task, description=f"checking {item if isinstance(item, Path) else item.file}")
+                if isinstance(item, BadInput):
+                    err.print(f"{item.file}: error: {item.message}", markup=False)
+                    results.append(item)
+                else:
+                    outcome = next(outcomes)
+                    if isinstance(outcome, HbError):
+                        err.print(outcome.render(), markup=False)
+                        results.append(bad_input(item, outcome))
+                    else:
+                        results.append(outcome)
+                        if show_blocks:
+                            progress.console.file.flush()
+                            sys.stdout.write(herd_block(outcome, times))
+                            sys.stdout.flush()
+                        if not outcome.exact:
+                            err.print(
+                                f'Warning: File "{item}", {"; ".join(_limit_text(outcome))}: '
+                                "outcomes and findings may be missing.",
+                                markup=False,
+                            )
+                progress.advance(task)
+    except KeyboardInterrupt:
+        interrupted = True
+        if pool:
+            pool.shutdown(wait=False, cancel_futures=True)
+        err.print(f"Interrupted: {len(results)} of {len(items)} files checked.", markup=False)
+    finally:
+        if pool:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+    doc = results_json(
+        results,
+        {"unroll": unroll, "max_steps": max_steps, "max_executions": max_executions, "time_budget": time_budget},
+        allow_unknown,
+        {"name": cat.name, "path": cat.path, "sha256": cat.digest},
+    )
+    if json_out:
+        write_out(json_out, dump(doc))
+    if junit_out:
+        write_out(junit_out, junit_xml(results, allow_unknown))
+    if update_baseline:
+        write_out(str(update_baseline), dump(doc))
+    if not herd_only and not machine_out:
+        print_summary(stdout(), results, allow_unknown)
+    if interrupted:
+        raise typer.Exit(130)
+    if any(isinstance(r, BadInput) for r in results) or not results:
+        raise typer.Exit(2)
+    code = 0
+    failed = [
+        r
+        for r in results
+        if isinstance(r, TestResult)
+        and r.expectations
+        and (r.status == FAIL or (r.status == UNKNOWN and not allow_unknown))
+    ]
+    if failed:
+        code = 1
+    if old is not None:
+        diffs = compare(old, doc)
+        if diffs:
+            (stdout() if not machine_out else err).print(differences_table(diffs))
+            err.print(f"{len(diffs)} difference(s) from the baseline {baseline}", markup=False)
+            code = 1
+        elif not herd_only and not machine_out:
+            stdout().print(f"Baseline {baseline}: no differences", markup=False, highlight=False)
+    raise typer.Exit(code)

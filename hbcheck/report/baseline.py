@@ -1,0 +1,88 @@
+"""Compare a run with a recorded one (a results JSON) and classify each change."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from hbcheck.errors import HbError
+from hbcheck.report.results import SCHEMA_VERSION
+
+ALLOWING = ("Sometimes", "Always")
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    test: str
+    kind: str  # newly allowed, newly forbidden, observation changed, states changed, new finding,
+    # finding gone, count changed, test added, test removed
+    before: str
+    after: str
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise HbError(f"cannot read baseline {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise HbError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != "hbcheck-results" or not isinstance(doc.get("tests"), list):
+        raise HbError(f"{path} is not an hbcheck results file")
+    if doc.get("version") != SCHEMA_VERSION:
+        raise HbError(f"{path} has results version {doc.get('version')}; this hbcheck reads version {SCHEMA_VERSION}")
+    return doc
+
+
+def _counts(t: dict[str, Any]) -> str:
+    return f"P={t['positive']} N={t['negative']} executions={t['executions']}"
+
+
+def _states(t: dict[str, Any]) -> str:
+    return " | ".join(" ".join(f"{k}={v};" for k, v in s.items()) for s in t["states"]) or "(none)"
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
+    """Every difference between two result documents, test by test (tests are keyed by name)."""
+    before = {t["name"]: t for t in old["tests"]}
+    after = {t["name"]: t for t in new["tests"]}
+    out: list[Difference] = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in after:
+            out.append(Difference(name, "test removed", before[name]["file"], ""))
+            continue
+        if name not in before:
+            out.append(Difference(name, "test added", "", after[name]["file"]))
+            continue
+        a, b = before[name], after[name]
+        oa, ob = a["observation"], b["observation"]
+        if oa != ob:
+            if oa == "Never" and ob in ALLOWING:
+                kind = "newly allowed"
+            elif oa in ALLOWING and ob == "Never":
+                kind = "newly forbidden"
+            else:
+                kind = "observation changed"
+            out.append(Difference(name, kind, str(oa), str(ob)))
+        if a["states"] != b["states"]:
+            out.append(Difference(name, "states changed", _states(a), _states(b)))
+        fa = {f["description"] for f in a["findings"]}
+        fb = {f["description"] for f in b["findings"]}
+        out.extend(Difference(name, "new finding", "", f) for f in sorted(fb - fa))
+        out.extend(Difference(name, "finding gone", f, "") for f in sorted(fa - fb))
+        if _counts(a) != _counts(b):
+            out.append(Difference(name, "count changed", _counts(a), _counts(b)))
+    return out
+
+
+def differences_table(diffs: list[Difference], title: str = "Differences from the baseline") -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("Test", "Change", "Before", "After"):
+        table.add_column(col, overflow="fold")
+    for d in diffs:
+        table.add_row(d.test, d.kind, d.before, d.after)
+    return table
