@@ -10,7 +10,9 @@ from __future__ import annotations
 import typer
 
 from hbcheck.cli.common import check_file, collect
+from hbcheck.cli.compare import compare_cmd
 from hbcheck.cli.run import run
+from hbcheck.cli.trace import graph_cmd, replay_cmd, trace_cmd
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,6 +28,10 @@ def _main() -> None:
 
 
 app.command()(run)
+app.command("compare")(compare_cmd)
+app.command("trace")(trace_cmd)
+app.command("replay")(replay_cmd)
+app.command("graph")(graph_cmd)
 
 
 def main() -> None:

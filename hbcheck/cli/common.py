@@ -6,6 +6,7 @@ import sys
 import time
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +17,15 @@ from hbcheck.language import load
 from hbcheck.models import Model, load_model
 from hbcheck.report.summary import BadInput
 from hbcheck.verdict import TestResult, judge
+
+# Options every exploring command takes (typer reads them from the signatures).
+Unroll = Annotated[int, typer.Option(min=0, help="Iterations of each general loop before an execution is cut.")]
+MaxSteps = Annotated[int, typer.Option(min=1, help="Visible steps one execution may take before it is cut.")]
+MaxExecutions = Annotated[int, typer.Option(min=1, help="Executions to explore per test before stopping.")]
+TimeBudget = Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")]
+ModelName = Annotated[
+    str, typer.Option("--model", "-m", help="Memory model: a name in models/ (go, sc, go-nocap) or a .cat path.")
+]
 
 
 def stderr() -> Console:

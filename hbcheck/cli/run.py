@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hbcheck.cli.common import bad_input, check_or_bad, collect, fail, model_named, stderr, stdout
+from hbcheck.cli.common import (
+    ModelName,
+    bad_input,
+    check_or_bad,
+    collect,
+    fail,
+    model_named,
+    stderr,
+    stdout,
+)
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig
 from hbcheck.report.baseline import compare, differences_table, load_results
@@ -55,9 +64,7 @@ def run(
     time_budget: Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary table.")] = False,
     allow_unknown: Annotated[bool, typer.Option(help="Do not fail tests whose verdict is Unknown.")] = False,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Memory model: a name in models/ (go, sc, go-nocap) or a .cat path.")
-    ] = "go",
+    model: ModelName = "go",
     output_format: Annotated[
         Format, typer.Option("--format", help="text: herd blocks and a summary; herd: herd7's blocks and nothing else.")
     ] = Format.text,

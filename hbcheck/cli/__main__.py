@@ -1,0 +1,3 @@
+from hbcheck.cli.app import main
+
+main()

@@ -1,0 +1,150 @@
+"""Counterexample traces: pick a witness, replay its schedule step by step.
+
+A witness is an execution; its schedule replays on the reference machine,
+which is deterministic, so every step can show what each goroutine did and
+what the channels look like afterwards (ring slots, indices, queues).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from hbcheck.errors import HbError
+from hbcheck.explore.execution import Execution
+from hbcheck.language.check import Program
+from hbcheck.machine import Choice, Event, Machine, State
+from hbcheck.verdict.condition import Location, show_location, value_of
+from hbcheck.verdict.outcome import TestResult
+
+WITNESS_KINDS = ("race", "send-close-race", "panic", "deadlock", "leak", "assert")
+TRACE_SCHEMA = "hbcheck-trace"
+TRACE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    choice: Choice
+    events: tuple[Event, ...]
+    chans: dict[str, dict]
+
+
+def parse_state(text: str, program: Program) -> dict[Location, int]:
+    """``'P1:r1=0; x=1'`` as herd prints a state."""
+    out: dict[Location, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*(?:#[0-9]+)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\s*=\s*(-?[0-9]+)", part)
+        if not m:
+            raise HbError(f"cannot read '{part}' as LOCATION=VALUE (for instance P1:r1=0 or x=1)")
+        name, reg, value = m.group(1), m.group(2), int(m.group(3))
+        if reg is None and not program.is_int(name):
+            raise HbError(f"'{name}' is not a shared integer variable")
+        if reg is not None and program.base_of(name) is None:
+            raise HbError(f"no goroutine named '{name}'")
+        out[(name, reg)] = value
+    if not out:
+        raise HbError("--state needs at least one LOCATION=VALUE")
+    return out
+
+
+def pick_witness(
+    result: TestResult, executions: list[Execution], kind: str | None, state: dict[Location, int] | None
+) -> tuple[Execution, str]:
+    """The shortest execution showing what was asked, and a line saying what it shows."""
+    if state is not None:
+        want = "; ".join(f"{show_location(k)}={v}" for k, v in state.items())
+        found = [x for x in executions if x.end == "ok" and all(value_of(x.final, k) == v for k, v in state.items())]
+        if not found:
+            raise HbError(f"no execution ends in the state {want}")
+        return min(found, key=lambda x: len(x.schedule)), f"final state {want}"
+    if kind is not None:
+        chosen = [(f, x) for f, x in result.witnesses.items() if f.kind == kind]
+        if not chosen:
+            raise HbError(f"no execution has a {kind}")
+        finding, x = min(chosen, key=lambda fx: (len(fx[1].schedule), fx[0].describe()))
+        return x, finding.describe()
+    cond = result.program.condition
+    if cond is None:
+        raise HbError("the test has no condition: ask for a finding (--race, --panic, ...) or a --state")
+    if cond.kind == "exists":
+        x, what = result.positive_witness, f"a witness of {cond.text}"
+    elif cond.kind == "~exists":
+        x, what = result.positive_witness, f"a counterexample to {cond.text}"
+    else:
+        x, what = result.negative_witness, f"a counterexample to {cond.text}"
+    if x is None:
+        raise HbError(f"no execution gives {what} (observation {result.observation})")
+    return x, what
+
+
+def replay(machine: Machine, schedule: list[tuple[str, int | None]]) -> tuple[State, list[Step]]:
+    """Run a schedule on the machine, checking each choice is enabled."""
+    st = machine.initial()
+    steps = [Step(Choice("init", None), tuple(st.events), {n: c.snapshot() for n, c in st.chans.items()})]
+    for i, (g, alt) in enumerate(schedule, 1):
+        choice = Choice(g, alt)
+        if choice not in machine.enabled(st):
+            raise HbError(f"step {i}: {g}{'' if alt is None else f' (alternative {alt})'} cannot run here")
+        before = len(st.events)
+        st = machine.step(st, choice)
+        steps.append(Step(choice, tuple(st.events[before:]), {n: c.snapshot() for n, c in st.chans.items()}))
+    return st, steps
+
+
+def _chan_text(name: str, snap: dict) -> str:
+    buf = ",".join("_" if v is None else str(v) for v in snap["buf"])
+    text = f"{name}: [{buf}] sendx={snap['sendx']} recvx={snap['recvx']} qcount={snap['qcount']}"
+    if snap["recvq"]:
+        text += f" recvq={snap['recvq']}"
+    if snap["sendq"]:
+        text += " sendq=[" + ", ".join(f"{g}:{v}" for g, v in snap["sendq"]) + "]"
+    if snap["closed"]:
+        text += " closed"
+    return text
+
+
+def trace_table(steps: list[Step], title: str) -> Table:
+    goroutines: list[str] = []
+    for s in steps:
+        for e in s.events:
+            if e.g not in goroutines and e.g != "init":
+                goroutines.append(e.g)
+    table = Table(title=title, title_justify="left", show_lines=True)
+    table.add_column("#", justify="right")
+    for g in goroutines:
+        table.add_column(g, overflow="fold")
+    table.add_column("channels after the step", overflow="fold")
+    prev: dict[str, dict] = {}
+    for i, s in enumerate(steps):
+        cells = []
+        for g in goroutines:
+            lines = [f"{e.label()}  (line {e.line})" if e.line else e.label() for e in s.events if e.g == g]
+            text = Text("\n".join(lines))
+            if s.choice.g == g:
+                text.stylize("bold")
+            cells.append(text)
+        changed = [_chan_text(n, snap) for n, snap in s.chans.items() if prev.get(n) != snap or i == 0]
+        prev = s.chans
+        table.add_row(str(i) if i else "init", *cells, Text("\n".join(changed)))
+    return table
+
+
+def trace_json(program: Program, model: str, what: str, x: Execution) -> dict[str, Any]:
+    test = program.test
+    return {
+        "schema": TRACE_SCHEMA,
+        "version": TRACE_VERSION,
+        "test": test.name,
+        "file": test.file,
+        "sha256": hashlib.sha256(test.source.encode()).hexdigest(),
+        "model": model,
+        "witness": what,
+        "schedule": [[g, alt] for g, alt in x.schedule],
+        "events": [[e.g, e.label(), e.line] for e in x.events],
+        "final": {"registers": x.final.regs, "variables": x.final.vars},
+    }

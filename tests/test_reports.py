@@ -1,0 +1,313 @@
+"""CI-gate outputs: JSON (against its schema), JUnit, herd format, baselines,
+model comparison, parallel runs, traces, replays and pictures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import LITMUS, ROOT, run_file
+from typer.testing import CliRunner
+
+from hbcheck.cli.app import app
+from hbcheck.machine import Machine
+from hbcheck.report.baseline import compare
+from hbcheck.report.results import SCHEMA_PATH
+from hbcheck.report.trace import replay
+
+runner = CliRunner()
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+
+
+def _run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_json_results_validate_against_the_schema(tmp_path):
+    out = tmp_path / "r.json"
+    bad = tmp_path / "bad.lit"
+    bad.write_text("litmus Bad\ngo P { c <- 1 }\n")
+    result = _run("run", "--quiet", "--json", str(out), str(LITMUS), str(bad))
+    assert result.exit_code == 2  # the bad file
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["errors"] == [{"file": str(bad), "message": "undeclared channel 'c'", "line": 2, "col": 8}]
+    by_name = {t["name"]: t for t in doc["tests"]}
+    mp = by_name["MP+buffered"]
+    assert (mp["observation"], mp["positive"], mp["negative"], mp["states"]) == ("Never", 0, 2, [{"P1:r1": 1}])
+    assert mp["model"]["name"] == "Go" and len(mp["model"]["sha256"]) == 64
+    race = by_name["MP+plain"]
+    assert race["exact"] is False and race["limits"] == ["racy: outcomes beyond SC need the symbolic engine"]
+    pair = next(f for f in race["findings"] if f["kind"] == "race" and "on y" in f["description"])
+    assert pair["pair"] == [
+        {"goroutine": "P0", "line": 9, "access": "write"},
+        {"goroutine": "P1", "line": 12, "access": "read"},
+    ]
+    assert pair["witness"] and all(len(step) == 2 for step in pair["witness"])
+
+
+def test_json_to_stdout_is_only_json():
+    result = _run("run", "--json", "-", str(LITMUS / "mutex.lit"))
+    assert result.exit_code == 0
+    jsonschema.validate(json.loads(result.stdout), SCHEMA)
+
+
+def test_junit_parses_back_with_one_case_per_file_and_a_failure_per_unmet_expectation(tmp_path):
+    wrong = tmp_path / "wrong.lit"
+    wrong.write_text(
+        "litmus Wrong\nvar c = make(chan int)\ngo P { close(c); close(c) }\n"
+        "expect no panic\nexpect deadlock\nexpect always panic\n"
+    )
+    out = tmp_path / "j.xml"
+    result = _run("run", "--quiet", "--junit", str(out), str(LITMUS / "mutex.lit"), str(wrong))
+    assert result.exit_code == 1
+    suite = ET.parse(out).getroot().find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(cases) == {"Mutex+counter", "Wrong"}
+    assert cases["Mutex+counter"].findall("failure") == []
+    failures = [f.get("message") for f in cases["Wrong"].findall("failure")]
+    assert failures == ["expect no panic: panic in 1 execution(s)", "expect deadlock: no execution has deadlock"]
+    assert "panic: close of closed channel (P, line 3)" in cases["Wrong"].find("failure").text
+
+
+HERD_BY_HAND = """\
+Test MP+buffered Allowed
+States 1
+P1:r1=1;
+No
+Witnesses
+Positive: 0 Negative: 2
+Condition exists (P1:r1 == 0)
+Observation MP+buffered Never 0 2
+
+Test Close+close
+States 0
+Flag panic
+
+Test Select+choice Allowed
+States 2
+P0:r=1;
+P0:r=2;
+Ok
+Witnesses
+Positive: 1 Negative: 1
+Condition exists (P0:r == 2)
+Observation Select+choice Sometimes 1 1
+
+"""
+
+
+def test_format_herd_prints_herd_blocks_and_nothing_else():
+    files = [str(LITMUS / n) for n in ("mp-buffered.lit", "double-close.lit", "select-choice.lit")]
+    result = _run("run", "--format", "herd", "--no-time", *files)
+    assert result.exit_code == 0
+    assert result.stdout == HERD_BY_HAND
+
+
+def test_parallel_output_is_byte_identical():
+    one = subprocess.run(
+        [sys.executable, "-m", "hbcheck.cli", "run", "--format", "herd", "--no-time", "-j", "1", str(LITMUS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    two = subprocess.run(
+        [sys.executable, "-m", "hbcheck.cli", "run", "--format", "herd", "--no-time", "-j", "2", str(LITMUS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout and one.stdout.count("\nTest ") + 1 == len(list(LITMUS.rglob("*.lit")))
+
+
+def _edited_model(tmp_path: Path) -> Path:
+    """go.cat with the capacity rule dropped from sw (a copy, with its includes)."""
+    for name in ("go-sync.cat", "go-races.cat"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    text = (ROOT / "models" / "go.cat").read_text()
+    assert "let sw = sw-go | chan-cap" in text
+    edited = tmp_path / "go-edited.cat"
+    edited.write_text(text.replace("let sw = sw-go | chan-cap", "let sw = sw-go"))
+    return edited
+
+
+def test_baseline_catches_a_dropped_model_rule(tmp_path):
+    base = tmp_path / "baseline.json"
+    files = [str(LITMUS / n) for n in ("semaphore.lit", "mutex.lit")]
+    assert _run("run", "--quiet", "--update-baseline", str(base), *files).exit_code == 0
+    assert _run("run", "--quiet", "--baseline", str(base), *files).exit_code == 0
+    result = _run(
+        "run",
+        "--quiet",
+        "--model",
+        str(_edited_model(tmp_path)),
+        "--allow-unknown",
+        "--baseline",
+        str(base),
+        "--json",
+        str(tmp_path / "after.json"),
+        *files,
+    )
+    assert result.exit_code == 1
+    diffs = compare(json.loads(base.read_text()), json.loads((tmp_path / "after.json").read_text()))
+    assert {(d.test, d.kind, d.before, d.after) for d in diffs} == {
+        ("Semaphore+cap1", "observation changed", "Always", "Unknown"),
+        ("Semaphore+cap1", "new finding", "", "race on x: P0 line 7 (read) vs P1 line 8 (write)"),
+        ("Semaphore+cap1", "new finding", "", "race on x: P0 line 7 (write) vs P1 line 8 (read)"),
+        ("Semaphore+cap1", "new finding", "", "race on x: P0 line 7 (write) vs P1 line 8 (write)"),
+    }
+    assert "3 new finding" not in result.stdout and "observation changed" in result.stdout
+
+
+def test_baseline_classifies_every_kind_of_change():
+    def doc(*tests):
+        return {"tests": list(tests)}
+
+    def t(name, obs, p, n, findings=(), states=({"x": 1},), file="f.lit"):
+        return {
+            "name": name,
+            "file": file,
+            "observation": obs,
+            "positive": p,
+            "negative": n,
+            "executions": p + n,
+            "states": list(states),
+            "findings": [{"description": f} for f in findings],
+        }
+
+    old = doc(
+        t("A", "Never", 0, 2), t("B", "Sometimes", 1, 1), t("C", "Always", 2, 0, ["panic: x"]), t("Gone", "Never", 0, 1)
+    )
+    new = doc(
+        t("A", "Sometimes", 1, 2, states=({"x": 1}, {"x": 2})),
+        t("B", "Never", 0, 2),
+        t("C", "Always", 2, 0, ["leak"]),
+        t("New", "Never", 0, 1),
+    )
+    kinds = [(d.test, d.kind) for d in compare(old, new)]
+    assert kinds == [
+        ("A", "newly allowed"),
+        ("A", "states changed"),
+        ("A", "count changed"),
+        ("B", "newly forbidden"),
+        ("B", "count changed"),
+        ("C", "new finding"),
+        ("C", "finding gone"),
+        ("Gone", "test removed"),
+        ("New", "test added"),
+    ]
+
+
+def test_shipped_baseline_matches_the_suite():
+    result = _run("run", "--quiet", "--allow-unknown", "--baseline", str(LITMUS / "baseline.json"), str(LITMUS))
+    assert result.exit_code == 0, result.stdout
+    assert "no differences" in result.stdout
+
+
+def test_bad_baseline_is_bad_input(tmp_path):
+    junk = tmp_path / "junk.json"
+    junk.write_text('{"tests": 3')
+    result = _run("run", "--baseline", str(junk), str(LITMUS / "mutex.lit"))
+    assert result.exit_code == 2 and "not JSON" in result.stderr
+
+
+def test_compare_shows_the_tests_whose_verdicts_differ(tmp_path):
+    out = tmp_path / "cmp.json"
+    result = _run("compare", "-m", "go", "-m", "go-nocap", "--json", str(out), str(LITMUS))
+    assert result.exit_code == 1
+    rows = json.loads(out.read_text())["differences"]
+    assert sorted(r["test"] for r in rows) == ["Cap1+kth", "Cap2+kth", "Semaphore+cap1"]
+    same = _run("compare", "-m", "go", "-m", "go", str(LITMUS / "mutex.lit"))
+    assert same.exit_code == 0
+    assert _run("compare", "-m", "go", str(LITMUS / "mutex.lit")).exit_code == 2
+
+
+def test_every_witness_of_the_suite_replays_on_the_machine():
+    replayed = expected = 0
+    for path in sorted(LITMUS.rglob("*.lit")):
+        r = run_file(path)
+        machine = Machine(r.program)
+        witnesses = [x for x in (*r.witnesses.values(), r.positive_witness, r.negative_witness) if x is not None]
+        expected += len(witnesses)
+        assert witnesses or not (r.findings or r.program.condition), path.name
+        for x in witnesses:
+            st, _steps = replay(machine, list(x.schedule))
+            assert [e.label() for e in st.events] == [e.label() for e in x.events]
+            assert {n: g.user_regs() for n, g in st.gs.items()} == x.final.regs and st.vars == x.final.vars
+            replayed += 1
+    assert replayed == expected > 0
+
+
+def test_trace_save_and_replay_then_edit_the_test(tmp_path):
+    lit = tmp_path / "mp.lit"
+    lit.write_text((LITMUS / "cap1-noncumulative.lit").read_text())
+    saved = tmp_path / "t.json"
+    shown = _run("trace", str(lit), "--race", "--save", str(saved))
+    assert shown.exit_code == 0
+    assert "sendq=[G2:2]" in shown.stdout and "race on x: G1 line 8 (write) vs G2 line 13 (read)" in shown.stdout
+    ok = _run("replay", str(lit), str(saved))
+    assert ok.exit_code == 0 and "same final state" in ok.stdout
+    lit.write_text(lit.read_text().replace("    c <- 2\n", "    c <- 3\n"))
+    changed = _run("replay", str(lit), str(saved))
+    assert changed.exit_code == 1 and "REPLAY FAILED" in changed.stdout
+
+
+def test_trace_by_state_and_when_there_is_no_witness():
+    by_state = _run("trace", str(LITMUS / "select-default.lit"), "--state", "P1:got=0")
+    assert by_state.exit_code == 0 and "final state P1:got=0" in by_state.stdout
+    none = _run("trace", str(LITMUS / "mp-buffered.lit"))
+    assert none.exit_code == 1 and "no execution gives a witness of exists (P1:r1 == 0)" in none.stderr
+    assert _run("trace", str(LITMUS / "mutex.lit"), "--state", "y=1").exit_code == 2
+
+
+def test_svg_highlights_the_racing_pair(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.fail("Graphviz's dot is missing: .ci/run installs it (apt-get install graphviz)")
+    out = tmp_path / "race.svg"
+    result = _run("graph", str(LITMUS / "cap1-noncumulative.lit"), "--race", "-o", str(out))
+    assert result.exit_code == 0
+    svg = out.read_text()
+    for role, label in (("witness_a", "W x=1"), ("witness_b", "R x=1")):
+        start = svg.index(f'id="{role}"')
+        group = svg[start : svg.index("</g>", start)]
+        assert label in group and 'stroke="red"' in group
+    assert 'id="witness_pair"' in svg
+
+
+def test_without_dot_svg_says_so_and_dot_files_still_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot there
+    result = _run("graph", str(LITMUS / "double-close.lit"), "--panic", "-o", str(tmp_path / "g.svg"))
+    assert result.exit_code == 2 and "Graphviz's 'dot' is not installed" in result.stderr
+    result = _run("graph", str(LITMUS / "double-close.lit"), "--panic", "-o", str(tmp_path / "g.dot"))
+    assert result.exit_code == 0 and 'id="witness_' in (tmp_path / "g.dot").read_text()
+
+
+def test_ctrl_c_prints_what_finished_and_exits_130(tmp_path):
+    slow = tmp_path / "slow.lit"
+    body = "".join(f"go P{i} {{ c <- {i}; <-c; c <- {i} }}\n" for i in range(7))
+    slow.write_text(f"litmus Slow\nvar c = make(chan int, 2)\n{body}expect no panic\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hbcheck.cli", "run", str(LITMUS / "mutex.lit"), str(slow)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted: 1 of 2 files checked." in err
+    assert "Mutex+counter" in out
