@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LITMUS = ROOT / "litmus"
 
 
+def lit(name: str) -> Path:
+    """A suite file by name, wherever its theme folder is."""
+    found = list(LITMUS.rglob(name))
+    assert len(found) == 1, f"{name}: {found}"
+    return found[0]
+
+
+def suite_files() -> list[Path]:
+    return sorted(LITMUS.rglob("*.lit"), key=lambda p: p.name)
+
+
 def program(text: str, name: str = "test.lit") -> Program:
     return check(parse(dedent(text).lstrip(), name))
 

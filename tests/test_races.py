@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LITMUS, program, run_file
+from conftest import lit, program, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -27,6 +27,19 @@ RACY = {
         "race on y: P0 line 9 (write) vs P1 line 12 (read)",
     },
     "send-close-racy.lit": {"send/close race on c: P0 line 6 (send) vs P1 line 7 (close)"},
+    "sb-racy.lit": {
+        "race on x: P0 line 7 (write) vs P1 line 8 (read)",
+        "race on y: P0 line 7 (read) vs P1 line 8 (write)",
+    },
+    "lb-racy.lit": {
+        "race on x: P0 line 7 (read) vs P1 line 8 (write)",
+        "race on y: P0 line 7 (write) vs P1 line 8 (read)",
+    },
+    "corr-racy.lit": {"race on x: P0 line 6 (write) vs P1 line 7 (read)"},
+    "2plus2w-racy.lit": {
+        "race on x: P0 line 7 (write) vs P1 line 8 (write)",
+        "race on y: P0 line 7 (write) vs P1 line 8 (write)",
+    },
 }
 
 
@@ -34,7 +47,7 @@ def _races(r) -> set[str]:
     return {f.describe() for f in r.findings if f.kind in ("race", "send-close-race")}
 
 
-@pytest.mark.parametrize("path", sorted(LITMUS.glob("*.lit")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", suite_files(), ids=lambda p: p.name)
 def test_exact_race_pairs_on_the_suite(path):
     assert _races(run_file(path)) == RACY.get(path.name, set())
 
@@ -50,11 +63,11 @@ def _verdicts(r):
 
 def test_go_nocap_changes_exactly_the_capacity_rule_tests():
     changed = set()
-    for path in sorted(LITMUS.glob("*.lit")):
+    for path in suite_files():
         if _verdicts(run_file(path, model="go")) != _verdicts(run_file(path, model="go-nocap")):
             changed.add(path.name)
     assert changed == CAPACITY_RULE
-    r = run_file(LITMUS / "cap1-kth.lit", model="go-nocap")
+    r = run_file(lit("cap1-kth.lit"), model="go-nocap")
     assert _races(r) == {"race on x: R line 8 (write) vs S line 14 (read)"}
     assert r.observation == "Unknown" and r.status == "fail"
 
@@ -105,7 +118,7 @@ def run_file_text(p):
 def test_bad_model_is_rejected_with_its_position(tmp_path, body, line, col, message):
     model = tmp_path / "bad.cat"
     model.write_text(body)
-    result = CliRunner().invoke(app, ["run", "--model", str(model), str(LITMUS / "mutex.lit")])
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
     assert result.exit_code == 2
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"{model}:{line}:{col}: ") and message in first, first
@@ -113,5 +126,5 @@ def test_bad_model_is_rejected_with_its_position(tmp_path, body, line, col, mess
 
 
 def test_unknown_model_name():
-    result = CliRunner().invoke(app, ["run", "--model", "tso", str(LITMUS / "mutex.lit")])
+    result = CliRunner().invoke(app, ["run", "--model", "tso", str(lit("mutex.lit"))])
     assert result.exit_code == 2 and "unknown model 'tso' (known: go, go-nocap, go-races, go-sync, sc)" in result.stderr

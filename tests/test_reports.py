@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import LITMUS, ROOT, run_file
+from conftest import LITMUS, ROOT, lit, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -56,7 +56,7 @@ def test_json_results_validate_against_the_schema(tmp_path):
 
 
 def test_json_to_stdout_is_only_json():
-    result = _run("run", "--json", "-", str(LITMUS / "mutex.lit"))
+    result = _run("run", "--json", "-", str(lit("mutex.lit")))
     assert result.exit_code == 0
     jsonschema.validate(json.loads(result.stdout), SCHEMA)
 
@@ -68,7 +68,7 @@ def test_junit_parses_back_with_one_case_per_file_and_a_failure_per_unmet_expect
         "expect no panic\nexpect deadlock\nexpect always panic\n"
     )
     out = tmp_path / "j.xml"
-    result = _run("run", "--quiet", "--junit", str(out), str(LITMUS / "mutex.lit"), str(wrong))
+    result = _run("run", "--quiet", "--junit", str(out), str(lit("mutex.lit")), str(wrong))
     assert result.exit_code == 1
     suite = ET.parse(out).getroot().find("testsuite")
     assert suite.get("tests") == "2" and suite.get("failures") == "1"
@@ -108,7 +108,7 @@ Observation Select+choice Sometimes 1 1
 
 
 def test_format_herd_prints_herd_blocks_and_nothing_else():
-    files = [str(LITMUS / n) for n in ("mp-buffered.lit", "double-close.lit", "select-choice.lit")]
+    files = [str(lit(n)) for n in ("mp-buffered.lit", "double-close.lit", "select-choice.lit")]
     result = _run("run", "--format", "herd", "--no-time", *files)
     assert result.exit_code == 0
     assert result.stdout == HERD_BY_HAND
@@ -144,7 +144,7 @@ def _edited_model(tmp_path: Path) -> Path:
 
 def test_baseline_catches_a_dropped_model_rule(tmp_path):
     base = tmp_path / "baseline.json"
-    files = [str(LITMUS / n) for n in ("semaphore.lit", "mutex.lit")]
+    files = [str(lit(n)) for n in ("semaphore.lit", "mutex.lit")]
     assert _run("run", "--quiet", "--update-baseline", str(base), *files).exit_code == 0
     assert _run("run", "--quiet", "--baseline", str(base), *files).exit_code == 0
     result = _run(
@@ -218,7 +218,7 @@ def test_shipped_baseline_matches_the_suite():
 def test_bad_baseline_is_bad_input(tmp_path):
     junk = tmp_path / "junk.json"
     junk.write_text('{"tests": 3')
-    result = _run("run", "--baseline", str(junk), str(LITMUS / "mutex.lit"))
+    result = _run("run", "--baseline", str(junk), str(lit("mutex.lit")))
     assert result.exit_code == 2 and "not JSON" in result.stderr
 
 
@@ -228,14 +228,14 @@ def test_compare_shows_the_tests_whose_verdicts_differ(tmp_path):
     assert result.exit_code == 1
     rows = json.loads(out.read_text())["differences"]
     assert sorted(r["test"] for r in rows) == ["Cap1+kth", "Cap2+kth", "Semaphore+cap1"]
-    same = _run("compare", "-m", "go", "-m", "go", str(LITMUS / "mutex.lit"))
+    same = _run("compare", "-m", "go", "-m", "go", str(lit("mutex.lit")))
     assert same.exit_code == 0
-    assert _run("compare", "-m", "go", str(LITMUS / "mutex.lit")).exit_code == 2
+    assert _run("compare", "-m", "go", str(lit("mutex.lit"))).exit_code == 2
 
 
 def test_every_witness_of_the_suite_replays_on_the_machine():
     replayed = expected = 0
-    for path in sorted(LITMUS.rglob("*.lit")):
+    for path in suite_files():
         r = run_file(path)
         machine = Machine(r.program)
         witnesses = [x for x in (*r.witnesses.values(), r.positive_witness, r.negative_witness) if x is not None]
@@ -250,32 +250,32 @@ def test_every_witness_of_the_suite_replays_on_the_machine():
 
 
 def test_trace_save_and_replay_then_edit_the_test(tmp_path):
-    lit = tmp_path / "mp.lit"
-    lit.write_text((LITMUS / "cap1-noncumulative.lit").read_text())
+    copy = tmp_path / "mp.lit"
+    copy.write_text(lit("cap1-noncumulative.lit").read_text())
     saved = tmp_path / "t.json"
-    shown = _run("trace", str(lit), "--race", "--save", str(saved))
+    shown = _run("trace", str(copy), "--race", "--save", str(saved))
     assert shown.exit_code == 0
     assert "sendq=[G2:2]" in shown.stdout and "race on x: G1 line 8 (write) vs G2 line 13 (read)" in shown.stdout
-    ok = _run("replay", str(lit), str(saved))
+    ok = _run("replay", str(copy), str(saved))
     assert ok.exit_code == 0 and "same final state" in ok.stdout
-    lit.write_text(lit.read_text().replace("    c <- 2\n", "    c <- 3\n"))
-    changed = _run("replay", str(lit), str(saved))
+    copy.write_text(copy.read_text().replace("    c <- 2\n", "    c <- 3\n"))
+    changed = _run("replay", str(copy), str(saved))
     assert changed.exit_code == 1 and "REPLAY FAILED" in changed.stdout
 
 
 def test_trace_by_state_and_when_there_is_no_witness():
-    by_state = _run("trace", str(LITMUS / "select-default.lit"), "--state", "P1:got=0")
+    by_state = _run("trace", str(lit("select-default.lit")), "--state", "P1:got=0")
     assert by_state.exit_code == 0 and "final state P1:got=0" in by_state.stdout
-    none = _run("trace", str(LITMUS / "mp-buffered.lit"))
+    none = _run("trace", str(lit("mp-buffered.lit")))
     assert none.exit_code == 1 and "no execution gives a witness of exists (P1:r1 == 0)" in none.stderr
-    assert _run("trace", str(LITMUS / "mutex.lit"), "--state", "y=1").exit_code == 2
+    assert _run("trace", str(lit("mutex.lit")), "--state", "y=1").exit_code == 2
 
 
 def test_svg_highlights_the_racing_pair(tmp_path):
     if shutil.which("dot") is None:
         pytest.fail("Graphviz's dot is missing: .ci/run installs it (apt-get install graphviz)")
     out = tmp_path / "race.svg"
-    result = _run("graph", str(LITMUS / "cap1-noncumulative.lit"), "--race", "-o", str(out))
+    result = _run("graph", str(lit("cap1-noncumulative.lit")), "--race", "-o", str(out))
     assert result.exit_code == 0
     svg = out.read_text()
     for role, label in (("witness_a", "W x=1"), ("witness_b", "R x=1")):
@@ -287,9 +287,9 @@ def test_svg_highlights_the_racing_pair(tmp_path):
 
 def test_without_dot_svg_says_so_and_dot_files_still_work(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot there
-    result = _run("graph", str(LITMUS / "double-close.lit"), "--panic", "-o", str(tmp_path / "g.svg"))
+    result = _run("graph", str(lit("double-close.lit")), "--panic", "-o", str(tmp_path / "g.svg"))
     assert result.exit_code == 2 and "Graphviz's 'dot' is not installed" in result.stderr
-    result = _run("graph", str(LITMUS / "double-close.lit"), "--panic", "-o", str(tmp_path / "g.dot"))
+    result = _run("graph", str(lit("double-close.lit")), "--panic", "-o", str(tmp_path / "g.dot"))
     assert result.exit_code == 0 and 'id="witness_' in (tmp_path / "g.dot").read_text()
 
 
@@ -298,7 +298,7 @@ def test_ctrl_c_prints_what_finished_and_exits_130(tmp_path):
     body = "".join(f"go P{i} {{ c <- {i}; <-c; c <- {i} }}\n" for i in range(7))
     slow.write_text(f"litmus Slow\nvar c = make(chan int, 2)\n{body}expect no panic\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hbcheck.cli", "run", str(LITMUS / "mutex.lit"), str(slow)],
+        [sys.executable, "-m", "hbcheck.cli", "run", str(lit("mutex.lit")), str(slow)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LITMUS, program
+from conftest import lit, program
 
 from hbcheck.explore import explore
 from hbcheck.verdict import judge
@@ -13,7 +13,7 @@ def _strip(events):
 
 
 def test_stack_split_never_changes_verdict():
-    text = (LITMUS / "stack-split.lit").read_text()
+    text = (lit("stack-split.lit")).read_text()
     assert "frame 1024" in text
     with_frames = program(text, "stack-split.lit")
     without = program(text.replace(" frame 1024", ""), "no-frames.lit")
@@ -36,7 +36,7 @@ def test_stack_split_never_changes_verdict():
 
 
 def test_split_events_sit_in_program_order_only():
-    x = explore(program((LITMUS / "stack-split.lit").read_text())).executions[0]
+    x = explore(program((lit("stack-split.lit")).read_text())).executions[0]
     rel = x.relations
     splits = {e.id for e in x.events if e.kind == "split"}
     for name, pairs in rel.items():

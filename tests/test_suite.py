@@ -11,7 +11,7 @@ channel that matters; a "merge" is an order of them the channel allows.
 from __future__ import annotations
 
 import pytest
-from conftest import LITMUS, run_file
+from conftest import lit, run_file, suite_files
 
 from hbcheck.explore.execution import Finding
 
@@ -110,14 +110,65 @@ HB_EXPECTED = {
 }
 
 
+DL = "all goroutines are asleep - deadlock!"
+# The themed additions: observation (None without a condition) and every finding, by hand from the source.
+THEMED = {
+    "stack-overflow.lit": (None, {"panic: stack overflow (P0, line 8)"}),
+    "stack-spawn.lit": ("Always", set()),
+    "stack-pingpong.lit": ("Always", set()),
+    "main-blocked.lit": (None, {f"{DL} (main [chan receive] line 12)"}),
+    "relock.lit": (None, {f"{DL} (P0 [sync.Mutex.Lock mu] line 8)"}),
+    "waitgroup-short.lit": (None, {f"{DL} (main [sync.WaitGroup.Wait wg] line 13)"}),
+    "select-all-nil.lit": (None, {f"{DL} (P0 [select] line 8)"}),
+    "once-reentrant.lit": (None, {f"{DL} (P0 [sync.Once.Do o] line 7)"}),
+    "leak-range.lit": (None, {"consumer leaked: chan receive at line 7"}),
+    "no-leak-close.lit": (None, set()),
+    "unlock-unlocked.lit": (None, {"panic: sync: unlock of unlocked mutex (P0, line 6)"}),
+    "waitgroup-negative.lit": (None, {"panic: sync: negative WaitGroup counter (P0, line 9)"}),
+    "select-send-closed.lit": ("Always", {"panic: send on closed channel (P0, line 10)"}),
+    "select-closed.lit": ("Always", set()),
+    "select-both.lit": ("Sometimes", {f"{DL} (P0 [select] line 8)"}),
+    "select-fanin.lit": ("Always", set()),
+    "atomic-counter.lit": ("Always", set()),
+    "mutex-handoff.lit": ("Sometimes", set()),
+    "once-three.lit": ("Always", set()),
+    "sb-racy.lit": (
+        "Unknown",
+        {"race on x: P0 line 7 (write) vs P1 line 8 (read)", "race on y: P0 line 7 (read) vs P1 line 8 (write)"},
+    ),
+    "lb-racy.lit": (
+        "Unknown",
+        {"race on x: P0 line 7 (read) vs P1 line 8 (write)", "race on y: P0 line 7 (write) vs P1 line 8 (read)"},
+    ),
+    "corr-racy.lit": ("Unknown", {"race on x: P0 line 6 (write) vs P1 line 7 (read)"}),
+    "2plus2w-racy.lit": (
+        "Unknown",
+        {"race on x: P0 line 7 (write) vs P1 line 8 (write)", "race on y: P0 line 7 (write) vs P1 line 8 (write)"},
+    ),
+}
+
+
 def test_every_suite_file_is_pinned():
-    assert sorted(p.name for p in LITMUS.glob("*.lit")) == sorted([*EXPECTED, *HB_EXPECTED])
+    assert sorted(p.name for p in suite_files()) == sorted([*EXPECTED, *HB_EXPECTED, *THEMED])
+    assert len(suite_files()) >= 60
+    themes = {p.parent.name for p in suite_files()}
+    assert themes == {"mp", "semaphores", "close", "select", "sync", "racy", "panics", "deadlocks", "stack"}
+    assert all(p.read_text().splitlines()[1].startswith('"') for p in suite_files())  # a one-line description
+
+
+@pytest.mark.parametrize("name", sorted(THEMED))
+def test_themed_suite_observations_and_findings(name):
+    observation, findings = THEMED[name]
+    r = run_file(lit(name))
+    assert (r.observation if r.program.condition else None) == observation
+    assert {f.describe() for f in r.findings} == findings
+    assert r.status == "pass", [e.reason for e in r.expectations if e.status != "pass"]
 
 
 @pytest.mark.parametrize("name", sorted(HB_EXPECTED))
 def test_hb_suite_states_and_observations(name):
     states, observation = HB_EXPECTED[name]
-    r = run_file(LITMUS / name)
+    r = run_file(lit(name))
     shown = [{f"{a}:{b}" if b else a: v for (a, b), v in zip(r.locations, s)} for s in r.states]
     assert sorted(shown, key=sorted_items) == sorted(states, key=sorted_items)
     if observation is not None:
@@ -128,7 +179,7 @@ def test_hb_suite_states_and_observations(name):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_suite_outcomes_counts_and_findings(name):
     states, positive, negative, executions, findings = EXPECTED[name]
-    r = run_file(LITMUS / name)
+    r = run_file(lit(name))
     shown = [{f"{a}:{b}" if b else a: v for (a, b), v in zip(r.locations, s)} for s in r.states]
     assert sorted(shown, key=sorted_items) == sorted(states, key=sorted_items)
     assert (r.positive, r.negative, r.executions) == (positive, negative, executions)
@@ -146,4 +197,4 @@ def test_range_count_by_hand():
     receives done j (3 values then the closed one), b buffered, who is parked.
     N(3,4,R)=N(4,3)=N(4,2,1)=N(4,1,2)=1; N(3,3,0)=2; N(3,2,1)=3; N(2,2,0)=5;
     N(3,1,2)=4; N(2,1,1)=9; N(1,1,0)=14; N(2,0,2)=13; N(1,0,1)=27; N(0,0,0)=27+14."""
-    assert run_file(LITMUS / "range.lit").executions == 27 + 14
+    assert run_file(lit("range.lit")).executions == 27 + 14

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
-from conftest import LITMUS, run_text
+from conftest import lit, run_text
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -57,7 +57,7 @@ def test_sometimes_stays_exact_under_a_bound():
 
 
 def test_execution_and_step_budgets_are_bounds_too():
-    r = run_text((LITMUS / "range.lit").read_text(), max_executions=5)
+    r = run_text((lit("range.lit")).read_text(), max_executions=5)
     assert r.bounds == ["max-executions 5"] and r.observation == "Unknown"
     assert r.expectations[1].status == "unknown"  # expect no deadlock
     r = run_text(
@@ -118,7 +118,7 @@ def test_a_race_makes_never_unknown_under_go_but_not_under_sc():
 
 
 def test_herd_block_layout_by_hand():
-    r = run_text((LITMUS / "select-default.lit").read_text())
+    r = run_text((lit("select-default.lit")).read_text())
     r.seconds = 0.0
     assert herd_block(r) == dedent("""\
         Test Select+default Allowed
@@ -162,7 +162,7 @@ def test_not_exists_swaps_witnesses_and_flags_are_listed():
 
 
 def test_exit_codes_and_quiet(tmp_path):
-    good = LITMUS / "mutex.lit"
+    good = lit("mutex.lit")
     bad = tmp_path / "wrong.lit"
     bad.write_text("litmus Wrong\ngo P { r = 1 }\nexists (P:r == 1)\nexpect never\n")
     runner = CliRunner()
@@ -187,6 +187,6 @@ def test_unknown_fails_unless_tolerated(tmp_path):
 def test_folder_arguments_recurse(tmp_path):
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
-    (sub / "one.lit").write_text((LITMUS / "cas.lit").read_text())
+    (sub / "one.lit").write_text((lit("cas.lit")).read_text())
     result = CliRunner().invoke(app, ["run", "--quiet", str(tmp_path)])
     assert result.exit_code == 0 and "CAS+winner" in result.stdout

@@ -26,7 +26,7 @@ from hbcheck.explore import ExploreConfig
 from hbcheck.report.baseline import compare, differences_table, load_results
 from hbcheck.report.herd import herd_block
 from hbcheck.report.junit import junit_xml
-from hbcheck.report.results import dump, results_json
+from hbcheck.report.results import display_path, dump, results_json
 from hbcheck.report.summary import BadInput, print_summary
 from hbcheck.verdict import TestResult
 from hbcheck.verdict.outcome import FAIL, UNKNOWN
@@ -152,7 +152,7 @@ def run(
         results,
         {"unroll": unroll, "max_steps": max_steps, "max_executions": max_executions, "time_budget": time_budget},
         allow_unknown,
-        {"name": cat.name, "path": cat.path, "sha256": cat.digest},
+        {"name": cat.name, "path": display_path(cat.path), "sha256": cat.digest},
     )
     if json_out:
         write_out(json_out, dump(doc))

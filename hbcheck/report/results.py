@@ -21,6 +21,15 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 
+def display_path(path: str) -> str:
+    """Relative to the working directory when under it, so results files do not carry a machine's layout."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _schedule(x: Execution | None) -> list[list[Any]] | None:
     return None if x is None else [[g, alt] for g, alt in x.schedule]
 
@@ -51,7 +60,7 @@ def test_json(r: TestResult, allow_unknown: bool) -> dict[str, Any]:
         "file": test.file,
         "sha256": hashlib.sha256(test.source.encode()).hexdigest(),
         "description": test.description,
-        "model": {"name": r.model, "path": r.model_path, "sha256": r.model_digest},
+        "model": {"name": r.model, "path": display_path(r.model_path), "sha256": r.model_digest},
         "engines": ["explicit"],
         "kind": cond.kind if cond else None,
         "condition": cond.text if cond else None,
