@@ -113,7 +113,7 @@ HB_EXPECTED = {
 DL = "all goroutines are asleep - deadlock!"
 # The themed additions: observation (None without a condition) and every finding, by hand from the source.
 THEMED = {
-    "stack-overflow.lit": (None, {"panic: stack overflow (P0, line 8)"}),
+    "stack-overflow.lit": (None, {"panic: stack overflow (P0, line 5)"}),
     "stack-spawn.lit": ("Always", set()),
     "stack-pingpong.lit": ("Always", set()),
     "main-blocked.lit": (None, {f"{DL} (main [chan receive] line 12)"}),

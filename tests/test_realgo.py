@@ -1,0 +1,169 @@
+"""litmus7 for Go: generated programs, the race-report reader, and the audit."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from conftest import ROOT, lit, suite_files
+from typer.testing import CliRunner
+
+from hbcheck.cli.app import app
+from hbcheck.language import load
+from hbcheck.realgo.audit import audit
+from hbcheck.realgo.emit import emit_go
+from hbcheck.realgo.runner import Observed, parse_races
+
+needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain (.ci/run installs golang-go)")
+
+RACE_REPORT = """
+==================
+WARNING: DATA RACE
+Read at 0x00c000014108 by goroutine 8:
+  main.(*env).g_P1()
+      mp-racy.lit:12 +0x84
+  main.runOnce.func1()
+      /tmp/x/main.go:140 +0xa4
+
+Previous write at 0x00c000014108 by goroutine 7:
+  main.(*env).g_P0()
+      mp-racy.lit:9 +0x3c
+  main.runOnce.func1()
+      /tmp/x/main.go:140 +0xa4
+
+Goroutine 8 (running) created at:
+  main.runOnce()
+      /tmp/x/main.go:135 +0x1c4
+==================
+==================
+WARNING: DATA RACE
+Write at 0x00c0000b4010 by goroutine 9:
+  runtime.closechan()
+      /usr/lib/go-1.19/src/runtime/chan.go:357 +0x0
+  main.(*env).g_P1()
+      send-close-racy.lit:7 +0x30
+
+Previous read at 0x00c0000b4010 by goroutine 8:
+  runtime.chansend()
+      /usr/lib/go-1.19/src/runtime/chan.go:160 +0x0
+  main.(*env).g_P0()
+      send-close-racy.lit:6 +0x4a
+
+Goroutine 9 (running) created at:
+==================
+==================
+WARNING: DATA RACE
+Write at 0x00c0000b4010 by goroutine 3:
+  main.runOnce()
+      /tmp/x/main.go:150 +0x1
+
+Previous read at 0x00c0000b4010 by goroutine 4:
+  main.observe()
+      /tmp/x/main.go:160 +0x2
+==================
+"""
+
+
+def test_race_reports_map_back_to_lit_lines():
+    reports, harness = parse_races(RACE_REPORT)
+    assert [r.accesses for r in reports] == [((9, "write"), (12, "read")), ((6, "read"), (7, "write"))]
+    assert harness == 1
+
+
+def test_audit_confirms_races_and_flags_a_forbidden_state():
+    from conftest import run_file
+
+    r = run_file(lit("mp-racy.lit"), model="sc")  # SC: exact, and (1, 0) is forbidden
+    obs = Observed(runs=10, states={"P1:r1=0; P1:r2=0;": 9, "P1:r1=1; P1:r2=0;": 1})
+    obs.races, _ = parse_races(RACE_REPORT)
+    a = audit(r, obs)
+    assert a.verdict == "MODEL UNSOUND"
+    assert a.unsound == ["state P1:r1=1; P1:r2=0; seen 1 time(s), which the model does not allow"]
+    assert a.never_seen == ["P1:r1=0; P1:r2=1;", "P1:r1=1; P1:r2=1;"]
+    assert a.races_confirmed == ["race on y: P0 line 9 (write) vs P1 line 12 (read)"]
+    assert a.races_not_observed == ["race on x: P0 line 8 (write) vs P1 line 13 (read)"]
+    assert a.detector_disagrees == [
+        "the race detector reports lines 6 (read) and 7 (write); "
+        "the model orders them by happens-before in every execution"
+    ]
+    # under go.cat the same observation is only undecided: racy programs may show more than SC
+    assert audit(run_file(lit("mp-racy.lit")), obs).verdict == "UNDECIDED"
+
+
+def test_audit_flags_an_unknown_panic_and_accepts_a_known_one():
+    from conftest import run_file
+
+    r = run_file(lit("double-close.lit"))
+    assert audit(r, Observed(runs=5, panics={"close of closed channel": 5})).verdict == "ok"
+    bad = audit(r, Observed(runs=5, panics={"send on closed channel": 1}))
+    assert bad.unsound == ['panic "send on closed channel" seen 1 time(s); the model finds no such panic']
+
+
+@needs_go
+def test_generated_go_for_every_suite_test_is_gofmt_clean_and_compiles(tmp_path):
+    for path in suite_files():
+        d = tmp_path / path.stem
+        d.mkdir()
+        (d / "main.go").write_text(emit_go(load(path), path))
+    fmt = subprocess.run(["gofmt", "-l", str(tmp_path)], capture_output=True, text=True)
+    assert fmt.returncode == 0 and fmt.stdout == ""
+    failed = []
+    for d in sorted(tmp_path.iterdir()):
+        done = subprocess.run(
+            ["go", "build", "-o", str(d / "prog"), "main.go"],
+            cwd=d,
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "GO111MODULE": "off"},
+        )
+        if done.returncode != 0:
+            failed.append((d.name, done.stderr))
+    assert failed == []
+
+
+NO_MESSAGES = """"no-messages"
+(* Deliberately wrong: rejects every execution in which a receive gets a sent value. *)
+include "go-sync.cat"
+let hb = (po | sw-go | chan-cap)+
+empty chan-send as no-messages
+include "go-races.cat"
+"""
+
+
+@needs_go
+def test_validate_catches_a_wrong_model(tmp_path):
+    for name in ("go-sync.cat", "go-races.cat"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    model = tmp_path / "no-messages.cat"
+    model.write_text(NO_MESSAGES)
+    result = CliRunner().invoke(app, ["validate", "--runs", "20", "--model", str(model), str(lit("mp-unbuffered.lit"))])
+    assert result.exit_code == 1, result.stdout
+    assert "MODEL UNSOUND" in result.stdout and "state P1:r1=1; seen 20 time(s)" in result.stdout
+
+
+@needs_go
+def test_validate_agrees_with_the_model_on_races(tmp_path):
+    files = [str(lit(n)) for n in ("cap1-noncumulative.lit", "send-close-racy.lit", "cap1-kth.lit")]
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(app, ["validate", "--runs", "50", "--race", "--json", str(out), *files])
+    assert result.exit_code == 0, result.stdout
+    import json
+
+    tests = {t["test"]: t for t in json.loads(out.read_text())["tests"]}
+    assert tests["Cap1+kth"]["races_confirmed"] == [] and tests["Cap1+kth"]["detector_disagrees"] == []
+    assert tests["Send+close+racy"]["detector_disagrees"] == []
+    assert all(t["verdict"] == "ok" for t in tests.values())
+
+
+def test_hbcheck_go_writes_a_program(tmp_path):
+    result = CliRunner().invoke(app, ["go", str(lit("mp-buffered.lit")), "-o", str(tmp_path / "mp")])
+    assert result.exit_code == 0
+    text = (tmp_path / "mp" / "main.go").read_text()
+    assert "/*line mp-buffered.lit:8:1*/ e.v_x = int64(1)" in text and "package main" in text
+
+
+def test_validate_without_go_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = CliRunner().invoke(app, ["validate", str(lit("mp-buffered.lit"))])
+    assert result.exit_code == 2 and "the 'go' toolchain is not installed" in result.stderr
