@@ -15,6 +15,7 @@ from hbcheck.verdict.outcome import caps_of
 RACY = {
     "hello-unbuffered-cap1.lit": {"race on a: f line 8 (write) vs main line 15 (read)"},
     "cap1-noncumulative.lit": {"race on x: G1 line 8 (write) vs G2 line 13 (read)"},
+    "cap1-noncumulative-struct.lit": {"race on x: G1 line 8 (write) vs G2 line 13 (read)"},
     "mutex-racy.lit": {
         "race on x: P0 line 7 (read) vs P1 line 8 (write)",
         "race on x: P0 line 7 (write) vs P1 line 8 (read)",

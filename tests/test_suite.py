@@ -141,6 +141,7 @@ THEMED = {
         {"race on x: P0 line 7 (read) vs P1 line 8 (write)", "race on y: P0 line 7 (write) vs P1 line 8 (read)"},
     ),
     "corr-racy.lit": ("Unknown", {"race on x: P0 line 6 (write) vs P1 line 7 (read)"}),
+    "cap1-noncumulative-struct.lit": ("Sometimes", {"race on x: G1 line 8 (write) vs G2 line 13 (read)"}),
     "2plus2w-racy.lit": (
         "Unknown",
         {"race on x: P0 line 7 (write) vs P1 line 8 (write)", "race on y: P0 line 7 (write) vs P1 line 8 (write)"},

@@ -30,6 +30,13 @@ class Name:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitLit:
+    """``struct{}{}``: the value sent on a ``chan struct{}`` (it reads as 0)."""
+
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class ProcReg:
     """``P:r`` in a condition: register ``r`` of goroutine instance ``P``."""
 
@@ -53,7 +60,7 @@ class Binary:
     loc: Loc
 
 
-Expr = IntLit | Name | ProcReg | Unary | Binary
+Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary
 
 
 @dataclass(frozen=True, slots=True)

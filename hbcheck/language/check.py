@@ -39,6 +39,7 @@ class SharedVar:
     init: int = 0
     cap: int | None = None
     loc: Loc | None = None
+    elem: str = "int"  # a channel's element type: "int" or "struct{}"
 
 
 @dataclass(slots=True)
@@ -145,13 +146,13 @@ class _Checker:
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
         if d.make_elem is not None:
-            if d.make_elem != "int":
-                raise HbError(f"unsupported channel element type '{d.make_elem}' (only chan int)", d.loc)
-            if typ not in (None, "chan int"):
-                raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan int)", d.loc)
+            if d.make_elem not in ("int", "struct{}"):
+                raise HbError(f"unsupported channel element type '{d.make_elem}' (chan int or chan struct{{}})", d.loc)
+            if typ not in (None, f"chan {d.make_elem}"):
+                raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan {d.make_elem})", d.loc)
             if d.make_cap is not None and d.make_cap < 0:
-                raise HbError(f"negative buffer argument in make(chan int, {d.make_cap})", d.loc)
-            return SharedVar(d.name, "chan", 0, d.make_cap or 0, d.loc)
+                raise HbError(f"negative buffer argument in make(chan {d.make_elem}, {d.make_cap})", d.loc)
+            return SharedVar(d.name, "chan", 0, d.make_cap or 0, d.loc, d.make_elem)
         if typ is None or typ == "int":
             if typ is None and d.init is None:  # pragma: no cover - grammar needs a type or an init
                 raise HbError(f"'{d.name}' needs a type or an initial value", d.loc)
@@ -159,9 +160,9 @@ class _Checker:
         if d.init is not None:
             raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
         if typ.startswith("chan "):
-            if typ != "chan int":
-                raise HbError(f"unsupported channel element type '{typ[5:]}' (only chan int)", d.loc)
-            return SharedVar(d.name, "chan", 0, None, d.loc)
+            if typ not in ("chan int", "chan struct{}"):
+                raise HbError(f"unsupported channel element type '{typ[5:]}' (chan int or chan struct{{}})", d.loc)
+            return SharedVar(d.name, "chan", 0, None, d.loc, typ[5:])
         if typ in SYNC_TYPES:
             return SharedVar(d.name, SYNC_TYPES[typ], 0, None, d.loc)
         raise HbError(f"unknown type '{typ}' (expected int, chan int, sync.Mutex, sync.WaitGroup or sync.Once)", d.loc)
@@ -190,6 +191,24 @@ class _Checker:
             return
         self.assigned[owner].add(name)
 
+    def _elem(self, ref: ast.ChanRef) -> str:
+        return "int" if ref.name is None else self.shared[ref.name].elem
+
+    def _send_value(self, ref: ast.ChanRef, value: ast.Expr) -> None:
+        if self._elem(ref) == "struct{}":
+            if not isinstance(value, ast.UnitLit):
+                raise HbError(f"'{ref.name}' is a chan struct{{}}: send struct{{}}{{}}", value.loc)
+        else:
+            self.expr(value)
+
+    def _recv_value(self, ref: ast.ChanRef, target: str | None, loc: Loc) -> None:
+        if target is not None and self._elem(ref) == "struct{}":
+            raise HbError(
+                f"'{ref.name}' is a chan struct{{}}: its values cannot be stored; receive with <-{ref.name} "
+                "or _, ok = <-" + str(ref.name),
+                loc,
+            )
+
     def _chan(self, ref: ast.ChanRef) -> None:
         if ref.name is None:
             return
@@ -202,6 +221,8 @@ class _Checker:
     def expr(self, e: ast.Expr, in_condition: bool = False) -> None:
         if isinstance(e, ast.IntLit):
             return
+        if isinstance(e, ast.UnitLit):
+            raise HbError("struct{}{} is only sent on a chan struct{}", e.loc)
         if isinstance(e, ast.Name):
             if e.name == "nil":
                 raise HbError("nil is not an integer", e.loc)
@@ -244,11 +265,12 @@ class _Checker:
                 self._target(owner, t, loc)
             case ast.Recv(value=v, ok=ok, chan=c, loc=loc):
                 self._chan(c)
+                self._recv_value(c, v, loc)
                 self._target(owner, v, loc)
                 self._target(owner, ok, loc)
             case ast.Send(chan=c, value=v):
                 self._chan(c)
-                self.expr(v)
+                self._send_value(c, v)
             case ast.Call():
                 self._call(owner, s)
             case ast.GoStmt(func=f, args=args, loc=loc):
@@ -270,6 +292,7 @@ class _Checker:
                 self._stmts(owner, body, True)
             case ast.ForRange(var=var, chan=c, body=body, loc=loc):
                 self._chan(c)
+                self._recv_value(c, None if var == "_" else var, loc)
                 self._target(owner, None if var == "_" else var, loc)
                 self._stmts(owner, body, True)
             case ast.ForCond(cond=c, body=body):
@@ -286,11 +309,12 @@ class _Checker:
                 for case in cases:
                     if isinstance(case, ast.RecvCase):
                         self._chan(case.chan)
+                        self._recv_value(case.chan, case.value, case.loc)
                         self._target(owner, case.value, case.loc)
                         self._target(owner, case.ok, case.loc)
                     elif isinstance(case, ast.SendCase):
                         self._chan(case.chan)
-                        self.expr(case.value)
+                        self._send_value(case.chan, case.value)
                     self._stmts(owner, case.body, in_loop, True)
             case ast.Assert(cond=c):
                 self.expr(c)

@@ -125,6 +125,12 @@ class _ToAst(Transformer):
     def name_atom(self, items):
         return ast.Name(str(items[0]), self._loc(items[0]))
 
+    def unit_atom(self, items):
+        return ast.UnitLit(self._loc(items[0]))
+
+    def elem_type(self, items):
+        return "struct{}" if items[0].type == "STRUCT" else str(items[0])
+
     def nil_atom(self, items):
         return ast.Name("nil", self._loc(items[0]))
 
@@ -287,7 +293,7 @@ class _ToAst(Transformer):
         return ("int", items[0])
 
     def init_make(self, items):
-        return ("make", str(items[0]), items[1] if len(items) > 1 else 0)
+        return ("make", items[0], items[1] if len(items) > 1 else 0)
 
     def var_decl(self, items):
         name = items[0]

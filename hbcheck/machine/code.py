@@ -106,6 +106,8 @@ def pure(e: ast.Expr, lookup: Callable[[str], Fn]) -> Fn:
     match e:
         case ast.IntLit(value=v):
             return lambda r: v
+        case ast.UnitLit():
+            return lambda r: 0
         case ast.Name(name=n):
             return lookup(n)
         case ast.ProcReg():

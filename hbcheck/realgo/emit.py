@@ -61,6 +61,8 @@ class _Emitter:
         match e:
             case ast.IntLit(value=v):
                 return f"int64({v})"
+            case ast.UnitLit():
+                return "struct{}{}"
             case ast.Name(name=n):
                 return f"e.{go_name('v', n)}" if self.p.is_int(n) else f"g.{go_name('r', n)}"
             case ast.Unary(op="!", operand=o):
@@ -84,7 +86,7 @@ class _Emitter:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
         if name is None or name == "nil":
             return "(chan int64)(nil)"
-        return f"e.{go_name('c', name)}"
+        return f"e.{go_name('c', name)}"  # a declared nil channel is a nil field of its own type
 
     def target(self, name: str | None) -> str:
         if name is None:
@@ -238,6 +240,10 @@ class _Emitter:
         self.w("}")
 
 
+def _go_elem(elem: str) -> str:
+    return "int64" if elem == "int" else elem
+
+
 def _go_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -284,7 +290,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for name, var in p.shared.items():
         gotype = {
             "int": "int64",
-            "chan": "chan int64",
+            "chan": f"chan {_go_elem(var.elem)}",
             "mutex": "sync.Mutex",
             "wg": "sync.WaitGroup",
             "once": "sync.Once",
@@ -314,7 +320,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             out.append(f"\te.{go_name('v', name)} = {var.init}")
         elif var.kind == "chan" and var.cap is not None:
             cap = f", {var.cap}" if var.cap else ""
-            out.append(f"\te.{go_name('c', name)} = make(chan int64{cap})")
+            out.append(f"\te.{go_name('c', name)} = make(chan {_go_elem(var.elem)}{cap})")
     for f in sorted(p.spawned):
         out.append(f"\te.spawns[{_go_string(f)}] = new(int64)")
     out += ["\treturn e", "}", ""]
