@@ -32,6 +32,11 @@ from hbcheck.verdict import TestResult
 from hbcheck.verdict.outcome import FAIL, UNKNOWN
 
 
+class Por(StrEnum):
+    trace = "trace"
+    none = "none"
+
+
 class Format(StrEnum):
     text = "text"
     herd = "herd"
@@ -82,6 +87,7 @@ def run(
     times: Annotated[
         bool, typer.Option("--time/--no-time", help="Print herd's Time line (off: output is reproducible).")
     ] = True,
+    por: Annotated[Por, typer.Option(help="trace: each trace once (default); none: every interleaving.")] = Por.trace,
 ) -> None:
     """Explore every execution of each test and check its expectations."""
     err = stderr()
@@ -90,7 +96,9 @@ def run(
         old = load_results(baseline) if baseline else None
     except HbError as exc:
         raise fail(exc) from None
-    config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget)
+    config = ExploreConfig(
+        unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget, por=str(por)
+    )
     machine_out = "-" in (json_out, junit_out)
     herd_only = output_format == Format.herd
     show_blocks = not quiet and not machine_out

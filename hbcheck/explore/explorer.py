@@ -29,6 +29,7 @@ class ExploreConfig:
     max_steps: int = 10_000
     max_executions: int = 100_000
     time_budget: float | None = None
+    por: str = "trace"  # "trace": each trace prefix once; "none": every interleaving (the naive search)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Exploration:
     executions: list[Execution] = field(default_factory=list)
     bounds: list[str] = field(default_factory=list)  # e.g. "unroll 8", "max-executions 100000"
     nodes: int = 0
+    interleavings: int = 0  # complete schedules run (with por "none": every interleaving)
 
     @property
     def exact(self) -> bool:
@@ -52,29 +54,36 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     result = Exploration()
     bounds: dict[str, None] = {}
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
-    seen: set[tuple] = set()
+    naive = config.por == "none"
+    seen: set[tuple] = set()  # trace prefixes visited (with por "none": complete traces recorded)
     stack: list[State] = [machine.initial()]
     while stack:
         st = stack.pop()
         key = st.trace_key()
-        if key in seen:
-            continue
-        seen.add(key)
+        if not naive:
+            if key in seen:
+                continue
+            seen.add(key)
         result.nodes += 1
         if deadline is not None and result.nodes % 256 == 0 and time.monotonic() > deadline:
             bounds[f"time-budget {config.time_budget:g}s"] = None
             break
         choices = machine.enabled(st)
+        cut = None
         if st.end is None and choices and st.steps >= config.max_steps:
-            bounds[f"max-steps {config.max_steps}"] = None
-            result.executions.append(record(machine, st, key, cut=f"max-steps {config.max_steps}"))
-            continue
-        if st.end is not None or not choices:
-            execution = record(machine, st, key)
+            cut = f"max-steps {config.max_steps}"
+            bounds[cut] = None
+        if cut is not None or st.end is not None or not choices:
+            result.interleavings += 1
+            if naive:
+                if key in seen:
+                    continue
+                seen.add(key)
+            execution = record(machine, st, key, cut=cut)
             if execution.cut_reason:
                 bounds[execution.cut_reason] = None
             result.executions.append(execution)
-            if len(result.executions) >= config.max_executions and stack:
+            if (result.interleavings if naive else len(result.executions)) >= config.max_executions and stack:
                 bounds[f"max-executions {config.max_executions}"] = None
                 break
             continue

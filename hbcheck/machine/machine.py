@@ -127,6 +127,7 @@ class Machine:
         g = st.gs[choice.g]
         g.nsteps += 1
         st.steps += 1
+        st.sid = (g.name, g.nsteps, choice.alt)  # the alternative is part of the step: it decides its effect
         st.schedule.append((choice.g, choice.alt))
         try:
             self._step(st, g, choice.alt)
@@ -151,7 +152,7 @@ class Machine:
         code = self.codes[g.code]
         ins = code.instrs[g.pc]
         line = code.lines[g.pc]
-        sid = (g.name, g.nsteps)
+        sid = st.sid
         match ins[0]:
             case "load":
                 _, reg, var, _l = ins
@@ -465,9 +466,12 @@ class Machine:
         g.parked = chans
 
     def _unpark(self, st: State, g: G) -> None:
-        """Dequeue every other sudog of a waking goroutine (select parks on several)."""
+        """Dequeue every other sudog of a waking goroutine (select parks on several):
+        the waking step changes each of those channels too, so it conflicts with
+        every other step on them."""
         for chan in g.parked:
             st.chans[chan].remove(g.name)
+            self._touch(st, chan, st.sid, write=True)
         g.status = RUN
         g.parked = ()
 

@@ -103,6 +103,7 @@ class State:
         "steps",
         "schedule",
         "end",
+        "sid",
     )
 
     def __init__(self) -> None:
@@ -120,6 +121,7 @@ class State:
         self.steps = 0
         self.schedule: list[tuple[str, int | None]] = []
         self.end: End | None = None
+        self.sid: tuple = ("", 0, None)  # the step being run: (goroutine, its step number, alternative)
 
     def copy(self) -> State:
         s = State.__new__(State)
@@ -133,6 +135,7 @@ class State:
         s.steps = self.steps
         s.schedule = list(self.schedule)
         s.end = self.end
+        s.sid = self.sid
         return s
 
     def trace_key(self) -> tuple:

@@ -1,0 +1,70 @@
+"""Random race-free-ish .lit programs for property tests (hypothesis).
+
+2-4 goroutines of up to a few statements each, over channels of capacity
+0-2, close, select with and without default, a mutex, registers and
+branches. Programs may deadlock or panic: those are findings to agree on.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+CHANS = ("a", "b")
+REGS = ("r", "s")
+
+
+@st.composite
+def statement(draw, depth: int = 0) -> str:
+    chan = draw(st.sampled_from(CHANS))
+    reg = draw(st.sampled_from(REGS))
+    k = draw(st.integers(0, 2))
+    options = ["send", "recv", "recv-ok", "select", "lock", "assign", "atomic"]
+    if depth == 0:
+        options += ["if"]
+    kind = draw(st.sampled_from(options + ["close"] * draw(st.integers(0, 1))))
+    match kind:
+        case "send":
+            return f"{chan} <- {k}"
+        case "recv":
+            return f"{reg} = <-{chan}"
+        case "recv-ok":
+            return f"{reg}, ok = <-{chan}"
+        case "close":
+            return f"close({chan})"
+        case "lock":
+            return "mu.Lock(); x = x + 1; mu.Unlock()"
+        case "assign":
+            return f"{reg} = {reg} + {k}"
+        case "atomic":
+            return f"{reg} = atomic.Add(&n, {k})"
+        case "select":
+            cases = []
+            for _ in range(draw(st.integers(1, 2))):
+                c = draw(st.sampled_from(CHANS))
+                if draw(st.booleans()):
+                    cases.append(f"case {c} <- {draw(st.integers(0, 2))}: {reg} = {reg} + 1")
+                else:
+                    cases.append(f"case {reg} = <-{c}:")
+            if draw(st.booleans()):
+                cases.append(f"default: {reg} = 9")
+            return "select { " + "; ".join(cases) + " }"
+        case _:
+            then = draw(statement(depth + 1))
+            other = draw(statement(depth + 1))
+            return f"if {reg} == {k} {{ {then} }} else {{ {other} }}"
+
+
+@st.composite
+def program_text(draw, max_goroutines: int = 3, max_statements: int = 3) -> str:
+    caps = [draw(st.integers(0, 2)) for _ in CHANS]
+    lines = ["litmus Random", "var x int", "var n int", "var mu sync.Mutex"]
+    lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
+    count = draw(st.integers(2, max_goroutines))
+    for i in range(count):
+        body = [draw(statement()) for _ in range(draw(st.integers(1, max_statements)))]
+        lines.append(f"go P{i} {{")
+        lines += ["    r = 0"] + [f"    {s}" for s in body]
+        lines.append("}")
+    p = draw(st.integers(0, count - 1))
+    lines.append(f"exists (P{p}:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
