@@ -13,7 +13,7 @@ from rich.console import Console
 
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig, explore
-from hbcheck.language import load
+from hbcheck.language import Program, load
 from hbcheck.models import Model, load_model
 from hbcheck.report.summary import BadInput
 from hbcheck.verdict import TestResult, judge
@@ -76,6 +76,23 @@ def check_or_bad(path: Path, config: ExploreConfig, model_name: str) -> TestResu
         return check_file(path, config, model_named(model_name))
     except HbError as exc:
         return exc
+
+
+def load_all(files: list[Path]) -> tuple[list[tuple[Path, Program]], bool]:
+    """Every readable, well-formed test among ``files``; errors go to stderr (the bool: were there any)."""
+    out: list[tuple[Path, Program]] = []
+    bad = False
+    for path in collect(files):
+        if isinstance(path, BadInput):
+            stderr().print(f"{path.file}: error: {path.message}", markup=False)
+            bad = True
+            continue
+        try:
+            out.append((path, load(path)))
+        except HbError as exc:
+            stderr().print(exc.render(), markup=False)
+            bad = True
+    return out, bad
 
 
 def bad_input(path: Path, exc: HbError) -> BadInput:

@@ -9,12 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hbcheck.cli.common import MaxExecutions, MaxSteps, Unroll, collect, fail, model_named, stderr, stdout
+from hbcheck.cli.common import MaxExecutions, MaxSteps, Unroll, fail, load_all, model_named, stdout
 from hbcheck.cli.run import write_out
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig, explore
-from hbcheck.language import load
-from hbcheck.report.summary import BadInput
 from hbcheck.verdict import TestResult, judge
 
 
@@ -47,18 +45,8 @@ def compare_cmd(
         raise fail(exc) from None
     config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions)
     rows = []
-    bad = False
-    for path in collect(files):
-        if isinstance(path, BadInput):
-            stderr().print(f"{path.file}: error: {path.message}", markup=False)
-            bad = True
-            continue
-        try:
-            program = load(path)
-        except HbError as exc:
-            stderr().print(exc.render(), markup=False)
-            bad = True
-            continue
+    programs, bad = load_all(files)
+    for path, program in programs:
         exploration = explore(program, config)  # the executions do not depend on the model
         sa, sb = _side(judge(program, exploration, a)), _side(judge(program, exploration, b))
         if sa != sb:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hbcheck.cli.common import MaxExecutions, ModelName, Unroll, collect, fail, model_named, stderr, stdout
+from hbcheck.cli.common import MaxExecutions, ModelName, Unroll, fail, load_all, model_named, stderr, stdout
 from hbcheck.cli.run import write_out
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig, explore
@@ -19,7 +19,6 @@ from hbcheck.language import load
 from hbcheck.realgo.audit import OK, UNSOUND, Audit, audit
 from hbcheck.realgo.emit import emit_go
 from hbcheck.realgo.runner import build, go_tool, run
-from hbcheck.report.summary import BadInput
 from hbcheck.verdict import judge
 
 
@@ -65,14 +64,9 @@ def validate_cmd(
         raise fail(exc) from None
     base = workdir or Path(tempfile.mkdtemp(prefix="hbcheck-go-"))
     audits: list[Audit] = []
-    bad = False
-    for path in collect(files):
-        if isinstance(path, BadInput):
-            stderr().print(f"{path.file}: error: {path.message}", markup=False)
-            bad = True
-            continue
+    programs, bad = load_all(files)
+    for path, program in programs:
         try:
-            program = load(path)
             result = judge(program, explore(program, ExploreConfig(unroll=unroll, max_executions=max_executions)), cat)
             binary = build(emit_go(program, path), base / path.stem, race)
             observed = run(binary, runs, gomaxprocs, timeout, grace)

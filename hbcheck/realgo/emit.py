@@ -17,6 +17,7 @@ two goroutines of the test, so it adds no happens-before edge between them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from hbcheck.language import ast
@@ -58,26 +59,10 @@ class _Emitter:
 
     # ---- expressions (int64 valued; comparisons and logic go through b2i/i2b)
     def expr(self, e: ast.Expr) -> str:
-        match e:
-            case ast.IntLit(value=v):
-                return f"int64({v})"
-            case ast.UnitLit():
-                return "struct{}{}"
-            case ast.Name(name=n):
-                return f"e.{go_name('v', n)}" if self.p.is_int(n) else f"g.{go_name('r', n)}"
-            case ast.Unary(op="!", operand=o):
-                return f"b2i({self.expr(o)} == 0)"
-            case ast.Unary(op="-", operand=o):
-                return f"sub(0, {self.expr(o)})"
-            case ast.Binary(op="&&", left=a, right=b):
-                return f"b2i({self.expr(a)} != 0 && {self.expr(b)} != 0)"
-            case ast.Binary(op="||", left=a, right=b):
-                return f"b2i({self.expr(a)} != 0 || {self.expr(b)} != 0)"
-            case ast.Binary(op=op, left=a, right=b) if op in _CMP:
-                return f"b2i({self.expr(a)} {op} {self.expr(b)})"
-            case ast.Binary(op=op, left=a, right=b):
-                return f"{_BINOPS_GO[op]}({self.expr(a)}, {self.expr(b)})"
-        raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
+        def name(n: str) -> str:
+            return f"e.{go_name('v', n)}" if self.p.is_int(n) else f"g.{go_name('r', n)}"
+
+        return go_expr(e, name)
 
     def cond(self, e: ast.Expr) -> str:
         return f"{self.expr(e)} != 0"
@@ -352,7 +337,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     cond = p.condition
     if cond is not None:
         names = {show_location(loc): f"v[{i}]" for i, loc in enumerate(locs)}
-        out.append(f"\treturn {_cond_go(cond.expr, names)} != 0")
+        out.append(f"\treturn {go_expr(cond.expr, names.__getitem__)} != 0")
     else:
         out.append("\treturn false")
     out += ["}", ""]
@@ -382,24 +367,26 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cond_go(e: ast.Expr, names: dict[str, str]) -> str:
+def go_expr(e: ast.Expr, name: Callable[[str], str]) -> str:
+    """An int64-valued Go expression for ``e``; ``name`` spells a variable
+    (``P:r`` atoms of a condition arrive as ``"P:r"``)."""
     match e:
         case ast.IntLit(value=v):
             return f"int64({v})"
+        case ast.UnitLit():
+            return "struct{}{}"
         case ast.ProcReg(proc=p, reg=r):
-            return names[f"{p}:{r}"]
+            return name(f"{p}:{r}")
         case ast.Name(name=n):
-            return names[n]
+            return name(n)
         case ast.Unary(op="!", operand=o):
-            return f"b2i({_cond_go(o, names)} == 0)"
+            return f"b2i({go_expr(o, name)} == 0)"
         case ast.Unary(op="-", operand=o):
-            return f"sub(0, {_cond_go(o, names)})"
-        case ast.Binary(op="&&", left=a, right=b):
-            return f"b2i({_cond_go(a, names)} != 0 && {_cond_go(b, names)} != 0)"
-        case ast.Binary(op="||", left=a, right=b):
-            return f"b2i({_cond_go(a, names)} != 0 || {_cond_go(b, names)} != 0)"
+            return f"sub(0, {go_expr(o, name)})"
+        case ast.Binary(op="&&" | "||" as op, left=a, right=b):
+            return f"b2i({go_expr(a, name)} != 0 {op} {go_expr(b, name)} != 0)"
         case ast.Binary(op=op, left=a, right=b) if op in _CMP:
-            return f"b2i({_cond_go(a, names)} {op} {_cond_go(b, names)})"
+            return f"b2i({go_expr(a, name)} {op} {go_expr(b, name)})"
         case ast.Binary(op=op, left=a, right=b):
-            return f"{_BINOPS_GO[op]}({_cond_go(a, names)}, {_cond_go(b, names)})"
-    raise AssertionError(f"unexpected condition {e!r}")  # pragma: no cover
+            return f"{_BINOPS_GO[op]}({go_expr(a, name)}, {go_expr(b, name)})"
+    raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
