@@ -76,7 +76,8 @@ def totals(results: list[TestResult | BadInput], allow_unknown: bool) -> str:
             counts["ERROR"] += 1
         else:
             counts[verdict_of(r, allow_unknown).split(" ")[0]] += 1
-    parts = [f"{len(results)} tests", f"{counts['PASS']} passed", f"{counts['FAIL']} failed"]
+    plural = "" if len(results) == 1 else "s"
+    parts = [f"{len(results)} test{plural}", f"{counts['PASS']} passed", f"{counts['FAIL']} failed"]
     if counts["UNKNOWN"]:
         parts.append(f"{counts['UNKNOWN']} unknown" + (" (tolerated)" if allow_unknown else ""))
     if counts["ERROR"]:
