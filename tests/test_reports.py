@@ -133,7 +133,7 @@ def test_parallel_output_is_byte_identical():
 
 def _edited_model(tmp_path: Path) -> Path:
     """go.cat with the capacity rule dropped from sw (a copy, with its includes)."""
-    for name in ("go-sync.cat", "go-races.cat"):
+    for name in ("go-sync.cat", "go-races.cat", "go-visibility.cat"):
         shutil.copy(ROOT / "models" / name, tmp_path / name)
     text = (ROOT / "models" / "go.cat").read_text()
     assert "let sw = sw-go | chan-cap" in text
