@@ -128,4 +128,4 @@ def test_bad_model_is_rejected_with_its_position(tmp_path, body, line, col, mess
 
 def test_unknown_model_name():
     result = CliRunner().invoke(app, ["run", "--model", "tso", str(lit("mutex.lit"))])
-    assert result.exit_code == 2 and "unknown model 'tso' (known: go, go-nocap, go-races, go-sync, sc)" in result.stderr
+    assert result.exit_code == 2 and "unknown model 'tso' (known: go, go-nocap, go-races, go-sync, go-visibility, sc)" in result.stderr
