@@ -69,10 +69,14 @@ def run_text(text: str, model: str = "go", **config) -> TestResult:
     return judge(p, explore(p, ExploreConfig(**config)), load_model(model))
 
 
-def run_file(path: Path, model: str = "go", **config) -> TestResult:
+def run_file(path: Path, model: str = "go", engine: str = "explicit", **config) -> TestResult:
+    """The explicit engine's answer by default; ``engine="both"`` is what ``hbcheck run`` answers."""
     from hbcheck.language import load
+    from hbcheck.verdict.engines import check_program
 
     p = load(path)
+    if engine != "explicit":
+        return check_program(p, ExploreConfig(**config), load_model(model), engine)
     return judge(p, explore(p, ExploreConfig(**config)), load_model(model))
 
 

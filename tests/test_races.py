@@ -37,6 +37,16 @@ RACY = {
         "race on y: P0 line 7 (write) vs P1 line 8 (read)",
     },
     "corr-racy.lit": {"race on x: P0 line 6 (write) vs P1 line 7 (read)"},
+    "iriw-racy.lit": {
+        "race on x: P0 line 7 (write) vs P2 line 9 (read)",
+        "race on x: P0 line 7 (write) vs P3 line 10 (read)",
+        "race on y: P1 line 8 (write) vs P2 line 9 (read)",
+        "race on y: P1 line 8 (write) vs P3 line 10 (read)",
+    },
+    "lb-oota.lit": {
+        "race on x: P0 line 7 (read) vs P1 line 8 (write)",
+        "race on y: P0 line 7 (write) vs P1 line 8 (read)",
+    },
     "2plus2w-racy.lit": {
         "race on x: P0 line 7 (write) vs P1 line 8 (write)",
         "race on y: P0 line 7 (write) vs P1 line 8 (write)",
@@ -128,4 +138,8 @@ def test_bad_model_is_rejected_with_its_position(tmp_path, body, line, col, mess
 
 def test_unknown_model_name():
     result = CliRunner().invoke(app, ["run", "--model", "tso", str(lit("mutex.lit"))])
-    assert result.exit_code == 2 and "unknown model 'tso' (known: go, go-nocap, go-races, go-sync, go-visibility, sc)" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "unknown model 'tso' (known: go, go-coherent, go-nocap, go-races, go-sync, go-visibility, sc)"
+        in result.stderr
+    )

@@ -45,8 +45,9 @@ def test_json_results_validate_against_the_schema(tmp_path):
     mp = by_name["MP+buffered"]
     assert (mp["observation"], mp["positive"], mp["negative"], mp["states"]) == ("Never", 0, 2, [{"P1:r1": 1}])
     assert mp["model"]["name"] == "Go" and len(mp["model"]["sha256"]) == 64
-    race = by_name["MP+plain"]
-    assert race["exact"] is False and race["limits"] == ["racy: outcomes beyond SC need the symbolic engine"]
+    race = by_name["MP+plain"]  # racy: the symbolic engine makes it exact
+    assert race["exact"] is True and race["engines"] == ["explicit", "smt"] and race["observation"] == "Sometimes"
+    assert by_name["MP+buffered"]["engines"] == ["explicit"]  # channels: the explicit engine alone
     pair = next(f for f in race["findings"] if f["kind"] == "race" and "on y" in f["description"])
     assert pair["pair"] == [
         {"goroutine": "P0", "line": 9, "access": "write"},

@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 
 from hbcheck.errors import HbError
-from hbcheck.explore import ExploreConfig, explore
+from hbcheck.explore import ExploreConfig
 from hbcheck.language import Program, load
 from hbcheck.models import Model, load_model
 from hbcheck.report.summary import BadInput
-from hbcheck.verdict import TestResult, judge
+from hbcheck.verdict import TestResult
+from hbcheck.verdict.engines import EngineDisagreement, check_program
 
 # Options every exploring command takes (typer reads them from the signatures).
 Unroll = Annotated[int, typer.Option(min=0, help="Iterations of each general loop before an execution is cut.")]
@@ -60,21 +61,28 @@ def model_named(name: str) -> Model:
     return load_model(name)
 
 
-def check_file(path: Path, config: ExploreConfig, model: Model | None = None) -> TestResult:
-    """Parse, check, explore and judge one file (raises HbError on bad input)."""
+def check_file(
+    path: Path,
+    config: ExploreConfig,
+    model: Model | None = None,
+    engine: str = "explicit",
+    solver_timeout: float = 60.0,
+) -> TestResult:
+    """Parse, check and judge one file (raises HbError on bad input)."""
     program = load(path)
     start = time.perf_counter()
-    exploration = explore(program, config)
-    result = judge(program, exploration, model)
+    result = check_program(program, config, model or model_named("go"), engine, solver_timeout)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def check_or_bad(path: Path, config: ExploreConfig, model_name: str) -> TestResult | BadInput | HbError:
-    """For worker processes: the result, or the bad input (with its rendered error)."""
+def check_or_bad(
+    path: Path, config: ExploreConfig, model_name: str, engine: str = "both", solver_timeout: float = 60.0
+) -> TestResult | HbError | EngineDisagreement:
+    """For worker processes: the result, the bad input, or the engines' disagreement."""
     try:
-        return check_file(path, config, model_named(model_name))
-    except HbError as exc:
+        return check_file(path, config, model_named(model_name), engine, solver_timeout)
+    except (HbError, EngineDisagreement) as exc:
         return exc
 
 

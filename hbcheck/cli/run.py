@@ -29,7 +29,14 @@ from hbcheck.report.junit import junit_xml
 from hbcheck.report.results import display_path, dump, results_json
 from hbcheck.report.summary import BadInput, print_summary
 from hbcheck.verdict import TestResult
+from hbcheck.verdict.engines import EngineDisagreement
 from hbcheck.verdict.outcome import FAIL, UNKNOWN
+
+
+class Engine(StrEnum):
+    both = "both"
+    explicit = "explicit"
+    smt = "smt"
 
 
 class Por(StrEnum):
@@ -88,6 +95,10 @@ def run(
         bool, typer.Option("--time/--no-time", help="Print herd's Time line (off: output is reproducible).")
     ] = True,
     por: Annotated[Por, typer.Option(help="trace: each trace once (default); none: every interleaving.")] = Por.trace,
+    engine: Annotated[
+        Engine, typer.Option(help="explicit, smt (z3; falls back to explicit where it cannot encode), or both.")
+    ] = Engine.both,
+    solver_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per z3 query.")] = 60.0,
 ) -> None:
     """Explore every execution of each test and check its expectations."""
     err = stderr()
@@ -114,6 +125,7 @@ def run(
     )
     results: list[TestResult | BadInput] = []
     interrupted = False
+    disagreements = 0
     pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
     try:
         with progress:
@@ -131,7 +143,11 @@ def run(
                     results.append(item)
                 else:
                     outcome = next(outcomes)
-                    if isinstance(outcome, HbError):
+                    if isinstance(outcome, EngineDisagreement):
+                        err.print(f"internal error: the engines disagree on {outcome}", markup=False)
+                        disagreements += 1
+                        results.append(BadInput(str(item), f"engines disagree: {outcome}"))
+                    elif isinstance(outcome, HbError):
                         err.print(outcome.render(), markup=False)
                         results.append(bad_input(item, outcome))
                     else:
@@ -172,6 +188,8 @@ def run(
         print_summary(stdout(), results, allow_unknown)
     if interrupted:
         raise typer.Exit(130)
+    if disagreements:
+        raise typer.Exit(3)
     if any(isinstance(r, BadInput) for r in results) or not results:
         raise typer.Exit(2)
     code = 0

@@ -61,7 +61,7 @@ def test_json(r: TestResult, allow_unknown: bool) -> dict[str, Any]:
         "sha256": hashlib.sha256(test.source.encode()).hexdigest(),
         "description": test.description,
         "model": {"name": r.model, "path": display_path(r.model_path), "sha256": r.model_digest},
-        "engines": ["explicit"],
+        "engines": list(r.engines),
         "kind": cond.kind if cond else None,
         "condition": cond.text if cond else None,
         "locations": [show_location(loc) for loc in r.locations],

@@ -62,6 +62,9 @@ class TestResult:
     witnesses: dict[Finding, Execution] = field(default_factory=dict)
     positive_witness: Execution | None = None
     negative_witness: Execution | None = None
+    engines: list[str] = field(default_factory=lambda: ["explicit"])
+    # every allowed execution of the explicit engine, with its findings (for "expect always ...")
+    judged: list[tuple[Execution, list[Finding]]] = field(default_factory=list, repr=False)
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -157,6 +160,7 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         racy_weak,
     )
     result.model_path, result.model_digest = model.path, model.digest
+    result.judged = judged
     result.expectations = [_expect(e, result, judged) for e in program.expects]
     for x, fs in sorted(judged, key=lambda xf: len(xf[0].schedule)):
         for f in fs:
@@ -196,6 +200,19 @@ def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
 
 def _matches(f: Finding, e: ast.Expect) -> bool:
     return f.kind == e.finding and (e.text is None or f.text == e.text)
+
+
+def expectations(r: TestResult, beyond_sc: bool = False) -> list[ExpectResult]:
+    """Judge every ``expect`` line again (after the symbolic engine refined ``r``).
+    ``beyond_sc``: executions exist that the explicit engine did not run, so a
+    claim about every execution cannot rest on its executions."""
+    out = []
+    for e in r.program.expects:
+        res = _expect(e, r, r.judged)
+        if beyond_sc and e.finding is not None and e.quantifier == "always" and res.status == PASS:
+            res = ExpectResult(e, UNKNOWN, "every SC execution has it; the weak ones are not enumerated")
+        out.append(res)
+    return out
 
 
 def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Finding]]]) -> ExpectResult:
