@@ -88,7 +88,6 @@ EXPECTED = {
 }
 
 
-# The happens-before tests: final states and observation under go.cat (a racy
 # The happens-before tests: final states and observation as `hbcheck run` gives them (both engines).
 HB_EXPECTED = {
     "hello-buffered.lit": ([{"main:r": 1}], "Always"),
