@@ -14,12 +14,12 @@ from rich.table import Table
 from hbcheck.cli.common import MaxExecutions, ModelName, Unroll, fail, load_all, model_named, stderr, stdout
 from hbcheck.cli.run import write_out
 from hbcheck.errors import HbError
-from hbcheck.explore import ExploreConfig, explore
+from hbcheck.explore import ExploreConfig
 from hbcheck.language import load
 from hbcheck.realgo.audit import OK, UNSOUND, Audit, audit
 from hbcheck.realgo.emit import emit_go
 from hbcheck.realgo.runner import build, go_tool, run
-from hbcheck.verdict import judge
+from hbcheck.verdict.engines import EngineDisagreement, check_program
 
 
 def go_cmd(
@@ -67,11 +67,12 @@ def validate_cmd(
     programs, bad = load_all(files)
     for path, program in programs:
         try:
-            result = judge(program, explore(program, ExploreConfig(unroll=unroll, max_executions=max_executions)), cat)
+            config = ExploreConfig(unroll=unroll, max_executions=max_executions)
+            result = check_program(program, config, cat, "both")
             binary = build(emit_go(program, path), base / path.stem, race)
             observed = run(binary, runs, gomaxprocs, timeout, grace)
-        except HbError as exc:
-            stderr().print(exc.render(), markup=False)
+        except (HbError, EngineDisagreement) as exc:
+            stderr().print(exc.render() if isinstance(exc, HbError) else f"internal error: {exc}", markup=False)
             bad = True
             continue
         audits.append(audit(result, observed))
