@@ -6,12 +6,8 @@ how the execution ended, its findings, and the schedule that replays it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import pairwise
 
-from hbcheck.machine import events as ev
 from hbcheck.machine.events import Event
 
 # how an execution ended
@@ -76,40 +72,3 @@ class Execution:
     @property
     def complete(self) -> bool:
         return self.end != CUT
-
-    @cached_property
-    def relations(self) -> dict[str, frozenset[tuple[int, int]]]:
-        """Base relations as event-id pairs: ``po`` (immediate program
-        order), ``rf``, ``co``, ``spawn``, the channel ``match`` (send begin
-        to receive end), ``wake`` (the begin of a receive to the end of the
-        parked send it completed), ``close`` (close to a receive it made return),
-        ``lock`` (unlock to the next lock), ``once`` and ``wg``."""
-        rel: dict[str, set[tuple[int, int]]] = defaultdict(set)
-        last: dict[str, Event] = {}
-        writes: dict[str, list[int]] = defaultdict(list)
-        for e in self.events:
-            if e.g != "init":
-                if e.g in last:
-                    rel["po"].add((last[e.g].id, e.id))
-                last[e.g] = e
-            if e.kind in (ev.WRITE, ev.INIT_WRITE) or (e.kind == ev.ATOMIC and e.op != "Load" and e.ok != 0):
-                writes[e.obj or ""].append(e.id)
-            if e.src is None:
-                pass
-            elif e.kind in (ev.READ, ev.ATOMIC):
-                rel["rf"].add((e.src, e.id))
-            elif e.kind == ev.START:
-                rel["spawn"].add((e.src, e.id))
-            elif e.phase == ev.END and (e.kind == ev.RECV or (e.kind == ev.SELECT and e.op == ev.RECV)):
-                rel["close" if e.closed else "match"].add((e.src, e.id))
-            elif e.phase == ev.END and (e.kind == ev.SEND or (e.kind == ev.SELECT and e.op == ev.SEND)):
-                rel["wake"].add((e.src, e.id))
-            elif e.kind == ev.LOCK:
-                rel["lock"].add((e.src, e.id))
-            elif e.kind == ev.ONCE:
-                rel["once"].add((e.src, e.id))
-            for s in e.srcs:
-                rel["wg"].add((s, e.id))
-        for ids in writes.values():
-            rel["co"].update(pairwise(ids))
-        return {k: frozenset(v) for k, v in rel.items()}

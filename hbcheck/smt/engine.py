@@ -23,7 +23,7 @@ from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, all_of, any_of
 from hbcheck.smt.unfold import SEvent, Unfolding, Unsupported, unfold
 from hbcheck.verdict.condition import Location, locations, show_location
-from hbcheck.verdict.outcome import TestResult, _possible, caps_of
+from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
 
 ENUMERATION_LIMIT = 20_000
 
@@ -39,7 +39,7 @@ def solve(program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_
     start = time.perf_counter()
     try:
         u = unfold(program, unroll)
-        return _Engine(program, model, u, timeout_ms).run(start)
+        return _Engine(program, model, u, timeout_ms, unroll).run(start)
     except Unsupported as exc:
         return SmtAnswer(None, str(exc), time.perf_counter() - start)
     except _Timeout as exc:
@@ -51,8 +51,9 @@ class _Timeout(Exception):
 
 
 class _Engine:
-    def __init__(self, program: Program, model: Model, u: Unfolding, timeout_ms: int):
+    def __init__(self, program: Program, model: Model, u: Unfolding, timeout_ms: int, unroll: int = 8):
         self.p, self.model, self.u = program, model, u
+        self.unroll = unroll
         self.ev = u.events
         self.timeout_ms = timeout_ms
         self.rf: dict[tuple[int, int], z3.BoolRef] = {}
@@ -283,7 +284,7 @@ class _Engine:
                 if self.check(self.solver(both)):
                     findings[_race_finding(name, self.ev[a], self.ev[b])] += 1
         bounded = self.check(self.solver(cut)) if self.u.cuts else False
-        bounds = [f"unroll {self._unroll_text()}"] if bounded else []
+        bounds = [f"unroll {self.unroll}"] if bounded else []
         exact = not bounded
         result = TestResult(
             self.p,
@@ -291,7 +292,7 @@ class _Engine:
             sorted(states),
             positive,
             negative,
-            _possible(positive, negative, exact),
+            possible_observations(positive, negative, exact),
             findings,
             [],
             positive + negative,
@@ -304,11 +305,8 @@ class _Engine:
             self.model.path,
             self.model.digest,
         )
-        result.extra["engine"] = "smt"
+        result.engines = ["smt"]
         return SmtAnswer(result, None, result.seconds)
-
-    def _unroll_text(self) -> str:
-        return "bound"
 
 
 def _race_finding(flag: str, a: SEvent, b: SEvent) -> Finding:

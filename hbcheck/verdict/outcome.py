@@ -99,7 +99,7 @@ class TestResult:
         return PASS
 
 
-def _possible(p: int, n: int, exact: bool) -> tuple[str, ...]:
+def possible_observations(p: int, n: int, exact: bool) -> tuple[str, ...]:
     observed = NEVER if p == 0 else ALWAYS if n == 0 else SOMETIMES
     if exact:
         return (observed,)
@@ -148,7 +148,7 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         states,
         p,
         n,
-        _possible(p, n, exact),
+        possible_observations(p, n, exact),
         counted,
         [],
         len(judged),
