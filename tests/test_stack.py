@@ -5,7 +5,9 @@ from __future__ import annotations
 from conftest import lit, program
 
 from hbcheck.explore import explore
+from hbcheck.hb import base_relations
 from hbcheck.verdict import judge
+from hbcheck.verdict.outcome import caps_of
 
 
 def _strip(events):
