@@ -11,7 +11,7 @@ import typer
 
 from hbcheck.cli.common import check_file, collect
 from hbcheck.cli.compare import compare_cmd
-from hbcheck.cli.golang import go_cmd, validate_cmd
+from hbcheck.cli.golang import go_cmd, promela_cmd, validate_cmd
 from hbcheck.cli.run import run
 from hbcheck.cli.trace import graph_cmd, replay_cmd, trace_cmd
 
@@ -35,6 +35,7 @@ app.command("replay")(replay_cmd)
 app.command("graph")(graph_cmd)
 app.command("go")(go_cmd)
 app.command("validate")(validate_cmd)
+app.command("promela")(promela_cmd)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from hbcheck.language import load
 from hbcheck.realgo.audit import OK, UNSOUND, Audit, audit
 from hbcheck.realgo.emit import emit_go
 from hbcheck.realgo.runner import build, go_tool, run
+from hbcheck.spin.promela import emit_promela
 from hbcheck.verdict.engines import EngineDisagreement, check_program
 
 
@@ -37,6 +38,18 @@ def go_cmd(
     target.mkdir(parents=True, exist_ok=True)
     (target / "main.go").write_text(emit_go(program, file))
     stdout().print(f"wrote {target / 'main.go'} (run: cd {target} && go run main.go -runs 10000)", markup=False)
+
+
+def promela_cmd(
+    file: Annotated[Path, typer.Argument(help="A .lit file.", exists=True, dir_okay=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Where to write the model (- for stdout).")] = "-",
+) -> None:
+    """Write the test as a Promela model for SPIN (spin -a; gcc pan.c; ./pan)."""
+    try:
+        text = emit_promela(load(file), file)
+    except HbError as exc:
+        raise fail(exc) from None
+    write_out(output, text)
 
 
 def validate_cmd(
