@@ -166,12 +166,14 @@ class _Emitter:
                 x = f"v_{args[0].name}"  # type: ignore[union-attr]
                 vals = [self.expr(a) for a in args[1:]]  # type: ignore[arg-type]
                 tgt = self.target(t)
-                body = {
-                    "Store": f"{x} = {vals[0] if vals else 0}",
-                    "Load": f"{tgt} = {x}",
-                    "Add": f"{x} = {x} + {vals[0] if vals else 0}; {tgt} = {x}",
-                    "CompareAndSwap": f"if :: {x} == {vals[0]} -> {x} = {vals[1]}; {tgt} = 1 :: else -> {tgt} = 0 fi",
-                }[op]
+                if op == "Store":
+                    body = f"{x} = {vals[0]}"
+                elif op == "Load":
+                    body = f"{tgt} = {x}"
+                elif op == "Add":
+                    body = f"{x} = {x} + {vals[0]}; {tgt} = {x}"
+                else:
+                    body = f"if :: {x} == {vals[0]} -> {x} = {vals[1]}; {tgt} = 1 :: else -> {tgt} = 0 fi"
                 self.w(f"atomic {{ {body} }}")
             case ast.If(cond=c, then=then, orelse=orelse):
                 self.options([(f"({self.expr(c)}) != 0", then), ("else", orelse or ())])
