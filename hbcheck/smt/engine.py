@@ -98,6 +98,30 @@ class _Engine:
             if atomic:
                 self._sc_atomics(writes, reads)
         self._atomic_order()
+        self._critical_sections()
+
+    def _critical_sections(self) -> None:
+        """Per mutex, the critical sections come in one order (the Lock/Unlock pairs
+        never nest, see unfold): ``lock`` relates each Unlock to every later Lock."""
+        self.lock_rel: dict[tuple[int, int], z3.BoolRef] = {}
+        sections: dict[str, list[tuple[SEvent, SEvent]]] = {}
+        pending: dict[tuple[str, str], SEvent] = {}
+        for e in self.ev:
+            if e.kind == "L":
+                pending[(e.g, e.loc)] = e
+            elif e.kind == "U":
+                sections.setdefault(e.loc, []).append((pending.pop((e.g, e.loc)), e))
+        for mutex, cs in sections.items():
+            order = [z3.Int(f"cs_{mutex}_{lk.id}") for lk, _u in cs]
+            for (i, (li, ui)), (j, (lj, uj)) in combinations(enumerate(cs), 2):
+                both = z3.And(li.act, lj.act)
+                self.structural.append(z3.Implies(both, order[i] != order[j]))
+                if li.g == lj.g:
+                    self.structural.append(z3.Implies(both, order[i] < order[j]))
+                first = z3.And(both, order[i] < order[j])
+                self.lock_rel[(ui.id, lj.id)] = first
+                self.lock_rel[(uj.id, li.id)] = z3.And(both, order[j] < order[i])
+                self.choices.append(first)
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
         """Atomics are sequentially consistent: one total order of all of them (``apos``),
@@ -207,8 +231,9 @@ class _Engine:
             "addr": {},
             "sc": sc,
         }
-        for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg"):
+        for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "once", "wg"):
             rels[k] = {}
+        rels["lock"] = dict(self.lock_rel)
         return {**rels, **sets}
 
     # ---- final values and queries

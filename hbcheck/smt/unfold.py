@@ -115,6 +115,8 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         raise Unsupported("goroutine main (its exit rule) is not encoded yet")
     u = Unfolding()
     _check_vars(program, u)
+    for g in program.goroutines:
+        _check_locks(program, g.body, [])
     for name, var in program.shared.items():
         if var.kind == "int":
             u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
@@ -166,6 +168,64 @@ def _check_vars(program: Program, u: Unfolding) -> None:
     mixed = plain & u.atomic_vars
     if mixed:
         raise Unsupported(f"variable {sorted(mixed)[0]} is accessed both plainly and atomically (not encoded yet)")
+
+
+def _check_locks(program: Program, body: tuple[ast.Stmt, ...], calling: list[str]) -> None:
+    """Mutexes are encoded when every critical section is ``Lock ... Unlock`` of one
+    mutex within one statement list, never nested: then no goroutine can block,
+    and every execution is complete."""
+    holding: str | None = None
+    for s in body:
+        match s:
+            case ast.MethodCall(obj=o, method="Lock"):
+                if holding is not None:
+                    raise Unsupported("nested critical sections are not encoded yet")
+                holding = o
+            case ast.MethodCall(obj=o, method="Unlock"):
+                if holding != o:
+                    raise Unsupported("an Unlock outside its Lock's statement list is not encoded yet")
+                holding = None
+            case ast.MethodCall():
+                raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
+            case ast.If(then=t, orelse=o):
+                _check_nested(program, holding, t, calling)
+                _check_nested(program, holding, o, calling)
+            case ast.ForConst(body=b) | ast.ForCond(body=b) | ast.ForRange(body=b):
+                _check_nested(program, holding, b, calling)
+            case ast.Select(cases=cases):
+                for case in cases:
+                    _check_nested(program, holding, case.body, calling)
+            case ast.Call(name=f) if f in program.funcs:
+                if f not in calling:
+                    _check_nested(program, holding, program.funcs[f].body, [*calling, f])
+    if holding is not None:
+        raise Unsupported("a Lock without its Unlock in the same statement list is not encoded yet")
+
+
+def _check_nested(program: Program, holding: str | None, body: tuple[ast.Stmt, ...], calling: list[str]) -> None:
+    if holding is not None and _has_locks(body, program, calling):
+        raise Unsupported("nested critical sections are not encoded yet")
+    _check_locks(program, body, calling)
+
+
+def _has_locks(body: tuple[ast.Stmt, ...], program: Program, calling: list[str]) -> bool:
+    for s in body:
+        match s:
+            case ast.MethodCall(method="Lock" | "Unlock"):
+                return True
+            case ast.If(then=t, orelse=o):
+                if _has_locks(t, program, calling) or _has_locks(o, program, calling):
+                    return True
+            case ast.ForConst(body=b) | ast.ForCond(body=b) | ast.ForRange(body=b):
+                if _has_locks(b, program, calling):
+                    return True
+            case ast.Select(cases=cases):
+                if any(_has_locks(c.body, program, calling) for c in cases):
+                    return True
+            case ast.Call(name=f) if f in program.funcs and f not in calling:
+                if _has_locks(program.funcs[f].body, program, [*calling, f]):
+                    return True
+    return False
 
 
 class _Unfolder:
@@ -307,8 +367,11 @@ class _Unfolder:
                 raise Unsupported("channels are not encoded yet")
             case ast.GoStmt():
                 raise Unsupported("go statements are not encoded yet")
+            case ast.MethodCall(obj=o, method="Lock" | "Unlock" as m):
+                self.event(st, "L" if m == "Lock" else "U", o, ZERO, line)
+                return st
             case ast.MethodCall():
-                raise Unsupported("sync.Mutex, sync.WaitGroup and sync.Once are not encoded yet")
+                raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
 
     def loop(self, body, st: _State, cond: ast.Expr | None, bound: int, counter: str | None, line: int = 0) -> _State:
