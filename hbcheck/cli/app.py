@@ -7,8 +7,11 @@ input or usage, 130 when interrupted.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from hbcheck import __version__
 from hbcheck.cli.common import check_file, collect
 from hbcheck.cli.compare import compare_cmd
 from hbcheck.cli.golang import go_cmd, promela_cmd, validate_cmd
@@ -23,8 +26,18 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hbcheck {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """hbcheck: explore every execution of .lit litmus tests."""
 
 
