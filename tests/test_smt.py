@@ -87,8 +87,9 @@ def test_unrolled_loops_are_bounded_not_guessed():
         forall (P1:r == 1)
     """)
     r = solve(p, load_model("sc"), unroll=3).result
-    assert (r.bounds and r.observation == "Always") or r.observation == "Unknown"
-    assert r.possible != ("Never",)
+    assert r.bounds == ["unroll 3"]
+    assert (r.positive > 0, r.negative) == (True, 0)  # every complete execution ends with r == 1
+    assert r.observation == "Unknown" and r.possible == ("Sometimes", "Always")
 
 
 @st.composite
