@@ -114,33 +114,39 @@ def replay_cmd(
     if not isinstance(doc, dict) or doc.get("schema") != TRACE_SCHEMA or doc.get("version") != TRACE_VERSION:
         raise fail(HbError(f"{trace} is not an hbcheck trace (version {TRACE_VERSION})"))
     try:
+        schedule = [(str(g), alt) for g, alt in doc["schedule"]]
+        recorded = [list(e) for e in doc["events"]]
+        recorded_final = doc["final"]
+    except (KeyError, TypeError, ValueError):
+        raise fail(HbError(f"{trace}: a malformed trace (schedule, events and final are needed)")) from None
+    try:
         program = load(file)
     except HbError as exc:
         raise fail(exc) from None
     out = stdout()
-    schedule = [(g, alt) for g, alt in doc["schedule"]]
     try:
         st, _steps = replay(Machine(program), schedule)
     except HbError as exc:
         out.print(f"REPLAY FAILED: {exc.message}", markup=False)
         raise typer.Exit(1) from None
     got = [[e.g, e.label(), e.line] for e in st.events]
-    for i, (a, b) in enumerate(zip(doc["events"], got, strict=False)):
+    for i, (a, b) in enumerate(zip(recorded, got, strict=False)):
         if a != b:
             out.print(
                 f"REPLAY FAILED: event {i} was {a[1]!r} ({a[0]}, line {a[2]}), now {b[1]!r} ({b[0]}, line {b[2]})",
                 markup=False,
             )
             raise typer.Exit(1)
-    if len(got) != len(doc["events"]):
-        out.print(f"REPLAY FAILED: {len(doc['events'])} events were recorded, the replay has {len(got)}", markup=False)
+    if len(got) != len(recorded):
+        out.print(f"REPLAY FAILED: {len(recorded)} events were recorded, the replay has {len(got)}", markup=False)
         raise typer.Exit(1)
     final = {"registers": {n: g.user_regs() for n, g in st.gs.items()}, "variables": dict(st.vars)}
-    if final != doc["final"]:
+    if final != recorded_final:
         out.print("REPLAY FAILED: the final state differs", markup=False)
         raise typer.Exit(1)
     out.print(
-        f"replayed {len(schedule)} steps of {doc['test']} ({doc['witness']}): same {len(got)} events, same final state",
+        f"replayed {len(schedule)} steps of {doc.get('test', file.name)} ({doc.get('witness', 'witness')}): "
+        f"same {len(got)} events, same final state",
         markup=False,
     )
 

@@ -35,6 +35,10 @@ def load_results(path: Path) -> dict[str, Any]:
         raise HbError(f"{path} is not an hbcheck results file")
     if doc.get("version") != SCHEMA_VERSION:
         raise HbError(f"{path} has results version {doc.get('version')}; this hbcheck reads version {SCHEMA_VERSION}")
+    needed = ("name", "file", "observation", "states", "findings", "positive", "negative", "executions")
+    for i, t in enumerate(doc["tests"]):
+        if not isinstance(t, dict) or any(k not in t for k in needed):
+            raise HbError(f"{path}: test {i} lacks one of {', '.join(needed)}")
     return doc
 
 

@@ -13,8 +13,8 @@ import math
 
 import z3
 
-from hbcheck.errors import HbError
 from hbcheck.models.cat import Check, Empty, Exp, Let, Model, Op, Var
+from hbcheck.smt.unfold import Unsupported
 
 Rel = dict[tuple[int, int], z3.BoolRef]
 Sset = dict[int, z3.BoolRef]
@@ -45,7 +45,7 @@ class Compiler:
         for s in model.stmts:
             if isinstance(s, Let):
                 if s.rec:
-                    raise HbError("let rec is not compiled to z3 yet", s.loc)
+                    raise Unsupported(f"the model's let rec (line {s.loc.line}) is not compiled to z3 yet")
                 for name, exp, _loc in s.bindings:
                     self.env[name] = self.eval(exp)
             elif isinstance(s, Check):
@@ -53,7 +53,7 @@ class Compiler:
                 if s.flag:
                     self.flags[s.name] = value
                 elif s.negated:
-                    raise HbError("a negated check is not compiled to z3 yet", s.loc)
+                    raise Unsupported(f"the model's negated check '{s.name}' is not compiled to z3 yet")
                 else:
                     self.constraints.append(self.test(s.test, value))
 
