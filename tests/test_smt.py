@@ -10,9 +10,10 @@ from conftest import lit, program
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hbcheck.explore import ExploreConfig
+from hbcheck.explore import ExploreConfig, explore
 from hbcheck.models import load_model
 from hbcheck.smt.engine import solve
+from hbcheck.verdict import judge
 from hbcheck.verdict.engines import check_program
 
 STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
@@ -63,6 +64,28 @@ def test_forall_visibility_is_proved_by_unsat():
     """)
     r = solve(p, load_model("go")).result
     assert r.observation == "Always" and r.exact and not r.findings
+
+
+def test_witnesses_come_with_schedules_the_machine_replays():
+    """MP+racy under go.cat: three SC executions replayed on the machine, plus
+    the weak one (r1=1, r2=0), which has no schedule. Under sc.cat all four
+    allowed executions are SC and the condition has no witness."""
+    p = program(lit("mp-racy.lit").read_text())
+    go = solve(p, load_model("go"))
+    assert (go.replayed, go.weak, go.witness) == (3, 1, None)
+    sc = solve(p, load_model("sc"))
+    assert (sc.replayed, sc.weak, sc.witness) == (3, 0, None)
+    sb = solve(program(lit("sb-racy.lit").read_text()), load_model("sc"))
+    assert sb.result.observation == "Never" and sb.witness is None
+    x = program("""
+        litmus Witness
+        var x int
+        go P0 { x = 1 }
+        go P1 { r = x }
+        exists (P1:r == 1)
+    """)
+    w = solve(x, load_model("go"))
+    assert (w.replayed, w.weak, w.witness) == (2, 0, ["P0", "P1"])
 
 
 def test_critical_sections_agree_and_nested_ones_step_aside():
@@ -132,3 +155,9 @@ def test_engines_agree_on_random_memory_programs(text):
     p = program(text)
     r = check_program(p, ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"]
+    # every SC execution z3 finds was replayed on the machine to the same values
+    # (else check_program raised), and they are exactly the explicit engine's
+    explicit = judge(p, explore(p))
+    answer = solve(p, load_model("go"))
+    assert answer.replayed == explicit.executions
+    assert answer.replayed + answer.weak == answer.result.executions

@@ -21,6 +21,7 @@ from hbcheck.explore.execution import Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, all_of, any_of
+from hbcheck.smt.schedule import replay, sc_order
 from hbcheck.smt.unfold import SEvent, Unfolding, Unsupported, unfold
 from hbcheck.verdict.condition import Location, locations, show_location
 from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
@@ -33,6 +34,9 @@ class SmtAnswer:
     result: TestResult | None
     reason: str | None = None  # why there is no result: an unsupported construct, a timeout
     seconds: float = 0.0
+    replayed: int = 0  # SC-realisable executions whose schedule the machine replayed to the same values
+    weak: int = 0  # executions with no SC schedule
+    witness: list[str] | None = None  # the schedule of an SC-realisable execution satisfying the condition
 
 
 def solve(program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_000) -> SmtAnswer:
@@ -267,7 +271,11 @@ class _Engine:
 
     def run(self, start: float) -> SmtAnswer:
         self.build()
-        comp = Compiler(self.base(), len(self.ev))
+        base = self.base()
+        order_rels = [base["rf"], base["co"], base["fr"], base["lock"]]
+        replayed = weak = 0
+        witness: list[str] | None = None
+        comp = Compiler(base, len(self.ev))
         comp.compile(self.model)
         self.constraints = comp.constraints
         failing = any_of([f.cond for f in self.u.failures])
@@ -288,10 +296,19 @@ class _Engine:
             m = s.model()
             state = tuple(m.eval(v, model_completion=True).as_signed_long() for v in values)
             states.add(state)
-            if holds is None or not z3.is_true(m.eval(holds, model_completion=True)):
-                negative += 1
-            else:
+            satisfied = holds is not None and z3.is_true(m.eval(holds, model_completion=True))
+            if satisfied:
                 positive += 1
+            else:
+                negative += 1
+            order = sc_order(m, self.ev, order_rels)
+            if order is None:
+                weak += 1
+            else:
+                schedule = replay(self.p, self.unroll, order, m, self.u.regs)
+                replayed += 1
+                if satisfied and witness is None:
+                    witness = schedule
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
@@ -331,7 +348,7 @@ class _Engine:
             self.model.digest,
         )
         result.engines = ["smt"]
-        return SmtAnswer(result, None, result.seconds)
+        return SmtAnswer(result, None, result.seconds, replayed, weak, witness)
 
 
 def _race_finding(flag: str, a: SEvent, b: SEvent) -> Finding:

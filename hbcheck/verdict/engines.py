@@ -15,6 +15,7 @@ from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.engine import solve
+from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict.outcome import TestResult, expectations, judge
 
 COMPARED_KINDS = ("panic", "assert", "race", "send-close-race")
@@ -34,12 +35,16 @@ def check_program(
     explicit = judge(program, explore(program, config), model)
     if engine == "explicit":
         return explicit
-    answer = solve(program, model, config.unroll, int(solver_timeout * 1000))
+    try:
+        answer = solve(program, model, config.unroll, int(solver_timeout * 1000))
+    except WitnessMismatch as exc:
+        raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if answer.result is None:
         explicit.extra["smt"] = answer.reason
         return explicit
     s = answer.result
     explicit.extra["smt_seconds"] = round(answer.seconds, 4)
+    explicit.extra["smt_replayed"] = answer.replayed
     explicit.engines = ["explicit", "smt"]
     name = program.name
     if explicit.exact and s.exact:
