@@ -1,9 +1,9 @@
-"""Scaling benchmark: naive search vs trace-keyed search vs SPIN, per family and N.
+"""Scaling benchmark: naive search vs the reduced search (dpor) vs SPIN, per family and N.
 
     python bench/scaling.py [--budget SECONDS] [--max-n N] [--families a,b] [--no-spin]
 
 Prints one table per family: executions run by the naive search (every
-interleaving), by the trace-keyed search, the equivalence classes, wall time
+interleaving), by the reduced search (``--por dpor``), the equivalence classes, wall time
 and peak memory of each (each cell in its own process), and SPIN's states
 stored, transitions and wall time (spin -a, gcc and ./pan together) on the
 `hbcheck promela` model. A cell that exceeds the budget shows `>budget` and
@@ -134,17 +134,17 @@ def main() -> None:
             "hbcheck/SPIN",
         ):
             table.add_column(col, justify="right")
-        alive = {"naive": True, "trace": True, "spin": have_spin}
+        alive = {"naive": True, "dpor": True, "spin": have_spin}
         for n in range(2, args.max_n + 1):
             text = FAMILIES[fam](n)
             row = [str(n)]
             cells = {}
-            for por in ("none", "trace"):
-                key = "naive" if por == "none" else "trace"
+            for por in ("none", "dpor"):
+                key = "naive" if por == "none" else "dpor"
                 cells[key] = explore_cell(text, por, args.budget) if alive[key] else None
                 if cells[key] is None or cells[key][4]:
                     alive[key] = False
-            nv, tr = cells["naive"], cells["trace"]
+            nv, tr = cells["naive"], cells["dpor"]
             row += [
                 f"{nv[0]}" if nv and not nv[4] else ">budget",
                 f"{nv[2]:.2f}" if nv else "",

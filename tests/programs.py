@@ -13,16 +13,43 @@ CHANS = ("a", "b")
 REGS = ("r", "s")
 
 
+# what the reduced search must get right beyond channels: plain memory,
+# wait groups, once, bounded loops, asserts, division, spawning, main's exit
+RICH = ["load", "store", "wg-add", "wg-done", "wg-wait", "once", "loop", "while", "assert", "div", "spawn"]
+
+
 @st.composite
-def statement(draw, depth: int = 0) -> str:
+def statement(draw, depth: int = 0, rich: bool = False) -> str:
     chan = draw(st.sampled_from(CHANS))
     reg = draw(st.sampled_from(REGS))
     k = draw(st.integers(0, 2))
     options = ["send", "recv", "recv-ok", "select", "lock", "assign", "atomic"]
     if depth == 0:
-        options += ["if"]
+        options += ["if"] + (RICH if rich else [])
     kind = draw(st.sampled_from(options + ["close"] * draw(st.integers(0, 1))))
     match kind:
+        case "load":
+            return f"{reg} = x"
+        case "store":
+            return f"x = {reg}"
+        case "wg-add":
+            return "wg.Add(1)"
+        case "wg-done":
+            return "wg.Done()"
+        case "wg-wait":
+            return "wg.Wait()"
+        case "once":
+            return "o.Do(setup)"
+        case "loop":
+            return f"for k := 0; k < 2; k++ {{ {draw(statement(depth + 1))} }}"
+        case "while":  # may run past the unroll bound: a cut execution
+            return f"for x < 2 {{ {draw(statement(depth + 1))} }}"
+        case "assert":
+            return f"assert {reg} != {k}"
+        case "div":
+            return f"{reg} = 6 / {reg}"
+        case "spawn":
+            return "go worker()"
         case "send":
             return f"{chan} <- {k}"
         case "recv":
@@ -49,22 +76,27 @@ def statement(draw, depth: int = 0) -> str:
                 cases.append(f"default: {reg} = 9")
             return "select { " + "; ".join(cases) + " }"
         case _:
-            then = draw(statement(depth + 1))
-            other = draw(statement(depth + 1))
+            then = draw(statement(depth + 1, rich))
+            other = draw(statement(depth + 1, rich))
             return f"if {reg} == {k} {{ {then} }} else {{ {other} }}"
 
 
 @st.composite
-def program_text(draw, max_goroutines: int = 3, max_statements: int = 3) -> str:
+def program_text(draw, max_goroutines: int = 3, max_statements: int = 3, rich: bool = False) -> str:
+    """With ``rich``, also the statements in ``RICH``, and P0 may be ``main``."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Random", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
+    if rich:
+        lines += ["var y int", "var wg sync.WaitGroup", "var o sync.Once", "func setup { y = y + 1 }"]
+        lines += [f"func worker {{ {draw(statement())} }}"]
     count = draw(st.integers(2, max_goroutines))
+    main = rich and draw(st.booleans())
     for i in range(count):
-        body = [draw(statement()) for _ in range(draw(st.integers(1, max_statements)))]
-        lines.append(f"go P{i} {{")
+        body = [draw(statement(rich=rich)) for _ in range(draw(st.integers(1, max_statements)))]
+        lines.append(f"go {'main' if main and i == 0 else f'P{i}'} {{")
         lines += ["    r = 0"] + [f"    {s}" for s in body]
         lines.append("}")
-    p = draw(st.integers(0, count - 1))
+    p = draw(st.integers(1 if main else 0, count - 1))
     lines.append(f"exists (P{p}:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"

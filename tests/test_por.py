@@ -1,10 +1,12 @@
-"""The trace-keyed search against the naive one: same classes, counts, states
+"""The reduced searches against the naive one: same classes, counts, states
 and findings, on the suite and on random programs (hypothesis).
 
 The naive search runs every interleaving and only groups complete ones by
-their trace; the default search expands each trace prefix once. If two
+their trace; the trace-keyed search expands each trace prefix once; the
+default (``dpor``) also expands only a persistent set of steps. If two
 interleavings with equal keys could reach different states (a conflict the
-key misses), the default search would lose executions and these tests fail.
+key misses), or a persistent set left out a step that some class needs, the
+reduced search would lose executions and these tests fail.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ def _summary(p, exploration):
     )
 
 
-def _agree(p):
-    reduced = explore(p)
-    naive = explore(p, ExploreConfig(por="none", max_executions=50_000))
-    if naive.bounds:
+def _agree(p, unroll: int = 8):
+    reduced = explore(p, ExploreConfig(unroll=unroll))
+    naive = explore(p, ExploreConfig(unroll=unroll, por="none", max_executions=50_000))
+    if any(b.startswith("max-executions") for b in naive.bounds):
         return None  # too many interleavings to compare
     assert {x.key for x in reduced.executions} == {x.key for x in naive.executions}
     assert len(reduced.executions) == len({x.key for x in reduced.executions})  # one run per class
+    assert reduced.interleavings == len(reduced.executions)  # no run wasted
     assert _summary(p, reduced) == _summary(p, naive)
     return reduced, naive
 
@@ -55,6 +58,15 @@ def test_suite_counts_do_not_move(path):
 @given(program_text())
 def test_random_programs_agree(text):
     _agree(program(text))
+
+
+@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program_text(rich=True))
+def test_random_programs_with_memory_sync_loops_and_main_agree(text):
+    """Plain memory, wait groups, once, loops (cut by the bound), asserts,
+    division by zero, spawned workers and main's exit: the steps that end a
+    program or unblock another are the ones a persistent set must not miss."""
+    _agree(program(text), unroll=1)
 
 
 def test_the_select_wake_conflict_that_the_search_once_missed():

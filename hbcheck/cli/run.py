@@ -40,6 +40,7 @@ class Engine(StrEnum):
 
 
 class Por(StrEnum):
+    dpor = "dpor"
     trace = "trace"
     none = "none"
 
@@ -94,7 +95,13 @@ def run(
     times: Annotated[
         bool, typer.Option("--time/--no-time", help="Print herd's Time line (off: output is reproducible).")
     ] = True,
-    por: Annotated[Por, typer.Option(help="trace: each trace once (default); none: every interleaving.")] = Por.trace,
+    por: Annotated[
+        Por,
+        typer.Option(
+            help="dpor: persistent sets, one run per class (default); trace: every step of each trace prefix, "
+            "one run per class; none: every interleaving."
+        ),
+    ] = Por.dpor,
     engine: Annotated[
         Engine, typer.Option(help="explicit, smt (z3; falls back to explicit where it cannot encode), or both.")
     ] = Engine.both,

@@ -18,8 +18,10 @@ import time
 from dataclasses import dataclass, field
 
 from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, PANIC, Execution, FinalState, Finding
+from hbcheck.explore.footprint import Footprint, Footprints
 from hbcheck.language.check import Program
 from hbcheck.machine import Machine, MachineConfig, State
+from hbcheck.machine.machine import Choice
 from hbcheck.machine.state import DONE, RUN
 
 
@@ -29,7 +31,9 @@ class ExploreConfig:
     max_steps: int = 10_000
     max_executions: int = 100_000
     time_budget: float | None = None
-    por: str = "trace"  # "trace": each trace prefix once; "none": every interleaving (the naive search)
+    # "dpor": persistent sets + each trace prefix once; "trace": each trace prefix once;
+    # "none": every interleaving (the naive search)
+    por: str = "dpor"
 
 
 @dataclass
@@ -55,6 +59,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     bounds: dict[str, None] = {}
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
     naive = config.por == "none"
+    sets = Footprints(program, machine.codes, machine.config) if config.por == "dpor" else None
     seen: set[tuple] = set()  # trace prefixes visited (with por "none": complete traces recorded)
     stack: list[State] = [machine.initial()]
     while stack:
@@ -87,10 +92,50 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
                 bounds[f"max-executions {config.max_executions}"] = None
                 break
             continue
+        if sets is not None and len(choices) > 1:
+            choices = persistent(sets, st, choices)
         for choice in reversed(choices):
             stack.append(machine.step(st, choice))
     result.bounds = list(bounds)
     return result
+
+
+def persistent(sets: Footprints, st: State, choices: list[Choice]) -> list[Choice]:
+    """A persistent subset of ``choices``: the steps of a set T of goroutines
+    closed under "some goroutine outside T may later touch what a member's
+    next step touches (or could wake or unblock it)". No sequence of steps
+    outside T can then change, enable or disable a step of T, so exploring
+    only T's steps here still reaches every class (Godefroid 1996, ch. 4);
+    the trace key keeps each class to one run. T is grown from each
+    goroutine that can move, and the smallest is kept."""
+    by_g: dict[str, list[Choice]] = {}
+    for c in choices:
+        by_g.setdefault(c.g, []).append(c)
+    if len(by_g) == 1:
+        return choices
+    futures = {n: sets.future(g) for n, g in st.gs.items() if g.status != DONE}
+    nexts: dict[str, Footprint] = {}
+    best: set[str] | None = None
+    best_size = len(choices)
+    for seed in by_g:
+        members, todo = {seed}, [seed]
+        while todo:
+            a = todo.pop()
+            na = nexts.get(a)
+            if na is None:
+                na = nexts[a] = sets.next_step(st.gs[a])
+            for h, future in futures.items():
+                if h not in members and na.conflicts(future):
+                    members.add(h)
+                    todo.append(h)
+        size = sum(len(by_g[n]) for n in members if n in by_g)
+        if size < best_size:
+            best, best_size = members, size
+            if size == len(by_g[seed]):
+                break
+    if best is None:
+        return choices
+    return [c for c in choices if c.g in best]
 
 
 def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:

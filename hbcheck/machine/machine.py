@@ -124,7 +124,7 @@ class Machine:
     def step(self, st: State, choice: Choice) -> State:
         """Run one step on a copy of ``st``."""
         st = st.copy()
-        g = st.gs[choice.g]
+        g = st.g(choice.g)
         g.nsteps += 1
         st.steps += 1
         st.sid = (g.name, g.nsteps, choice.alt)  # the alternative is part of the step: it decides its effect
@@ -251,7 +251,7 @@ class Machine:
             self._emit(st, g, ev.SEND, line, phase=ev.BEGIN, value=value)
             self._park(g, "chan send (nil chan)", line, ())
             return
-        ch = st.chans[chan]
+        ch = st.chan(chan)
         self._touch(st, chan, sid, write=True)
         begin = self._begin(st, g, case, ev.SEND, line, chan, value)
         if ch.closed:
@@ -296,7 +296,7 @@ class Machine:
             self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
             self._park(g, "chan receive (nil chan)", line, ())
             return
-        ch = st.chans[chan]
+        ch = st.chan(chan)
         self._touch(st, chan, sid, write=True)
         begin = self._begin(st, g, case, ev.RECV, line, chan, None)
         if ch.closed and ch.qcount == 0:
@@ -339,7 +339,7 @@ class Machine:
         if chan is None:
             self._panic(st, g, "close of nil channel", line)
             return
-        ch = st.chans[chan]
+        ch = st.chan(chan)
         self._touch(st, chan, sid, write=True)
         if ch.closed:
             self._panic(st, g, "close of closed channel", line)
@@ -353,7 +353,7 @@ class Machine:
             if st.gs[w.g].status == PARKED:  # a select with two cases here wakes once
                 self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, seq=None, closed=True)
         for w in senders:  # ... and all writers, which then panic
-            sender = st.gs[w.g]
+            sender = st.g(w.g)
             if sender.status != PARKED:
                 continue
             self._unpark(st, sender)
@@ -378,7 +378,7 @@ class Machine:
                 if chan is None:
                     continue
                 self._touch(st, chan, sid, write=True)
-                ch = st.chans[chan]
+                ch = st.chan(chan)
                 if kind == "send":
                     ch.sendq.append(Waiter(g.name, i, fn(g.regs), begin.id))
                 else:
@@ -417,7 +417,7 @@ class Machine:
         seq: int | None,
         closed: bool = False,
     ) -> None:
-        r = st.gs[w.g]
+        r = st.g(w.g)
         self._unpark(st, r)
         if w.case == -1:
             ins = self.codes[r.code].instrs[r.pc - 1]  # parked receives already advanced their pc
@@ -448,7 +448,7 @@ class Machine:
         self._run_local(st, r)
 
     def _wake_sender(self, st: State, ch: HChan, w: Waiter, recv_begin: int, seq: int) -> None:
-        s = st.gs[w.g]
+        s = st.g(w.g)
         self._unpark(st, s)
         if w.case == -1:
             self._end(st, s, None, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
@@ -470,7 +470,7 @@ class Machine:
         the waking step changes each of those channels too, so it conflicts with
         every other step on them."""
         for chan in g.parked:
-            st.chans[chan].remove(g.name)
+            st.chan(chan).remove(g.name)
             self._touch(st, chan, st.sid, write=True)
         g.status = RUN
         g.parked = ()
@@ -484,6 +484,8 @@ class Machine:
         e = self._emit(st, g, ev.GO, line, obj=name)
         child = G(name, func, self.config.initial_stack)
         st.gs[name] = child
+        if st.own is not None:
+            st.own.add(name)
         self._emit(st, child, ev.START, line, src=e.id)
         if self._push_frame(st, child, self.codes[func].frame, line):
             self._run_local(st, child)

@@ -104,6 +104,7 @@ class State:
         "schedule",
         "end",
         "sid",
+        "own",
     )
 
     def __init__(self) -> None:
@@ -122,12 +123,14 @@ class State:
         self.schedule: list[tuple[str, int | None]] = []
         self.end: End | None = None
         self.sid: tuple = ("", 0, None)  # the step being run: (goroutine, its step number, alternative)
+        self.own: set[str] | None = None  # goroutines and channels this state may mutate (None: all)
 
     def copy(self) -> State:
         s = State.__new__(State)
-        s.gs = {k: g.copy() for k, g in self.gs.items()}
+        s.gs = dict(self.gs)  # copy-on-write: ``g``/``chan`` copy what a step changes
+        s.own = set()
         s.vars, s.last_write = dict(self.vars), dict(self.last_write)
-        s.chans = {k: c.copy() for k, c in self.chans.items()}
+        s.chans = dict(self.chans)
         s.mutex, s.wg, s.once = dict(self.mutex), dict(self.wg), dict(self.once)
         s.spawns = dict(self.spawns)
         s.events = list(self.events)
@@ -137,6 +140,21 @@ class State:
         s.end = self.end
         s.sid = self.sid
         return s
+
+    def g(self, name: str) -> G:
+        """Goroutine ``name``, copied first if this state shares it with another."""
+        if self.own is not None and name not in self.own:
+            self.own.add(name)
+            self.gs[name] = self.gs[name].copy()
+        return self.gs[name]
+
+    def chan(self, name: str) -> HChan:
+        """Channel ``name`` for writing, copied first if shared (names never
+        clash with goroutines': the checker keeps one namespace)."""
+        if self.own is not None and name not in self.own:
+            self.own.add(name)
+            self.chans[name] = self.chans[name].copy()
+        return self.chans[name]
 
     def trace_key(self) -> tuple:
         """The Mazurkiewicz trace of the steps so far: each goroutine's step

@@ -1,0 +1,218 @@
+"""What each goroutine may still touch: the static side of the reduced search.
+
+A ``Footprint`` is the objects a step (or everything a goroutine may still
+do) reads and writes, in the trace key's own terms (``Machine._touch``), and
+whether it may end the whole program (a panic, a failed assert, a bound, or
+``main`` returning). Ending the program disables every other goroutine, so
+such a step conflicts with any goroutine that is not done.
+
+Footprints are over-approximations computed once per program: a goroutine's
+future is the union over every instruction reachable from its pc, through
+calls, ``once`` bodies, the goroutines it spawns, and the frames it returns
+to. A step on a channel also counts every channel that shares a ``select``
+with it: waking a goroutine parked in that select dequeues it from all of
+them (``Machine._unpark``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from functools import cache
+
+import networkx as nx
+
+from hbcheck.language import ast
+from hbcheck.language.check import Program
+from hbcheck.machine.code import Code
+from hbcheck.machine.config import MachineConfig
+from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, G
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Footprint:
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+    ends: bool = False  # may end the program
+
+    def __or__(self, other: Footprint) -> Footprint:
+        return Footprint(self.reads | other.reads, self.writes | other.writes, self.ends or other.ends)
+
+    def conflicts(self, future: Footprint) -> bool:
+        """Whether a step with this footprint may be affected by, or affect,
+        any step of a goroutine whose future is ``future`` (not done)."""
+        if self.ends or future.ends:
+            return True
+        return bool(self.writes & (future.reads | future.writes) or self.reads & future.writes)
+
+
+NONE = Footprint()
+ENDS = Footprint(ends=True)
+
+
+def _nodes(x: object) -> Iterator[object]:
+    yield x
+    if dataclasses.is_dataclass(x):
+        for f in dataclasses.fields(x):
+            yield from _nodes(getattr(x, f.name))
+    elif isinstance(x, tuple):
+        for y in x:
+            yield from _nodes(y)
+
+
+class Footprints:
+    """Per-program footprint tables, queried per goroutine and state."""
+
+    def __init__(self, program: Program, codes: dict[str, Code], config: MachineConfig):
+        self.codes = codes
+        nodes = list(_nodes(program.test))
+        self.divides = any(isinstance(n, ast.Binary) and n.op in ("/", "%") for n in nodes)
+        self.closable = frozenset(
+            i[1] for c in codes.values() for i in c.instrs if i[0] == "close" and i[1] is not None
+        )
+        # channels that share a select: an operation on one may dequeue a waiter from the others
+        groups = nx.Graph()
+        calls = nx.DiGraph()
+        for c in codes.values():
+            calls.add_node(c.name)
+            for i in c.instrs:
+                if i[0] == "select":
+                    chans = [case[1] for case in i[1] if case[1] is not None]
+                    groups.add_nodes_from(chans)
+                    groups.add_edges_from(itertools.pairwise(chans))
+                elif i[0] in ("call", "go", "once"):
+                    calls.add_edge(c.name, i[2] if i[0] == "once" else i[1])
+        self.partners = {ch: frozenset(comp) for comp in nx.connected_components(groups) for ch in comp}
+        # without recursion the stack never exceeds twice every frame plus the guard
+        total = sum(c.frame for c in codes.values()) + config.stack_guard + config.initial_stack
+        self.overflows = not nx.is_directed_acyclic_graph(calls) or 2 * total > config.max_stack
+        self._active: set[str] = set()
+        self._reach = cache(self._reach_uncached)
+        self._summary = cache(self._summary_uncached)
+
+    # ---- single instructions
+    def _chans(self, chans: list[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for ch in chans:
+            out |= self.partners.get(ch, {ch})
+        return frozenset(out)
+
+    def instr(self, code: Code, pc: int) -> Footprint:
+        """The instruction's own footprint (not what it calls or spawns)."""
+        ins = code.instrs[pc]
+        div = self.divides
+        match ins[0]:
+            case "load":
+                return Footprint(reads=frozenset({ins[2]}))
+            case "store" | "atomic":
+                var = ins[1] if ins[0] == "store" else ins[2]
+                return Footprint(writes=frozenset({var}), ends=div)
+            case "send" | "recv" | "close":
+                if ins[1] is None:
+                    return ENDS if ins[0] == "close" else NONE
+                ends = ins[0] == "close" or (ins[0] == "send" and (div or ins[1] in self.closable))
+                return Footprint(writes=self._chans([ins[1]]), ends=ends)
+            case "select":
+                cases = ins[1]
+                chans = [c[1] for c in cases if c[1] is not None]
+                sends = [c[1] for c in cases if c[0] == "send"]
+                ends = bool(sends) and (div or any(ch in self.closable for ch in sends))
+                return Footprint(writes=self._chans(chans), ends=ends)
+            case "go":
+                return Footprint(writes=frozenset({f"go:{ins[1]}"}), ends=self.overflows)
+            case "call":
+                return Footprint(ends=self.overflows)
+            case "lock" | "oncedone":
+                return Footprint(writes=frozenset({ins[1]}))
+            case "once":
+                return Footprint(writes=frozenset({ins[1]}), ends=self.overflows)
+            case "unlock" | "wgadd" | "wgdone":  # unlock of unlocked, negative counter
+                return Footprint(writes=frozenset({ins[1]}), ends=True)
+            case "wgwait":
+                return Footprint(reads=frozenset({ins[1]}))
+            case "set" | "jz":
+                return ENDS if div else NONE
+            case "assert" | "panic" | "bound":
+                return ENDS
+            case "end":
+                return ENDS if code.is_main else NONE
+        return NONE  # jump, ret, block
+
+    # ---- futures
+    def _succ(self, code: Code, pc: int) -> list[int]:
+        ins = code.instrs[pc]
+        match ins[0]:
+            case "ret" | "end" | "block" | "panic":
+                return []
+            case "jump":
+                return [ins[1]]
+            case "jz":
+                return [pc + 1, ins[2]]
+            case "select":
+                cases, default_pc = ins[1], ins[2]
+                return [c[5] for c in cases] + ([default_pc] if default_pc is not None else [])
+            case "once":
+                return [pc + 1, pc + 2]
+        return [pc + 1]
+
+    def _reach_uncached(self, name: str, pc: int) -> Footprint:
+        """Everything reachable from ``pc`` in ``name`` up to its return."""
+        code = self.codes[name]
+        seen = {pc}
+        todo = [pc]
+        out = NONE
+        while todo:
+            p = todo.pop()
+            out |= self.instr(code, p)
+            ins = code.instrs[p]
+            if ins[0] in ("call", "go"):
+                out |= self._summary(ins[1])
+            elif ins[0] == "once":
+                out |= self._summary(ins[2])
+            for q in self._succ(code, p):
+                if q not in seen:
+                    seen.add(q)
+                    todo.append(q)
+        return out
+
+    def _summary_uncached(self, name: str) -> Footprint:
+        """A whole function's footprint. Recursion is cut short here, which is
+        sound only because a recursive program's calls and spawns all ``end``
+        (a stack overflow), and that conflicts with everything anyway."""
+        if name in self._active:
+            return NONE
+        self._active.add(name)
+        try:
+            return self._reach(name, 0)
+        finally:
+            self._active.discard(name)
+
+    def future(self, g: G) -> Footprint:
+        """Every step ``g`` may still take, with what it calls and spawns."""
+        if g.status == DONE:
+            return NONE
+        if g.status in (FAIL, CUT):
+            return ENDS
+        if not g.frames:
+            return self._reach(g.code, g.pc)
+        return self._future(g.code, g.pc, tuple((caller, ret_pc) for caller, ret_pc, _f in g.frames))
+
+    @cache  # noqa: B019 - one Footprints per exploration
+    def _future(self, code: str, pc: int, frames: tuple[tuple[str, int], ...]) -> Footprint:
+        out = self._reach(code, pc)
+        for caller, ret_pc in frames:
+            out |= self._reach(caller, ret_pc)
+        return out
+
+    def next_step(self, g: G) -> Footprint:
+        """What ``g``'s next step touches (a select: every case, whichever
+        runs). For a goroutine that cannot move it names what could let it:
+        the channels it is parked on, the mutex, wait group or once it waits for."""
+        if g.status in (FAIL, CUT):
+            return ENDS
+        if g.status == PARKED:
+            return Footprint(writes=frozenset(g.parked))
+        if g.status == DONE:
+            return NONE
+        return self.instr(self.codes[g.code], g.pc)
