@@ -56,8 +56,9 @@ def sc_order(
 def replay(
     program: Program, unroll: int, order: list[SEvent], m: z3.ModelRef, regs: dict[str, dict[str, z3.BitVecRef]]
 ) -> list[str]:
-    """Run ``order`` (one machine step per event, an RMW's two halves one step) and compare each value read and every final register with
-    the z3 execution. Returns the schedule; raises ``WitnessMismatch``."""
+    """Run ``order`` (one machine step per event, an RMW's two halves one
+    step) and compare each value read and every final register with the z3
+    execution. Returns the schedule; raises ``WitnessMismatch``."""
 
     def value(b: z3.BitVecRef) -> int:
         return m.eval(b, model_completion=True).as_signed_long()
