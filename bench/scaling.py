@@ -4,7 +4,8 @@
 
 Prints one table per family: executions run by the naive search (every
 interleaving), by the reduced search (``--por dpor``), the equivalence classes, wall time
-and peak memory of each (each cell in its own process), and SPIN's states
+and peak memory of each (each cell in its own process), the states the
+reduced search explored, and SPIN's states
 stored, transitions and wall time (spin -a, gcc and ./pan together) on the
 `hbcheck promela` model. A cell that exceeds the budget shows `>budget` and
 ends that column for the family. Then the z3 engine's time on the suite.
@@ -75,7 +76,7 @@ def _explore(text: str, por: str, budget: float, out) -> None:
     x = explore(check(parse(text)), ExploreConfig(por=por, time_budget=budget, max_executions=10**9))
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out.send((x.interleavings, len(x.executions), seconds, peak, bool(x.bounds)))
+    out.send((x.interleavings, len(x.executions), seconds, peak, bool(x.bounds), x.nodes))
 
 
 def explore_cell(text: str, por: str, budget: float):
@@ -125,6 +126,7 @@ def main() -> None:
             "naive MiB",
             "reduced runs",
             "classes",
+            "states",
             "reduced s",
             "reduced MiB",
             "ratio",
@@ -153,6 +155,7 @@ def main() -> None:
             row += [
                 f"{tr[0]}" if tr and not tr[4] else ">budget",
                 f"{tr[1]}" if tr else "",
+                f"{tr[5]}" if tr else "",
                 f"{tr[2]:.2f}" if tr else "",
                 f"{tr[3]:.0f}" if tr else "",
             ]

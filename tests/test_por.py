@@ -71,7 +71,9 @@ def test_random_programs_with_memory_sync_loops_and_main_agree(text):
 
 def test_the_select_wake_conflict_that_the_search_once_missed():
     """A send that completes a select parked on two channels also dequeues it
-    from the other channel: that step conflicts with both."""
+    from the other channel: that step changes both. C takes a's value first or
+    b's: 2 executions, among 12 interleavings (which also differ in who parked
+    first)."""
     p = program("""
         litmus Fanin
         var a = make(chan int)
@@ -81,4 +83,22 @@ def test_the_select_wake_conflict_that_the_search_once_missed():
         go C { for n < 2 { select { case v = <-a: s = s + v; case v = <-b: s = s + v }; n = n + 1 } }
     """)
     reduced, naive = _agree(p)
-    assert len(reduced.executions) == 8 and naive.interleavings == 12
+    assert len(reduced.executions) == 2 and naive.interleavings == 12
+
+
+def test_two_senders_one_receiver_is_two_matchings():
+    """Two senders on an unbuffered channel, park in either order or not at all
+    (the receiver may come first): FIFO hands the first parked value to the
+    first receive, so what is an execution is the matching: 2 executions,
+    r == 1 in one and r == 2 in the other."""
+    p = program("""
+        litmus Queue
+        var c = make(chan int)
+        go S1 { c <- 1 }
+        go S2 { c <- 2 }
+        go R { r = <-c; s = <-c }
+        exists (R:r == 1)
+    """)
+    reduced, _naive = _agree(p)
+    assert len(reduced.executions) == 2
+    assert sorted(x.final.regs["R"]["r"] for x in reduced.executions) == [1, 2]

@@ -57,9 +57,9 @@ def test_sometimes_stays_exact_under_a_bound():
 
 
 def test_execution_and_step_budgets_are_bounds_too():
-    r = run_text((lit("range.lit")).read_text(), max_executions=5)
+    r = run_text((lit("limit.lit")).read_text(), max_executions=5)
     assert r.bounds == ["max-executions 5"] and r.observation == "Unknown"
-    assert r.expectations[1].status == "unknown"  # expect no deadlock
+    assert r.expectations[2].status == "unknown"  # expect no deadlock
     r = run_text(
         """
         litmus Spin

@@ -21,6 +21,7 @@ class Waiter:
     case: int
     value: int | None  # what a sender offers
     begin: int  # id of the operation's begin event
+    op: tuple  # the operation's name in the trace key (``machine._op``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,11 @@ class HChan:
         "close_event",
         "recvq",
         "sendq",
-        "nsent",
-        "nrecv",
+        "sent",
+        "recvd",
+        "closed_recvs",
+        "closed_by",
+        "failed_sends",
     )
 
     def __init__(self, name: str, dataqsiz: int):
@@ -58,8 +62,13 @@ class HChan:
         self.close_event: int | None = None
         self.recvq: list[Waiter] = []
         self.sendq: list[Waiter] = []
-        self.nsent = 0  # values that entered the channel (FIFO positions handed out)
-        self.nrecv = 0  # values taken out of it
+        # the channel's history as the trace key sees it: operations by the step that began them
+        self.sent: tuple[tuple, ...] = ()  # sends that completed, in FIFO order
+        self.recvd: tuple[tuple, ...] = ()  # receives that took a value, in FIFO order
+        self.closed_recvs: frozenset[tuple] = frozenset()  # receives that returned because it is closed
+        self.closed_by: tuple | None = None
+        # sends that panic: (op, True) at once on a closed channel, (op, False) woken by the close
+        self.failed_sends: frozenset[tuple] = frozenset()
 
     def copy(self) -> HChan:
         c = HChan.__new__(HChan)
@@ -67,18 +76,36 @@ class HChan:
         c.qcount, c.sendx, c.recvx = self.qcount, self.sendx, self.recvx
         c.closed, c.close_event = self.closed, self.close_event
         c.recvq, c.sendq = list(self.recvq), list(self.sendq)
-        c.nsent, c.nrecv = self.nsent, self.nrecv
+        c.sent, c.recvd, c.closed_recvs, c.closed_by = self.sent, self.recvd, self.closed_recvs, self.closed_by
+        c.failed_sends = self.failed_sends
         return c
 
-    def count_send(self) -> int:
+    def count_send(self, op: tuple) -> int:
         """The FIFO position (1-based) of the value a completing send puts in."""
-        self.nsent += 1
-        return self.nsent
+        self.sent = (*self.sent, op)
+        return len(self.sent)
 
-    def count_recv(self) -> int:
+    def count_recv(self, op: tuple) -> int:
         """The FIFO position of the value a completing receive takes out."""
-        self.nrecv += 1
-        return self.nrecv
+        self.recvd = (*self.recvd, op)
+        return len(self.recvd)
+
+    def key(self) -> tuple:
+        """What the channel's future depends on, up to the ring's rotation:
+        which sends and receives completed in which FIFO positions (so which
+        receive got which send), who waits in which order, and the close.
+        Interleavings that differ only in whether a receive parked before its
+        sender came (or found the value buffered) reach the same key, as they
+        reach the same execution graph (DESIGN.md §6)."""
+        return (
+            self.sent,
+            self.recvd,
+            self.closed_recvs,
+            tuple(w.op for w in self.sendq),
+            tuple(w.op for w in self.recvq),
+            self.closed_by,
+            self.failed_sends,
+        )
 
     def recv_ready(self) -> bool:
         """A receive would not park: a sender waits, data is buffered, or closed."""

@@ -252,15 +252,15 @@ class Machine:
             self._park(g, "chan send (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        self._touch(st, chan, sid, write=True)
         begin = self._begin(st, g, case, ev.SEND, line, chan, value)
         if ch.closed:
+            ch.failed_sends |= {(_op(sid, case), True)}
             self._panic(st, g, "send on closed channel", line)
             return
         if ch.recvq:
             w = ch.recvq.pop(0)
-            seq = ch.count_send()
-            self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, seq=ch.count_recv())
+            seq = ch.count_send(_op(sid, case))
+            self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, seq=ch.count_recv(w.op))
             self._end(st, g, case, ev.SEND, line, chan, begin.id, value=value, seq=seq)
         elif ch.qcount < ch.dataqsiz:
             slot = ch.enqueue(Item(value, begin.id))
@@ -275,10 +275,10 @@ class Machine:
                 value=value,
                 slot=slot,
                 qcount=ch.qcount,
-                seq=ch.count_send(),
+                seq=ch.count_send(_op(sid, case)),
             )
         else:
-            ch.sendq.append(Waiter(g.name, -1, value, begin.id))
+            ch.sendq.append(Waiter(g.name, -1, value, begin.id, _op(sid, None)))
             self._park(g, "chan send", line, (chan,))
 
     def _recv(
@@ -297,9 +297,9 @@ class Machine:
             self._park(g, "chan receive (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        self._touch(st, chan, sid, write=True)
         begin = self._begin(st, g, case, ev.RECV, line, chan, None)
         if ch.closed and ch.qcount == 0:
+            ch.closed_recvs |= {_op(sid, case)}
             self._end(st, g, case, ev.RECV, line, chan, begin.id, value=0, ok=0, closed=True, src=ch.close_event)
             _set(g, vreg, 0)
             _set(g, okreg, 0)
@@ -325,14 +325,14 @@ class Machine:
                 src=item.send,
                 slot=slot,
                 qcount=qcount,
-                seq=ch.count_recv(),
+                seq=ch.count_recv(_op(sid, case)),
             )
             _set(g, vreg, item.value)
             _set(g, okreg, 1)
             if w is not None:
-                self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send())
+                self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send(w.op))
         else:
-            ch.recvq.append(Waiter(g.name, -1, None, begin.id))
+            ch.recvq.append(Waiter(g.name, -1, None, begin.id, _op(sid, None)))
             self._park(g, "chan receive", line, (chan,))
 
     def _close(self, st: State, g: G, sid: tuple, chan: str | None, line: int) -> None:
@@ -340,22 +340,24 @@ class Machine:
             self._panic(st, g, "close of nil channel", line)
             return
         ch = st.chan(chan)
-        self._touch(st, chan, sid, write=True)
         if ch.closed:
             self._panic(st, g, "close of closed channel", line)
             return
         begin = self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.BEGIN)
         ch.closed = True
         ch.close_event = begin.id
+        ch.closed_by = sid
         receivers, senders = ch.recvq, ch.sendq
         ch.recvq, ch.sendq = [], []
         for w in receivers:  # closechan: release all readers with (zero, false)
             if st.gs[w.g].status == PARKED:  # a select with two cases here wakes once
+                ch.closed_recvs |= {w.op}
                 self._wake_receiver(st, ch, w, 0, ok=0, src=begin.id, seq=None, closed=True)
         for w in senders:  # ... and all writers, which then panic
             sender = st.g(w.g)
             if sender.status != PARKED:
                 continue
+            ch.failed_sends |= {(w.op, False)}
             self._unpark(st, sender)
             sender.status = FAIL
             sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
@@ -364,9 +366,6 @@ class Machine:
     def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
         cases, default_pc = ins[1], ins[2]
         if alt == DEFAULT:
-            for _kind, chan, *_r in cases:
-                if chan is not None:
-                    self._touch(st, chan, sid, write=False)
             self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
             self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
             g.pc = default_pc
@@ -377,12 +376,11 @@ class Machine:
             for i, (kind, chan, fn, _v, _ok, _pc, _l) in enumerate(cases):
                 if chan is None:
                     continue
-                self._touch(st, chan, sid, write=True)
                 ch = st.chan(chan)
                 if kind == "send":
-                    ch.sendq.append(Waiter(g.name, i, fn(g.regs), begin.id))
+                    ch.sendq.append(Waiter(g.name, i, fn(g.regs), begin.id, _op(sid, i)))
                 else:
-                    ch.recvq.append(Waiter(g.name, i, None, begin.id))
+                    ch.recvq.append(Waiter(g.name, i, None, begin.id, _op(sid, i)))
                 chans.append(chan)
             self._park(g, "select", line, tuple(dict.fromkeys(chans)))
             return
@@ -467,11 +465,9 @@ class Machine:
 
     def _unpark(self, st: State, g: G) -> None:
         """Dequeue every other sudog of a waking goroutine (select parks on several):
-        the waking step changes each of those channels too, so it conflicts with
-        every other step on them."""
+        the waking step changes each of those channels' queues too."""
         for chan in g.parked:
             st.chan(chan).remove(g.name)
-            self._touch(st, chan, st.sid, write=True)
         g.status = RUN
         g.parked = ()
 
@@ -656,6 +652,13 @@ class Machine:
             st.objseq[obj] = ((*writes, sid), reads)
         else:
             st.objseq[obj] = (writes, reads | {(sid, len(writes))})
+
+
+def _op(sid: tuple, case: int | None) -> tuple:
+    """A channel operation's name in the trace key: the step that began it and
+    the select case it is (not the step's alternative: a case that completes at
+    once and one that parked first and was woken are the same operation)."""
+    return (sid[0], sid[1], case)
 
 
 def _set(g: G, reg: str | None, value: int) -> None:

@@ -161,4 +161,8 @@ class State:
         count plus, per object, the order of its dependent steps (reads
         commute with reads). Equal keys mean equal states, so the explorer
         visits each key once and counts executions as classes."""
-        return (tuple(sorted((n, g.nsteps) for n, g in self.gs.items())), tuple(sorted(self.objseq.items())))
+        return (
+            tuple(sorted((n, g.nsteps) for n, g in self.gs.items())),
+            tuple(sorted(self.objseq.items())),
+            tuple(sorted((n, c.key()) for n, c in self.chans.items())),
+        )
