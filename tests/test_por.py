@@ -102,3 +102,17 @@ def test_two_senders_one_receiver_is_two_matchings():
     reduced, _naive = _agree(p)
     assert len(reduced.executions) == 2
     assert sorted(x.final.regs["R"]["r"] for x in reduced.executions) == [1, 2]
+
+
+def test_who_parked_first_in_a_deadlock_is_one_execution():
+    """Both senders park for ever, in either order: the same events and no
+    matching, so one execution (deadlocked); the naive search runs both orders."""
+    p = program("""
+        litmus Stuck
+        var c = make(chan int)
+        go S1 { c <- 1 }
+        go S2 { c <- 2 }
+    """)
+    reduced, naive = _agree(p)
+    assert (len(reduced.executions), naive.interleavings) == (1, 2)
+    assert [f.kind for f in reduced.executions[0].findings] == ["deadlock"]

@@ -60,7 +60,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
     naive = config.por == "none"
     sets = Footprints(program, machine.codes, machine.config) if config.por == "dpor" else None
-    seen: set[tuple] = set()  # trace prefixes visited (with por "none": complete traces recorded)
+    seen: set[tuple] = set()  # keys visited (with por "none": those of complete runs)
     stack: list[State] = [machine.initial()]
     while stack:
         st = stack.pop()
@@ -79,11 +79,17 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
             cut = f"max-steps {config.max_steps}"
             bounds[cut] = None
         if cut is not None or st.end is not None or not choices:
-            result.interleavings += 1
+            # nothing moves again: who waits in which order no longer matters
+            final = st.trace_key(final=True)
             if naive:
-                if key in seen:
+                result.interleavings += 1  # every complete interleaving, before grouping
+            if final != key or naive:
+                if final in seen:
                     continue
-                seen.add(key)
+                seen.add(final)
+                key = final
+            if not naive:
+                result.interleavings += 1
             execution = record(machine, st, key, cut=cut)
             if execution.cut_reason:
                 bounds[execution.cut_reason] = None

@@ -90,19 +90,21 @@ class HChan:
         self.recvd = (*self.recvd, op)
         return len(self.recvd)
 
-    def key(self) -> tuple:
+    def key(self, final: bool = False) -> tuple:
         """What the channel's future depends on, up to the ring's rotation:
         which sends and receives completed in which FIFO positions (so which
         receive got which send), who waits in which order, and the close.
         Interleavings that differ only in whether a receive parked before its
         sender came (or found the value buffered) reach the same key, as they
-        reach the same execution graph (DESIGN.md §6)."""
+        reach the same execution graph (DESIGN.md §6). ``final``: nothing
+        moves again, so the order of who waits no longer matters either."""
+        queue = frozenset if final else tuple
         return (
             self.sent,
             self.recvd,
             self.closed_recvs,
-            tuple(w.op for w in self.sendq),
-            tuple(w.op for w in self.recvq),
+            queue(w.op for w in self.sendq),
+            queue(w.op for w in self.recvq),
             self.closed_by,
             self.failed_sends,
         )

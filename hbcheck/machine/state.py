@@ -156,13 +156,14 @@ class State:
             self.chans[name] = self.chans[name].copy()
         return self.chans[name]
 
-    def trace_key(self) -> tuple:
-        """The Mazurkiewicz trace of the steps so far: each goroutine's step
-        count plus, per object, the order of its dependent steps (reads
-        commute with reads). Equal keys mean equal states, so the explorer
-        visits each key once and counts executions as classes."""
+    def trace_key(self, final: bool = False) -> tuple:
+        """Each goroutine's step count, per variable, mutex, once and wait
+        group the order of its dependent steps (reads commute with reads), and
+        per channel its FIFO history (``HChan.key``). Equal keys mean equal
+        states, so the explorer visits each key once and counts executions as
+        classes. ``final``: of a state where nothing moves again."""
         return (
             tuple(sorted((n, g.nsteps) for n, g in self.gs.items())),
             tuple(sorted(self.objseq.items())),
-            tuple(sorted((n, c.key()) for n, c in self.chans.items())),
+            tuple(sorted((n, c.key(final)) for n, c in self.chans.items())),
         )
