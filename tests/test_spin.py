@@ -60,6 +60,24 @@ def test_recursion_is_refused_clearly():
 
 def test_promela_shape():
     text = CliRunner().invoke(app, ["promela", str(lit("select-default.lit"))]).stdout
-    assert "chan c_c = [1] of { int };" in text and "bool closed_c = false;" in text
-    assert ":: (empty(c_c) && !closed_c);" in text  # default: no case ready
-    assert "assert(!(((P1_got) == (0))));" in text
+    assert "chan c_c = [1] of { int };" in text and "closed_c" not in text  # nobody closes c
+    assert ":: (empty(c_c));" in text  # default: no case ready
+    assert "    int r_got = 0;" in text and "atomic { P1_got = r_got }" in text  # locals, copied out at the end
+    assert "assert(!(((P1_got) == (0))));" in text and "xr" not in text  # a select polls c
+    text = CliRunner().invoke(app, ["promela", str(lit("range.lit"))]).stdout
+    assert "bool closed_c = false;" in text and ":: atomic { closed_c && empty(c_c) }; break;" in text
+
+
+def test_promela_declares_exclusive_channels_for_spins_reduction(tmp_path):
+    """A buffered channel one goroutine alone receives from is ``xr`` there,
+    one it alone sends on ``xs``; shared, rendezvous, polled or closed ones are not."""
+    f = tmp_path / "x.lit"
+    f.write_text(
+        "litmus X\nvar a = make(chan int, 1)\nvar b = make(chan int, 1)\nvar u = make(chan int)\n"
+        "go P { a <- 1; b <- 2; u <- 3 }\ngo Q { r = <-a; s = <-b; t = <-u }\ngo R { b <- 4 }\n"
+    )
+    text = CliRunner().invoke(app, ["promela", str(f)]).stdout
+    p_body = text.split("proctype P_go() {")[1].split("}")[0]
+    q_body = text.split("proctype Q_go() {")[1].split("}")[0]
+    assert "xs c_a;" in p_body and "xs c_b" not in p_body and "c_u;" not in p_body.split("int tmp")[0]
+    assert "xr c_a;" in q_body and "xr c_b;" in q_body and "xr c_u" not in q_body

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
 from functools import cache
 
 import networkx as nx
@@ -51,22 +50,12 @@ NONE = Footprint()
 ENDS = Footprint(ends=True)
 
 
-def _nodes(x: object) -> Iterator[object]:
-    yield x
-    if dataclasses.is_dataclass(x):
-        for f in dataclasses.fields(x):
-            yield from _nodes(getattr(x, f.name))
-    elif isinstance(x, tuple):
-        for y in x:
-            yield from _nodes(y)
-
-
 class Footprints:
     """Per-program footprint tables, queried per goroutine and state."""
 
     def __init__(self, program: Program, codes: dict[str, Code], config: MachineConfig):
         self.codes = codes
-        nodes = list(_nodes(program.test))
+        nodes = list(ast.nodes(program.test))
         self.divides = any(isinstance(n, ast.Binary) and n.op in ("/", "%") for n in nodes)
         self.closable = frozenset(
             i[1] for c in codes.values() for i in c.instrs if i[0] == "close" and i[1] is not None

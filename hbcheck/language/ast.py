@@ -8,6 +8,7 @@ variable or a register.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from hbcheck.errors import Loc
@@ -321,6 +322,17 @@ class Test:
     expects: tuple[Expect, ...]
     file: str
     source: str
+
+
+def nodes(x: object):
+    """Every AST node under ``x`` (statements, cases, expressions), parents first."""
+    yield x
+    if dataclasses.is_dataclass(x):
+        for f in dataclasses.fields(x):
+            yield from nodes(getattr(x, f.name))
+    elif isinstance(x, tuple):
+        for y in x:
+            yield from nodes(y)
 
 
 def walk(e: Expr):

@@ -7,10 +7,16 @@ closed, empty channel yields 0 with ok = 0); ``select`` is a guarded ``if``
 whose ``else`` is ``default``; a ``break`` inside a select leaves the select,
 as in Go. Mutexes, wait groups and once are guarded flags and counters;
 atomics are ``atomic`` blocks. Panics and failed assertions are assertion
-violations, global deadlocks invalid end states. Registers are globals
-(``P0_r``) so that the final check can read them; the condition becomes an
+violations, global deadlocks invalid end states. Registers and temporaries
+are locals of their proctype; those the condition names are copied to
+globals (``P0_r``) when the goroutine ends, and the condition becomes an
 assertion checked when every goroutine has ended: for ``exists`` SPIN's
 assertion violation is a witness, for ``~exists``/``forall`` a counterexample.
+
+SPIN's partial-order reduction needs locals and exclusive channel access, so
+a channel nobody closes has no flag and plain ``c!v``/``c?x``, and a buffered
+one that a single top-level goroutine alone receives from (sends on) and no
+``select`` polls is declared ``xr`` (``xs``) in it.
 With a ``main``, every blocking point of the other goroutines is a valid end
 state (Go reports those goroutines as leaked, not as a deadlock).
 """
@@ -39,7 +45,12 @@ class _Emitter:
         self.breaks: list[str] = []  # per loop or select: "loop" or a label to jump to
         self.conts: list[str] = []
         self.ntemp = 0
-        self.temps: list[str] = []
+        self.temps: list[str] = []  # the current proctype's temporaries
+        self.closable = frozenset(
+            n.args[0].name
+            for n in ast.nodes(p.test)
+            if isinstance(n, ast.Call) and n.name == "close" and n.args and isinstance(n.args[0], ast.Name)
+        )
 
     def w(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -56,7 +67,7 @@ class _Emitter:
 
     # ---- names and expressions
     def reg(self, r: str) -> str:
-        return f"{_q(self.owner)}_{r}"
+        return f"r_{r}"
 
     def var(self, n: str) -> str:
         return f"v_{n}" if self.p.is_int(n) else self.reg(n)
@@ -64,7 +75,7 @@ class _Emitter:
     def load(self, n: str) -> str:
         """A plain load is a step of its own, as in Go: copy into a temporary first."""
         self.ntemp += 1
-        t = f"t_{_q(self.owner)}_{self.ntemp}"
+        t = f"t_{self.ntemp}"
         self.temps.append(t)
         self.w(f"{t} = v_{n};")
         return t
@@ -94,16 +105,20 @@ class _Emitter:
         return name
 
     def target(self, t: str | None) -> str:
-        return "tmp_" + _q(self.owner) if t is None else self.var(t)
+        return "tmp" if t is None else self.var(t)
 
     # ---- channel operations as guarded alternatives
     def send_options(self, c: str, value: str) -> list[str]:
         cap = self.p.shared[c].cap
+        if c not in self.closable:
+            return [f"c_{c}!{value}"]
         ok = f"c_{c}!{value}" if cap == 0 else f"atomic {{ !closed_{c} && nfull(c_{c}) -> c_{c}!{value} }}"
         return [f"closed_{c} -> assert(false) /* send on closed channel */", ok]
 
     def recv_options(self, c: str, v: str | None, ok: str | None) -> list[str]:
         got = f"c_{c}?{self.target(v)}" + (f"; {self.var(ok)} = 1" if ok else "")
+        if c not in self.closable:
+            return [got]
         zero = (
             f"atomic {{ closed_{c} && empty(c_{c}) -> {self.target(v)} = 0"
             + (f"; {self.var(ok)} = 0" if ok else "")
@@ -196,7 +211,8 @@ class _Emitter:
                 self.stmts(body)
                 self.w(f"{cont}: skip;")
                 self.indent -= 1
-                self.w(f":: atomic {{ closed_{name} && empty(c_{name}) }}; break;")
+                if name in self.closable:
+                    self.w(f":: atomic {{ closed_{name} && empty(c_{name}) }}; break;")
                 self.w("od;")
                 self.breaks.pop()
                 self.conts.pop()
@@ -271,12 +287,13 @@ class _Emitter:
             if name is None:
                 continue  # never ready
             cap = self.p.shared[name].cap
+            open_ = f" && !closed_{name}" if name in self.closable else ""
             if isinstance(case, ast.SendCase):
                 opts += [(o, case.body) for o in self.send_options(name, self.expr(case.value))]
-                idle.append(f"full(c_{name}) && !closed_{name}" if cap else "true")
+                idle.append(f"full(c_{name}){open_}" if cap else "true")
             else:
                 opts += [(o, case.body) for o in self.recv_options(name, case.value, case.ok)]
-                idle.append(f"empty(c_{name}) && !closed_{name}" if cap else "true")
+                idle.append(f"empty(c_{name}){open_}" if cap else "true")
         if default is not None:
             # Promela forbids else beside i/o guards: default runs when no buffered case is ready; on a
             # rendezvous channel readiness cannot be tested, so default stays possible (an over-approximation)
@@ -289,48 +306,86 @@ class _Emitter:
         self.breaks.pop()
 
 
+def _exclusive(p: Program) -> dict[str, list[str]]:
+    """Per top-level goroutine, its ``xr``/``xs`` declarations: channels it alone
+    receives from (sends on), that no select polls and nobody closes."""
+    use: dict[tuple[str, str], set[str]] = {}
+    polled: set[str] = set()
+
+    def visit(owner: str, body: tuple[ast.Stmt, ...], inlined: tuple[str, ...]) -> None:
+        for n in ast.nodes(body):
+            match n:
+                case ast.Send(chan=ast.ChanRef(name=c)) if c:
+                    use.setdefault(("xs", c), set()).add(owner)
+                case ast.Recv(chan=ast.ChanRef(name=c)) | ast.ForRange(chan=ast.ChanRef(name=c)) if c:
+                    use.setdefault(("xr", c), set()).add(owner)
+                case ast.RecvCase(chan=ast.ChanRef(name=c)) | ast.SendCase(chan=ast.ChanRef(name=c)) if c:
+                    polled.add(c)
+                case ast.Call(name=f) if f in p.funcs and f not in inlined:
+                    visit(owner, p.funcs[f].body, (*inlined, f))
+                case ast.GoStmt(func=f):
+                    visit(f"go:{f}", p.funcs[f].body, (f,))  # may run many times: never exclusive
+
+    for g in p.goroutines:
+        visit(g.name, g.body, ())
+    closable = _Emitter(p).closable
+    out: dict[str, list[str]] = {}
+    for (kind, c), owners in sorted(use.items()):
+        cap = p.shared[c].cap
+        if len(owners) == 1 and c not in polled and c not in closable and cap:  # SPIN: not on rendezvous
+            (owner,) = owners
+            if not owner.startswith("go:"):
+                out.setdefault(owner, []).append(f"{kind} c_{c};")
+    return out
+
+
 def emit_promela(program: Program, lit_path: str | Path) -> str:
     p = program
     out = [f"/* Generated by hbcheck promela from {Path(lit_path).name}: {p.name}. */", ""]
+    em = _Emitter(p)
     for name, v in p.shared.items():
         match v.kind:
             case "int":
                 out.append(f"int v_{name} = {v.init};")
             case "chan" if v.cap is not None:
                 out.append(f"chan c_{name} = [{v.cap}] of {{ int }};")
-                out.append(f"bool closed_{name} = false;")
+                if name in em.closable:
+                    out.append(f"bool closed_{name} = false;")
             case "mutex":
                 out.append(f"bool locked_{name} = false;")
             case "wg":
                 out.append(f"int wg_{name} = 0;")
             case "once":
                 out.append(f"byte once_{name} = 0;")
-    owners = [g.name for g in p.goroutines] + sorted(p.spawned)
-    for owner in owners:
-        regs = sorted(p.registers.get(owner, ()))
-        for r in regs:
-            out.append(f"int {_q(owner)}_{r} = 0;")
-        out.append(f"int tmp_{_q(owner)} = 0;")
+    cond = p.condition
+    checked = cond is not None and not p.has_main
+    named: dict[str, list[str]] = {}  # registers the condition reads, by goroutine
+    if checked:
+        for n in ast.walk(cond.expr):
+            if isinstance(n, ast.ProcReg):
+                named.setdefault(n.proc, []).append(n.reg)
+    for owner, regs in named.items():
+        out += [f"int {_q(owner)}_{r} = 0;" for r in sorted(set(regs))]
     out.append("")
-    decl_at = len(out)
-    em = _Emitter(p)
-    for g in p.goroutines:
-        em.owner, em.lines, em.indent = g.name, [], 1
-        em.stmts(g.body)
-        out += [f"proctype {_q(g.name)}_go() {{", *em.lines, "}", ""]
-    for f in sorted(p.spawned):
-        em.owner, em.lines, em.indent = f, [], 1
-        em.stack = [f]
-        em.stmts(p.funcs[f].body)
+    exclusive = _exclusive(p)
+    bodies = [(g.name, g.body, []) for g in p.goroutines] + [(f, p.funcs[f].body, [f]) for f in sorted(p.spawned)]
+    for owner, body, stack in bodies:
+        em.owner, em.lines, em.indent, em.temps, em.ntemp = owner, [], 1, [], 0
+        em.stack = stack
+        em.stmts(body)
         em.stack = []
-        out += [f"proctype {_q(f)}_go() {{", *em.lines, "}", ""]
-    out[decl_at:decl_at] = [f"int {t} = 0;" for t in em.temps] + ([""] if em.temps else [])
+        regs = sorted(p.registers.get(owner, ()))
+        locals_ = [f"int r_{r} = 0;" for r in regs] + ["int tmp = 0;"] + [f"int {t} = 0;" for t in em.temps]
+        copy = [f"{_q(owner)}_{r} = r_{r}" for r in sorted(set(named.get(owner, ())))]
+        end = [f"atomic {{ {'; '.join(copy)} }}"] if copy else []
+        head = exclusive.get(owner, []) if not stack else []
+        out += [f"proctype {_q(owner)}_go() {{", *("    " + x for x in head + locals_), *em.lines]
+        out += [*("    " + x for x in end), "}", ""]
     out.append("init {")
     out.append("    atomic {")
     out += [f"        run {_q(g.name)}_go();" for g in p.goroutines]
     out.append("    }")
-    cond = p.condition
-    if cond is not None and not p.has_main:
+    if checked:
         em.owner = ""
         check = _cond(cond.expr)
         out.append("    (_nr_pr == 1);  /* every goroutine has ended */")
