@@ -116,3 +116,34 @@ def test_who_parked_first_in_a_deadlock_is_one_execution():
     reduced, naive = _agree(p)
     assert (len(reduced.executions), naive.interleavings) == (1, 2)
     assert [f.kind for f in reduced.executions[0].findings] == ["deadlock"]
+
+
+def _family(kind: str, n: int) -> str:
+    if kind == "prodcons":  # N producers and N consumers on one buffered channel
+        gs = "".join(f"go P{i} {{ c <- {i} }}\ngo C{i} {{ r = <-c }}\n" for i in range(n))
+        return f"litmus PC\nvar c = make(chan int, 2)\n{gs}"
+    if kind == "fanin":  # N producers, one consumer selecting over their channels
+        decls = "".join(f"var c{i} = make(chan int)\n" for i in range(n))
+        prods = "".join(f"go P{i} {{ c{i} <- {i} }}\n" for i in range(n))
+        cases = "; ".join(f"case v = <-c{i}: s = s + v" for i in range(n))
+        return f"litmus FI\n{decls}{prods}go C {{ for k := 0; k < {n}; k++ {{ select {{ {cases} }} }} }}\n"
+    decls = "".join(f"var c{i} = make(chan int)\n" for i in range(n + 1))  # a pipeline of N stages
+    stages = "".join(f"go S{i} {{ v = <-c{i}; c{i + 1} <- v + 1 }}\n" for i in range(n))
+    return f"litmus PL\n{decls}go Src {{ c0 <- 0 }}\n{stages}go Sink {{ r = <-c{n} }}\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "n", "classes"),
+    [
+        ("prodcons", 2, 4),  # any order of the sends times any order of the receives: (N!)^2
+        ("prodcons", 3, 36),
+        ("fanin", 2, 2),  # the order in which the consumer takes the N values: N!
+        ("fanin", 3, 6),
+        ("pipeline", 2, 1),  # one send and one receive per channel: 1
+        ("pipeline", 3, 1),
+    ],
+)
+def test_benchmark_families_have_their_counts_by_hand(kind, n, classes):
+    reduced, naive = _agree(program(_family(kind, n)))
+    assert len(reduced.executions) == classes and reduced.interleavings == classes
+    assert naive.interleavings > classes
