@@ -159,13 +159,14 @@ def main() -> None:
                 f"{tr[2]:.2f}" if tr else "",
                 f"{tr[3]:.0f}" if tr else "",
             ]
-            row.append(f"{tr[0] / tr[1]:.2f}" if tr and tr[1] else "")
+            done = tr is not None and not tr[4]  # a cell that hit the budget has no ratio
+            row.append(f"{tr[0] / tr[1]:.2f}" if done and tr[1] else "")
             sp = spin_cell(text, args.budget) if alive["spin"] else None
             if sp is None or sp[0] == "error":
                 alive["spin"] = False
                 row += ["" if sp is None else sp[1], "", "", ""]
             else:
-                row += [str(sp[0]), str(sp[1]), f"{sp[2]:.2f}", f"{tr[2] / sp[2]:.2f}" if tr else ""]
+                row += [str(sp[0]), str(sp[1]), f"{sp[2]:.2f}", f"{tr[2] / sp[2]:.3f}" if done else ""]
             table.add_row(*row)
             if not any(alive.values()):
                 break

@@ -60,6 +60,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
     naive = config.por == "none"
     sets = Footprints(program, machine.codes, machine.config) if config.por == "dpor" else None
+    memo: dict[tuple, frozenset[str]] = {}  # persistent sets by where every goroutine stands
     seen: set[tuple] = set()  # keys visited (with por "none": those of complete runs)
     stack: list[State] = [machine.initial()]
     while stack:
@@ -99,30 +100,43 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
                 break
             continue
         if sets is not None and len(choices) > 1:
-            choices = persistent(sets, st, choices)
+            choices = persistent(sets, st, choices, memo)
         for choice in reversed(choices):
             stack.append(machine.step(st, choice))
     result.bounds = list(bounds)
     return result
 
 
-def persistent(sets: Footprints, st: State, choices: list[Choice]) -> list[Choice]:
+def persistent(sets: Footprints, st: State, choices: list[Choice], memo: dict[tuple, frozenset[str]]) -> list[Choice]:
     """A persistent subset of ``choices``: the steps of a set T of goroutines
     closed under "some goroutine outside T may later touch what a member's
     next step touches (or could wake or unblock it)". No sequence of steps
     outside T can then change, enable or disable a step of T, so exploring
     only T's steps here still reaches every class (Godefroid 1996, ch. 4);
     the trace key keeps each class to one run. T is grown from each
-    goroutine that can move, and the smallest is kept."""
+    goroutine that can move, and the smallest is kept. It depends only on
+    where each goroutine stands and what can move, so it is computed once
+    per such position (``memo``)."""
     by_g: dict[str, list[Choice]] = {}
     for c in choices:
         by_g.setdefault(c.g, []).append(c)
     if len(by_g) == 1:
         return choices
+    where = (
+        tuple((n, g.status, g.code, g.pc, g.parked, tuple(f[:2] for f in g.frames)) for n, g in st.gs.items()),
+        tuple(choices),
+    )
+    chosen = memo.get(where)
+    if chosen is None:
+        chosen = memo[where] = _persistent(sets, st, by_g, len(choices))
+    return [c for c in choices if c.g in chosen]
+
+
+def _persistent(sets: Footprints, st: State, by_g: dict[str, list[Choice]], total: int) -> frozenset[str]:
     futures = {n: sets.future(g) for n, g in st.gs.items() if g.status != DONE}
     nexts: dict[str, Footprint] = {}
-    best: set[str] | None = None
-    best_size = len(choices)
+    best: set[str] = set(by_g)
+    best_size = total
     for seed in by_g:
         members, todo = {seed}, [seed]
         while todo:
@@ -139,9 +153,7 @@ def persistent(sets: Footprints, st: State, choices: list[Choice]) -> list[Choic
             best, best_size = members, size
             if size == len(by_g[seed]):
                 break
-    if best is None:
-        return choices
-    return [c for c in choices if c.g in best]
+    return frozenset(best)
 
 
 def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:
