@@ -127,6 +127,10 @@ def _family(kind: str, n: int) -> str:
         prods = "".join(f"go P{i} {{ c{i} <- {i} }}\n" for i in range(n))
         cases = "; ".join(f"case v = <-c{i}: s = s + v" for i in range(n))
         return f"litmus FI\n{decls}{prods}go C {{ for k := 0; k < {n}; k++ {{ select {{ {cases} }} }} }}\n"
+    if kind == "philosophers":  # forks as channels of capacity 1: send to take, receive to put back
+        decls = "".join(f"var f{i} = make(chan int, 1)\n" for i in range(n))
+        ps = "".join(f"go P{i} {{ f{i} <- 1; f{(i + 1) % n} <- 1; <-f{i}; <-f{(i + 1) % n} }}\n" for i in range(n))
+        return f"litmus PH\n{decls}{ps}"
     decls = "".join(f"var c{i} = make(chan int)\n" for i in range(n + 1))  # a pipeline of N stages
     stages = "".join(f"go S{i} {{ v = <-c{i}; c{i + 1} <- v + 1 }}\n" for i in range(n))
     return f"litmus PL\n{decls}go Src {{ c0 <- 0 }}\n{stages}go Sink {{ r = <-c{n} }}\n"
@@ -141,6 +145,11 @@ def _family(kind: str, n: int) -> str:
         ("fanin", 3, 6),
         ("pipeline", 2, 1),  # one send and one receive per channel: 1
         ("pipeline", 3, 1),
+        # per fork, who takes it first decides everything (the other's send waits for the
+        # first's receive): 2^N choices; all "own fork first" is the one deadlock, all
+        # "neighbour first" is impossible: 2^N - 1
+        ("philosophers", 2, 3),
+        ("philosophers", 3, 7),
     ],
 )
 def test_benchmark_families_have_their_counts_by_hand(kind, n, classes):
