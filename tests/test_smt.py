@@ -96,6 +96,30 @@ def test_critical_sections_agree_and_nested_ones_step_aside():
     assert answer.result is None and answer.reason == "nested critical sections are not encoded yet"
 
 
+def test_a_replay_that_reads_otherwise_is_a_mismatch():
+    """The replay check can fail: the execution where P1 reads 1 from P0's
+    write, replayed in the wrong order (P1 first), reads 0 on the machine."""
+    import z3
+
+    from hbcheck.smt.schedule import WitnessMismatch, replay
+    from hbcheck.smt.unfold import unfold
+
+    p = program("""
+        litmus Witness
+        var x int
+        go P0 { x = 1 }
+        go P1 { r = x }
+    """)
+    u = unfold(p, 8)
+    read = next(e for e in u.events if e.kind == "R")
+    write = next(e for e in u.events if e.kind == "W")
+    s = z3.Solver()
+    s.add(read.val == 1)
+    assert s.check() == z3.sat
+    with pytest.raises(WitnessMismatch, match="P1 line 4 reads 0 on the machine, 1 in z3"):
+        replay(p, 8, [read, write], s.model(), u.regs)
+
+
 def test_channels_make_the_symbolic_engine_step_aside():
     answer = solve(program(lit("mp-buffered.lit").read_text()), load_model("go"))
     assert answer.result is None and answer.reason == "channels are not encoded yet"

@@ -57,9 +57,7 @@ class Footprints:
         self.codes = codes
         nodes = list(ast.nodes(program.test))
         self.divides = any(isinstance(n, ast.Binary) and n.op in ("/", "%") for n in nodes)
-        self.closable = frozenset(
-            i[1] for c in codes.values() for i in c.instrs if i[0] == "close" and i[1] is not None
-        )
+        self.closable = program.closed_channels
         # channels that share a select: an operation on one may dequeue a waiter from the others
         groups = nx.Graph()
         calls = nx.DiGraph()

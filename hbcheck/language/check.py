@@ -69,6 +69,12 @@ class Program:
     def expects(self) -> tuple[ast.Expect, ...]:
         return self.test.expects
 
+    @property
+    def closed_channels(self) -> frozenset[str]:
+        """Declared channels some ``close`` statement names (who may panic on a close)."""
+        named = (n.args[0] for n in ast.nodes(self.test) if isinstance(n, ast.Call) and n.name == "close" and n.args)
+        return frozenset(a.name for a in named if getattr(a, "name", None) in self.shared)
+
     def is_int(self, name: str) -> bool:
         var = self.shared.get(name)
         return var is not None and var.kind == "int"

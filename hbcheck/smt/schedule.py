@@ -73,7 +73,9 @@ def replay(
         st = machine.step(st, Choice(e.g))
         schedule.append(e.g)
         if e.kind == "R":
-            seen = next(x.value for x in st.events[before:] if x.kind == "R")
+            seen = next((x.value for x in st.events[before:] if x.kind == "R"), None)
+            if seen is None:
+                raise WitnessMismatch(f"{e.g} line {e.line} reads in z3, but its machine step is no read")
             if seen != value(e.val):
                 raise WitnessMismatch(f"{e.g} line {e.line} reads {seen} on the machine, {value(e.val)} in z3")
     if machine.enabled(st):

@@ -46,11 +46,7 @@ class _Emitter:
         self.conts: list[str] = []
         self.ntemp = 0
         self.temps: list[str] = []  # the current proctype's temporaries
-        self.closable = frozenset(
-            n.args[0].name
-            for n in ast.nodes(p.test)
-            if isinstance(n, ast.Call) and n.name == "close" and n.args and isinstance(n.args[0], ast.Name)
-        )
+        self.closable = p.closed_channels
 
     def w(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -328,7 +324,7 @@ def _exclusive(p: Program) -> dict[str, list[str]]:
 
     for g in p.goroutines:
         visit(g.name, g.body, ())
-    closable = _Emitter(p).closable
+    closable = p.closed_channels
     out: dict[str, list[str]] = {}
     for (kind, c), owners in sorted(use.items()):
         cap = p.shared[c].cap

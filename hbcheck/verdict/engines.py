@@ -44,7 +44,6 @@ def check_program(
         return explicit
     s = answer.result
     explicit.extra["smt_seconds"] = round(answer.seconds, 4)
-    explicit.extra["smt_replayed"] = answer.replayed
     explicit.engines = ["explicit", "smt"]
     name = program.name
     if explicit.exact and s.exact:
