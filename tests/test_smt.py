@@ -9,6 +9,7 @@ import pytest
 from conftest import lit, program
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from programs import program_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.models import load_model
@@ -88,12 +89,14 @@ def test_witnesses_come_with_schedules_the_machine_replays():
     assert (w.replayed, w.weak, w.witness) == (2, 0, ["P0", "P1"])
 
 
-def test_critical_sections_agree_and_nested_ones_step_aside():
+def test_critical_sections_agree_and_a_relock_deadlocks_in_both():
     p = program(lit("mutex.lit").read_text())
     r = check_program(p, ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"] and (r.positive, r.negative) == (2, 0)
-    answer = solve(program(lit("relock.lit").read_text()), load_model("go"))
-    assert answer.result is None and answer.reason == "nested critical sections are not encoded yet"
+    r = check_program(program(lit("relock.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"]
+    (d,) = [f for f in r.findings if f.kind == "deadlock"]
+    assert d.describe() == "all goroutines are asleep - deadlock! (P0 [sync.Mutex.Lock mu] line 8)"
 
 
 def test_a_replay_that_reads_otherwise_is_a_mismatch():
@@ -120,9 +123,11 @@ def test_a_replay_that_reads_otherwise_is_a_mismatch():
         replay(p, 8, [read, write], s.model(), u.regs)
 
 
-def test_channels_make_the_symbolic_engine_step_aside():
-    answer = solve(program(lit("mp-buffered.lit").read_text()), load_model("go"))
-    assert answer.result is None and answer.reason == "channels are not encoded yet"
+def test_wait_groups_make_the_symbolic_engine_step_aside():
+    answer = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
+    assert answer.result is None and answer.reason == "sync.WaitGroup and sync.Once are not encoded yet"
+    r = check_program(program(lit("waitgroup.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit"] and r.extra["smt"] == answer.reason
 
 
 def test_unrolled_loops_are_bounded_not_guessed():
@@ -185,3 +190,62 @@ def test_engines_agree_on_random_memory_programs(text):
     answer = solve(p, load_model("go"))
     assert answer.replayed == explicit.executions
     assert answer.replayed + answer.weak == answer.result.executions
+
+
+def test_buffered_hello_world_is_proved_always_by_unsat():
+    """The Go memory model's buffered example: z3 proves that no normally
+    ending execution has main:r != 1 (UNSAT), so the verdict is Always."""
+    answer = solve(program(lit("hello-buffered.lit").read_text()), load_model("go"))
+    r = answer.result
+    assert answer.proved == "Always" and r.observation == "Always" and r.exact
+    assert (r.states, r.positive, r.negative) == ([(1,)], 1, 0) and not r.findings
+    # not vacuous: with the send before the write, main may read 0 (and races)
+    broken = lit("hello-buffered.lit").read_text().replace("a = 1\n    c <- 0", "c <- 0\n    a = 1")
+    answer = solve(program(broken), load_model("sc"))
+    assert answer.proved is None and answer.result.observation == "Sometimes"
+    assert answer.result.states == [(0,), (1,)]
+
+
+def test_channel_findings_come_from_z3_with_their_lines():
+    """Panics, deadlocks and a send/close race, each found (or excluded) by a z3 query."""
+
+    def findings(name: str) -> list[str]:
+        answer = solve(program(lit(name).read_text()), load_model("go"))
+        assert answer.reason is None
+        return sorted(f.describe() for f in answer.result.findings)
+
+    assert findings("double-close.lit") == [
+        "panic: close of closed channel (P0, line 6)",
+        "panic: close of closed channel (P1, line 7)",
+    ]
+    assert findings("select-send-closed.lit") == ["panic: send on closed channel (P0, line 10)"]
+    assert findings("deadlock.lit") == [
+        "all goroutines are asleep - deadlock! (P0 [chan receive] line 7, P1 [chan receive] line 8)"
+    ]
+    assert findings("send-close-racy.lit") == [
+        "panic: send on closed channel (P0, line 6)",
+        "send/close race on c: P0 line 6 (send) vs P1 line 7 (close)",
+    ]
+    assert findings("hello-close.lit") == []  # no panic, no deadlock, no race: UNSAT each
+
+
+def test_select_default_and_fifo_counts_from_z3_alone():
+    """Exact counts (executions as graphs) on channel tests, by enumeration in z3."""
+    for name, expected in {
+        "select-default.lit": (1, 1),
+        "select-choice.lit": (1, 1),
+        "fifo.lit": (1, 0),
+        "leak-range.lit": (0, 3),
+    }.items():
+        r = solve(program(lit(name).read_text()), load_model("go")).result
+        assert (r.positive, r.negative) == expected, name
+
+
+@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program_text(max_goroutines=4, max_statements=12))
+def test_engines_agree_on_random_channel_programs(text):
+    """Channels of capacity 0-2, close, select with and without default, a
+    mutex, registers and branches: check_program raises EngineDisagreement
+    unless states, counts and findings (panics, deadlocks, races) agree."""
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra

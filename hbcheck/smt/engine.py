@@ -17,12 +17,12 @@ from itertools import combinations
 
 import z3
 
-from hbcheck.explore.execution import Finding
+from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
-from hbcheck.smt.cat2z3 import Compiler, all_of, any_of
+from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, any_of
 from hbcheck.smt.schedule import replay, sc_order
-from hbcheck.smt.unfold import SEvent, Unfolding, Unsupported, unfold
+from hbcheck.smt.unfold import NO_STOP, Blocked, ChanOp, MutexOp, Select, SEvent, Unfolding, Unsupported, unfold
 from hbcheck.verdict.condition import Location, locations, show_location
 from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
 
@@ -37,6 +37,7 @@ class SmtAnswer:
     replayed: int = 0  # SC-realisable executions whose schedule the machine replayed to the same values
     weak: int = 0  # executions with no SC schedule
     witness: list[str] | None = None  # the schedule of an SC-realisable execution satisfying the condition
+    proved: str | None = None  # "Never" or "Always" when an UNSAT query proves it
 
 
 def solve(program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_000) -> SmtAnswer:
@@ -64,18 +65,24 @@ class _Engine:
         self.co: dict[tuple[int, int], z3.BoolRef] = {}
         self.pos: dict[int, z3.ArithRef] = {}
         self.structural: list[z3.BoolRef] = []
-        self.choices: list[z3.BoolRef] = []  # what an execution is: its rf and its write orders
+        self.choices: list[z3.ExprRef] = []  # what an execution is: events, rf, write orders, FIFO places, lock order
+        self.caps = caps_of(program)
+        self.sync: dict[str, Rel] = {k: {} for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap")}
+        self.lock_rel: Rel = {}
+        self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
+        self.shared: z3.Solver | None = None
 
     # ---- the candidate executions
     def build(self) -> None:
         ev = self.ev
+        self.choices.extend(e.act for e in ev if e.kind != "IW")
         by_loc: dict[str, list[SEvent]] = {}
         for e in ev:
-            by_loc.setdefault(e.loc, []).append(e)
+            if e.reads or e.writes:
+                by_loc.setdefault(e.loc, []).append(e)
         for loc, es in by_loc.items():
             writes = [e for e in es if e.writes]
             reads = [e for e in es if e.reads]
-            atomic = loc in self.u.atomic_vars
             for w in writes:
                 self.pos[w.id] = z3.Int(f"pos{w.id}")
                 if w.kind == "IW":
@@ -99,36 +106,222 @@ class _Engine:
                     self.choices.append(b)
                 self.structural.append(z3.Implies(r.act, z3.PbEq([(o, 1) for o in options], 1)))
                 self.structural.append(z3.Implies(z3.Not(r.act), all_of([z3.Not(o) for o in options])))
-            if atomic:
+            if loc in self.u.atomic_vars:
                 self._sc_atomics(writes, reads)
-        self._atomic_order()
-        self._critical_sections()
+        self._times()
+        for chan in sorted({op.chan for op in self.u.chan_ops if op.chan} | {k.chan for k in self.u.closes}):
+            self._channel(chan)
+        for sel in self.u.selects:
+            self._select(sel)
+        self._mutexes()
+        self._waiting()
 
-    def _critical_sections(self) -> None:
-        """Per mutex, the critical sections come in one order (the Lock/Unlock pairs
-        never nest, see unfold): ``lock`` relates each Unlock to every later Lock."""
-        self.lock_rel: dict[tuple[int, int], z3.BoolRef] = {}
-        sections: dict[str, list[tuple[SEvent, SEvent]]] = {}
-        pending: dict[tuple[str, str], SEvent] = {}
-        for e in self.ev:
-            if e.kind == "L":
-                pending[(e.g, e.loc)] = e
-            elif e.kind == "U":
-                sections.setdefault(e.loc, []).append((pending.pop((e.g, e.loc)), e))
-        for mutex, cs in sections.items():
-            order = [z3.Int(f"cs_{mutex}_{lk.id}") for lk, _u in cs]
-            for (i, (li, ui)), (j, (lj, uj)) in combinations(enumerate(cs), 2):
-                both = z3.And(li.act, lj.act)
-                self.structural.append(z3.Implies(both, order[i] != order[j]))
-                if li.g == lj.g:
-                    self.structural.append(z3.Implies(both, order[i] < order[j]))
-                first = z3.And(both, order[i] < order[j])
-                self.lock_rel[(ui.id, lj.id)] = first
-                self.lock_rel[(uj.id, li.id)] = z3.And(both, order[j] < order[i])
-                self.choices.append(first)
+    def _times(self) -> None:
+        """One total order of the synchronising events, consistent with program order."""
+        timed = [e for e in self.ev if e.time is not None]
+        by_g: dict[str, list[SEvent]] = {}
+        for e in timed:
+            self.structural.append(e.time >= 0)
+            by_g.setdefault(e.g, []).append(e)
+        for es in by_g.values():
+            for a, b in combinations(es, 2):
+                if not a.time.eq(b.time):
+                    self.structural.append(z3.Implies(z3.And(_at(a), _at(b)), a.time < b.time))
+        atomics = [e for e in timed if e.kind == "A" and e.rmw_of is None]
+        for a, b in combinations(atomics, 2):
+            self.structural.append(z3.Implies(z3.And(a.act, b.act), a.time != b.time))
+        for go, start in self.u.spawns:
+            self.structural.append(z3.Implies(go.act, go.time < start.time))
+            _add(self.sync["spawn"], (go.id, start.id), go.act)
+
+    # per channel: counts of completed operations before a time
+    def _count(self, ops: list[ChanOp], t: z3.ArithRef) -> z3.ArithRef:
+        return z3.Sum([z3.If(z3.And(o.done, o.time < t), 1, 0) for o in ops]) if ops else z3.IntVal(0)
+
+    def _closed_before(self, chan: str, t: z3.ArithRef) -> z3.BoolRef:
+        return any_of([z3.And(k.event.act, k.event.time < t) for k in self.u.closes if k.chan == chan])
+
+    def _closed(self, chan: str) -> z3.BoolRef:
+        return any_of([k.event.act for k in self.u.closes if k.chan == chan])
+
+    def _channel(self, chan: str) -> None:
+        """Go's channel as one FIFO in the total order: the k-th receive gets the
+        k-th send, a send completes only while fewer than C values are buffered
+        (unbuffered: together with its receive), nothing is sent after the close,
+        and a receive returns because of the close only when every value is taken."""
+        cap = self.caps[chan]
+        ops = [o for o in self.u.chan_ops if o.chan == chan]
+        sends = [o for o in ops if o.kind == "send"]
+        recvs = [o for o in ops if o.kind == "recv"]
+        closes = [k for k in self.u.closes if k.chan == chan]
+        s_ = self.structural
+        # closes: the first one closes, the others panic
+        for k in closes:
+            earlier = any_of([z3.And(k2.reach, k2.event.time < k.event.time) for k2 in closes if k2 is not k])
+            s_.append(z3.Implies(k.reach, k.ok == z3.Not(earlier)))
+            for o in ops:
+                s_.append(z3.Implies(z3.And(k.reach, o.end.act), k.event.time != o.time))
+        for a, b in combinations(closes, 2):
+            s_.append(z3.Implies(z3.And(a.reach, b.reach), a.event.time != b.event.time))
+        # distinct places in the order (an unbuffered send and its receive share one)
+        for a, b in combinations(ops, 2):
+            if a.time.eq(b.time):
+                continue
+            if cap > 0 or a.kind == b.kind:
+                s_.append(z3.Implies(z3.And(a.end.act, b.end.act), a.time != b.time))
+        # FIFO places: the completed sends (receives with a value) are numbered 0, 1, ... in time order
+        pos = {id(o): z3.Int(f"fifo{o.end.id}") for o in ops}
+        for group in (sends, recvs):
+            total = z3.Sum([z3.If(o.done, 1, 0) for o in group]) if group else z3.IntVal(0)
+            for o in group:
+                s_.append(z3.Implies(o.done, z3.And(pos[id(o)] >= 0, pos[id(o)] < total)))
+            for a, b in combinations(group, 2):
+                s_.append(z3.Implies(z3.And(a.done, b.done), (pos[id(a)] < pos[id(b)]) == (a.time < b.time)))
+                s_.append(z3.Implies(z3.And(a.done, b.done), pos[id(a)] != pos[id(b)]))
+        closed_any = self._closed(chan)
+        for s in sends:
+            s_.append(z3.Implies(s.done, z3.Not(self._closed_before(chan, s.time))))
+            if cap > 0:  # the (k+C)-th send completes after the k-th receive
+                earlier = [z3.And(r.done, pos[id(r)] == pos[id(s)] - cap, r.time < s.time) for r in recvs]
+                s_.append(z3.Implies(z3.And(s.done, pos[id(s)] >= cap), any_of(earlier)))
+            if s.failure is not None and s.select is None:
+                s_.append(s.failure.cond == z3.And(s.reach, z3.Not(s.done), closed_any))
+            self.choices.append(z3.If(s.done, pos[id(s)], -1))
+        for r in recvs:
+            matches = []
+            for s in sends:
+                if s.g == r.g and s.select is not None and s.select is r.select:
+                    continue
+                if cap > 0:
+                    m = z3.And(s.done, r.done, pos[id(s)] == pos[id(r)])
+                    s_.append(z3.Implies(m, s.time < r.time))
+                else:
+                    m = z3.And(s.done, r.done, s.time == r.time)
+                    if s.g == r.g or (_nonblocking(s) and _nonblocking(r)):
+                        s_.append(z3.Not(m))  # a goroutine does not meet itself; two defaults never meet
+                        continue
+                    _add(self.sync["chan-unbuf"], (r.begin.id, s.end.id), m)
+                s_.append(z3.Implies(m, r.val == s.val))
+                _add(self.sync["chan-send"], (s.begin.id, r.end.id), m)
+                matches.append(m)
+            s_.append(z3.Implies(r.done, any_of(matches)))
+            # returned because of the close: closed, and every value sent was received before
+            drained = all_of([z3.Implies(r2.done, r2.time < r.time) for r2 in recvs if r2 is not r])
+            if sends and cap > 0:
+                n_sent = z3.Sum([z3.If(s.done, 1, 0) for s in sends])
+                drained = z3.And(drained, z3.Sum([z3.If(r2.done, 1, 0) for r2 in recvs]) == n_sent)
+            s_.append(z3.Implies(r.closed, z3.And(self._closed_before(chan, r.time), drained, z3.Not(r.done))))
+            for k in closes:
+                _add(self.sync["chan-close"], (k.event.id, r.end.id), z3.And(k.event.act, r.closed))
+            self.choices.extend([z3.If(r.done, pos[id(r)], -1), r.closed])
+        if cap == 0:
+            for s in sends:
+                matches = [
+                    z3.And(r.done, r.time == s.time)
+                    for r in recvs
+                    if r.g != s.g and not (_nonblocking(s) and _nonblocking(r))
+                ]
+                s_.append(z3.Implies(s.done, any_of(matches)))
+        else:
+            for r in recvs:
+                for s in sends:
+                    cond = z3.And(r.done, s.done, pos[id(s)] == pos[id(r)] + cap)
+                    _add(self.sync["chan-cap"], (r.begin.id, s.end.id), cond)
+
+    def _ready(self, op: ChanOp, t: z3.ArithRef | None) -> z3.BoolRef:
+        """Could ``op`` run now (at time ``t``), or at the end (``t`` None), for what its channel holds?
+        (A waiting partner on an unbuffered channel is handled pairwise: see ``_waiting``.)"""
+        if op.chan is None:
+            return z3.BoolVal(False)
+        chan, cap = op.chan, self.caps[op.chan]
+        ops = [o for o in self.u.chan_ops if o.chan == chan]
+        sends = [o for o in ops if o.kind == "send"]
+        recvs = [o for o in ops if o.kind == "recv"]
+        if t is None:
+            closed = self._closed(chan)
+            count = z3.Sum([z3.If(o.done, 1, 0) for o in sends]) - z3.Sum([z3.If(o.done, 1, 0) for o in recvs])
+        else:
+            closed = self._closed_before(chan, t)
+            count = self._count(sends, t) - self._count(recvs, t)
+        if cap == 0:
+            return closed
+        return z3.Or(closed, count > 0 if op.kind == "recv" else count < cap)
+
+    def _select(self, sel: Select) -> None:
+        s_ = self.structural
+        outcomes = [z3.Or(o.done, o.closed) for o in sel.cases]
+        panics = dict((id(o), p) for o, p in sel.panics)
+        if sel.default is not None:
+            outcomes.append(z3.And(sel.reach, sel.default))
+            for op, p in sel.panics:
+                s_.append(z3.Implies(p, z3.And(sel.reach, self._closed_before(op.chan, sel.time))))  # type: ignore[arg-type]
+                outcomes.append(p)
+            s_.append(z3.Implies(sel.reach, z3.PbEq([(o, 1) for o in outcomes], 1)))
+            s_.append(
+                z3.Implies(
+                    z3.And(sel.reach, sel.default), all_of([z3.Not(self._ready(o, sel.time)) for o in sel.cases])
+                )
+            )
+        else:
+            s_.append(z3.PbLe([(o, 1) for o in outcomes], 1))
+            none = z3.And(sel.reach, z3.Not(any_of(outcomes)))
+            for op in sel.cases:
+                if id(op) in panics:
+                    s_.append(panics[id(op)] == z3.And(none, self._closed(op.chan)))  # type: ignore[arg-type]
+
+    def _mutexes(self) -> None:
+        """A mutex in the total order: Lock only when it is free, Unlock only when it is held."""
+        by_m: dict[str, list[MutexOp]] = {}
+        for m in self.u.mutex_ops:
+            by_m.setdefault(m.mutex, []).append(m)
+        self.held_end: dict[str, z3.ArithRef] = {}
+        for name, ops in by_m.items():
+            locks = [o for o in ops if o.kind == "lock"]
+            unlocks = [o for o in ops if o.kind == "unlock"]
+
+            def held(t: z3.ArithRef | None, locks=locks, unlocks=unlocks) -> z3.ArithRef:
+                def n(xs: list[MutexOp]) -> z3.ArithRef:
+                    cond = (lambda o: o.done) if t is None else (lambda o: z3.And(o.done, o.event.time < t))
+                    return z3.Sum([z3.If(cond(o), 1, 0) for o in xs]) if xs else z3.IntVal(0)
+
+                return n(locks) - n(unlocks)
+
+            for a, b in combinations(ops, 2):
+                self.structural.append(z3.Implies(z3.And(a.reach, b.reach), a.event.time != b.event.time))
+            for lk in locks:
+                self.structural.append(z3.Implies(lk.done, held(lk.event.time) == 0))
+            for ul in unlocks:
+                self.structural.append(ul.done == z3.And(ul.reach, held(ul.event.time) == 1))
+                for lk in locks:
+                    _add(
+                        self.lock_rel,
+                        (ul.event.id, lk.event.id),
+                        z3.And(ul.done, lk.done, ul.event.time < lk.event.time),
+                    )
+            for a, b in combinations(locks, 2):
+                self.choices.append(z3.And(a.done, b.done, a.event.time < b.event.time))
+            self.held_end[name] = held(None)
+
+    def _waiting(self) -> None:
+        """A final state: every operation a goroutine waits at could not run.
+        Waiting partners on an unbuffered channel would meet, so at most one side waits."""
+        for b in self.u.blocked:
+            if b.mutex is not None:
+                self.quiet.append(z3.Implies(b.waiting, self.held_end[b.mutex] == 1))
+            else:
+                self.quiet.append(z3.Implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
+        sides: dict[str, list[tuple[Blocked, str]]] = {}
+        for b in self.u.blocked:
+            for o in b.ops:
+                if o.chan is not None and self.caps[o.chan] == 0:
+                    sides.setdefault(o.chan, []).append((b, o.kind))
+        for pairs in sides.values():
+            for (b1, k1), (b2, k2) in combinations(pairs, 2):
+                if k1 != k2 and b1.g != b2.g:
+                    self.quiet.append(z3.Not(z3.And(b1.waiting, b2.waiting)))
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
-        """Atomics are sequentially consistent: one total order of all of them (``apos``),
+        """Atomics are sequentially consistent: one total order of all of them,
         each atomic read seeing the latest atomic write before it, an RMW's write right after its read."""
         for r in reads:
             for w in writes:
@@ -152,21 +345,13 @@ class _Engine:
     def _apos(self, e: SEvent) -> z3.ArithRef:
         if e.kind == "IW":
             return z3.IntVal(-1)
-        return z3.Int(f"apos{e.rmw_of if e.rmw_of is not None else e.id}")
+        assert e.time is not None
+        return e.time
 
     def _apos_before(self, a: SEvent, b: SEvent) -> z3.BoolRef:
-        if a.rmw_of is not None and b.rmw_of is None and a.rmw_of == b.id:
-            return z3.BoolVal(False)
-        return self._apos(a) < self._apos(b) if not (a.rmw_of is not None and a.rmw_of == b.id) else z3.BoolVal(False)
-
-    def _atomic_order(self) -> None:
-        atomics = [e for e in self.ev if e.kind == "A" and e.rmw_of is None]
-        for a in atomics:
-            self.structural.append(self._apos(a) >= 0)  # the initial writes come first
-        for a, b in combinations(atomics, 2):
-            self.structural.append(z3.Implies(z3.And(a.act, b.act), self._apos(a) != self._apos(b)))
-            if a.g == b.g:  # program order
-                self.structural.append(z3.Implies(z3.And(a.act, b.act), self._apos(a) < self._apos(b)))
+        if (a.rmw_of is not None and a.rmw_of == b.id) or (b.rmw_of is not None and b.rmw_of == a.id):
+            return z3.BoolVal(b.rmw_of == a.id)  # the read half comes first
+        return self._apos(a) < self._apos(b)
 
     # ---- the model's base relations over them
     def base(self) -> dict:
@@ -189,12 +374,28 @@ class _Engine:
         rf = dict(self.rf)
         co = dict(self.co)
         fr = Compiler({}, n).seq({(r, w): b for (w, r), b in rf.items()}, co)
+        plain_sends = {o.begin.id for o in self.u.chan_ops if o.kind == "send" and o.select is None and o.chan}
+        sets = {
+            "_": act,
+            "R": {e.id: e.act for e in ev if e.kind == "R"},
+            "W": {e.id: e.act for e in ev if e.kind in ("W", "IW")},
+            "IW": {e.id: e.act for e in ev if e.kind == "IW"},
+            "A": {e.id: e.act for e in ev if e.kind == "A"},
+            "SEND": {e.id: e.act for e in ev if e.id in plain_sends},
+            "RECV": {o.end.id: o.end.act for o in self.u.chan_ops if o.kind == "recv" and o.chan},
+            "CLOSE": {k.event.id: k.event.act for k in self.u.closes},
+        }
+        for o in self.u.chan_ops:
+            if o.kind == "send" and o.select is not None and o.chan:
+                sets["SEND"][o.end.id] = o.end.act
+        sets["M"] = {**sets["R"], **sets["W"], **sets["A"]}
+        located = {**sets["M"], **sets["SEND"], **sets["RECV"], **sets["CLOSE"]}
         loc, intr, ext, ident = {}, {}, {}, {}
         for a in ev:
             ident[(a.id, a.id)] = a.act
             for b in ev:
                 both = z3.And(a.act, b.act)
-                if a.loc == b.loc:
+                if a.id in located and b.id in located and a.loc == b.loc:
                     loc[(a.id, b.id)] = both
                 (intr if a.g == b.g else ext)[(a.id, b.id)] = both
         data, ctrl = {}, {}
@@ -210,17 +411,6 @@ class _Engine:
             for b in atomics
             if a.id != b.id
         }
-        sets = {
-            "_": act,
-            "R": {e.id: e.act for e in ev if e.kind == "R"},
-            "W": {e.id: e.act for e in ev if e.kind in ("W", "IW")},
-            "IW": {e.id: e.act for e in ev if e.kind == "IW"},
-            "A": {e.id: e.act for e in ev if e.kind == "A"},
-            "SEND": {},
-            "RECV": {},
-            "CLOSE": {},
-        }
-        sets["M"] = {**sets["R"], **sets["W"], **sets["A"]}
         rels = {
             "po": po,
             "rf": rf,
@@ -234,10 +424,11 @@ class _Engine:
             "ctrl": ctrl,
             "addr": {},
             "sc": sc,
+            "once": {},
+            "wg": {},
+            "lock": dict(self.lock_rel),
+            **self.sync,
         }
-        for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "once", "wg"):
-            rels[k] = {}
-        rels["lock"] = dict(self.lock_rel)
         return {**rels, **sets}
 
     # ---- final values and queries
@@ -245,6 +436,8 @@ class _Engine:
         out = []
         for name, reg in locs:
             if reg is not None:
+                if self.p.has_main and name != "main":
+                    raise Unsupported("a condition on a goroutine other than main (where main's return stops it)")
                 out.append(self.u.regs.get(name, {}).get(reg, z3.BitVecVal(0, 64)))
                 continue
             writes = [e for e in self.ev if e.loc == name and e.writes]
@@ -269,6 +462,36 @@ class _Engine:
             raise _Timeout(s.reason_unknown())
         return r == z3.sat
 
+    def query(self, *extra: z3.BoolRef) -> bool:
+        """Is there an execution with ``extra``? One incremental solver serves every query."""
+        if self.shared is None:
+            self.shared = self.solver()
+        self.shared.push()
+        self.shared.add(*extra)
+        try:
+            return self.check(self.shared)
+        finally:
+            self.shared.pop()
+
+    def modes(self) -> None:
+        """The executions each question ranges over (DESIGN.md §6): ``ok`` the normally
+        ending ones (every goroutine returned, or main did), ``stuck`` the deadlocked
+        ones, ``prefix`` every run up to its first failure (panics, asserts, cuts, races)."""
+        u = self.u
+        fails = [f.cond for f in u.failures]
+        ends = fails + list(u.cuts)
+        waits = [b.waiting for b in u.blocked]
+        main_waits = [b.waiting for b in u.blocked if b.g == "main"]
+        full = all_of([stop == NO_STOP for stop in u.stops.values()])
+        self.prefix = z3.PbLe([(c, 1) for c in ends], 1) if ends else z3.BoolVal(True)
+        quiet = all_of([z3.Not(c) for c in ends] + self.quiet)
+        if self.p.has_main:
+            self.ok = z3.And(quiet, u.stops["main"] == NO_STOP, z3.Not(any_of(main_waits)))
+            self.stuck = z3.And(quiet, full, any_of(main_waits))
+        else:
+            self.ok = z3.And(quiet, full, z3.Not(any_of(waits)))
+            self.stuck = z3.And(quiet, full, any_of(waits))
+
     def run(self, start: float) -> SmtAnswer:
         self.build()
         base = self.base()
@@ -278,17 +501,22 @@ class _Engine:
         comp = Compiler(base, len(self.ev))
         comp.compile(self.model)
         self.constraints = comp.constraints
-        failing = any_of([f.cond for f in self.u.failures])
-        cut = any_of(self.u.cuts)
-        normal = z3.And(z3.Not(failing), z3.Not(cut))
+        self.modes()
         locs = locations(self.p)
         values = self.final_values(locs)
+        for chan, cond in self.u.overflows:
+            if self.query(self.prefix, cond):
+                raise Unsupported(f"a range over {chan} may receive more than --unroll {self.unroll} values")
         cond = self.p.condition
         holds = None
         if cond is not None:
             holds = _cond_z3(cond.expr, {show_location(loc): v for loc, v in zip(locs, values, strict=True)})
         # states, and the counts: one model per execution (projected on its choices)
-        s = self.solver(normal)
+        if self.shared is None:
+            self.shared = self.solver()
+        s = self.shared
+        s.push()
+        s.add(self.ok)
         states: set[tuple[int, ...]] = set()
         positive = negative = 0
         seen = 0
@@ -301,31 +529,46 @@ class _Engine:
                 positive += 1
             else:
                 negative += 1
-            order = sc_order(m, self.ev, order_rels)
-            if order is None:
-                weak += 1
-            else:
-                schedule = replay(self.p, self.unroll, order, m, self.u.regs)
-                replayed += 1
-                if satisfied and witness is None:
-                    witness = schedule
+            if not self.u.chan_ops and not self.u.spawns and not self.u.closes:
+                order = sc_order(m, self.ev, order_rels)
+                if order is None:
+                    weak += 1
+                else:
+                    schedule = replay(self.p, self.unroll, order, m, self.u.regs)
+                    replayed += 1
+                    if satisfied and witness is None:
+                        witness = schedule
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
-            block = [c if z3.is_true(m.eval(c, model_completion=True)) else z3.Not(c) for c in self.choices]
+            block = [c == m.eval(c, model_completion=True) for c in self.choices]
             s.add(z3.Not(all_of(block)) if block else z3.BoolVal(False))
+        s.pop()
+        proved = None
+        # the verdict, proved by one more UNSAT query: no normal execution satisfies (violates) it
+        if (
+            holds is not None
+            and (positive == 0 or negative == 0)
+            and not self.query(self.ok, holds if positive == 0 else z3.Not(holds))
+        ):
+            proved = "Never" if positive == 0 else "Always"
         findings: Counter[Finding] = Counter()
         for f in self.u.failures:
-            if self.check(self.solver(f.cond)):
+            if self.query(self.prefix, f.cond):
                 findings[Finding(f.kind, f.text, f.g, f.line)] += 1
+        for d in self.deadlocks():
+            findings[d] += 1
         for name, rel in comp.flags.items():
             for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
                 if a >= b:
                     continue
                 both = z3.Or(bexpr, rel.get((b, a), z3.BoolVal(False)))
-                if self.check(self.solver(both)):
+                if self.query(self.prefix, both):
                     findings[_race_finding(name, self.ev[a], self.ev[b])] += 1
-        bounded = self.check(self.solver(cut)) if self.u.cuts else False
+        bounded = False
+        if self.u.cuts:
+            no_fail = all_of([z3.Not(f.cond) for f in self.u.failures])
+            bounded = self.query(any_of(self.u.cuts), no_fail)
         bounds = [f"unroll {self.unroll}"] if bounded else []
         exact = not bounded
         result = TestResult(
@@ -348,11 +591,49 @@ class _Engine:
             self.model.digest,
         )
         result.engines = ["smt"]
-        return SmtAnswer(result, None, result.seconds, replayed, weak, witness)
+        return SmtAnswer(result, None, result.seconds, replayed, weak, witness, proved)
+
+    def deadlocks(self) -> list[Finding]:
+        """Each distinct deadlock: which goroutines wait where."""
+        out = []
+        s = self.shared
+        assert s is not None
+        s.push()
+        s.add(self.stuck)
+        order = {g: i for i, g in enumerate(self._creation_order())}
+        while self.check(s):
+            m = s.model()
+            waiting = [b for b in self.u.blocked if z3.is_true(m.eval(b.waiting, model_completion=True))]
+            waiting.sort(key=lambda b: order[b.g])
+            out.append(Finding("deadlock", DEADLOCK_TEXT, blocked=tuple((b.g, b.what, b.line) for b in waiting)))
+            s.add(z3.Not(all_of([b.waiting if b in waiting else z3.Not(b.waiting) for b in self.u.blocked])))
+        s.pop()
+        return out
+
+    def _creation_order(self) -> list[str]:
+        top = [g.name for g in self.p.goroutines]
+        return top + [g for g in self.u.stops if g not in top]
+
+
+def _at(e: SEvent) -> z3.BoolRef:
+    return e.act if e.at is None else e.at
+
+
+def _add(rel: Rel, key: tuple[int, int], cond: z3.BoolRef) -> None:
+    rel[key] = z3.Or(rel[key], cond) if key in rel else cond
+
+
+def _nonblocking(op: ChanOp) -> bool:
+    """An operation of a select with a default: it never waits for a partner."""
+    return op.select is not None and op.select.default is not None
 
 
 def _race_finding(flag: str, a: SEvent, b: SEvent) -> Finding:
     def access(e: SEvent) -> str:
+        if e.kind in ("SB", "SE"):
+            return "send"
+        if e.kind == "C":
+            return "close"
         if e.kind == "A":
             return "atomic write" if e.writes else "atomic read"
         return "write" if e.writes else "read"

@@ -34,7 +34,7 @@ def sc_order(
     def holds(b: z3.BoolRef) -> bool:
         return z3.is_true(m.eval(b, model_completion=True))
 
-    active = {e.id: e for e in events if e.kind != "IW" and holds(e.act)}
+    active = {e.id: e for e in events if e.kind not in ("IW", "ST") and holds(e.act)}
     # an RMW is one step: its write half is the node of its read half
     node = {i: (e.rmw_of if e.rmw_of is not None else i) for i, e in active.items()}
     graph = nx.DiGraph()
@@ -44,6 +44,12 @@ def sc_order(
         by_g.setdefault(e.g, []).append(node[e.id])
     for ids in by_g.values():
         graph.add_edges_from((a, b) for a, b in itertools.pairwise(ids) if a != b)
+    timed = sorted(
+        (m.eval(e.time, model_completion=True).as_long(), i) for i, e in active.items() if e.time is not None
+    )
+    graph.add_edges_from(
+        (node[a], node[b]) for (ta, a), (tb, b) in itertools.pairwise(timed) if ta < tb and node[a] != node[b]
+    )
     for rel in relations:
         for (a, b), cond in rel.items():
             if a in active and b in active and node[a] != node[b] and holds(cond):

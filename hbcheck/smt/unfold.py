@@ -6,8 +6,16 @@ event exists when its guard (its path condition) holds, a read's value is a
 fresh variable that reads-from constraints tie to a write, and each value
 carries the reads it depends on (for the data and control dependencies that
 exclude out-of-thin-air values). Loops unroll to the bound; a path that would
-run further sets ``cut``. What the encoding does not cover yet raises
-``Unsupported`` with the reason, so the engine answers Unknown and the
+run further sets ``cut``.
+
+Synchronising operations (channel operations, close, select, Lock/Unlock,
+atomics, ``go``) get a time: Go's memory model asks that they be explainable
+by one total order consistent with program order. A blocking operation is
+*reached* when its goroutine gets there and *done* when it completes; the
+goroutine goes on only if it completes. A goroutine may also stop at any
+statement (``stop``): that gives the prefixes a panic ends, and the other
+goroutines' progress when ``main`` returns. What the encoding does not cover
+raises ``Unsupported`` with the reason, so the engine answers Unknown and the
 explicit engine still answers.
 """
 
@@ -22,6 +30,7 @@ from hbcheck.language.check import Program
 
 BITS = 64
 MAX_INLINE = 16
+NO_STOP = 1 << 30  # a goroutine's ``stop`` when it is not cut short
 
 
 class Unsupported(Exception):
@@ -40,7 +49,7 @@ class SV:
 class SEvent:
     id: int
     g: str
-    kind: str  # "IW", "R", "W", "A"
+    kind: str  # IW R W A (memory); SB SE RB RE (send/recv begin/end); XB XE (select begin, default end); C L U GO ST
     loc: str
     act: z3.BoolRef
     val: z3.BitVecRef
@@ -51,6 +60,72 @@ class SEvent:
     rmw_of: int | None = None  # the write half of an RMW: the id of its read half
     data: frozenset[int] = frozenset()
     ctrl: frozenset[int] = frozenset()
+    time: z3.ArithRef | None = None  # synchronising events: their place in the total order
+    at: z3.BoolRef | None = None  # when its time counts, if not ``act`` (a close or Unlock that panics)
+
+
+@dataclass
+class ChanOp:
+    """A send or receive (plain, or one case of a select)."""
+
+    kind: str  # "send" or "recv"
+    chan: str | None  # None: a nil channel
+    g: str
+    line: int
+    reach: z3.BoolRef  # the goroutine is at it (a case: at its select)
+    done: z3.BoolRef  # completed with a value
+    begin: SEvent
+    end: SEvent  # act: done (a receive: or returned because of the close)
+    val: z3.BitVecRef  # the value sent, or received
+    time: z3.ArithRef
+    closed: z3.BoolRef = field(default_factory=lambda: z3.BoolVal(False))  # a receive returned because of close
+    select: Select | None = None
+    failure: Failure | None = None  # a send: "send on closed channel"
+
+
+@dataclass
+class Select:
+    g: str
+    line: int
+    reach: z3.BoolRef
+    time: z3.ArithRef
+    begin: SEvent
+    cases: list[ChanOp] = field(default_factory=list)
+    default: z3.BoolRef | None = None  # taken (None: the select has no default)
+    panics: list[tuple[ChanOp, z3.BoolRef]] = field(default_factory=list)  # a send case on a closed channel
+
+
+@dataclass
+class CloseOp:
+    chan: str
+    g: str
+    line: int
+    reach: z3.BoolRef
+    ok: z3.BoolRef  # the first close: it closes (the others panic)
+    event: SEvent
+
+
+@dataclass
+class MutexOp:
+    kind: str  # "lock" or "unlock"
+    mutex: str
+    g: str
+    line: int
+    reach: z3.BoolRef
+    done: z3.BoolRef  # a Lock: acquired; an Unlock: of a locked mutex
+    event: SEvent
+
+
+@dataclass
+class Blocked:
+    """Where a goroutine can wait forever: ``waiting`` when it stops there."""
+
+    g: str
+    what: str  # as Go's traceback says: "chan receive", "select", "sync.Mutex.Lock m", ...
+    line: int
+    waiting: z3.BoolRef
+    ops: list[ChanOp] = field(default_factory=list)  # the operations it waits on (a select: its cases)
+    mutex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +144,14 @@ class Unfolding:
     failures: list[Failure] = field(default_factory=list)
     cuts: list[z3.BoolRef] = field(default_factory=list)
     atomic_vars: set[str] = field(default_factory=set)
+    chan_ops: list[ChanOp] = field(default_factory=list)
+    selects: list[Select] = field(default_factory=list)
+    closes: list[CloseOp] = field(default_factory=list)
+    mutex_ops: list[MutexOp] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
+    stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
+    spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
+    overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
 
 
 @dataclass
@@ -111,140 +194,66 @@ def _merge(states: list[_State]) -> _State:
 
 
 def unfold(program: Program, unroll: int) -> Unfolding:
-    if program.has_main:
-        raise Unsupported("goroutine main (its exit rule) is not encoded yet")
+    for f in program.funcs.values():
+        if f.frame is not None:
+            raise Unsupported("goroutine stacks (functions with frame sizes) are not encoded")
     u = Unfolding()
     _check_vars(program, u)
-    for g in program.goroutines:
-        _check_locks(program, g.body, [])
     for name, var in program.shared.items():
+        if var.kind in ("wg", "once"):
+            raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
         if var.kind == "int":
             u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
+    spawned: set[str] = set()
     for g in program.goroutines:
-        _Unfolder(program, u, g.name, unroll).run(g.body)
+        _Unfolder(program, u, g.name, unroll, spawned).run(g.body, z3.BoolVal(True), g.loc.line)
     return u
 
 
 def _check_vars(program: Program, u: Unfolding) -> None:
     """A variable is either always accessed atomically or never (mixed access is not encoded yet)."""
     plain: set[str] = set()
-
-    def names(e: ast.Expr):
-        for node in ast.walk(e):
-            if isinstance(node, ast.Name) and program.is_int(node.name):
-                plain.add(node.name)
-
-    def visit(body):
-        for s in body:
-            match s:
-                case ast.Assign(target=t, value=v):
-                    names(v)
-                    if program.is_int(t):
-                        plain.add(t)
-                case ast.AtomicCall(args=args):
-                    u.atomic_vars.add(args[0].name)  # type: ignore[union-attr]
-                    for a in args[1:]:
-                        names(a)  # type: ignore[arg-type]
-                case ast.If(cond=c, then=t, orelse=o):
-                    names(c)
-                    visit(t)
-                    visit(o)
-                case ast.ForConst(body=b) | ast.ForRange(body=b):
-                    visit(b)
-                case ast.ForCond(cond=c, body=b):
-                    if c is not None:
-                        names(c)
-                    visit(b)
-                case ast.Assert(cond=c):
-                    names(c)
-                case ast.Select(cases=cases):
-                    for case in cases:
-                        visit(case.body)
-
-    for g in program.goroutines:
-        visit(g.body)
-    for f in program.funcs.values():
-        visit(f.body)
+    for node in ast.nodes((*(g.body for g in program.goroutines), *(f.body for f in program.funcs.values()))):
+        match node:
+            case ast.Name(name=n) if program.is_int(n):
+                plain.add(n)
+            case ast.Assign(target=t) | ast.Recv(value=t) | ast.RecvCase(value=t) if t is not None and program.is_int(
+                t
+            ):
+                plain.add(t)
+            case ast.AtomicCall(args=args):
+                u.atomic_vars.add(args[0].name)  # type: ignore[union-attr]
     mixed = plain & u.atomic_vars
     if mixed:
         raise Unsupported(f"variable {sorted(mixed)[0]} is accessed both plainly and atomically (not encoded yet)")
 
 
-def _check_locks(program: Program, body: tuple[ast.Stmt, ...], calling: list[str]) -> None:
-    """Mutexes are encoded when every critical section is ``Lock ... Unlock`` of one
-    mutex within one statement list, never nested: then no goroutine can block,
-    and every execution is complete."""
-    holding: str | None = None
-    for s in body:
-        match s:
-            case ast.MethodCall(obj=o, method="Lock"):
-                if holding is not None:
-                    raise Unsupported("nested critical sections are not encoded yet")
-                holding = o
-            case ast.MethodCall(obj=o, method="Unlock"):
-                if holding != o:
-                    raise Unsupported("an Unlock outside its Lock's statement list is not encoded yet")
-                holding = None
-            case ast.MethodCall():
-                raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
-            case ast.If(then=t, orelse=o):
-                _check_nested(program, holding, t, calling)
-                _check_nested(program, holding, o, calling)
-            case ast.ForConst(body=b) | ast.ForCond(body=b) | ast.ForRange(body=b):
-                _check_nested(program, holding, b, calling)
-            case ast.Select(cases=cases):
-                for case in cases:
-                    _check_nested(program, holding, case.body, calling)
-            case ast.Call(name=f) if f in program.funcs:
-                if f not in calling:
-                    _check_nested(program, holding, program.funcs[f].body, [*calling, f])
-    if holding is not None:
-        raise Unsupported("a Lock without its Unlock in the same statement list is not encoded yet")
-
-
-def _check_nested(program: Program, holding: str | None, body: tuple[ast.Stmt, ...], calling: list[str]) -> None:
-    if holding is not None and _has_locks(body, program, calling):
-        raise Unsupported("nested critical sections are not encoded yet")
-    _check_locks(program, body, calling)
-
-
-def _has_locks(body: tuple[ast.Stmt, ...], program: Program, calling: list[str]) -> bool:
-    for s in body:
-        match s:
-            case ast.MethodCall(method="Lock" | "Unlock"):
-                return True
-            case ast.If(then=t, orelse=o):
-                if _has_locks(t, program, calling) or _has_locks(o, program, calling):
-                    return True
-            case ast.ForConst(body=b) | ast.ForCond(body=b) | ast.ForRange(body=b):
-                if _has_locks(b, program, calling):
-                    return True
-            case ast.Select(cases=cases):
-                if any(_has_locks(c.body, program, calling) for c in cases):
-                    return True
-            case ast.Call(name=f) if f in program.funcs and f not in calling:
-                if _has_locks(program.funcs[f].body, program, [*calling, f]):
-                    return True
-    return False
-
-
 class _Unfolder:
-    def __init__(self, program: Program, u: Unfolding, g: str, unroll: int):
+    def __init__(self, program: Program, u: Unfolding, g: str, unroll: int, spawned: set[str]):
         self.p = program
         self.u = u
         self.g = g
         self.unroll = unroll
+        self.spawned = spawned
         self.loops: list[tuple[list[_State], list[_State]]] = []  # per loop: (break states, continue states)
         self.depth = 0
+        self.point = 0  # statements unfolded so far: where the goroutine may stop
+        self.stop = z3.Int(f"stop_{g}")
+        u.stops[g] = self.stop
 
-    def run(self, body: tuple[ast.Stmt, ...]) -> None:
-        st = self.stmts(body, _State(z3.BoolVal(True), {}, frozenset()))
+    def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int) -> SEvent:
+        start = self.event(_State(root, {}, frozenset()), "ST", "", ZERO, line, timed=True)
+        st = self.stmts(body, _State(root, {}, frozenset()))
         self.u.regs[self.g] = {n: v.expr for n, v in st.regs.items() if not n.startswith("$")}
-        # registers of paths that ended early (panics) do not matter: those executions are findings
+        return start
 
     # ---- events
-    def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, **kw) -> SEvent:
-        e = SEvent(len(self.u.events), self.g, kind, loc, st.guard, val, line, ctrl=st.ctrl, **kw)
+    def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, **kw) -> SEvent:
+        eid = len(self.u.events)
+        time = kw.pop("time", None)
+        if timed and time is None:
+            time = z3.Int(f"t{eid}")
+        e = SEvent(eid, self.g, kind, loc, kw.pop("act", st.guard), val, line, ctrl=st.ctrl, time=time, **kw)
         self.u.events.append(e)
         return e
 
@@ -254,8 +263,22 @@ class _Unfolder:
         self.event(st, "R", loc, v, line, reads=True)
         return SV(v, frozenset({eid}))
 
-    def fail(self, st: _State, kind: str, text: str, line: int, cond: z3.BoolRef) -> None:
-        self.u.failures.append(Failure(kind, text, self.g, line, z3.And(st.guard, cond)))
+    def fail(self, st: _State, kind: str, text: str, line: int, cond: z3.BoolRef) -> Failure:
+        f = Failure(kind, text, self.g, line, z3.And(st.guard, cond))
+        self.u.failures.append(f)
+        return f
+
+    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex: str | None = None) -> None:
+        self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex))
+
+    def var(self, prefix: str) -> z3.BoolRef:
+        return z3.Bool(f"{prefix}{len(self.u.events)}")
+
+    def chan(self, ref: ast.ChanRef) -> str | None:
+        name = ref.name
+        if name is None or name == "nil" or self.p.shared[name].cap is None:
+            return None
+        return name
 
     # ---- expressions
     def value(self, e: ast.Expr, st: _State, line: int) -> tuple[SV, _State]:
@@ -308,11 +331,13 @@ class _Unfolder:
         for s in body:
             if _dead(st.guard):
                 break
+            self.point += 1
+            st = _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
             st = self.stmt(s, st)
         return st
 
     def assign(self, st: _State, target: str | None, v: SV, line: int) -> _State:
-        if target is None:
+        if target is None or target == "_":
             return st
         if self.p.is_int(target):
             self.event(st, "W", target, v.expr, line, writes=True, data=v.deps)
@@ -339,6 +364,8 @@ class _Unfolder:
                 return self.loop(body, st, None, max(hi - lo, 0), i)
             case ast.ForCond(cond=c, body=body):
                 return self.loop(body, st, c, self.unroll, None, line)
+            case ast.ForRange(var=v, chan=c, body=body):
+                return self.range(v, c, body, st, line)
             case ast.Break():
                 self.loops[-1][0].append(st)
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
@@ -353,8 +380,8 @@ class _Unfolder:
                 assert isinstance(arg, ast.StrArg)
                 self.fail(st, "panic", arg.text, line, z3.BoolVal(True))
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
-            case ast.Call(name="close"):
-                raise Unsupported("channels are not encoded yet")
+            case ast.Call(name="close", args=(ast.Name(name=arg, loc=at),)):
+                return self.close(st, self.chan(ast.ChanRef(arg, at)), line)
             case ast.Call(name=f):
                 if self.depth >= MAX_INLINE:
                     raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
@@ -363,13 +390,19 @@ class _Unfolder:
                     return self.stmts(self.p.funcs[f].body, st)
                 finally:
                     self.depth -= 1
-            case ast.Recv() | ast.Send() | ast.Select() | ast.ForRange():
-                raise Unsupported("channels are not encoded yet")
-            case ast.GoStmt():
-                raise Unsupported("go statements are not encoded yet")
+            case ast.Send(chan=c, value=v):
+                val, st = self.value(v, st, line)
+                op = self.chan_op(st, "send", self.chan(c), line, val)
+                return _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
+            case ast.Recv(value=v, ok=ok, chan=c):
+                op = self.chan_op(st, "recv", self.chan(c), line, None)
+                return self.received(st, op, v, ok, line)
+            case ast.Select(cases=cases):
+                return self.select(st, cases, line)
+            case ast.GoStmt(func=f):
+                return self.go(st, f, line)
             case ast.MethodCall(obj=o, method="Lock" | "Unlock" as m):
-                self.event(st, "L" if m == "Lock" else "U", o, ZERO, line)
-                return st
+                return self.mutex(st, o, m.lower(), line)
             case ast.MethodCall():
                 raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
@@ -386,7 +419,8 @@ class _Unfolder:
                 st = _State(z3.And(st.guard, truth), st.regs, st.ctrl | val.deps)
             if it == bound:
                 if counter is None:
-                    self.u.cuts.append(st.guard)  # it would run one iteration more than the bound
+                    self.point += 1
+                    self.u.cuts.append(z3.And(st.guard, self.point < self.stop))  # one iteration more than the bound
                 else:
                     exits.append(st)  # a counted loop is done
                 st = _State(z3.BoolVal(False), st.regs, st.ctrl)
@@ -401,6 +435,156 @@ class _Unfolder:
                 st = _State(st.guard, {**st.regs, counter: SV(old.expr + 1, old.deps)}, st.ctrl)
         return _merge([*exits, st])
 
+    def range(self, var: str, c: ast.ChanRef, body, st: _State, line: int) -> _State:
+        """``for v := range c``: receive until the close; unrolled to the bound, and
+        a receive past it makes the answer Unknown (``overflows``)."""
+        chan = self.chan(c)
+        exits: list[_State] = []
+        for it in range(self.unroll + 1):
+            if _dead(st.guard):
+                break
+            self.point += 1
+            st = _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
+            if it == self.unroll:
+                self.u.overflows.append((c.name or "nil", st.guard))
+                st = _State(z3.BoolVal(False), st.regs, st.ctrl)
+                break
+            op = self.chan_op(st, "recv", chan, line, None)
+            exits.append(_State(z3.And(st.guard, op.closed), st.regs, st.ctrl))
+            st = self.assign(_State(z3.And(st.guard, op.done), st.regs, st.ctrl), var, SV(op.val), line)
+            self.loops.append(([], []))
+            after = self.stmts(body, st)
+            breaks, conts = self.loops.pop()
+            exits.extend(breaks)
+            st = _merge([after, *conts])
+        return _merge([*exits, st])
+
+    # ---- synchronisation
+    def chan_op(
+        self, st: _State, kind: str, chan: str | None, line: int, val: SV | None, select: Select | None = None
+    ) -> ChanOp:
+        reach = st.guard
+        if select is None:
+            begin = self.event(st, "SB" if kind == "send" else "RB", chan or "", val.expr if val else ZERO, line)
+            time = z3.Int(f"t{len(self.u.events)}")
+        else:
+            begin, time = select.begin, select.time
+        done = self.var("done") if chan is not None else z3.BoolVal(False)
+        closed = self.var("closed") if chan is not None and kind == "recv" else z3.BoolVal(False)
+        value = val.expr if val is not None else z3.BitVec(f"rv{len(self.u.events)}", BITS)
+        end = self.event(
+            st,
+            "SE" if kind == "send" else "RE",
+            chan or "",
+            value,
+            line,
+            act=z3.And(reach, z3.Or(done, closed)),
+            time=time,
+        )
+        op = ChanOp(
+            kind, chan, self.g, line, reach, z3.And(reach, done), begin, end, value, time, z3.And(reach, closed)
+        )
+        op.select = select
+        self.u.chan_ops.append(op)
+        if select is None:
+            waiting = z3.And(reach, z3.Not(done), z3.Not(closed))
+            what = "chan send" if kind == "send" else "chan receive"
+            self.blocks(what if chan is not None else f"{what} (nil chan)", line, waiting, [op])
+            if kind == "send" and chan is not None:
+                op.failure = self.fail(st, "panic", "send on closed channel", line, z3.Bool(f"sendfail{end.id}"))
+        return op
+
+    def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int) -> _State:
+        st = _State(z3.And(st.guard, z3.Or(op.done, op.closed)), st.regs, st.ctrl)
+        st = self.assign(st, v, SV(z3.If(op.done, op.val, ZERO)), line)
+        return self.assign(st, ok, SV(_b2v(op.done)), line)
+
+    def select(self, st: _State, cases: tuple[ast.Case, ...], line: int) -> _State:
+        comm = [c for c in cases if not isinstance(c, ast.DefaultCase)]
+        default = next((c for c in cases if isinstance(c, ast.DefaultCase)), None)
+        if not comm and default is None:
+            self.blocks("select (no cases)", line, st.guard)
+            return _State(z3.BoolVal(False), st.regs, st.ctrl)
+        values: list[SV | None] = []
+        for case in comm:  # Go evaluates every send value on entering the select, in source order
+            if isinstance(case, ast.SendCase):
+                v, st = self.value(case.value, st, line)
+                values.append(v)
+            else:
+                values.append(None)
+        begin = self.event(st, "XB", "", ZERO, line)
+        sel = Select(self.g, line, st.guard, z3.Int(f"t{begin.id}"), begin)
+        self.u.selects.append(sel)
+        outs: list[_State] = []
+        for case, val in zip(comm, values, strict=True):
+            kind = "send" if isinstance(case, ast.SendCase) else "recv"
+            op = self.chan_op(st, kind, self.chan(case.chan), case.loc.line, val, sel)
+            sel.cases.append(op)
+            if kind == "recv":
+                assert isinstance(case, ast.RecvCase)
+                inner = self.received(st, op, case.value, case.ok, case.loc.line)
+            else:
+                inner = _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
+            outs.append(self.select_body(case.body, inner))
+        taken = [z3.Or(op.done, op.closed) for op in sel.cases]
+        if default is not None:
+            sel.default = self.var("default")
+            d = self.event(st, "XE", "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time)
+            outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
+            taken.append(sel.default)
+        for op in sel.cases:
+            if op.kind == "send" and op.chan is not None:
+                panic = self.var("selpanic")
+                sel.panics.append((op, panic))
+                op.failure = self.fail(st, "panic", "send on closed channel", line, panic)
+        if default is None:
+            self.blocks("select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
+        return _merge(outs)
+
+    def select_body(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
+        self.loops.append(([], []))  # break leaves the select
+        after = self.stmts(body, st)
+        breaks, conts = self.loops.pop()
+        if conts:
+            self.loops[-1][1].extend(conts)  # continue belongs to the enclosing loop
+        return _merge([after, *breaks])
+
+    def close(self, st: _State, chan: str | None, line: int) -> _State:
+        if chan is None:
+            self.fail(st, "panic", "close of nil channel", line, z3.BoolVal(True))
+            return _State(z3.BoolVal(False), st.regs, st.ctrl)
+        ok = self.var("closeok")
+        e = self.event(st, "C", chan, ZERO, line, timed=True)
+        act = e.at = e.act
+        e.act = z3.And(act, ok)
+        self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e))
+        self.fail(st, "panic", "close of closed channel", line, z3.Not(ok))
+        return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
+
+    def mutex(self, st: _State, m: str, kind: str, line: int) -> _State:
+        done = self.var("lockdone" if kind == "lock" else "unlockok")
+        e = self.event(st, "L" if kind == "lock" else "U", m, ZERO, line, timed=True, act=z3.And(st.guard, done))
+        if kind == "unlock":
+            e.at = st.guard
+        self.u.mutex_ops.append(MutexOp(kind, m, self.g, line, st.guard, e.act, e))
+        if kind == "lock":
+            self.blocks(f"sync.Mutex.Lock {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
+        else:
+            self.fail(st, "panic", "sync: unlock of unlocked mutex", line, z3.Not(done))
+        return _State(z3.And(st.guard, done), st.regs, st.ctrl)
+
+    def go(self, st: _State, f: str, line: int) -> _State:
+        if f in self.spawned or f in self.u.stops:
+            raise Unsupported(f"{f} is started by more than one go statement (instance names are not encoded)")
+        if self.loops:
+            raise Unsupported("a go statement inside a loop is not encoded yet")
+        self.spawned.add(f)
+        go = self.event(st, "GO", f, ZERO, line, timed=True)
+        child = _Unfolder(self.p, self.u, f, self.unroll, self.spawned)
+        start = child.run(self.p.funcs[f].body, st.guard, line)
+        self.u.spawns.append((go, start))
+        return st
+
     def atomic(self, st: _State, target: str | None, op: str, args, line: int) -> _State:
         loc = args[0].name
         vals = []
@@ -408,20 +592,21 @@ class _Unfolder:
             v, st = self.value(a, st, line)
             vals.append(v)
         if op == "Store":
-            self.event(st, "A", loc, vals[0].expr, line, op=op, writes=True, data=vals[0].deps)
+            self.event(st, "A", loc, vals[0].expr, line, op=op, writes=True, data=vals[0].deps, timed=True)
             return st
         rid = len(self.u.events)
         old = z3.BitVec(f"rd{rid}_{loc}", BITS)
-        self.event(st, "A", loc, old, line, op=op, reads=True)
+        r = self.event(st, "A", loc, old, line, op=op, reads=True, timed=True)
         deps = frozenset({rid})
         if op == "Load":
             return self.assign(st, target, SV(old, deps), line)
         if op == "Add":
             new = old + vals[0].expr
-            w = self.event(st, "A", loc, new, line, op=op, writes=True, rmw_of=rid, data=deps | vals[0].deps)
-            del w
+            self.event(st, "A", loc, new, line, op=op, writes=True, rmw_of=rid, data=deps | vals[0].deps, time=r.time)
             return self.assign(st, target, SV(new, deps | vals[0].deps), line)
         ok = old == vals[0].expr
         guarded = _State(z3.And(st.guard, ok), st.regs, st.ctrl)
-        self.event(guarded, "A", loc, vals[1].expr, line, op=op, writes=True, rmw_of=rid, data=deps | vals[1].deps)
+        self.event(
+            guarded, "A", loc, vals[1].expr, line, op=op, writes=True, rmw_of=rid, data=deps | vals[1].deps, time=r.time
+        )
         return self.assign(st, target, SV(_b2v(ok), deps | vals[0].deps), line)

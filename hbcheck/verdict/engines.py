@@ -18,7 +18,7 @@ from hbcheck.smt.engine import solve
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict.outcome import TestResult, expectations, judge
 
-COMPARED_KINDS = ("panic", "assert", "race", "send-close-race")
+COMPARED_KINDS = ("panic", "assert", "race", "send-close-race", "deadlock")
 
 
 class EngineDisagreement(Exception):
