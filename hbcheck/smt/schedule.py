@@ -44,12 +44,16 @@ def sc_order(
         by_g.setdefault(e.g, []).append(node[e.id])
     for ids in by_g.values():
         graph.add_edges_from((a, b) for a, b in itertools.pairwise(ids) if a != b)
-    timed = sorted(
-        (m.eval(e.time, model_completion=True).as_long(), i) for i, e in active.items() if e.time is not None
-    )
-    graph.add_edges_from(
-        (node[a], node[b]) for (ta, a), (tb, b) in itertools.pairwise(timed) if ta < tb and node[a] != node[b]
-    )
+    # the total order of synchronising events, where it matters: per object, save two atomic loads
+    by_obj: dict[str, list[tuple[int, int]]] = {}
+    for i, e in active.items():
+        if e.time is not None:
+            by_obj.setdefault(e.loc, []).append((m.eval(e.time, model_completion=True).as_long(), i))
+    for timed in by_obj.values():
+        for (ta, a), (tb, b) in itertools.combinations(sorted(timed), 2):
+            pure_reads = active[a].kind == active[b].kind == "A" and not active[a].writes and not active[b].writes
+            if ta < tb and node[a] != node[b] and not pure_reads:
+                graph.add_edge(node[a], node[b])
     for rel in relations:
         for (a, b), cond in rel.items():
             if a in active and b in active and node[a] != node[b] and holds(cond):
