@@ -163,7 +163,10 @@ def test_baseline_catches_a_dropped_model_rule(tmp_path):
     )
     assert result.exit_code == 1
     diffs = compare(json.loads(base.read_text()), json.loads((tmp_path / "after.json").read_text()))
-    # racy now, and exact: the z3 engine finds the lost update (x=1) the capacity rule forbade
+    # racy now, and exact: the z3 engine finds the lost update (x=1) the capacity rule forbade. By hand: 2
+    # FIFO orders (who sends first; its own receive is the first); per order the reads may each see the
+    # initial x or the other's write but not both (thin air), 3 ways, times 2 write orders = 12; x == 2
+    # exactly when the last writer read the other's write: 2 per order, so P=4 N=8
     assert {(d.test, d.kind, d.before, d.after) for d in diffs} == {
         ("Semaphore+cap1", "observation changed", "Always", "Sometimes"),
         ("Semaphore+cap1", "states changed", "x=2;", "x=1; | x=2;"),

@@ -75,6 +75,13 @@ class Program:
         named = (n.args[0] for n in ast.nodes(self.test) if isinstance(n, ast.Call) and n.name == "close" and n.args)
         return frozenset(a.name for a in named if getattr(a, "name", None) in self.shared)
 
+    def channel(self, name: str | None) -> str | None:
+        """A channel's name, or None for nil (the literal, or a ``var c chan int``): the one
+        place both engines learn which operations block forever."""
+        if name is None or name == "nil" or self.shared[name].cap is None:
+            return None
+        return name
+
     def is_int(self, name: str) -> bool:
         var = self.shared.get(name)
         return var is not None and var.kind == "int"

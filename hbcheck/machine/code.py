@@ -218,9 +218,7 @@ class _Compiler:
         return self.chan_name(ref.name)
 
     def chan_name(self, name: str | None) -> str | None:
-        if name is None or name == "nil" or self.program.shared[name].cap is None:
-            return None
-        return name
+        return self.program.channel(name)
 
     # ---- statements
     def stmts(self, body: tuple[ast.Stmt, ...]) -> None:

@@ -275,10 +275,7 @@ class _Unfolder:
         return z3.Bool(f"{prefix}{len(self.u.events)}")
 
     def chan(self, ref: ast.ChanRef) -> str | None:
-        name = ref.name
-        if name is None or name == "nil" or self.p.shared[name].cap is None:
-            return None
-        return name
+        return self.p.channel(ref.name)
 
     # ---- expressions
     def value(self, e: ast.Expr, st: _State, line: int) -> tuple[SV, _State]:
