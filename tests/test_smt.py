@@ -229,6 +229,28 @@ def test_channel_findings_come_from_z3_with_their_lines():
     assert findings("hello-close.lit") == []  # no panic, no deadlock, no race: UNSAT each
 
 
+def test_a_select_with_two_send_cases_panics_on_the_closed_one():
+    """Each send case has its own panic choice: with b closed and nobody
+    receiving on a, the select panics (found by a random program in CI, when
+    both cases shared one z3 variable and the panic was UNSAT)."""
+    text = """litmus SelectTwoSends
+var a = make(chan int, 0)
+var b = make(chan int, 0)
+go P1 {
+    close(b)
+    select { case b <- 1: r = 1; case a <- 2: r = 2 }
+}
+exists (P1:r == 2)
+"""
+    r = solve(program(text), load_model("go")).result
+    assert sorted(f.describe() for f in r.findings) == ["panic: send on closed channel (P1, line 6)"]
+    assert (r.states, r.positive, r.negative) == ([], 0, 0)
+    both = check_program(
+        program(text.replace("exists", "go P2 {\n    r = <-a\n}\nexists")), ExploreConfig(), load_model("go"), "both"
+    )
+    assert both.engines == ["explicit", "smt"] and (both.positive, both.negative) == (1, 0)
+
+
 def test_select_default_and_fifo_counts_from_z3_alone():
     """Exact counts (executions as graphs) on channel tests, by enumeration in z3."""
     for name, expected in {

@@ -21,7 +21,9 @@ explicit engine still answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import count
 
 import z3
 
@@ -152,6 +154,7 @@ class Unfolding:
     stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
     overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
+    names: Iterator[int] = field(default_factory=count)  # fresh choice variables: one name, one variable
 
 
 @dataclass
@@ -272,7 +275,7 @@ class _Unfolder:
         self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex))
 
     def var(self, prefix: str) -> z3.BoolRef:
-        return z3.Bool(f"{prefix}{len(self.u.events)}")
+        return z3.Bool(f"{prefix}{next(self.u.names)}")
 
     def chan(self, ref: ast.ChanRef) -> str | None:
         return self.p.channel(ref.name)
