@@ -18,8 +18,27 @@ Rel = dict[tuple[int, int], z3.BoolRef]
 Sset = dict[int, z3.BoolRef]
 
 
+def _binary(mk, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    """``And``/``Or`` of two terms straight through the C API: closures build
+    hundreds of thousands of them, and z3.And's argument checks cost 8x more."""
+    args = (z3.Ast * 2)(a.as_ast(), b.as_ast())
+    return z3.BoolRef(mk(a.ctx.ref(), 2, args), a.ctx)
+
+
+def _and2(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    return b if _is_true(a) else a if _is_true(b) else _binary(z3.Z3_mk_and, a, b)
+
+
+def _or2(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    return a if _is_true(a) else b if _is_true(b) else _binary(z3.Z3_mk_or, a, b)
+
+
+def _is_true(a: z3.BoolRef) -> bool:
+    return z3.Z3_get_bool_value(a.ctx.ref(), a.as_ast()) == z3.Z3_L_TRUE
+
+
 def _or(a: z3.BoolRef | None, b: z3.BoolRef) -> z3.BoolRef:
-    return b if a is None else z3.Or(a, b)
+    return b if a is None else _or2(a, b)
 
 
 def all_of(items: list[z3.BoolRef]) -> z3.BoolRef:
@@ -112,7 +131,7 @@ class Compiler:
         out: dict[tuple[int, int], list[z3.BoolRef]] = {}
         for (i, k), ba in a.items():
             for j, bb in after.get(k, ()):
-                out.setdefault((i, j), []).append(z3.And(ba, bb))
+                out.setdefault((i, j), []).append(_and2(ba, bb))
         return {k: (v[0] if len(v) == 1 else z3.Or(*v)) for k, v in out.items()}
 
     def plus(self, r: Rel) -> Rel:
@@ -127,9 +146,9 @@ class Compiler:
         for k in self.ids:
             for i, bik in list(into.get(k, {}).items()):
                 for j, bkj in list(outof.get(k, {}).items()):
-                    step = bkj if z3.is_true(bik) else bik if z3.is_true(bkj) else z3.And(bik, bkj)
+                    step = _and2(bik, bkj)
                     old = out.get((i, j))
-                    new = step if old is None else old if z3.is_true(old) else z3.Or(old, step)
+                    new = step if old is None else _or2(old, step)
                     out[(i, j)] = new
                     into.setdefault(j, {})[i] = new
                     outof.setdefault(i, {})[j] = new

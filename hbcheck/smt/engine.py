@@ -553,18 +553,16 @@ class _Engine:
         ):
             proved = "Never" if positive == 0 else "Always"
         findings: Counter[Finding] = Counter()
-        for f in self.u.failures:
-            if self.query(self.prefix, f.cond):
-                findings[Finding(f.kind, f.text, f.g, f.line)] += 1
+        failures = [(Finding(f.kind, f.text, f.g, f.line), f.cond) for f in self.u.failures]
         for d in self.deadlocks():
             findings[d] += 1
+        races = []
         for name, rel in comp.flags.items():
             for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
-                if a >= b:
-                    continue
-                both = z3.Or(bexpr, rel.get((b, a), z3.BoolVal(False)))
-                if self.query(self.prefix, both):
-                    findings[_race_finding(name, self.ev[a], self.ev[b])] += 1
+                if a < b:
+                    both = z3.Or(bexpr, rel.get((b, a), z3.BoolVal(False)))
+                    races.append((_race_finding(name, self.ev[a], self.ev[b]), both))
+        findings.update(self.possible(self.prefix, failures + races))
         bounded = False
         if self.u.cuts:
             no_fail = all_of([z3.Not(f.cond) for f in self.u.failures])
@@ -592,6 +590,33 @@ class _Engine:
         )
         result.engines = ["smt"]
         return SmtAnswer(result, None, result.seconds, replayed, weak, witness, proved)
+
+    def possible(self, mode: z3.BoolRef, candidates: list[tuple[Finding, z3.BoolRef]]) -> list[Finding]:
+        """The candidates some execution of ``mode`` has: ask for any one still
+        unseen, take every candidate the model shows, until UNSAT proves the rest
+        impossible (one query per discovery, not one per candidate)."""
+        s = self.shared
+        assert s is not None
+        found: list[Finding] = []
+        rest = list(candidates)
+        s.push()
+        s.add(mode)
+        try:
+            while rest:
+                s.push()
+                s.add(any_of([c for _, c in rest]))
+                try:
+                    m = s.model() if self.check(s) else None
+                finally:
+                    s.pop()
+                if m is None:
+                    break
+                hit = [z3.is_true(m.eval(c, model_completion=True)) for _, c in rest]
+                found.extend(f for (f, _), h in zip(rest, hit, strict=True) if h)
+                rest = [fc for fc, h in zip(rest, hit, strict=True) if not h]
+        finally:
+            s.pop()
+        return found
 
     def deadlocks(self) -> list[Finding]:
         """Each distinct deadlock: which goroutines wait where."""
