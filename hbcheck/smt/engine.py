@@ -250,7 +250,6 @@ class _Engine:
     def _select(self, sel: Select) -> None:
         s_ = self.structural
         outcomes = [z3.Or(o.done, o.closed) for o in sel.cases]
-        panics = dict((id(o), p) for o, p in sel.panics)
         if sel.default is not None:
             outcomes.append(z3.And(sel.reach, sel.default))
             for op, p in sel.panics:
@@ -265,9 +264,12 @@ class _Engine:
         else:
             s_.append(z3.PbLe([(o, 1) for o in outcomes], 1))
             none = z3.And(sel.reach, z3.Not(any_of(outcomes)))
-            for op in sel.cases:
-                if id(op) in panics:
-                    s_.append(panics[id(op)] == z3.And(none, self._closed(op.chan)))  # type: ignore[arg-type]
+            # a waiting select panics once, on one of its send cases whose channel is closed (selectgo's sclose)
+            closed = [self._closed(op.chan) for op, _ in sel.panics]  # type: ignore[arg-type]
+            for (_, p), c in zip(sel.panics, closed, strict=True):
+                s_.append(z3.Implies(p, z3.And(none, c)))
+            s_.append(any_of([p for _, p in sel.panics]) == z3.And(none, any_of(closed)))
+            s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))
 
     def _mutexes(self) -> None:
         """A mutex in the total order: Lock only when it is free, Unlock only when it is held."""
