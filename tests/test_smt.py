@@ -255,6 +255,28 @@ exists (P1:r == 2)
     assert sorted(f.describe() for f in r.findings) == ["panic: send on closed channel (P1, line 6)"]
 
 
+def test_a_parked_select_is_woken_by_its_first_ready_case():
+    """P0 waits on both cases; P1's send on b wakes it (or finds b's value
+    already buffered when P0 comes), so P0 never meets P1's later default
+    select on a. Found by the random test in CI: z3 let P0 take a."""
+    text = """litmus ParkedSelect
+var a = make(chan int, 0)
+var b = make(chan int, 2)
+go P0 {
+    select { case a <- 0: r = 1; case r = <-b: }
+}
+go P1 {
+    select { case a <- 0: s = 1; case b <- 0: s = 2 }
+    select { case r = <-a:; default: r = 9 }
+}
+exists (P0:r == 1)
+"""
+    r = solve(program(text), load_model("go")).result
+    assert (r.states, r.positive, r.negative) == ([(0,)], 0, 1)
+    both = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert both.engines == ["explicit", "smt"] and both.observation == "Never"
+
+
 def test_select_default_and_fifo_counts_from_z3_alone():
     """Exact counts (executions as graphs) on channel tests, by enumeration in z3."""
     for name, expected in {

@@ -201,6 +201,7 @@ class _Engine:
                         s_.append(z3.Not(m))  # a goroutine does not meet itself; two defaults never meet
                         continue
                     _add(self.sync["chan-unbuf"], (r.begin.id, s.end.id), m)
+                    s_.append(z3.Implies(m, z3.Or(self._may_wait(s), self._may_wait(r))))
                 s_.append(z3.Implies(m, r.val == s.val))
                 _add(self.sync["chan-send"], (s.begin.id, r.end.id), m)
                 matches.append(m)
@@ -246,6 +247,18 @@ class _Engine:
         if cap == 0:
             return closed
         return z3.Or(closed, count > 0 if op.kind == "recv" else count < cap)
+
+    def _may_wait(self, op: ChanOp) -> z3.BoolRef:
+        """Could ``op`` have been parked when its unbuffered partner came? A
+        plain operation could; a select only if none of its other cases could
+        run then (a parked select is woken by the first case that can, and
+        ``default`` never parks). One side of every hand-off was parked."""
+        sel = op.select
+        if sel is None:
+            return z3.BoolVal(True)
+        if sel.default is not None:
+            return z3.BoolVal(False)
+        return all_of([z3.Not(self._ready(o, sel.time)) for o in sel.cases if o is not op])
 
     def _select(self, sel: Select) -> None:
         s_ = self.structural
