@@ -25,6 +25,10 @@ class SetV(frozenset):
     """A set of events."""
 
 
+class ClosedV(RelV):
+    """A transitive relation (a closure): acyclic exactly when irreflexive."""
+
+
 @dataclass
 class Verdict:
     """What a model says of one execution."""
@@ -91,7 +95,7 @@ class _Env:
         op = e.op
         if op in ("|", "&", "\\"):
             a, b = _same_kind(args[0], args[1], e)
-            kind = type(a)
+            kind = SetV if isinstance(a, SetV) else RelV
             return kind(a | b if op == "|" else a & b if op == "&" else a - b)
         if op == "[]":
             if not isinstance(args[0], SetV):
@@ -115,7 +119,7 @@ class _Env:
         closure = _closure(r)
         if op == "+":
             return closure
-        return RelV(closure | {(i, i) for i in self.events})  # "*"
+        return ClosedV(closure | {(i, i) for i in self.events})  # "*"
 
     def test(self, c: Check) -> tuple[bool, frozenset]:
         """Whether the check holds (after ``~``), and its evidence: the
@@ -124,13 +128,16 @@ class _Env:
         if c.test == "acyclic":
             if not isinstance(value, RelV):
                 raise HbError("acyclic needs a relation", c.loc)
-            # r+ is acyclic exactly when r is: test the smaller graph
-            inner = self.eval(c.exp.args[0]) if isinstance(c.exp, Op) and c.exp.op == "+" else value
-            graph = nx.DiGraph(list(inner))
-            if nx.is_directed_acyclic_graph(graph):
-                evidence = frozenset()
+            if isinstance(value, ClosedV) and all(a != b for a, b in value):
+                evidence = frozenset()  # a transitive relation without loops has no cycle
             else:
-                evidence = frozenset((a, b) for a, b, *_ in nx.find_cycle(graph))
+                # r+ is acyclic exactly when r is: the smaller graph, and its cycle as evidence
+                inner = self.eval(c.exp.args[0]) if isinstance(c.exp, Op) and c.exp.op == "+" else value
+                graph = nx.DiGraph(list(inner))
+                if nx.is_directed_acyclic_graph(graph):
+                    evidence = frozenset()
+                else:
+                    evidence = frozenset((a, b) for a, b, *_ in nx.find_cycle(graph))
             ok = not evidence
         elif c.test == "irreflexive":
             if not isinstance(value, RelV):
@@ -147,21 +154,22 @@ class _Env:
 
 
 def _closure(r: frozenset) -> RelV:
-    """r+ with networkx: the DAG algorithm when r has no cycle (the usual
-    case for happens-before), the general one otherwise."""
+    """r+ with networkx: each event's descendants, and (u, u) for an event
+    on a cycle (one of its successors reaches it back)."""
     if not r:
-        return RelV()
+        return ClosedV()
     graph = nx.DiGraph(list(r))
-    if nx.is_directed_acyclic_graph(graph):
-        return RelV(nx.transitive_closure_dag(graph).edges())
-    return RelV(nx.transitive_closure(graph, reflexive=False).edges())
+    desc = {u: nx.descendants(graph, u) for u in graph}
+    pairs = {(u, v) for u, vs in desc.items() for v in vs}
+    pairs.update((u, u) for u in graph if any(v == u or u in desc[v] for v in graph.successors(u)))
+    return ClosedV(pairs)
 
 
 def _same_kind(a: frozenset, b: frozenset, e: Op) -> tuple[frozenset, frozenset]:
-    if type(a) is type(b):
+    if isinstance(a, SetV) == isinstance(b, SetV):
         return a, b
     if not a:
-        return type(b)(), b
+        return (SetV() if isinstance(b, SetV) else RelV()), b
     if not b:
-        return a, type(a)()
+        return a, (SetV() if isinstance(a, SetV) else RelV())
     raise HbError(f"'{e.op}' mixes a set and a relation", e.loc)

@@ -20,7 +20,7 @@ import z3
 from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
-from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, any_of
+from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
 from hbcheck.smt.schedule import replay, sc_order
 from hbcheck.smt.unfold import NO_STOP, Blocked, ChanOp, MutexOp, Select, SEvent, Unfolding, Unsupported, unfold
 from hbcheck.verdict.condition import Location, locations, show_location
@@ -381,7 +381,7 @@ class _Engine:
             if g == "init":
                 continue
             for a, b in combinations(es, 2):
-                po[(a.id, b.id)] = z3.And(a.act, b.act)
+                po[(a.id, b.id)] = and2(a.act, b.act)
         for i in by_g.get("init", []):
             for e in ev:
                 if e.g != "init":
@@ -409,16 +409,16 @@ class _Engine:
         for a in ev:
             ident[(a.id, a.id)] = a.act
             for b in ev:
-                both = z3.And(a.act, b.act)
+                both = and2(a.act, b.act)
                 if a.id in located and b.id in located and a.loc == b.loc:
                     loc[(a.id, b.id)] = both
                 (intr if a.g == b.g else ext)[(a.id, b.id)] = both
         data, ctrl = {}, {}
         for e in ev:
             for r in e.data:
-                data[(r, e.id)] = z3.And(act[r], e.act)
+                data[(r, e.id)] = and2(act[r], e.act)
             for r in e.ctrl:
-                ctrl[(r, e.id)] = z3.And(act[r], e.act)
+                ctrl[(r, e.id)] = and2(act[r], e.act)
         atomics = [e for e in ev if e.kind == "A"]
         sc = {
             (a.id, b.id): z3.And(a.act, b.act, self._apos_before(a, b))
