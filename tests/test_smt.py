@@ -86,7 +86,9 @@ def test_witnesses_come_with_schedules_the_machine_replays():
         exists (P1:r == 1)
     """)
     w = solve(x, load_model("go"))
-    assert (w.replayed, w.weak, w.witness) == (2, 0, ["P0", "P1"])
+    assert (w.replayed, w.weak) == (2, 0)
+    assert w.witness is not None and w.witness.schedule == (("P0", None), ("P1", None))
+    assert w.witness.final.regs["P1"] == {"r": 1}
 
 
 def test_critical_sections_agree_and_a_relock_deadlocks_in_both():
@@ -99,9 +101,10 @@ def test_critical_sections_agree_and_a_relock_deadlocks_in_both():
     assert d.describe() == "all goroutines are asleep - deadlock! (P0 [sync.Mutex.Lock mu] line 8)"
 
 
-def test_a_replay_that_reads_otherwise_is_a_mismatch():
-    """The replay check can fail: the execution where P1 reads 1 from P0's
-    write, replayed in the wrong order (P1 first), reads 0 on the machine."""
+def test_a_z3_execution_the_machine_cannot_run_is_a_mismatch():
+    """The replay check can fail. P1 reading 2, which no write stores: the
+    search tries P0 first (its write ranks first), reads 1, then P1 first,
+    reads 0, and reports the run that went furthest."""
     import z3
 
     from hbcheck.smt.schedule import WitnessMismatch, replay
@@ -117,10 +120,38 @@ def test_a_replay_that_reads_otherwise_is_a_mismatch():
     read = next(e for e in u.events if e.kind == "R")
     write = next(e for e in u.events if e.kind == "W")
     s = z3.Solver()
-    s.add(read.val == 1)
+    s.add(read.val == 2)
     assert s.check() == z3.sat
-    with pytest.raises(WitnessMismatch, match="P1 line 4 reads 0 on the machine, 1 in z3"):
-        replay(p, 8, [read, write], s.model(), u.regs)
+    with pytest.raises(WitnessMismatch, match=r"^P1 line 4 does read x=1 on the machine, read x=2 in z3$"):
+        replay(p, 8, u, s.model(), [write, read], {})
+
+
+def test_channel_executions_are_replayed_through_parked_hand_offs():
+    """Every execution z3 enumerates of an unbuffered hand-off, a select and a
+    close is run on the machine, where a parked operation completes in its
+    partner's step; a receive of a value nobody sent has no run."""
+    import z3
+
+    from hbcheck.smt.schedule import WitnessMismatch, replay, sc_order
+    from hbcheck.smt.unfold import unfold
+
+    for name in ("hello-unbuffered.lit", "select-choice.lit", "close-broadcast.lit", "limit.lit"):
+        a = solve(program(lit(name).read_text()), load_model("go"))
+        assert a.replayed == a.result.executions and (a.weak, a.unconfirmed) == (0, 0), name
+    p = program("""
+        litmus Handoff
+        var c = make(chan int)
+        go P0 { c <- 1 }
+        go P1 { r = <-c }
+    """)
+    u = unfold(p, 8)
+    (recv,) = [o for o in u.chan_ops if o.kind == "recv"]
+    s = z3.Solver()
+    s.add(recv.done, recv.val == 5, *[e.act for e in u.events])
+    assert s.check() == z3.sat
+    order = sc_order(s.model(), u.events, [])
+    with pytest.raises(WitnessMismatch, match="receive 1 from c on the machine, receive 5 from c in z3"):
+        replay(p, 8, u, s.model(), order, {})
 
 
 def test_wait_groups_make_the_symbolic_engine_step_aside():

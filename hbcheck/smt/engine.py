@@ -17,11 +17,11 @@ from itertools import combinations
 
 import z3
 
-from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
+from hbcheck.explore.execution import DEADLOCK_TEXT, Execution, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
-from hbcheck.smt.schedule import replay, sc_order
+from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
 from hbcheck.smt.unfold import NO_STOP, Blocked, ChanOp, MutexOp, Select, SEvent, Unfolding, Unsupported, unfold
 from hbcheck.verdict.condition import Location, locations, show_location
 from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
@@ -34,9 +34,10 @@ class SmtAnswer:
     result: TestResult | None
     reason: str | None = None  # why there is no result: an unsupported construct, a timeout
     seconds: float = 0.0
-    replayed: int = 0  # SC-realisable executions whose schedule the machine replayed to the same values
+    replayed: int = 0  # SC-realisable executions the machine ran to the same values
     weak: int = 0  # executions with no SC schedule
-    witness: list[str] | None = None  # the schedule of an SC-realisable execution satisfying the condition
+    unconfirmed: int = 0  # SC-realisable executions the replay search gave up on
+    witness: Execution | None = None  # the machine's run of an execution satisfying the condition
     proved: str | None = None  # "Never" or "Always" when an UNSAT query proves it
 
 
@@ -510,15 +511,17 @@ class _Engine:
     def run(self, start: float) -> SmtAnswer:
         self.build()
         base = self.base()
-        order_rels = [base["rf"], base["co"], base["fr"], base["lock"]]
-        replayed = weak = 0
-        witness: list[str] | None = None
+        order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values()]
+        replayed = weak = unconfirmed = 0
+        witness: Execution | None = None
         comp = Compiler(base, len(self.ev))
         comp.compile(self.model)
         self.constraints = comp.constraints
         self.modes()
         locs = locations(self.p)
         values = self.final_values(locs)
+        ints = [n for n, v in self.p.shared.items() if v.kind == "int"]
+        finals = dict(zip(ints, self.final_values([(n, None) for n in ints]), strict=True))
         for chan, cond in self.u.overflows:
             if self.query(self.prefix, cond):
                 raise Unsupported(f"a range over {chan} may receive more than --unroll {self.unroll} values")
@@ -544,15 +547,18 @@ class _Engine:
                 positive += 1
             else:
                 negative += 1
-            if not self.u.chan_ops and not self.u.spawns and not self.u.closes:
-                order = sc_order(m, self.ev, order_rels)
-                if order is None:
-                    weak += 1
+            order = sc_order(m, self.ev, order_rels)
+            if order is None:
+                weak += 1
+            else:
+                try:
+                    run = replay(self.p, self.unroll, self.u, m, order, finals)
+                except ReplayBudget:
+                    unconfirmed += 1
                 else:
-                    schedule = replay(self.p, self.unroll, order, m, self.u.regs)
                     replayed += 1
                     if satisfied and witness is None:
-                        witness = schedule
+                        witness = run
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
@@ -604,7 +610,7 @@ class _Engine:
             self.model.digest,
         )
         result.engines = ["smt"]
-        return SmtAnswer(result, None, result.seconds, replayed, weak, witness, proved)
+        return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, proved)
 
     def possible(self, mode: z3.BoolRef, candidates: list[tuple[Finding, z3.BoolRef]]) -> list[Finding]:
         """The candidates some execution of ``mode`` has: ask for any one still

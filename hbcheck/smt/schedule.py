@@ -1,29 +1,49 @@
-"""From a z3 execution to a schedule the reference machine can run.
+"""From a z3 execution to a run of the reference machine.
 
 An execution is SC-realisable when program order, reads-from, the write
-orders, from-reads and the critical-section order have no cycle; then any
-linear extension of them is an interleaving that produces it. The machine
-replays that interleaving and must reach the same values, which checks the
-symbolic encoding against the machine on every such execution rather than
-trusting it. Executions with a cycle are the weak ones (racy programs under
-a non-SC model): they have no schedule.
+orders, from-reads, the critical-section order, the channel rules and the
+order of each object's synchronising operations have no cycle; then some
+interleaving of the machine produces it. The machine is searched for one:
+depth first, each goroutine's next step ranked by where its next event sits
+in a linear extension of those relations, and every step checked against
+what the z3 execution says that goroutine does next (each value read or
+received, each select case, each close, lock and ``go``). A parked
+operation completes in its partner's step, as in the runtime, so the search
+follows the machine rather than the event order. The run found must end as
+the z3 execution does, with the same registers and variables: the symbolic
+encoding is checked against the machine on every such execution rather than
+trusted. Executions with a cycle are the weak ones (racy programs under a
+non-SC model): they have no schedule.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import networkx as nx
 import z3
 
+from hbcheck.explore.execution import Execution
+from hbcheck.explore.explorer import record
 from hbcheck.language.check import Program
-from hbcheck.machine import Machine, MachineConfig
-from hbcheck.machine.machine import Choice
-from hbcheck.smt.unfold import SEvent
+from hbcheck.machine import Machine, MachineConfig, State
+from hbcheck.machine import events as mev
+from hbcheck.machine.events import Event
+from hbcheck.machine.machine import DEFAULT, PARK, Choice
+from hbcheck.smt.unfold import SEvent, Unfolding
+
+SEARCH_BUDGET = 20_000  # machine steps one replay may try
+
+Step = tuple  # what one event shows: ("R", x, 1), ("recv", c, 0, 0), ("select?",), ...
 
 
 class WitnessMismatch(Exception):
-    """The machine, replaying a z3 execution's schedule, saw something else."""
+    """No run of the machine does what a z3 execution says."""
+
+
+class ReplayBudget(Exception):
+    """The search for a run gave up (``SEARCH_BUDGET``): neither confirmed nor refuted."""
 
 
 def sc_order(
@@ -47,7 +67,7 @@ def sc_order(
     # the total order of synchronising events, where it matters: per object, save two atomic loads
     by_obj: dict[str, list[tuple[int, int]]] = {}
     for i, e in active.items():
-        if e.time is not None:
+        if e.time is not None and e.loc:
             by_obj.setdefault(e.loc, []).append((m.eval(e.time, model_completion=True).as_long(), i))
     for timed in by_obj.values():
         for (ta, a), (tb, b) in itertools.combinations(sorted(timed), 2):
@@ -63,36 +83,169 @@ def sc_order(
     return [active[i] for i in nx.lexicographical_topological_sort(graph)]
 
 
-def replay(
-    program: Program, unroll: int, order: list[SEvent], m: z3.ModelRef, regs: dict[str, dict[str, z3.BitVecRef]]
-) -> list[str]:
-    """Run ``order`` (one machine step per event, an RMW's two halves one
-    step) and compare each value read and every final register with the z3
-    execution. Returns the schedule; raises ``WitnessMismatch``."""
+def z3_steps(m: z3.ModelRef, u: Unfolding, order: list[SEvent]) -> dict[str, list[tuple[Step, float, SEvent]]]:
+    """What each goroutine does in the z3 execution, in program order, each
+    with its rank in ``order``."""
 
     def value(b: z3.BitVecRef) -> int:
         return m.eval(b, model_completion=True).as_signed_long()
 
+    rank = {e.id: i for i, e in enumerate(order)}
+    done_of = {o.end.id: o.done for o in u.chan_ops}
+    out: dict[str, list[tuple[Step, float, SEvent]]] = {}
+    for e in sorted(order, key=lambda e: e.id):
+        step: Step | None
+        match e.kind:
+            case "R" | "W":
+                step = (e.kind, e.loc, value(e.val))
+            case "A":
+                step = None if e.rmw_of is not None else ("A", e.loc, value(e.val))
+            case "SB" | "RB":
+                step = ("send?" if e.kind == "SB" else "recv?", e.loc)
+            case "XB":
+                step = ("select?",)
+            case "SE":
+                step = ("send", e.loc, value(e.val))
+            case "RE":
+                got = z3.is_true(m.eval(done_of[e.id], model_completion=True))
+                step = ("recv", e.loc, value(e.val), 1) if got else ("recv", e.loc, 0, 0)
+            case "XE":
+                step = ("default",)
+            case "C":
+                step = ("close", e.loc)
+            case "L" | "U":
+                step = ("lock" if e.kind == "L" else "unlock", e.loc)
+            case "GO":
+                step = ("go", e.loc)
+            case _:
+                step = None
+        if step is not None:
+            out.setdefault(e.g, []).append((step, rank.get(e.rmw_of if e.rmw_of is not None else e.id, math.inf), e))
+    return out
+
+
+def machine_step(e: Event) -> Step | None:
+    """What a machine event shows, in the terms of ``z3_steps``."""
+    k, end = e.kind, e.phase == mev.END
+    if k in (mev.READ, mev.WRITE):
+        return (k, e.obj, e.value)
+    if k == mev.ATOMIC:
+        return ("A", e.obj, e.value if e.op in ("Load", "Store") else e.old)
+    if k in (mev.SEND, mev.RECV) and e.phase == mev.BEGIN:
+        return (f"{k}?", e.obj or "")
+    if k == mev.SELECT and e.phase == mev.BEGIN:
+        return ("select?",)
+    if k == mev.SELECT and end and e.case == DEFAULT:
+        return ("default",)
+    if k in (mev.SEND, mev.RECV, mev.SELECT) and end:
+        op = e.op if k == mev.SELECT else k
+        return ("send", e.obj, e.value) if op == mev.SEND else ("recv", e.obj, e.value, e.ok)
+    if k == mev.CLOSE and end:
+        return ("close", e.obj)
+    if k in (mev.LOCK, mev.UNLOCK):
+        return (k, e.obj)
+    if k == mev.GO:
+        return ("go", e.obj)
+    return None
+
+
+def replay(
+    program: Program,
+    unroll: int,
+    u: Unfolding,
+    m: z3.ModelRef,
+    order: list[SEvent],
+    finals: dict[str, z3.BitVecRef],
+) -> Execution:
+    """A run of the machine doing what the z3 execution does, as the
+    explicit engine records it. Raises ``WitnessMismatch`` when the machine
+    has none, ``ReplayBudget`` when the search gave up."""
+    want = z3_steps(m, u, order)
     machine = Machine(program, MachineConfig(unroll=unroll))
-    st = machine.initial()
-    schedule: list[str] = []
-    for e in order:
-        if Choice(e.g) not in machine.enabled(st):
-            raise WitnessMismatch(f"step {len(schedule) + 1} ({e.g}, line {e.line}) is not enabled on the machine")
-        before = len(st.events)
-        st = machine.step(st, Choice(e.g))
-        schedule.append(e.g)
-        if e.kind == "R":
-            seen = next((x.value for x in st.events[before:] if x.kind == "R"), None)
-            if seen is None:
-                raise WitnessMismatch(f"{e.g} line {e.line} reads in z3, but its machine step is no read")
-            if seen != value(e.val):
-                raise WitnessMismatch(f"{e.g} line {e.line} reads {seen} on the machine, {value(e.val)} in z3")
-    if machine.enabled(st):
-        raise WitnessMismatch(f"the machine can still run {machine.enabled(st)} after the z3 execution's last step")
-    for g, gregs in regs.items():
+
+    def value(b: z3.BitVecRef) -> int:
+        return m.eval(b, model_completion=True).as_signed_long()
+
+    def ranked(st: State, at: dict[str, int]) -> list[Choice]:
+        def key(c: Choice) -> tuple:
+            steps = want.get(c.g, [])
+            r = steps[at.get(c.g, 0)][1] if at.get(c.g, 0) < len(steps) else math.inf
+            return (r, c.alt == PARK)
+
+        return sorted(machine.enabled(st), key=key)
+
+    deepest: tuple[int, str] = (-1, "")
+    seen: set[tuple] = set()
+    tried = 0
+    start = machine.initial()
+    stack: list[tuple[State, dict[str, int]]] = [(start, {})]
+    while stack:
+        st, at = stack.pop()
+        key = st.trace_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        choices = machine.enabled(st)
+        if st.end is not None or not choices:
+            problem = _finished(st, at, want, finals, program, u, value)
+            if problem is None:
+                return record(machine, st, key)
+            deepest = max(deepest, (st.steps, problem))
+            continue
+        for c in reversed(ranked(st, at)):
+            tried += 1
+            if tried > SEARCH_BUDGET:
+                raise ReplayBudget(f"no run found within {SEARCH_BUDGET} machine steps")
+            before = len(st.events)
+            nxt = machine.step(st, c)
+            moved = dict(at)
+            problem = None
+            for e in nxt.events[before:]:
+                got = machine_step(e)
+                if got is None:
+                    continue
+                steps, i = want.get(e.g, []), moved.get(e.g, 0)
+                if i >= len(steps):
+                    problem = f"{e.g} line {e.line} does {_show(got)} on the machine, nothing more in z3"
+                    break
+                if steps[i][0] != got:
+                    problem = f"{e.g} line {e.line} does {_show(got)} on the machine, {_show(steps[i][0])} in z3"
+                    break
+                moved[e.g] = i + 1
+            if problem is None:
+                stack.append((nxt, moved))
+            else:
+                deepest = max(deepest, (nxt.steps, problem))
+    raise WitnessMismatch(deepest[1] or "no run of the machine")
+
+
+def _finished(st, at, want, finals, program: Program, u: Unfolding, value) -> str | None:
+    """Why a finished run is not the z3 execution, or None if it is."""
+    if st.end is not None and st.end.kind != "main-exit":
+        return f"the machine's run ends in {st.end.kind} ({st.end.text}) at {st.end.g} line {st.end.line}"
+    for g, steps in want.items():
+        if at.get(g, 0) < len(steps):
+            step, _r, e = steps[at.get(g, 0)]
+            return f"{g} line {e.line} does {_show(step)} in z3, and the machine's run never does"
+    whole = [g for g in u.regs if g in st.gs and (not program.has_main or g == "main")]
+    for g in whole:
         got = st.gs[g].user_regs()
-        for reg, v in gregs.items():
+        for reg, v in u.regs[g].items():
             if got.get(reg, 0) != value(v):
-                raise WitnessMismatch(f"{g}:{reg} is {got.get(reg, 0)} on the machine, {value(v)} in z3")
-    return schedule
+                return f"{g}:{reg} is {got.get(reg, 0)} on the machine, {value(v)} in z3"
+    for var, v in finals.items():
+        if st.vars.get(var) != value(v):
+            return f"{var} is {st.vars.get(var)} at the end on the machine, {value(v)} in z3"
+    return None
+
+
+def _show(step: Step) -> str:
+    match step:
+        case ("R" | "W", x, v):
+            return f"{'read' if step[0] == 'R' else 'write'} {x}={v}"
+        case ("recv", c, v, ok):
+            return f"receive {v} from {c}" if ok else f"receive from closed {c}"
+        case ("send", c, v):
+            return f"send {v} on {c}"
+        case _:
+            return " ".join(str(s) for s in step if s != "")

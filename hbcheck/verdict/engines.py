@@ -44,6 +44,9 @@ def check_program(
         return explicit
     s = answer.result
     explicit.extra["smt_seconds"] = round(answer.seconds, 4)
+    explicit.extra["smt_replayed"] = answer.replayed
+    if answer.unconfirmed:
+        explicit.extra["smt_unconfirmed"] = answer.unconfirmed
     explicit.engines = ["explicit", "smt"]
     name = program.name
     if explicit.exact and s.exact:
