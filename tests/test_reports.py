@@ -20,9 +20,11 @@ from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
 from hbcheck.machine import Machine
+from hbcheck.models import evaluate, load_model
 from hbcheck.report.baseline import compare
 from hbcheck.report.results import SCHEMA_PATH
 from hbcheck.report.trace import replay
+from hbcheck.verdict.outcome import caps_of
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -242,19 +244,47 @@ def test_compare_shows_the_tests_whose_verdicts_differ(tmp_path):
 
 
 def test_every_witness_of_the_suite_replays_on_the_machine():
+    """Explicit witnesses replay their schedules; the weak outcomes' witnesses
+    come from z3 (as records the model allows) in exactly the racy tests whose
+    condition only a weak execution satisfies."""
     replayed = expected = 0
+    weak: set[str] = set()
     for path in suite_files():
-        r = run_file(path)
+        r = run_file(path, engine="both")
         machine = Machine(r.program)
         witnesses = [x for x in (*r.witnesses.values(), r.positive_witness, r.negative_witness) if x is not None]
         expected += len(witnesses)
         assert witnesses or not (r.findings or r.program.condition), path.name
         for x in witnesses:
+            if not x.schedule:  # a weak execution from z3: the model must allow what no interleaving gives
+                assert r.extra.get("weak") and evaluate(load_model("go"), x, caps_of(r.program)).allowed, path.name
+                weak.add(path.name)
+                expected -= 1
+                continue
             st, _steps = replay(machine, list(x.schedule))
             assert [e.label() for e in st.events] == [e.label() for e in x.events]
             assert {n: g.user_regs() for n, g in st.gs.items()} == x.final.regs and st.vars == x.final.vars
             replayed += 1
     assert replayed == expected > 0
+    assert weak == {
+        "2plus2w-racy.lit",
+        "corr-racy.lit",
+        "iriw-racy.lit",
+        "lb-racy.lit",
+        "mp-racy.lit",
+        "sb-racy.lit",
+    }
+
+
+def test_trace_shows_a_weak_outcome_from_z3_and_will_not_save_it(tmp_path):
+    weak = _run("trace", str(lit("sb-racy.lit")), "--state", "P0:r0=0; P1:r1=0")
+    words = " ".join(weak.stdout.split())  # rich wraps the title to the terminal
+    assert weak.exit_code == 0 and "a weak execution: Go allows it, no interleaving produces it" in words
+    assert weak.stdout.count("reads the initial value") == 2
+    saved = _run("trace", str(lit("sb-racy.lit")), "--state", "P0:r0=0; P1:r1=0", "--save", str(tmp_path / "t.json"))
+    assert saved.exit_code == 1 and "a weak execution has no schedule to save" in saved.stderr
+    sc = _run("trace", str(lit("sb-racy.lit")), "-m", "sc", "--state", "P0:r0=0; P1:r1=0")
+    assert sc.exit_code == 1 and "no execution ends in the state P0:r0=0; P1:r1=0" in sc.stderr
 
 
 def test_trace_save_and_replay_then_edit_the_test(tmp_path):

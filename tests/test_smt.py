@@ -73,7 +73,8 @@ def test_witnesses_come_with_schedules_the_machine_replays():
     allowed executions are SC and the condition has no witness."""
     p = program(lit("mp-racy.lit").read_text())
     go = solve(p, load_model("go"))
-    assert (go.replayed, go.weak, go.witness) == (3, 1, None)
+    assert (go.replayed, go.weak) == (3, 1)
+    assert go.witness is not None and go.witness.schedule == () and go.witness.final.regs["P1"] == {"r1": 1, "r2": 0}
     sc = solve(p, load_model("sc"))
     assert (sc.replayed, sc.weak, sc.witness) == (3, 0, None)
     sb = solve(program(lit("sb-racy.lit").read_text()), load_model("sc"))
@@ -89,6 +90,32 @@ def test_witnesses_come_with_schedules_the_machine_replays():
     assert (w.replayed, w.weak) == (2, 0)
     assert w.witness is not None and w.witness.schedule == (("P0", None), ("P1", None))
     assert w.witness.final.regs["P1"] == {"r": 1}
+
+
+def test_a_weak_witness_is_a_record_the_interpreter_judges():
+    """MP's weak execution from z3, as the record reports read: P1 reads y=1
+    from P0's write and x=0 from the initial write; go.cat's interpreter
+    allows it and flags both races, sc.cat's rejects it (its sc axiom)."""
+    from hbcheck.hb import execution_graph
+    from hbcheck.models import evaluate
+
+    p = program(lit("mp-racy.lit").read_text())
+    x = solve(p, load_model("go")).witness
+    assert x is not None
+    labels = {e.id: f"{e.g} {e.label()}" for e in x.events}
+    assert sorted((labels[e.src], labels[e.id]) for e in x.events if e.kind == "R") == [
+        ("P0 W y=1", "P1 R y=1"),
+        ("init IW x=0", "P1 R x=0"),
+    ]
+    into = sorted((k, labels[a]) for a, b, k in execution_graph(x, {}).edges(keys=True) if labels[b] == "P1 R x=0")
+    assert into == [("po", "P1 R y=1"), ("rf", "init IW x=0")]
+    go = evaluate(load_model("go"), x, {})
+    assert go.allowed and sorted((labels[a], labels[b]) for a, b in go.flags["data-race"] if a < b) == [
+        ("P0 W x=1", "P1 R x=0"),
+        ("P0 W y=1", "P1 R y=1"),
+    ]
+    sc = evaluate(load_model("sc"), x, {})
+    assert not sc.allowed and [name for name, _ in sc.failed] == ["sc"]
 
 
 def test_critical_sections_agree_and_a_relock_deadlocks_in_both():

@@ -19,7 +19,17 @@ from hbcheck.machine import Machine
 from hbcheck.machine import events as ev
 from hbcheck.models import evaluate
 from hbcheck.report.dot import render, to_dot
-from hbcheck.report.trace import TRACE_SCHEMA, TRACE_VERSION, parse_state, pick_witness, replay, trace_json, trace_table
+from hbcheck.report.trace import (
+    TRACE_SCHEMA,
+    TRACE_VERSION,
+    parse_state,
+    pick_witness,
+    replay,
+    trace_json,
+    trace_table,
+    weak_table,
+)
+from hbcheck.smt.engine import solve
 from hbcheck.verdict import TestResult, judge
 from hbcheck.verdict.outcome import caps_of
 
@@ -63,8 +73,17 @@ def witness(
         raise fail(exc) from None
     exploration = explore(program, config)
     result = judge(program, exploration, model_)
+    executions = exploration.executions
+    if result.racy_weak:  # the machine runs only SC executions: ask z3 for the weak ones too
+        answer = solve(program, model_, config.unroll, keep_runs=True)
+        if answer.result is None:
+            stderr().print(f"Warning: z3 cannot look beyond SC here ({answer.reason}).", markup=False)
+        else:
+            executions = executions + [x for x in answer.runs if not x.schedule]
+            result.positive_witness = result.positive_witness or answer.result.positive_witness
+            result.negative_witness = result.negative_witness or answer.result.negative_witness
     try:
-        x, what = pick_witness(result, exploration.executions, kind, wanted)
+        x, what = pick_witness(result, executions, kind, wanted)
     except HbError as exc:  # nothing to show: a verdict, not bad input
         raise fail(exc, 1) from None
     if not exploration.exact:
@@ -93,6 +112,12 @@ def trace_cmd(
     kind = _selected(race, send_close_race, panic, deadlock, leak, assert_, state)
     config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions)
     result, x, what = witness(file, kind, state, model, config)
+    if not x.schedule:
+        title = f"{result.name}: {what} (a weak execution: {result.model} allows it, no interleaving produces it)"
+        stdout().print(weak_table(x, title))
+        if save:
+            raise fail(HbError("a weak execution has no schedule to save for `hbcheck replay`"), 1)
+        return
     machine = Machine(result.program)
     _st, steps = replay(machine, list(x.schedule))
     stdout().print(trace_table(steps, f"{result.name}: {what} ({len(x.schedule)} steps)"))

@@ -68,6 +68,9 @@ class Execution:
     schedule: tuple[tuple[str, int | None], ...]
     cut_reason: str | None = None
     key: tuple = field(default=(), compare=False, repr=False)
+    # each variable's writes in coherence order, when that is not their order in
+    # ``events`` (a weak execution from z3, which no interleaving produces)
+    write_order: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def complete(self) -> bool:

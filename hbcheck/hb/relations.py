@@ -181,6 +181,8 @@ class BaseEnv:
                     po.update(combinations(seq, 2))
                 po.update((i, j) for i in inits for j in ids if j not in inits)
                 return frozenset(po)
+            case "co" if x.write_order is not None:
+                return frozenset(p for seq in x.write_order for p in combinations(seq, 2))
             case "co":
                 writes: dict[str, list[int]] = defaultdict(list)
                 for e in x.events:

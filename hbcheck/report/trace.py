@@ -8,6 +8,7 @@ what the channels look like afterwards (ring slots, indices, queues).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from hbcheck.errors import HbError
 from hbcheck.explore.execution import Execution
 from hbcheck.language.check import Program
 from hbcheck.machine import Choice, Event, Machine, State
+from hbcheck.machine import events as ev
 from hbcheck.verdict.condition import Location, show_location, value_of
 from hbcheck.verdict.outcome import TestResult
 
@@ -61,12 +63,12 @@ def pick_witness(
         found = [x for x in executions if x.end == "ok" and all(value_of(x.final, k) == v for k, v in state.items())]
         if not found:
             raise HbError(f"no execution ends in the state {want}")
-        return min(found, key=lambda x: len(x.schedule)), f"final state {want}"
+        return min(found, key=_shortest), f"final state {want}"
     if kind is not None:
         chosen = [(f, x) for f, x in result.witnesses.items() if f.kind == kind]
         if not chosen:
             raise HbError(f"no execution has a {kind}")
-        finding, x = min(chosen, key=lambda fx: (len(fx[1].schedule), fx[0].describe()))
+        finding, x = min(chosen, key=lambda fx: (_shortest(fx[1]), fx[0].describe()))
         return x, finding.describe()
     cond = result.program.condition
     if cond is None:
@@ -80,6 +82,11 @@ def pick_witness(
     if x is None:
         raise HbError(f"no execution gives {what} (observation {result.observation})")
     return x, what
+
+
+def _shortest(x: Execution) -> tuple[bool, int]:
+    """Shortest schedule first; a weak execution (no schedule) last."""
+    return (not x.schedule, len(x.schedule))
 
 
 def replay(machine: Machine, schedule: list[tuple[str, int | None]]) -> tuple[State, list[Step]]:
@@ -131,6 +138,28 @@ def trace_table(steps: list[Step], title: str) -> Table:
         changed = [_chan_text(n, snap) for n, snap in s.chans.items() if prev.get(n) != snap or i == 0]
         prev = s.chans
         table.add_row(str(i) if i else "init", *cells, Text("\n".join(changed)))
+    return table
+
+
+def weak_table(x: Execution, title: str) -> Table:
+    """A weak execution, which no schedule produces: each goroutine's events
+    in program order, each read with the write it reads from."""
+    goroutines = list(dict.fromkeys(e.g for e in x.events if e.g != "init"))
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for g in goroutines:
+        table.add_column(g, overflow="fold")
+    by_id = {e.id: e for e in x.events}
+    columns: dict[str, list[str]] = {g: [] for g in goroutines}
+    for e in x.events:
+        if e.g == "init" or e.kind in (ev.START, ev.EXIT):
+            continue
+        text = f"{e.label()}  (line {e.line})"
+        if e.kind in (ev.READ, ev.ATOMIC) and e.src is not None:
+            w = by_id[e.src]
+            text += "\n  reads the initial value" if w.g == "init" else f"\n  reads {w.g}'s write, line {w.line}"
+        columns[e.g].append(text)
+    for row in itertools.zip_longest(*columns.values(), fillvalue=""):
+        table.add_row(*row)
     return table
 
 

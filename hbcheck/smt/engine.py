@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import z3
@@ -23,6 +23,7 @@ from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
 from hbcheck.smt.unfold import NO_STOP, Blocked, ChanOp, MutexOp, Select, SEvent, Unfolding, Unsupported, unfold
+from hbcheck.smt.witness import weak_execution
 from hbcheck.verdict.condition import Location, locations, show_location
 from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
 
@@ -37,15 +38,19 @@ class SmtAnswer:
     replayed: int = 0  # SC-realisable executions the machine ran to the same values
     weak: int = 0  # executions with no SC schedule
     unconfirmed: int = 0  # SC-realisable executions the replay search gave up on
-    witness: Execution | None = None  # the machine's run of an execution satisfying the condition
+    witness: Execution | None = None  # an execution satisfying the condition (one with a schedule if any has)
+    runs: list[Execution] = field(default_factory=list)  # with ``keep_runs``: every execution enumerated
     proved: str | None = None  # "Never" or "Always" when an UNSAT query proves it
 
 
-def solve(program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_000) -> SmtAnswer:
+def solve(
+    program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_000, keep_runs: bool = False
+) -> SmtAnswer:
+    """``keep_runs``: keep every normally ending execution as a record (for reports)."""
     start = time.perf_counter()
     try:
         u = unfold(program, unroll)
-        return _Engine(program, model, u, timeout_ms, unroll).run(start)
+        return _Engine(program, model, u, timeout_ms, unroll).run(start, keep_runs)
     except Unsupported as exc:
         return SmtAnswer(None, str(exc), time.perf_counter() - start)
     except _Timeout as exc:
@@ -70,6 +75,7 @@ class _Engine:
         self.caps = caps_of(program)
         self.sync: dict[str, Rel] = {k: {} for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap")}
         self.lock_rel: Rel = {}
+        self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
         self.shared: z3.Solver | None = None
 
@@ -172,6 +178,7 @@ class _Engine:
                 s_.append(z3.Implies(z3.And(a.end.act, b.end.act), a.time != b.time))
         # FIFO places: the completed sends (receives with a value) are numbered 0, 1, ... in time order
         pos = {id(o): z3.Int(f"fifo{o.end.id}") for o in ops}
+        self.fifo.update({o.end.id: pos[id(o)] for o in ops})
         for group in (sends, recvs):
             total = z3.Sum([z3.If(o.done, 1, 0) for o in group]) if group else z3.IntVal(0)
             for o in group:
@@ -508,12 +515,14 @@ class _Engine:
             self.ok = z3.And(quiet, full, z3.Not(any_of(waits)))
             self.stuck = z3.And(quiet, full, any_of(waits))
 
-    def run(self, start: float) -> SmtAnswer:
+    def run(self, start: float, keep_runs: bool = False) -> SmtAnswer:
         self.build()
         base = self.base()
         order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values()]
         replayed = weak = unconfirmed = 0
         witness: Execution | None = None
+        counter: Execution | None = None
+        runs: list[Execution] = []
         comp = Compiler(base, len(self.ev))
         comp.compile(self.model)
         self.constraints = comp.constraints
@@ -548,17 +557,23 @@ class _Engine:
             else:
                 negative += 1
             order = sc_order(m, self.ev, order_rels)
+            run: Execution | None = None
             if order is None:
                 weak += 1
+                run = weak_execution(m, self, finals, self.model)
             else:
                 try:
                     run = replay(self.p, self.unroll, self.u, m, order, finals)
+                    replayed += 1
                 except ReplayBudget:
                     unconfirmed += 1
+            if run is not None:
+                if keep_runs:
+                    runs.append(run)
+                if satisfied:
+                    witness = _better(witness, run)
                 else:
-                    replayed += 1
-                    if satisfied and witness is None:
-                        witness = run
+                    counter = _better(counter, run)
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
@@ -610,7 +625,8 @@ class _Engine:
             self.model.digest,
         )
         result.engines = ["smt"]
-        return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, proved)
+        result.positive_witness, result.negative_witness = witness, counter
+        return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, runs, proved)
 
     def possible(self, mode: z3.BoolRef, candidates: list[tuple[Finding, z3.BoolRef]]) -> list[Finding]:
         """The candidates some execution of ``mode`` has: ask for any one still
@@ -659,6 +675,11 @@ class _Engine:
     def _creation_order(self) -> list[str]:
         top = [g.name for g in self.p.goroutines]
         return top + [g for g in self.u.stops if g not in top]
+
+
+def _better(kept: Execution | None, new: Execution) -> Execution:
+    """The first execution found, unless it has no schedule (a weak one) and ``new`` has."""
+    return new if kept is None or (not kept.schedule and new.schedule) else kept
 
 
 def _at(e: SEvent) -> z3.BoolRef:

@@ -73,6 +73,8 @@ def check_program(
             executions=s.executions,
             racy_weak=False,
             findings=explicit.findings + (s.findings - explicit.findings),
+            positive_witness=explicit.positive_witness or s.positive_witness,
+            negative_witness=explicit.negative_witness or s.negative_witness,
         )
         merged.extra = {**explicit.extra, "weak": True}
         merged.expectations = expectations(merged, beyond_sc=True)

@@ -1,0 +1,172 @@
+"""A weak z3 execution as the execution record every report reads.
+
+A weak execution (a racy program under a non-SC model) has no interleaving,
+so the machine cannot record it; it is built from the z3 model instead, as
+the machine would have written its events: reads with the write they read,
+channel operations as begin/end pairs with their FIFO places and partners,
+locks with the unlock they follow. Events are listed in an order that keeps
+program order and the synchronising operations' total order; the write order
+of each variable, which that list cannot show, is given apart. The cat
+interpreter then judges the record: the model must allow it, which checks
+the compiled model against the interpreted one on every weak execution.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import z3
+
+from hbcheck.explore.execution import OK, Execution, FinalState
+from hbcheck.machine import events as mev
+from hbcheck.machine.events import Event
+from hbcheck.machine.machine import DEFAULT
+from hbcheck.models import Model, evaluate
+from hbcheck.smt.schedule import WitnessMismatch
+from hbcheck.smt.unfold import ChanOp, SEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hbcheck.smt.engine import _Engine
+
+
+def weak_execution(m: z3.ModelRef, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model) -> Execution:
+    """The record of the z3 execution ``m``; raises ``WitnessMismatch`` if the model rejects it."""
+
+    def holds(b: z3.BoolRef) -> bool:
+        return z3.is_true(m.eval(b, model_completion=True))
+
+    def num(b: z3.ExprRef) -> int:
+        v = m.eval(b, model_completion=True)
+        return v.as_signed_long() if z3.is_bv(v) else v.as_long()
+
+    u = eng.u
+    active = [e for e in u.events if holds(e.act) or e.kind == "IW"]
+    ops: dict[int, ChanOp] = {o.end.id: o for o in u.chan_ops}
+    case_of = {o.end.id: (i, sel.begin.id) for sel in u.selects for i, o in enumerate(sel.cases)}
+    starter = {start.id: go.id for go, start in u.spawns}
+    ids = _listing(active, num)
+    new: dict[int, int] = {}  # z3 event -> its record's id
+    events: list[Event] = []
+    idx: dict[str, int] = {}
+    last_unlock: dict[str, int] = {}
+
+    links: list[tuple[Event, str, int | None]] = []  # fields naming another event, by its z3 id
+
+    def emit(e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
+        g = "init" if e.kind == "IW" else e.g
+        rec = Event(len(events), g, idx.get(g, 0), kind, e.line, **fields)
+        idx[g] = idx.get(g, 0) + 1
+        events.append(rec)
+        new.setdefault(e.id, rec.id)
+        links.extend((rec, name, z) for name, z in (links_to or {}).items())
+        return rec
+
+    by_id = {e.id: e for e in active}
+    rf_src = {r: w for (w, r), b in eng.rf.items() if r in by_id and holds(b)}
+    for i in ids:
+        e = by_id[i]
+        match e.kind:
+            case "IW" | "W":
+                emit(e, mev.INIT_WRITE if e.kind == "IW" else mev.WRITE, obj=e.loc, value=num(e.val))
+            case "R":
+                emit(e, mev.READ, {"src": rf_src[e.id]}, obj=e.loc, value=num(e.val))
+            case "A" if e.rmw_of is not None:
+                continue  # recorded with its read half
+            case "A":
+                fields, half = _atomic(e, u.events, num, holds)
+                rec = emit(e, mev.ATOMIC, {"src": rf_src.get(e.id)}, **fields)
+                if half is not None:
+                    new[half.id] = rec.id
+            case "ST":
+                emit(e, mev.START, {"src": starter.get(e.id)})
+            case "GO":
+                emit(e, mev.GO, obj=e.loc)
+            case "SB" | "RB":
+                kind = mev.SEND if e.kind == "SB" else mev.RECV
+                emit(e, kind, obj=e.loc or None, phase=mev.BEGIN, value=num(e.val) if e.kind == "SB" else None)
+            case "XB":
+                emit(e, mev.SELECT, phase=mev.BEGIN)
+            case "XE":
+                sel = next(s for s in u.selects if s.begin.id in new and s.time.eq(e.time))
+                emit(e, mev.SELECT, {"begin": sel.begin.id}, phase=mev.END, case=DEFAULT)
+            case "SE" | "RE":
+                op = ops[e.id]
+                fields: dict = {"obj": op.chan}
+                link: dict[str, int | None] = {"begin": op.begin.id}
+                if e.kind == "RE" and not holds(op.done):
+                    fields.update(value=0, ok=0, closed=True)
+                    link["src"] = next(k.event.id for k in u.closes if k.chan == op.chan and holds(k.event.act))
+                else:
+                    seq = num(eng.fifo[e.id])
+                    fields.update(value=num(e.val), seq=seq + 1)
+                    if e.kind == "RE":
+                        sends = [s for s in u.chan_ops if s.kind == "send" and s.chan == op.chan and holds(s.done)]
+                        partner = next(s for s in sends if num(eng.fifo[s.end.id]) == seq)
+                        fields["ok"] = 1
+                        link["src"] = partner.begin.id
+                if e.id in case_of:
+                    emit(e, mev.SELECT, link, phase=mev.END, case=case_of[e.id][0], op=op.kind, **fields)
+                else:
+                    emit(e, mev.SEND if op.kind == "send" else mev.RECV, link, phase=mev.END, **fields)
+            case "C":
+                emit(e, mev.CLOSE, obj=e.loc, phase=mev.BEGIN)
+                events.append(Event(len(events), e.g, idx[e.g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
+                idx[e.g] += 1
+            case "L":
+                emit(e, mev.LOCK, {"src": last_unlock.get(e.loc)}, obj=e.loc)
+            case "U":
+                last_unlock[e.loc] = e.id
+                emit(e, mev.UNLOCK, obj=e.loc)
+    for rec, name, z in links:
+        setattr(rec, name, None if z is None else new[z])
+    writes: dict[str, list[SEvent]] = {}
+    for e in active:
+        if e.writes:
+            writes.setdefault(e.loc, []).append(e)
+    order = tuple(
+        tuple(new[w.rmw_of if w.rmw_of is not None else w.id] for w in sorted(ws, key=lambda w: num(eng.pos[w.id])))
+        for ws in writes.values()
+    )
+    regs = {g: {r: num(v) for r, v in rs.items()} for g, rs in u.regs.items() if g in idx}
+    final = FinalState(regs, {var: num(v) for var, v in finals.items()})
+    x = Execution(tuple(events), final, OK, (), (), write_order=order)
+    verdict = evaluate(model, x, eng.caps)
+    if not verdict.allowed:
+        names = ", ".join(name for name, _w in verdict.failed)
+        raise WitnessMismatch(f"the model allows a z3 execution its interpreter rejects ({names})")
+    return x
+
+
+def _listing(active: list[SEvent], num: Callable[[z3.ExprRef], int]) -> list[int]:
+    """The events in an order that keeps program order and the time order of
+    the synchronising ones (z3 makes those agree): initial writes first."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(e.id for e in active)
+    by_g: dict[str, list[int]] = {}
+    for e in active:
+        by_g.setdefault(e.g, []).append(e.id)
+    for g, seq in by_g.items():
+        if g != "init":
+            graph.add_edges_from(itertools.pairwise(seq))
+    timed = sorted((num(e.time), e.id) for e in active if e.time is not None and e.rmw_of is None)
+    graph.add_edges_from((a, b) for (ta, a), (tb, b) in itertools.pairwise(timed) if ta < tb)
+    inits = by_g.get("init", [])
+    return inits + [i for i in nx.lexicographical_topological_sort(graph) if i not in set(inits)]
+
+
+def _atomic(e: SEvent, events: list[SEvent], num, holds) -> tuple[dict, SEvent | None]:
+    """An atomic operation's one record (a Store, or a read with its write
+    half if it wrote), and that write half."""
+    if not e.reads:
+        return {"obj": e.loc, "op": e.op, "value": num(e.val)}, None
+    old = num(e.val)
+    if e.op == "Load":
+        return {"obj": e.loc, "op": e.op, "value": old}, None
+    half = next((w for w in events if w.rmw_of == e.id and holds(w.act)), None)
+    if half is None:  # a CompareAndSwap that failed
+        return {"obj": e.loc, "op": e.op, "value": old, "old": old, "ok": 0}, None
+    ok = 1 if e.op == "CompareAndSwap" else None
+    return {"obj": e.loc, "op": e.op, "value": num(half.val), "old": old, "ok": ok}, half
