@@ -181,10 +181,35 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
         replay(p, 8, u, s.model(), order, {})
 
 
-def test_wait_groups_make_the_symbolic_engine_step_aside():
-    answer = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
-    assert answer.result is None and answer.reason == "sync.WaitGroup and sync.Once are not encoded yet"
-    r = check_program(program(lit("waitgroup.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
+    """Wait returns only at zero and learns what the Done calls published
+    (proved Always by UNSAT); a Wait short of a Done deadlocks; a second Done
+    panics. Both engines agree on each; Once still steps aside."""
+    cases = {
+        "waitgroup-plain.lit": ([(3,)], 2, 0, "Always", []),
+        "waitgroup-negative.lit": ([], 0, 0, None, ["panic: sync: negative WaitGroup counter (P0, line 9)"]),
+        "waitgroup-short.lit": (
+            [],
+            0,
+            0,
+            None,
+            ["all goroutines are asleep - deadlock! (main [sync.WaitGroup.Wait wg] line 13)"],
+        ),
+    }
+    for name, (states, pos, neg, proved, findings) in cases.items():
+        a = solve(program(lit(name).read_text()), load_model("go"))
+        r = a.result
+        assert (r.states, r.positive, r.negative, a.proved) == (states, pos, neg, proved), name
+        assert sorted(f.describe() for f in r.findings) == findings, name
+        both = check_program(program(lit(name).read_text()), ExploreConfig(), load_model("go"), "both")
+        assert both.engines == ["explicit", "smt"], name
+    plain = solve(program(lit("waitgroup-plain.lit").read_text()), load_model("go"))
+    assert plain.replayed == 2 and plain.witness is not None
+    waits = [e for e in plain.witness.events if e.kind == "wg-wait"]
+    assert [sorted(plain.witness.events[i].kind for i in w.srcs) for w in waits] == [["wg-done", "wg-done"]]
+    answer = solve(program(lit("once.lit").read_text()), load_model("go"))
+    assert answer.result is None and answer.reason == "sync.Once is not encoded yet"
+    r = check_program(program(lit("once.lit").read_text()), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit"] and r.extra["smt"] == answer.reason
 
 

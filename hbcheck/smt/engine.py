@@ -22,7 +22,18 @@ from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
-from hbcheck.smt.unfold import NO_STOP, Blocked, ChanOp, MutexOp, Select, SEvent, Unfolding, Unsupported, unfold
+from hbcheck.smt.unfold import (
+    NO_STOP,
+    Blocked,
+    ChanOp,
+    MutexOp,
+    Select,
+    SEvent,
+    Unfolding,
+    Unsupported,
+    WgOp,
+    unfold,
+)
 from hbcheck.smt.witness import weak_execution
 from hbcheck.verdict.condition import Location, locations, show_location
 from hbcheck.verdict.outcome import TestResult, caps_of, possible_observations
@@ -73,7 +84,8 @@ class _Engine:
         self.structural: list[z3.BoolRef] = []
         self.choices: list[z3.ExprRef] = []  # what an execution is: events, rf, write orders, FIFO places, lock order
         self.caps = caps_of(program)
-        self.sync: dict[str, Rel] = {k: {} for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap")}
+        kinds = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg")
+        self.sync: dict[str, Rel] = {k: {} for k in kinds}
         self.lock_rel: Rel = {}
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
@@ -121,6 +133,7 @@ class _Engine:
         for sel in self.u.selects:
             self._select(sel)
         self._mutexes()
+        self._waitgroups()
         self._waiting()
 
     def _times(self) -> None:
@@ -325,12 +338,56 @@ class _Engine:
                 self.choices.append(z3.And(a.done, b.done, a.event.time < b.event.time))
             self.held_end[name] = held(None)
 
+    def _waitgroups(self) -> None:
+        """A WaitGroup's counter in the total order: an Add or Done that would
+        make it negative panics, a Wait returns only when it is zero, and the
+        Done calls (or an Add reaching zero) since it last rose from zero
+        happen before the Waits they release."""
+        by_wg: dict[str, list[WgOp]] = {}
+        for o in self.u.wg_ops:
+            by_wg.setdefault(o.wg, []).append(o)
+        self.wg_final: dict[str, z3.BitVecRef] = {}
+        zero = z3.BitVecVal(0, 64)
+        for name, ops in by_wg.items():
+            adds = [o for o in ops if o.kind == "add"]
+            waits = [o for o in ops if o.kind == "wait"]
+
+            def before(t: z3.ArithRef, adds=adds) -> z3.BitVecRef:
+                return sum((z3.If(z3.And(a.done, a.event.time < t), a.delta, zero) for a in adds), zero)
+
+            for a, b in combinations(ops, 2):
+                self.structural.append(z3.Implies(z3.And(_at(a.event), _at(b.event)), a.event.time != b.event.time))
+                if "add" in (a.kind, b.kind):
+                    self.choices.append(z3.And(a.done, b.done, a.event.time < b.event.time))
+            for a in adds:
+                self.structural.append(z3.Implies(a.reach, a.done == (before(a.event.time) + a.delta >= 0)))
+            for w in waits:
+                self.structural.append(z3.Implies(w.done, before(w.event.time) == 0))
+                for d in adds:
+                    rises = [
+                        z3.And(
+                            a.done,
+                            d.event.time < a.event.time,
+                            a.event.time < w.event.time,
+                            before(a.event.time) == 0,
+                            a.delta > 0,
+                        )
+                        for a in adds
+                        if a is not d
+                    ]
+                    releases = z3.Or(d.delta < 0, before(d.event.time) + d.delta == 0)
+                    cond = z3.And(d.done, w.done, d.event.time < w.event.time, releases, z3.Not(any_of(rises)))
+                    _add(self.sync["wg"], (d.event.id, w.event.id), cond)
+            self.wg_final[name] = sum((z3.If(a.done, a.delta, zero) for a in adds), zero)
+
     def _waiting(self) -> None:
         """A final state: every operation a goroutine waits at could not run.
         Waiting partners on an unbuffered channel would meet, so at most one side waits."""
         for b in self.u.blocked:
             if b.mutex is not None:
                 self.quiet.append(z3.Implies(b.waiting, self.held_end[b.mutex] == 1))
+            elif b.wg is not None:
+                self.quiet.append(z3.Implies(b.waiting, self.wg_final[b.wg] != 0))
             else:
                 self.quiet.append(z3.Implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
         sides: dict[str, list[tuple[Blocked, str]]] = {}
@@ -448,7 +505,6 @@ class _Engine:
             "addr": {},
             "sc": sc,
             "once": {},
-            "wg": {},
             "lock": dict(self.lock_rel),
             **self.sync,
         }

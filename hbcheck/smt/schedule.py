@@ -117,6 +117,10 @@ def z3_steps(m: z3.ModelRef, u: Unfolding, order: list[SEvent]) -> dict[str, lis
                 step = ("lock" if e.kind == "L" else "unlock", e.loc)
             case "GO":
                 step = ("go", e.loc)
+            case "WA":
+                step = ("wg-add", e.loc, value(e.val))
+            case "WW":
+                step = ("wg-wait", e.loc)
             case _:
                 step = None
         if step is not None:
@@ -146,6 +150,10 @@ def machine_step(e: Event) -> Step | None:
         return (k, e.obj)
     if k == mev.GO:
         return ("go", e.obj)
+    if k in (mev.WG_ADD, mev.WG_DONE):
+        return ("wg-add", e.obj, e.value)
+    if k == mev.WG_WAIT:
+        return ("wg-wait", e.obj)
     return None
 
 

@@ -51,7 +51,9 @@ class SV:
 class SEvent:
     id: int
     g: str
-    kind: str  # IW R W A (memory); SB SE RB RE (send/recv begin/end); XB XE (select begin, default end); C L U GO ST
+    # IW R W A (memory); SB SE RB RE (send/recv begin/end); XB XE (select begin, default end); C L U GO ST;
+    # WA WW (WaitGroup Add or Done, Wait)
+    kind: str
     loc: str
     act: z3.BoolRef
     val: z3.BitVecRef
@@ -119,6 +121,20 @@ class MutexOp:
 
 
 @dataclass
+class WgOp:
+    """``wg.Add(N)`` / ``wg.Done()`` (kind "add", ``delta`` N or -1) or ``wg.Wait()``."""
+
+    kind: str  # "add" or "wait"
+    wg: str
+    g: str
+    line: int
+    reach: z3.BoolRef
+    done: z3.BoolRef  # an add: did not make the counter negative; a Wait: returned
+    delta: z3.BitVecRef
+    event: SEvent
+
+
+@dataclass
 class Blocked:
     """Where a goroutine can wait forever: ``waiting`` when it stops there."""
 
@@ -128,6 +144,7 @@ class Blocked:
     waiting: z3.BoolRef
     ops: list[ChanOp] = field(default_factory=list)  # the operations it waits on (a select: its cases)
     mutex: str | None = None
+    wg: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +167,7 @@ class Unfolding:
     selects: list[Select] = field(default_factory=list)
     closes: list[CloseOp] = field(default_factory=list)
     mutex_ops: list[MutexOp] = field(default_factory=list)
+    wg_ops: list[WgOp] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
@@ -203,8 +221,8 @@ def unfold(program: Program, unroll: int) -> Unfolding:
     u = Unfolding()
     _check_vars(program, u)
     for name, var in program.shared.items():
-        if var.kind in ("wg", "once"):
-            raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
+        if var.kind == "once":
+            raise Unsupported("sync.Once is not encoded yet")
         if var.kind == "int":
             u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
     spawned: set[str] = set()
@@ -271,8 +289,8 @@ class _Unfolder:
         self.u.failures.append(f)
         return f
 
-    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex: str | None = None) -> None:
-        self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex))
+    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex: str | None = None, wg=None) -> None:
+        self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex, wg))
 
     def var(self, prefix: str) -> z3.BoolRef:
         return z3.Bool(f"{prefix}{next(self.u.names)}")
@@ -403,8 +421,15 @@ class _Unfolder:
                 return self.go(st, f, line)
             case ast.MethodCall(obj=o, method="Lock" | "Unlock" as m):
                 return self.mutex(st, o, m.lower(), line)
+            case ast.MethodCall(obj=o, method="Add" | "Done" as m, args=args):
+                delta = SV(_bv(-1))
+                if m == "Add":
+                    delta, st = self.value(args[0], st, line)  # type: ignore[arg-type]
+                return self.wg_add(st, o, m, delta.expr, line)
+            case ast.MethodCall(obj=o, method="Wait"):
+                return self.wg_wait(st, o, line)
             case ast.MethodCall():
-                raise Unsupported("sync.WaitGroup and sync.Once are not encoded yet")
+                raise Unsupported("sync.Once is not encoded yet")
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
 
     def loop(self, body, st: _State, cond: ast.Expr | None, bound: int, counter: str | None, line: int = 0) -> _State:
@@ -571,6 +596,21 @@ class _Unfolder:
             self.blocks(f"sync.Mutex.Lock {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
         else:
             self.fail(st, "panic", "sync: unlock of unlocked mutex", line, z3.Not(done))
+        return _State(z3.And(st.guard, done), st.regs, st.ctrl)
+
+    def wg_add(self, st: _State, wg: str, method: str, delta: z3.BitVecRef, line: int) -> _State:
+        ok = self.var("wgok")
+        e = self.event(st, "WA", wg, delta, line, timed=True, act=z3.And(st.guard, ok), op=method)
+        e.at = st.guard
+        self.u.wg_ops.append(WgOp("add", wg, self.g, line, st.guard, e.act, delta, e))
+        self.fail(st, "panic", "sync: negative WaitGroup counter", line, z3.Not(ok))
+        return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
+
+    def wg_wait(self, st: _State, wg: str, line: int) -> _State:
+        done = self.var("wgdone")
+        e = self.event(st, "WW", wg, ZERO, line, timed=True, act=z3.And(st.guard, done))
+        self.u.wg_ops.append(WgOp("wait", wg, self.g, line, st.guard, e.act, ZERO, e))
+        self.blocks(f"sync.WaitGroup.Wait {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def go(self, st: _State, f: str, line: int) -> _State:

@@ -54,6 +54,7 @@ def weak_execution(m: z3.ModelRef, eng: _Engine, finals: dict[str, z3.BitVecRef]
     last_unlock: dict[str, int] = {}
 
     links: list[tuple[Event, str, int | None]] = []  # fields naming another event, by its z3 id
+    released: list[tuple[Event, int]] = []  # each Wait's record, to list the Done calls it waited for
 
     def emit(e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
         g = "init" if e.kind == "IW" else e.g
@@ -120,8 +121,14 @@ def weak_execution(m: z3.ModelRef, eng: _Engine, finals: dict[str, z3.BitVecRef]
             case "U":
                 last_unlock[e.loc] = e.id
                 emit(e, mev.UNLOCK, obj=e.loc)
+            case "WA":
+                emit(e, mev.WG_DONE if e.op == "Done" else mev.WG_ADD, obj=e.loc, value=num(e.val))
+            case "WW":
+                released.append((emit(e, mev.WG_WAIT, obj=e.loc), e.id))
     for rec, name, z in links:
         setattr(rec, name, None if z is None else new[z])
+    for rec, w in released:
+        rec.srcs = tuple(sorted(new[d] for (d, w2), b in eng.sync["wg"].items() if w2 == w and holds(b)))
     writes: dict[str, list[SEvent]] = {}
     for e in active:
         if e.writes:
