@@ -184,7 +184,7 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
 def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
     """Wait returns only at zero and learns what the Done calls published
     (proved Always by UNSAT); a Wait short of a Done deadlocks; a second Done
-    panics. Both engines agree on each; Once still steps aside."""
+    panics. Both engines agree on each; a function started twice steps aside."""
     cases = {
         "waitgroup-plain.lit": ([(3,)], 2, 0, "Always", []),
         "waitgroup-negative.lit": ([], 0, 0, None, ["panic: sync: negative WaitGroup counter (P0, line 9)"]),
@@ -207,10 +207,33 @@ def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
     assert plain.replayed == 2 and plain.witness is not None
     waits = [e for e in plain.witness.events if e.kind == "wg-wait"]
     assert [sorted(plain.witness.events[i].kind for i in w.srcs) for w in waits] == [["wg-done", "wg-done"]]
-    answer = solve(program(lit("once.lit").read_text()), load_model("go"))
-    assert answer.result is None and answer.reason == "sync.Once is not encoded yet"
-    r = check_program(program(lit("once.lit").read_text()), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit"] and r.extra["smt"] == answer.reason
+    answer = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
+    reason = "worker is started by more than one go statement (instance names are not encoded)"
+    assert answer.result is None and answer.reason == reason
+    r = check_program(program(lit("waitgroup.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit"] and r.extra["smt"] == reason
+
+
+def test_once_in_z3_runs_f_once_and_a_reentrant_do_waits_for_itself():
+    """The first Do runs f and the others return after it (proved Always by
+    UNSAT, the once edge from f's end to each later return); a Do inside f on
+    the same once waits for ever. Both engines agree on each."""
+    three = solve(program(lit("once-three.lit").read_text()), load_model("go"))
+    assert (three.result.states, three.result.positive, three.result.negative, three.proved) == (
+        [(42, 42, 42, 42)],
+        3,
+        0,
+        "Always",
+    )
+    ends = [e for e in three.witness.events if e.kind == "once" and e.phase == "end"]
+    assert [e.src for e in ends] == [None, ends[0].id, ends[0].id]
+    stuck = solve(program(lit("once-reentrant.lit").read_text()), load_model("go")).result
+    assert [f.describe() for f in stuck.findings] == [
+        "all goroutines are asleep - deadlock! (P0 [sync.Once.Do o] line 7)"
+    ]
+    for name in ("once.lit", "once-three.lit", "once-reentrant.lit", "once-racy.lit"):
+        r = check_program(program(lit(name).read_text()), ExploreConfig(), load_model("go"), "both")
+        assert r.engines == ["explicit", "smt"], name
 
 
 def test_unrolled_loops_are_bounded_not_guessed():

@@ -27,6 +27,7 @@ from hbcheck.smt.unfold import (
     Blocked,
     ChanOp,
     MutexOp,
+    OnceOp,
     Select,
     SEvent,
     Unfolding,
@@ -84,7 +85,7 @@ class _Engine:
         self.structural: list[z3.BoolRef] = []
         self.choices: list[z3.ExprRef] = []  # what an execution is: events, rf, write orders, FIFO places, lock order
         self.caps = caps_of(program)
-        kinds = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg")
+        kinds = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg", "once")
         self.sync: dict[str, Rel] = {k: {} for k in kinds}
         self.lock_rel: Rel = {}
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
@@ -134,6 +135,7 @@ class _Engine:
             self._select(sel)
         self._mutexes()
         self._waitgroups()
+        self._onces()
         self._waiting()
 
     def _times(self) -> None:
@@ -380,6 +382,29 @@ class _Engine:
                     _add(self.sync["wg"], (d.event.id, w.event.id), cond)
             self.wg_final[name] = sum((z3.If(a.done, a.delta, zero) for a in adds), zero)
 
+    def _onces(self) -> None:
+        """One Do of each once runs f; every other returns after f did (the
+        ``once`` edge), or waits for ever if f never returns."""
+        by_once: dict[str, list[OnceOp]] = {}
+        for o in self.u.once_ops:
+            by_once.setdefault(o.once, []).append(o)
+        self.once_done: dict[str, z3.BoolRef] = {}
+        s_ = self.structural
+        for name, ops in by_once.items():
+            s_.append(z3.PbLe([(o.first, 1) for o in ops], 1))
+            for o in ops:
+                others = [p for p in ops if p is not o]
+                s_.append(z3.Implies(o.first, z3.And(o.reach, z3.Not(o.done))))
+                s_.append(z3.Implies(o.reach, z3.Or(o.first, any_of([p.first for p in others]))))
+                after = [z3.And(p.first, p.end.act, p.end.time < o.begin.time) for p in others]
+                s_.append(z3.Implies(o.done, z3.And(o.reach, any_of(after))))
+                for p in others:
+                    _add(self.sync["once"], (p.end.id, o.waited.id), z3.And(p.first, p.end.act, o.waited.act))
+            timed = [e for o in ops for e in (o.begin, o.end)]
+            for a, b in combinations(timed, 2):
+                s_.append(z3.Implies(z3.And(a.act, b.act), a.time != b.time))
+            self.once_done[name] = any_of([z3.And(o.first, o.end.act) for o in ops])
+
     def _waiting(self) -> None:
         """A final state: every operation a goroutine waits at could not run.
         Waiting partners on an unbuffered channel would meet, so at most one side waits."""
@@ -388,6 +413,8 @@ class _Engine:
                 self.quiet.append(z3.Implies(b.waiting, self.held_end[b.mutex] == 1))
             elif b.wg is not None:
                 self.quiet.append(z3.Implies(b.waiting, self.wg_final[b.wg] != 0))
+            elif b.once is not None:
+                self.quiet.append(z3.Implies(b.waiting, z3.Not(self.once_done[b.once])))
             else:
                 self.quiet.append(z3.Implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
         sides: dict[str, list[tuple[Blocked, str]]] = {}
@@ -504,7 +531,6 @@ class _Engine:
             "ctrl": ctrl,
             "addr": {},
             "sc": sc,
-            "once": {},
             "lock": dict(self.lock_rel),
             **self.sync,
         }

@@ -121,6 +121,8 @@ def z3_steps(m: z3.ModelRef, u: Unfolding, order: list[SEvent]) -> dict[str, lis
                 step = ("wg-add", e.loc, value(e.val))
             case "WW":
                 step = ("wg-wait", e.loc)
+            case "OB" | "OE":
+                step = ("once?" if e.kind == "OB" else "once", e.loc)
             case _:
                 step = None
         if step is not None:
@@ -154,6 +156,8 @@ def machine_step(e: Event) -> Step | None:
         return ("wg-add", e.obj, e.value)
     if k == mev.WG_WAIT:
         return ("wg-wait", e.obj)
+    if k == mev.ONCE:
+        return ("once" if end else "once?", e.obj)
     return None
 
 

@@ -52,7 +52,7 @@ class SEvent:
     id: int
     g: str
     # IW R W A (memory); SB SE RB RE (send/recv begin/end); XB XE (select begin, default end); C L U GO ST;
-    # WA WW (WaitGroup Add or Done, Wait)
+    # WA WW (WaitGroup Add or Done, Wait); OB OE (once.Do begin, end)
     kind: str
     loc: str
     act: z3.BoolRef
@@ -135,6 +135,22 @@ class WgOp:
 
 
 @dataclass
+class OnceOp:
+    """``o.Do(f)``: the first Do to run runs f (``first``); the others wait
+    for f to return (``done``)."""
+
+    once: str
+    g: str
+    line: int
+    reach: z3.BoolRef
+    first: z3.BoolRef
+    done: z3.BoolRef  # not first: returned after f did
+    begin: SEvent
+    end: SEvent  # the first: f returned
+    waited: SEvent  # the others: their return
+
+
+@dataclass
 class Blocked:
     """Where a goroutine can wait forever: ``waiting`` when it stops there."""
 
@@ -145,6 +161,7 @@ class Blocked:
     ops: list[ChanOp] = field(default_factory=list)  # the operations it waits on (a select: its cases)
     mutex: str | None = None
     wg: str | None = None
+    once: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,7 @@ class Unfolding:
     closes: list[CloseOp] = field(default_factory=list)
     mutex_ops: list[MutexOp] = field(default_factory=list)
     wg_ops: list[WgOp] = field(default_factory=list)
+    once_ops: list[OnceOp] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
@@ -221,8 +239,6 @@ def unfold(program: Program, unroll: int) -> Unfolding:
     u = Unfolding()
     _check_vars(program, u)
     for name, var in program.shared.items():
-        if var.kind == "once":
-            raise Unsupported("sync.Once is not encoded yet")
         if var.kind == "int":
             u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
     spawned: set[str] = set()
@@ -289,8 +305,8 @@ class _Unfolder:
         self.u.failures.append(f)
         return f
 
-    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex: str | None = None, wg=None) -> None:
-        self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex, wg))
+    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex=None, wg=None, once=None) -> None:
+        self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex, wg, once))
 
     def var(self, prefix: str) -> z3.BoolRef:
         return z3.Bool(f"{prefix}{next(self.u.names)}")
@@ -401,13 +417,7 @@ class _Unfolder:
             case ast.Call(name="close", args=(ast.Name(name=arg, loc=at),)):
                 return self.close(st, self.chan(ast.ChanRef(arg, at)), line)
             case ast.Call(name=f):
-                if self.depth >= MAX_INLINE:
-                    raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
-                self.depth += 1
-                try:
-                    return self.stmts(self.p.funcs[f].body, st)
-                finally:
-                    self.depth -= 1
+                return self.call(f, st)
             case ast.Send(chan=c, value=v):
                 val, st = self.value(v, st, line)
                 op = self.chan_op(st, "send", self.chan(c), line, val)
@@ -428,8 +438,8 @@ class _Unfolder:
                 return self.wg_add(st, o, m, delta.expr, line)
             case ast.MethodCall(obj=o, method="Wait"):
                 return self.wg_wait(st, o, line)
-            case ast.MethodCall():
-                raise Unsupported("sync.Once is not encoded yet")
+            case ast.MethodCall(obj=o, method="Do", args=(ast.Name(name=f),)):
+                return self.once_do(st, o, f, line)
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
 
     def loop(self, body, st: _State, cond: ast.Expr | None, bound: int, counter: str | None, line: int = 0) -> _State:
@@ -597,6 +607,25 @@ class _Unfolder:
         else:
             self.fail(st, "panic", "sync: unlock of unlocked mutex", line, z3.Not(done))
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
+
+    def call(self, f: str, st: _State) -> _State:
+        if self.depth >= MAX_INLINE:
+            raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
+        self.depth += 1
+        try:
+            return self.stmts(self.p.funcs[f].body, st)
+        finally:
+            self.depth -= 1
+
+    def once_do(self, st: _State, once: str, f: str, line: int) -> _State:
+        first, done = self.var("oncefirst"), self.var("oncedone")
+        begin = self.event(st, "OB", once, ZERO, line, timed=True, act=z3.And(st.guard, z3.Or(first, done)))
+        ran = self.call(f, _State(z3.And(st.guard, first), st.regs, st.ctrl))
+        end = self.event(ran, "OE", once, ZERO, line, timed=True)
+        waited = self.event(st, "OE", once, ZERO, line, act=z3.And(st.guard, z3.Not(first), done), time=begin.time)
+        self.u.once_ops.append(OnceOp(once, self.g, line, st.guard, first, done, begin, end, waited))
+        self.blocks(f"sync.Once.Do {once}", line, z3.And(st.guard, z3.Not(first), z3.Not(done)), once=once)
+        return _merge([ran, _State(waited.act, st.regs, st.ctrl)])
 
     def wg_add(self, st: _State, wg: str, method: str, delta: z3.BitVecRef, line: int) -> _State:
         ok = self.var("wgok")

@@ -125,6 +125,11 @@ def weak_execution(m: z3.ModelRef, eng: _Engine, finals: dict[str, z3.BitVecRef]
                 emit(e, mev.WG_DONE if e.op == "Done" else mev.WG_ADD, obj=e.loc, value=num(e.val))
             case "WW":
                 released.append((emit(e, mev.WG_WAIT, obj=e.loc), e.id))
+            case "OB":
+                emit(e, mev.ONCE, obj=e.loc, phase=mev.BEGIN)
+            case "OE":
+                ran = [d for (d, w), b in eng.sync["once"].items() if w == e.id and holds(b)]
+                emit(e, mev.ONCE, {"src": ran[0] if ran else None}, obj=e.loc, phase=mev.END)
     for rec, name, z in links:
         setattr(rec, name, None if z is None else new[z])
     for rec, w in released:
