@@ -282,7 +282,9 @@ def memory_program(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(memory_program())
 def test_engines_agree_on_random_memory_programs(text):
     """check_program raises EngineDisagreement when the engines differ: identical
@@ -395,7 +397,9 @@ def test_select_default_and_fifo_counts_from_z3_alone():
         assert (r.positive, r.negative) == expected, name
 
 
-@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(program_text(max_goroutines=4, max_statements=12))
 def test_engines_agree_on_random_channel_programs(text):
     """Channels of capacity 0-2, close, select with and without default, a
