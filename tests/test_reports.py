@@ -349,3 +349,18 @@ def test_ctrl_c_prints_what_finished_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert "Interrupted: 1 of 2 files checked." in err
     assert "Mutex+counter" in out
+
+
+def test_a_z3_execution_the_machine_refutes_is_an_internal_error_not_a_traceback(monkeypatch):
+    """trace asks z3 for weak outcomes; should its replay check fail (a checker
+    bug), the user gets the engines' disagreement and exit 3, as from run."""
+    import hbcheck.smt.engine as engine
+    from hbcheck.smt.schedule import WitnessMismatch
+
+    def refuted(*_args, **_kw):
+        raise WitnessMismatch("P1 line 8 does read x=1 on the machine, read x=0 in z3")
+
+    monkeypatch.setattr(engine, "weak_execution", refuted)
+    out = _run("trace", str(lit("sb-racy.lit")), "--state", "P0:r0=0; P1:r1=0")
+    assert out.exit_code == 3 and isinstance(out.exception, SystemExit), out.exception
+    assert "internal error: the engines disagree on SB+plain: P1 line 8 does read x=1" in out.stderr

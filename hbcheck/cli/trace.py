@@ -30,6 +30,7 @@ from hbcheck.report.trace import (
     weak_table,
 )
 from hbcheck.smt.engine import solve
+from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict import TestResult, judge
 from hbcheck.verdict.outcome import caps_of
 
@@ -75,7 +76,11 @@ def witness(
     result = judge(program, exploration, model_)
     executions = exploration.executions
     if result.racy_weak:  # the machine runs only SC executions: ask z3 for the weak ones too
-        answer = solve(program, model_, config.unroll, keep_runs=True)
+        try:
+            answer = solve(program, model_, config.unroll, keep_runs=True)
+        except WitnessMismatch as exc:  # a checker bug, said as ``hbcheck run`` says it
+            stderr().print(f"internal error: the engines disagree on {program.name}: {exc}", markup=False)
+            raise typer.Exit(3) from None
         if answer.result is None:
             stderr().print(f"Warning: z3 cannot look beyond SC here ({answer.reason}).", markup=False)
         else:

@@ -166,7 +166,8 @@ def _listing(active: list[SEvent], num: Callable[[z3.ExprRef], int]) -> list[int
     timed = sorted((num(e.time), e.id) for e in active if e.time is not None and e.rmw_of is None)
     graph.add_edges_from((a, b) for (ta, a), (tb, b) in itertools.pairwise(timed) if ta < tb)
     inits = by_g.get("init", [])
-    return inits + [i for i in nx.lexicographical_topological_sort(graph) if i not in set(inits)]
+    first = set(inits)
+    return inits + [i for i in nx.lexicographical_topological_sort(graph) if i not in first]
 
 
 def _atomic(e: SEvent, events: list[SEvent], num, holds) -> tuple[dict, SEvent | None]:
