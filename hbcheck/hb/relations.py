@@ -24,7 +24,8 @@ end (where it learns):
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import combinations, pairwise
+from collections.abc import Iterable, Iterator
+from itertools import pairwise
 
 from hbcheck.explore.execution import Execution
 from hbcheck.machine import events as ev
@@ -143,80 +144,139 @@ def sync_edges(x: Execution, caps: dict[str, int]) -> dict[str, set[tuple[int, i
 
 
 class BaseEnv:
-    """The base relations and sets of one execution, computed when first named
-    (like herd's lazy starting relations: what a model never names costs nothing)."""
+    """The base relations and sets of one execution as bit matrices, computed
+    when first named (like herd's lazy starting relations: what a model never
+    names costs nothing). A set is an int whose bit i is event i; a relation
+    is a tuple of such ints, row i holding event i's successors. Dense
+    relations (``po``, ``ext``, ``loc``) are built row by row, never pair by
+    pair, which is what keeps judging tens of thousands of executions cheap."""
 
     def __init__(self, x: Execution, caps: dict[str, int]):
         self.x = x
         self.caps = caps
-        self.cache: dict[str, frozenset] = {}
+        self.n = len(x.events)
+        self.cache: dict[str, int | Rows] = {}
 
-    def __getitem__(self, name: str) -> frozenset:
+    def __getitem__(self, name: str) -> int | Rows:
         if name not in self.cache:
             self.cache[name] = self._compute(name)
         return self.cache[name]
 
-    def _compute(self, name: str) -> frozenset:
-        x = self.x
+    def _compute(self, name: str) -> int | Rows:
+        x, n = self.x, self.n
         if name in BASE_SETS:
             if "_sets" not in self.__dict__:
-                self._sets = event_sets(x)
+                self._sets = {k: _mask(v) for k, v in event_sets(x).items()}
             return self._sets[name]
-        if name in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf"):
-            edges = sync_edges(x, self.caps)
-            for k, v in edges.items():
-                self.cache.setdefault(k, frozenset(v))
+        if name in SYNC_KINDS:
+            for k, pairs in sync_edges(x, self.caps).items():
+                self.cache.setdefault(k, rows_of(pairs, n))
             return self.cache[name]
-        ids = [e.id for e in x.events]
-        g_of = {e.id: e.g for e in x.events}
         match name:
             case "po":
-                by_g: dict[str, list[int]] = defaultdict(list)
-                inits = [e.id for e in x.events if e.kind == ev.INIT_WRITE]
-                for e in x.events:
-                    if e.kind != ev.INIT_WRITE:
-                        by_g[e.g].append(e.id)
-                po: set[tuple[int, int]] = set()
-                for seq in by_g.values():
-                    po.update(combinations(seq, 2))
-                po.update((i, j) for i in inits for j in ids if j not in inits)
-                return frozenset(po)
-            case "co" if x.write_order is not None:
-                return frozenset(p for seq in x.write_order for p in combinations(seq, 2))
+                return _order_rows(n, [e.id for e in x.events if e.kind != ev.INIT_WRITE], self._g_of, self["IW"])
             case "co":
-                writes: dict[str, list[int]] = defaultdict(list)
-                for e in x.events:
-                    if e.kind in (ev.WRITE, ev.INIT_WRITE) or (e.kind == ev.ATOMIC and e.op != "Load" and e.ok != 0):
-                        writes[e.obj or ""].append(e.id)
-                return frozenset(p for seq in writes.values() for p in combinations(seq, 2))
+                return _chain_rows(n, self._write_order())
             case "fr":
-                rf_inv = {r: w for w, r in self["rf"]}
-                after: dict[int, list[int]] = defaultdict(list)
-                for w1, w2 in self["co"]:
-                    after[w1].append(w2)
-                return frozenset((r, w2) for r, w in rf_inv.items() for w2 in after[w])
-            case "loc":
-                sets = {n: self[n] for n in ("M", "SEND", "RECV", "CLOSE")}
-                accesses = sets["M"] | sets["SEND"] | sets["RECV"] | sets["CLOSE"]
-                by_obj: dict[str, list[int]] = defaultdict(list)
+                co = self["co"]
+                assert isinstance(co, tuple)
+                rows = [0] * n
                 for e in x.events:
-                    if e.obj is not None and e.id in accesses:
-                        by_obj[e.obj].append(e.id)
-                return frozenset((a, b) for seq in by_obj.values() for a in seq for b in seq)
-            case "int":
-                return frozenset((a, b) for a in ids for b in ids if g_of[a] == g_of[b])
-            case "ext":
-                return frozenset((a, b) for a in ids for b in ids if g_of[a] != g_of[b])
+                    if e.kind in (ev.READ, ev.ATOMIC) and e.src is not None:
+                        rows[e.id] = co[e.src]
+                return tuple(rows)
+            case "loc":
+                accesses = self["M"] | self["SEND"] | self["RECV"] | self["CLOSE"]  # type: ignore[operator]
+                by_obj: dict[str, int] = defaultdict(int)
+                for e in x.events:
+                    if e.obj is not None and accesses >> e.id & 1:
+                        by_obj[e.obj] |= 1 << e.id
+                return tuple(by_obj[e.obj] if e.obj is not None and accesses >> e.id & 1 else 0 for e in x.events)
+            case "int" | "ext":
+                members: dict[str, int] = defaultdict(int)
+                for e in x.events:
+                    members[e.g] |= 1 << e.id
+                everyone = (1 << n) - 1
+                same = [members[e.g] for e in x.events]
+                return tuple(same) if name == "int" else tuple(everyone & ~m for m in same)
             case "id":
-                return frozenset((a, a) for a in ids)
+                return tuple(1 << i for i in range(n))
             case "data" | "ctrl" | "addr":
                 # Syntactic dependencies only matter for excluding out-of-thin-air
                 # values; the explicit engine's executions are SC, which has none.
-                return frozenset()
+                return (0,) * n
         raise KeyError(name)
+
+    @property
+    def _g_of(self) -> list[str]:
+        return [e.g for e in self.x.events]
+
+    def _write_order(self) -> list[list[int]]:
+        if self.x.write_order is not None:
+            return [list(seq) for seq in self.x.write_order]
+        writes: dict[str, list[int]] = defaultdict(list)
+        for e in self.x.events:
+            if e.kind in (ev.WRITE, ev.INIT_WRITE) or (e.kind == ev.ATOMIC and e.op != "Load" and e.ok != 0):
+                writes[e.obj or ""].append(e.id)
+        return list(writes.values())
+
+
+Rows = tuple[int, ...]
+SYNC_KINDS = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
+
+
+def _mask(ids: Iterable[int]) -> int:
+    m = 0
+    for i in ids:
+        m |= 1 << i
+    return m
+
+
+def rows_of(pairs: Iterable[tuple[int, int]], n: int) -> Rows:
+    rows = [0] * n
+    for a, b in pairs:
+        rows[a] |= 1 << b
+    return tuple(rows)
+
+
+def pairs_of(rows: Rows) -> Rel:
+    return frozenset((i, j) for i, row in enumerate(rows) for j in bits(row))
+
+
+def bits(m: int) -> Iterator[int]:
+    """The events of a set, in increasing order."""
+    while m:
+        low = m & -m
+        yield low.bit_length() - 1
+        m ^= low
+
+
+def _order_rows(n: int, seq: list[int], g_of: list[str], inits: int) -> Rows:
+    """Program order: each event before the later events of its goroutine,
+    the initial writes before every other event."""
+    rows = [0] * n
+    later: dict[str, int] = defaultdict(int)
+    for i in reversed(seq):
+        rows[i] = later[g_of[i]]
+        later[g_of[i]] |= 1 << i
+    others = ((1 << n) - 1) & ~inits
+    for i in bits(inits):
+        rows[i] = others
+    return tuple(rows)
+
+
+def _chain_rows(n: int, chains: list[list[int]]) -> Rows:
+    """Each chain totally ordered (transitive), chains unrelated."""
+    rows = [0] * n
+    for seq in chains:
+        after = 0
+        for i in reversed(seq):
+            rows[i] = after
+            after |= 1 << i
+    return tuple(rows)
 
 
 def base_relations(x: Execution, caps: dict[str, int]) -> dict[str, Rel]:
-    """Every base relation a model may name (``BASE_RELATIONS``)."""
+    """Every base relation a model may name (``BASE_RELATIONS``), as pairs."""
     env = BaseEnv(x, caps)
-    return {name: env[name] for name in BASE_RELATIONS}
+    return {name: pairs_of(env[name]) for name in BASE_RELATIONS}  # type: ignore[arg-type]
