@@ -135,6 +135,7 @@ def test_a_z3_execution_the_machine_cannot_run_is_a_mismatch():
     import z3
 
     from hbcheck.smt.schedule import WitnessMismatch, replay
+    from hbcheck.smt.snapshot import snapshot
     from hbcheck.smt.unfold import unfold
 
     p = program("""
@@ -150,7 +151,7 @@ def test_a_z3_execution_the_machine_cannot_run_is_a_mismatch():
     s.add(read.val == 2)
     assert s.check() == z3.sat
     with pytest.raises(WitnessMismatch, match=r"^P1 line 4 does read x=1 on the machine, read x=2 in z3$"):
-        replay(p, 8, u, s.model(), [write, read], {})
+        replay(p, 8, u, snapshot(s.model()), [write, read], {})
 
 
 def test_channel_executions_are_replayed_through_parked_hand_offs():
@@ -160,6 +161,7 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
     import z3
 
     from hbcheck.smt.schedule import WitnessMismatch, replay, sc_order
+    from hbcheck.smt.snapshot import snapshot
     from hbcheck.smt.unfold import unfold
 
     for name in ("hello-unbuffered.lit", "select-choice.lit", "close-broadcast.lit", "limit.lit"):
@@ -176,9 +178,9 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
     s = z3.Solver()
     s.add(recv.done, recv.val == 5, *[e.act for e in u.events])
     assert s.check() == z3.sat
-    order = sc_order(s.model(), u.events, [])
+    order = sc_order(snapshot(s.model()), u.events, [])
     with pytest.raises(WitnessMismatch, match="receive 1 from c on the machine, receive 5 from c in z3"):
-        replay(p, 8, u, s.model(), order, {})
+        replay(p, 8, u, snapshot(s.model()), order, {})
 
 
 def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
@@ -407,3 +409,26 @@ def test_engines_agree_on_random_channel_programs(text):
     unless states, counts and findings (panics, deadlocks, races) agree."""
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+
+
+def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():
+    """One packed evaluation per model must give each term's own value:
+    Booleans, negative integers and bit-vectors, a term registered twice."""
+    import z3
+
+    from hbcheck.smt.snapshot import Reader
+
+    b, c = z3.Bools("b c")
+    i, j = z3.Ints("i j")
+    v = z3.BitVec("v", 64)
+    terms = [b, z3.And(b, c), i, i + j, v, v + 1, i]
+    s = z3.Solver()
+    s.add(i == -3, j == 5, v == -7, b, z3.Not(c))
+    assert s.check() == z3.sat
+    m = s.model()
+    snap = Reader(terms).read(m)
+    assert [snap.true(t) for t in (b, terms[1])] == [True, False]
+    assert [snap.num(t) for t in (i, terms[3], v, terms[5])] == [-3, 2, -7, -6]
+    assert snap.num(j) == 5  # not registered: read on its own
+    s.add(snap.other_than([b, c, i, j, v]))
+    assert s.check() == z3.unsat

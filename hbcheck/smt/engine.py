@@ -22,6 +22,7 @@ from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
+from hbcheck.smt.snapshot import Reader
 from hbcheck.smt.unfold import (
     NO_STOP,
     Blocked,
@@ -597,6 +598,17 @@ class _Engine:
             self.ok = z3.And(quiet, full, z3.Not(any_of(waits)))
             self.stuck = z3.And(quiet, full, any_of(waits))
 
+    def _read_terms(self, values, holds, finals, order_rels) -> list[z3.ExprRef]:
+        """What the enumeration reads from each model (``snapshot``)."""
+        terms: list[z3.ExprRef] = [*values, *finals.values(), *self.choices]
+        terms += [holds] if holds is not None else []
+        for e in self.ev:
+            terms += [e.act, e.val] + ([e.time] if e.time is not None else [])
+        terms += [o.done for o in self.u.chan_ops]
+        terms += [v for regs in self.u.regs.values() for v in regs.values()]
+        terms += [cond for rel in order_rels for cond in rel.values()]
+        return terms
+
     def run(self, start: float, keep_runs: bool = False) -> SmtAnswer:
         self.build()
         base = self.base()
@@ -629,11 +641,12 @@ class _Engine:
         states: set[tuple[int, ...]] = set()
         positive = negative = 0
         seen = 0
+        reader = Reader(self._read_terms(values, holds, finals, order_rels))
         while self.check(s):
-            m = s.model()
-            state = tuple(m.eval(v, model_completion=True).as_signed_long() for v in values)
+            m = reader.read(s.model())
+            state = tuple(m.num(v) for v in values)
             states.add(state)
-            satisfied = holds is not None and z3.is_true(m.eval(holds, model_completion=True))
+            satisfied = holds is not None and m.true(holds)
             if satisfied:
                 positive += 1
             else:
@@ -659,8 +672,7 @@ class _Engine:
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
-            block = [c == m.eval(c, model_completion=True) for c in self.choices]
-            s.add(z3.Not(all_of(block)) if block else z3.BoolVal(False))
+            s.add(m.other_than(self.choices))
         s.pop()
         proved = None
         # the verdict, proved by one more UNSAT query: no normal execution satisfies (violates) it

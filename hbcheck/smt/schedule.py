@@ -31,6 +31,7 @@ from hbcheck.machine import Machine, MachineConfig, State
 from hbcheck.machine import events as mev
 from hbcheck.machine.events import Event
 from hbcheck.machine.machine import DEFAULT, PARK, Choice
+from hbcheck.smt.snapshot import Snapshot
 from hbcheck.smt.unfold import SEvent, Unfolding
 
 SEARCH_BUDGET = 20_000  # machine steps one replay may try
@@ -47,13 +48,10 @@ class ReplayBudget(Exception):
 
 
 def sc_order(
-    m: z3.ModelRef, events: list[SEvent], relations: list[dict[tuple[int, int], z3.BoolRef]]
+    m: Snapshot, events: list[SEvent], relations: list[dict[tuple[int, int], z3.BoolRef]]
 ) -> list[SEvent] | None:
     """The active events in an order extending every relation, or None if they have a cycle."""
-
-    def holds(b: z3.BoolRef) -> bool:
-        return z3.is_true(m.eval(b, model_completion=True))
-
+    holds = m.true
     active = {e.id: e for e in events if e.kind not in ("IW", "ST") and holds(e.act)}
     # an RMW is one step: its write half is the node of its read half
     node = {i: (e.rmw_of if e.rmw_of is not None else i) for i, e in active.items()}
@@ -68,7 +66,7 @@ def sc_order(
     by_obj: dict[str, list[tuple[int, int]]] = {}
     for i, e in active.items():
         if e.time is not None and e.loc:
-            by_obj.setdefault(e.loc, []).append((m.eval(e.time, model_completion=True).as_long(), i))
+            by_obj.setdefault(e.loc, []).append((m.num(e.time), i))
     for timed in by_obj.values():
         for (ta, a), (tb, b) in itertools.combinations(sorted(timed), 2):
             pure_reads = active[a].kind == active[b].kind == "A" and not active[a].writes and not active[b].writes
@@ -83,13 +81,10 @@ def sc_order(
     return [active[i] for i in nx.lexicographical_topological_sort(graph)]
 
 
-def z3_steps(m: z3.ModelRef, u: Unfolding, order: list[SEvent]) -> dict[str, list[tuple[Step, float, SEvent]]]:
+def z3_steps(m: Snapshot, u: Unfolding, order: list[SEvent]) -> dict[str, list[tuple[Step, float, SEvent]]]:
     """What each goroutine does in the z3 execution, in program order, each
     with its rank in ``order``."""
-
-    def value(b: z3.BitVecRef) -> int:
-        return m.eval(b, model_completion=True).as_signed_long()
-
+    value = m.num
     rank = {e.id: i for i, e in enumerate(order)}
     done_of = {o.end.id: o.done for o in u.chan_ops}
     out: dict[str, list[tuple[Step, float, SEvent]]] = {}
@@ -107,7 +102,7 @@ def z3_steps(m: z3.ModelRef, u: Unfolding, order: list[SEvent]) -> dict[str, lis
             case "SE":
                 step = ("send", e.loc, value(e.val))
             case "RE":
-                got = z3.is_true(m.eval(done_of[e.id], model_completion=True))
+                got = m.true(done_of[e.id])
                 step = ("recv", e.loc, value(e.val), 1) if got else ("recv", e.loc, 0, 0)
             case "XE":
                 step = ("default",)
@@ -165,7 +160,7 @@ def replay(
     program: Program,
     unroll: int,
     u: Unfolding,
-    m: z3.ModelRef,
+    m: Snapshot,
     order: list[SEvent],
     finals: dict[str, z3.BitVecRef],
 ) -> Execution:
@@ -174,9 +169,7 @@ def replay(
     has none, ``ReplayBudget`` when the search gave up."""
     want = z3_steps(m, u, order)
     machine = Machine(program, MachineConfig(unroll=unroll))
-
-    def value(b: z3.BitVecRef) -> int:
-        return m.eval(b, model_completion=True).as_signed_long()
+    value = m.num
 
     def ranked(st: State, at: dict[str, int]) -> list[Choice]:
         def key(c: Choice) -> tuple:
@@ -189,45 +182,48 @@ def replay(
     deepest: tuple[int, str] = (-1, "")
     seen: set[tuple] = set()
     tried = 0
-    start = machine.initial()
-    stack: list[tuple[State, dict[str, int]]] = [(start, {})]
+    # a state to expand (choice None), or a step still to take from it: children are
+    # stepped only when the search reaches them, so a run z3 ranked right costs its length
+    stack: list[tuple[State, dict[str, int], Choice | None]] = [(machine.initial(), {}, None)]
     while stack:
-        st, at = stack.pop()
-        key = st.trace_key()
-        if key in seen:
+        st, at, c = stack.pop()
+        if c is None:
+            key = st.trace_key()
+            if key in seen:
+                continue
+            seen.add(key)
+            choices = machine.enabled(st)
+            if st.end is not None or not choices:
+                problem = _finished(st, at, want, finals, program, u, value)
+                if problem is None:
+                    return record(machine, st, key)
+                deepest = max(deepest, (st.steps, problem))
+                continue
+            stack.extend((st, at, c) for c in reversed(ranked(st, at)))
             continue
-        seen.add(key)
-        choices = machine.enabled(st)
-        if st.end is not None or not choices:
-            problem = _finished(st, at, want, finals, program, u, value)
-            if problem is None:
-                return record(machine, st, key)
-            deepest = max(deepest, (st.steps, problem))
-            continue
-        for c in reversed(ranked(st, at)):
-            tried += 1
-            if tried > SEARCH_BUDGET:
-                raise ReplayBudget(f"no run found within {SEARCH_BUDGET} machine steps")
-            before = len(st.events)
-            nxt = machine.step(st, c)
-            moved = dict(at)
-            problem = None
-            for e in nxt.events[before:]:
-                got = machine_step(e)
-                if got is None:
-                    continue
-                steps, i = want.get(e.g, []), moved.get(e.g, 0)
-                if i >= len(steps):
-                    problem = f"{e.g} line {e.line} does {_show(got)} on the machine, nothing more in z3"
-                    break
-                if steps[i][0] != got:
-                    problem = f"{e.g} line {e.line} does {_show(got)} on the machine, {_show(steps[i][0])} in z3"
-                    break
-                moved[e.g] = i + 1
-            if problem is None:
-                stack.append((nxt, moved))
-            else:
-                deepest = max(deepest, (nxt.steps, problem))
+        tried += 1
+        if tried > SEARCH_BUDGET:
+            raise ReplayBudget(f"no run found within {SEARCH_BUDGET} machine steps")
+        before = len(st.events)
+        nxt = machine.step(st, c)
+        moved = dict(at)
+        problem = None
+        for e in nxt.events[before:]:
+            got = machine_step(e)
+            if got is None:
+                continue
+            steps, i = want.get(e.g, []), moved.get(e.g, 0)
+            if i >= len(steps):
+                problem = f"{e.g} line {e.line} does {_show(got)} on the machine, nothing more in z3"
+                break
+            if steps[i][0] != got:
+                problem = f"{e.g} line {e.line} does {_show(got)} on the machine, {_show(steps[i][0])} in z3"
+                break
+            moved[e.g] = i + 1
+        if problem is None:
+            stack.append((nxt, moved, None))
+        else:
+            deepest = max(deepest, (nxt.steps, problem))
     raise WitnessMismatch(deepest[1] or "no run of the machine")
 
 

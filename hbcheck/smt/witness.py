@@ -26,21 +26,16 @@ from hbcheck.machine.events import Event
 from hbcheck.machine.machine import DEFAULT
 from hbcheck.models import Model, evaluate
 from hbcheck.smt.schedule import WitnessMismatch
+from hbcheck.smt.snapshot import Snapshot
 from hbcheck.smt.unfold import ChanOp, SEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from hbcheck.smt.engine import _Engine
 
 
-def weak_execution(m: z3.ModelRef, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model) -> Execution:
+def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model) -> Execution:
     """The record of the z3 execution ``m``; raises ``WitnessMismatch`` if the model rejects it."""
-
-    def holds(b: z3.BoolRef) -> bool:
-        return z3.is_true(m.eval(b, model_completion=True))
-
-    def num(b: z3.ExprRef) -> int:
-        v = m.eval(b, model_completion=True)
-        return v.as_signed_long() if z3.is_bv(v) else v.as_long()
+    holds, num = m.true, m.num
 
     u = eng.u
     active = [e for e in u.events if holds(e.act) or e.kind == "IW"]
