@@ -409,6 +409,7 @@ def test_engines_agree_on_random_channel_programs(text):
     unless states, counts and findings (panics, deadlocks, races) agree."""
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
 
 
 def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():
