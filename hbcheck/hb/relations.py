@@ -174,7 +174,7 @@ class BaseEnv:
             return self.cache[name]
         match name:
             case "po":
-                return _order_rows(n, [e.id for e in x.events if e.kind != ev.INIT_WRITE], self._g_of, self["IW"])
+                return _order_rows(x.events, self["IW"])  # type: ignore[arg-type]
             case "co":
                 return _chain_rows(n, self._write_order())
             case "fr":
@@ -206,10 +206,6 @@ class BaseEnv:
                 # values; the explicit engine's executions are SC, which has none.
                 return (0,) * n
         raise KeyError(name)
-
-    @property
-    def _g_of(self) -> list[str]:
-        return [e.g for e in self.x.events]
 
     def _write_order(self) -> list[list[int]]:
         if self.x.write_order is not None:
@@ -251,14 +247,16 @@ def bits(m: int) -> Iterator[int]:
         m ^= low
 
 
-def _order_rows(n: int, seq: list[int], g_of: list[str], inits: int) -> Rows:
+def _order_rows(events: tuple[Event, ...], inits: int) -> Rows:
     """Program order: each event before the later events of its goroutine,
     the initial writes before every other event."""
+    n = len(events)
     rows = [0] * n
     later: dict[str, int] = defaultdict(int)
-    for i in reversed(seq):
-        rows[i] = later[g_of[i]]
-        later[g_of[i]] |= 1 << i
+    for e in reversed(events):
+        if not inits >> e.id & 1:
+            rows[e.id] = later[e.g]
+            later[e.g] |= 1 << e.id
     others = ((1 << n) - 1) & ~inits
     for i in bits(inits):
         rows[i] = others
