@@ -604,7 +604,7 @@ class _Engine:
         terms += [holds] if holds is not None else []
         for e in self.ev:
             terms += [e.act, e.val] + ([e.time] if e.time is not None else [])
-        terms += [o.done for o in self.u.chan_ops]
+        terms += [t for o in self.u.chan_ops for t in (o.done, o.time)]
         terms += [v for regs in self.u.regs.values() for v in regs.values()]
         terms += [cond for rel in order_rels for cond in rel.values()]
         return terms
@@ -642,6 +642,10 @@ class _Engine:
         positive = negative = 0
         seen = 0
         reader = Reader(self._read_terms(values, holds, finals, order_rels))
+        queues = [
+            [o for o in self.u.chan_ops if (o.chan, o.kind) == key]
+            for key in sorted({(o.chan, o.kind) for o in self.u.chan_ops if o.chan is not None})
+        ]
         while self.check(s):
             m = reader.read(s.model())
             state = tuple(m.num(v) for v in values)
@@ -651,7 +655,7 @@ class _Engine:
                 positive += 1
             else:
                 negative += 1
-            order = sc_order(m, self.ev, order_rels)
+            order = sc_order(m, self.ev, order_rels, queues)
             run: Execution | None = None
             if order is None:
                 weak += 1

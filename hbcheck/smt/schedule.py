@@ -32,7 +32,7 @@ from hbcheck.machine import events as mev
 from hbcheck.machine.events import Event
 from hbcheck.machine.machine import DEFAULT, PARK, Choice
 from hbcheck.smt.snapshot import Snapshot
-from hbcheck.smt.unfold import SEvent, Unfolding
+from hbcheck.smt.unfold import ChanOp, SEvent, Unfolding
 
 SEARCH_BUDGET = 20_000  # machine steps one replay may try
 
@@ -48,9 +48,13 @@ class ReplayBudget(Exception):
 
 
 def sc_order(
-    m: Snapshot, events: list[SEvent], relations: list[dict[tuple[int, int], z3.BoolRef]]
+    m: Snapshot,
+    events: list[SEvent],
+    relations: list[dict[tuple[int, int], z3.BoolRef]],
+    queues: list[list[ChanOp]] = (),  # type: ignore[assignment]
 ) -> list[SEvent] | None:
-    """The active events in an order extending every relation, or None if they have a cycle."""
+    """The active events in an order extending every relation, or None if they
+    have a cycle. ``queues``: each channel's sends, and its receives."""
     holds = m.true
     active = {e.id: e for e in events if e.kind not in ("IW", "ST") and holds(e.act)}
     # an RMW is one step: its write half is the node of its read half
@@ -78,6 +82,16 @@ def sc_order(
                 graph.add_edge(node[a], node[b])
     if not nx.is_directed_acyclic_graph(graph):
         return None
+    # Ranking hints, not relations: the runtime serves parked senders (receivers)
+    # of a channel first come, first served, so the begins go in their matches'
+    # order. A hint that would make a cycle is dropped; the replay checks every step.
+    for group in queues:
+        begun = sorted((m.num(o.time), o.begin.id) for o in group if m.true(o.done) and o.begin.id in active)
+        for (_ta, a), (_tb, b) in itertools.pairwise(begun):
+            if node[a] != node[b] and not graph.has_edge(node[a], node[b]):
+                graph.add_edge(node[a], node[b])
+                if nx.has_path(graph, node[b], node[a]):
+                    graph.remove_edge(node[a], node[b])
     return [active[i] for i in nx.lexicographical_topological_sort(graph)]
 
 
