@@ -364,3 +364,25 @@ def test_a_z3_execution_the_machine_refutes_is_an_internal_error_not_a_traceback
     out = _run("trace", str(lit("sb-racy.lit")), "--state", "P0:r0=0; P1:r1=0")
     assert out.exit_code == 3 and isinstance(out.exception, SystemExit), out.exception
     assert "internal error: the engines disagree on SB+plain: P1 line 8 does read x=1" in out.stderr
+
+
+def test_engine_and_solver_timeout_reach_every_test(tmp_path, monkeypatch):
+    """``--engine explicit`` runs the explorer alone: SB's weak outcome on
+    plain variables stays Unknown, where both engines make it Sometimes;
+    ``--solver-timeout`` is what each test's z3 queries get."""
+    sb = str(lit("sb-racy.lit"))
+    for engine, engines, observation in (
+        ("explicit", ["explicit"], "Unknown"),
+        ("both", ["explicit", "smt"], "Sometimes"),
+    ):
+        out = tmp_path / f"{engine}.json"
+        _run("run", "--quiet", "--allow-unknown", "--engine", engine, "--json", str(out), sb)
+        (test,) = json.loads(out.read_text())["tests"]
+        assert (test["engines"], test["observation"]) == (engines, observation), engine
+    import hbcheck.cli.common as common
+
+    seen = []
+    real = common.check_program
+    monkeypatch.setattr(common, "check_program", lambda *a: seen.append(a[3:]) or real(*a))
+    _run("run", "--quiet", "--engine", "smt", "--solver-timeout", "2.5", sb)
+    assert seen == [("smt", 2.5)]

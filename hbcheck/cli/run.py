@@ -103,7 +103,11 @@ def run(
         ),
     ] = Por.dpor,
     engine: Annotated[
-        Engine, typer.Option(help="explicit, smt (z3; falls back to explicit where it cannot encode), or both.")
+        Engine,
+        typer.Option(
+            help="both or smt: z3 and the explorer (every report needs its executions), checked against each "
+            "other, z3 deciding racy outcomes; explicit: the explorer alone."
+        ),
     ] = Engine.both,
     solver_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per z3 query.")] = 60.0,
 ) -> None:
@@ -139,9 +143,16 @@ def run(
             task = progress.add_task("checking", total=len(items))
             paths = [p for p in items if isinstance(p, Path)]
             outcomes = iter(
-                pool.map(check_or_bad, paths, [config] * len(paths), [cat.path] * len(paths))
+                pool.map(
+                    check_or_bad,
+                    paths,
+                    [config] * len(paths),
+                    [cat.path] * len(paths),
+                    [str(engine)] * len(paths),
+                    [solver_timeout] * len(paths),
+                )
                 if pool
-                else (check_or_bad(p, config, cat.path) for p in paths)
+                else (check_or_bad(p, config, cat.path, str(engine), solver_timeout) for p in paths)
             )
             for item in items:
                 progress.update(task, description=f"checking {item if isinstance(item, Path) else item.file}")
