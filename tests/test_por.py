@@ -54,13 +54,17 @@ def test_suite_counts_do_not_move(path):
     assert _agree(load(path)) is not None
 
 
-@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(program_text())
 def test_random_programs_agree(text):
     _agree(program(text))
 
 
-@settings(max_examples=STRESS or 300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(program_text(rich=True))
 def test_random_programs_with_memory_sync_loops_and_main_agree(text):
     """Plain memory, wait groups, once, loops (cut by the bound), asserts,
