@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 
 import networkx as nx
 import z3
@@ -51,7 +52,7 @@ def sc_order(
     m: Snapshot,
     events: list[SEvent],
     relations: list[dict[tuple[int, int], z3.BoolRef]],
-    queues: list[list[ChanOp]] = (),  # type: ignore[assignment]
+    queues: Sequence[Sequence[ChanOp]] = (),
 ) -> list[SEvent] | None:
     """The active events in an order extending every relation, or None if they
     have a cycle. ``queues``: each channel's sends, and its receives."""
