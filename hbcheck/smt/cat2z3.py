@@ -2,12 +2,17 @@
 with the explicit engine's interpreter).
 
 A relation is a dict from event pairs to z3 Booleans (absent pairs are
-false), a set a dict from events to Booleans. Closures follow Warshall;
+false), a set a dict from events to Booleans. Closures follow Warshall,
+save one the model declares acyclic that holds program order (``hb``):
+that one is carried by clocks along the goroutines (``clocked_plus``).
 ``acyclic`` asks for an order (integer ranks) that every related pair
 respects (of r, for r+); ``irreflexive`` and ``empty`` forbid the pairs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import count
 
 import z3
 
@@ -58,8 +63,32 @@ def any_of(items: list[z3.BoolRef]) -> z3.BoolRef:
     return z3.Or(*items) if items else z3.BoolVal(False)
 
 
+def _checked_acyclic(stmts: Sequence[object]) -> set[tuple[int, str]]:
+    """The bindings (statement index, name) a later plain ``acyclic`` check
+    names before any rebinding: every execution keeps those acyclic."""
+    out: set[tuple[int, str]] = set()
+    latest: dict[str, int] = {}
+    for i, s in enumerate(stmts):
+        if isinstance(s, Let):
+            latest.update((name, i) for name, _exp, _loc in s.bindings)
+        elif (
+            isinstance(s, Check)
+            and s.test == "acyclic"
+            and not (s.flag or s.negated)
+            and isinstance(s.exp, Var)
+            and s.exp.name in latest
+        ):
+            out.add((latest[s.exp.name], s.exp.name))
+    return out
+
+
+_fresh = count()
+
+
 class Compiler:
-    def __init__(self, base: dict[str, Rel | Sset], n: int):
+    def __init__(self, base: dict[str, Rel | Sset], n: int, chains: Sequence[Sequence[int]] = ()):
+        """``chains``: each goroutine's events in program order, whose pairs
+        ``base["po"]`` relates whenever both events exist."""
         self.env: dict[str, Rel | Sset] = dict(base)
         self.n = n
         self.ids = list(range(n))
@@ -67,14 +96,27 @@ class Compiler:
         self.flags: dict[str, Rel | Sset] = {}
         self.nrank = 0
         self.closed_from: dict[int, tuple[Rel, Rel]] = {}  # id of r+ -> (r+, r)
+        self.chains = [list(c) for c in chains]
+        # the unions that hold program order, by id (kept alive, so no id is reused)
+        self.with_po: dict[int, object] = {id(base["po"]): base["po"]} if chains and "po" in base else {}
 
     def compile(self, model: Model) -> None:
-        for s in model.stmts:
+        acyclic = _checked_acyclic(model.stmts)
+        for i, s in enumerate(model.stmts):
             if isinstance(s, Let):
                 if s.rec:
                     raise Unsupported(f"the model's let rec (line {s.loc.line}) is not compiled to z3 yet")
                 for name, exp, _loc in s.bindings:
-                    self.env[name] = self.eval(exp)
+                    if (i, name) in acyclic and isinstance(exp, Op) and exp.op == "+":
+                        r = self.eval(exp.args[0])
+                        assert isinstance(next(iter(r), (0, 0)), tuple)
+                        closure = self.clocked_plus(r) if id(r) in self.with_po else None  # type: ignore[arg-type]
+                        if closure is None:
+                            closure = self.plus(r)  # type: ignore[arg-type]
+                        self.closed_from[id(closure)] = (closure, r)  # type: ignore[assignment]
+                        self.env[name] = closure
+                    else:
+                        self.env[name] = self.eval(exp)
             elif isinstance(s, Check):
                 value = self.eval(s.exp)
                 if s.flag:
@@ -109,6 +151,8 @@ class Compiler:
             out = dict(args[0])
             for k, b in args[1].items():
                 out[k] = _or(out.get(k), b)
+            if id(args[0]) in self.with_po or id(args[1]) in self.with_po:
+                self.with_po[id(out)] = out
             return out
         if op == "&":
             a, b = args[0], args[1]
@@ -145,6 +189,108 @@ class Compiler:
             for j, bb in after.get(k, ()):
                 out.setdefault((i, j), []).append(and2(ba, bb))
         return {k: (v[0] if len(v) == 1 else z3.Or(*v)) for k, v in out.items()}
+
+    def clocked_plus(self, r: Rel) -> Rel | None:
+        """r+ for an r that holds program order and that every execution keeps
+        acyclic, as vector clocks: ``clk[b][c][k]`` says that some event at
+        place k or later of goroutine c reaches the point just after b, so
+        (a, b) is in r+ exactly when a's clock bit is set at b. A bit changes
+        only at events with an incoming edge off program order (the rest pass
+        their predecessor's bits on), so the terms number about n * n * d
+        for d such edges an event, against Warshall's n^3; acyclicity makes
+        the clock equations' solution unique. None if the events do not
+        split that way (then Warshall serves)."""
+        act = self.env.get("_", {})
+        universal = self._universal_sources(r, act)  # type: ignore[arg-type]
+        chains = [[e for e in c if e not in universal] for c in self.chains]
+        chain_of: dict[int, int] = {}
+        pos: dict[int, int] = {}
+        for ci, c in enumerate(chains):
+            for k, e in enumerate(c):
+                chain_of[e], pos[e] = ci, k
+        for e in self.ids:
+            if e not in chain_of and e not in universal:
+                chain_of[e], pos[e] = len(chains), 0
+                chains.append([e])
+        sync: dict[int, list[tuple[int, z3.BoolRef]]] = {}
+        for (p, b), t in r.items():
+            if p in universal or z3.is_false(t) or (chain_of[p] == chain_of[b] and pos[p] < pos[b]):
+                continue  # program order (r holds all of it), or a universal source's row
+            if b in universal:
+                return None
+            sync.setdefault(b, []).append((p, and2(and2(t, act[p]), act[b])))  # an edge that passes on needs both
+        tag = next(_fresh)
+        clk: dict[int, list[list[z3.BoolRef]]] = {
+            b: [
+                [z3.Bool(f"clk{tag}_{b}_{c}_{k}") for k in range(len(chain))] if c != chain_of[b] else []
+                for c, chain in enumerate(chains)
+            ]
+            for b in sync
+        }
+        last: dict[int, int | None] = {}  # the latest event at or before e with clock variables
+        for c in chains:
+            mark = None
+            for e in c:
+                mark = e if e in clk else mark
+                last[e] = mark
+
+        def bit(e: int | None, c: int, k: int) -> z3.BoolRef | None:
+            if e is None or c == chain_of[e]:
+                return None  # no clock yet; or e's own goroutine, which program order covers
+            return clk[e][c][k]
+
+        for b, edges in sync.items():
+            cb = chain_of[b]
+            before = last[chains[cb][pos[b] - 1]] if pos[b] > 0 else None
+            for c, chain in enumerate(chains):
+                if c == cb:
+                    continue
+                for k in range(len(chain)):
+                    terms = []
+                    kept = bit(before, c, k)
+                    if kept is not None:
+                        terms.append(kept)
+                    for p, t in edges:
+                        if chain_of[p] == c and pos[p] >= k:
+                            terms.append(t)
+                        else:
+                            via = bit(last[p], c, k)
+                            if via is not None:
+                                terms.append(and2(t, via))
+                    self.constraints.append(clk[b][c][k] == any_of(terms))
+        out: Rel = {}
+        for i in universal:
+            for j in self.ids:
+                if j not in universal:
+                    out[(i, j)] = and2(act[i], act[j])
+        for chain in chains:
+            for x, a in enumerate(chain):
+                for b in chain[x + 1 :]:
+                    out[(a, b)] = and2(act[a], act[b])
+        for b in self.ids:
+            if b in universal or last[b] is None:
+                continue
+            for c, chain in enumerate(chains):
+                if c == chain_of[b]:
+                    continue
+                for k, a in enumerate(chain):
+                    out[(a, b)] = and2(and2(act[a], act[b]), clk[last[b]][c][k])  # type: ignore[index]
+        return out
+
+    def _universal_sources(self, r: Rel, act: Sset) -> set[int]:
+        """Events nothing reaches that r puts before every other event (when
+        both exist): the initial writes. Their row of r+ is their row of r."""
+        into = {j for (i, j), t in r.items() if not z3.is_false(t)}
+        out = {i for i in self.ids if i not in into and i in act}
+        while True:
+            keep = {
+                i
+                for i in out
+                if all((i, j) in r and r[(i, j)].eq(and2(act[i], act[j])) for j in self.ids if j not in out)
+            }
+            if keep == out:
+                return out
+            out = keep
 
     def plus(self, r: Rel) -> Rel:
         """Transitive closure, Warshall's way: one pass per intermediate event

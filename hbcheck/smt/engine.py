@@ -92,6 +92,7 @@ class _Engine:
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
         self.shared: z3.Solver | None = None
+        self.chains: list[list[int]] = []  # each goroutine's events in program order
 
     # ---- the candidate executions
     def build(self) -> None:
@@ -470,6 +471,7 @@ class _Engine:
         by_g: dict[str, list[SEvent]] = {}
         for e in ev:
             by_g.setdefault(e.g, []).append(e)
+        self.chains = [[e.id for e in es] for g, es in by_g.items() if g != "init"]
         for g, es in by_g.items():
             if g == "init":
                 continue
@@ -617,7 +619,7 @@ class _Engine:
         witness: Execution | None = None
         counter: Execution | None = None
         runs: list[Execution] = []
-        comp = Compiler(base, len(self.ev))
+        comp = Compiler(base, len(self.ev), self.chains)
         comp.compile(self.model)
         self.constraints = comp.constraints
         self.modes()
