@@ -4,7 +4,8 @@ On a race-free program both must give the same states, counts and findings;
 on a racy one the symbolic outcome set must contain the explicit one (SC
 interleavings are executions of every model). A disagreement is a checker
 bug, reported loudly. Where the symbolic engine answers exactly, its answer
-replaces the explicit engine's Unknown for racy programs.
+replaces the explicit engine's Unknown: for racy programs, and where the
+explicit engine stopped at a bound (its executions must then be among z3's).
 """
 
 from __future__ import annotations
@@ -58,11 +59,15 @@ def check_program(
                 f"N={s.negative}, findings {sorted(_findings(s))}"
             )
         return explicit
-    if explicit.racy_weak and not explicit.bounds and s.exact:
-        if not set(explicit.states) <= set(s.states) or not _findings(explicit) <= _findings(s):
+    if s.exact and (explicit.racy_weak or explicit.bounds):
+        # The explicit engine ran some executions (SC ones, or as many as its
+        # bounds let it): each is an execution z3 enumerated too.
+        fewer = not explicit.racy_weak and (explicit.positive > s.positive or explicit.negative > s.negative)
+        if fewer or not set(explicit.states) <= set(s.states) or not _findings(explicit) <= _findings(s):
             raise EngineDisagreement(
-                f"{name}: the explicit engine's states {explicit.states} or findings {sorted(_findings(explicit))} "
-                f"are not among the symbolic engine's {s.states} / {sorted(_findings(s))}"
+                f"{name}: the explicit engine's states {explicit.states}, P={explicit.positive} "
+                f"N={explicit.negative} or findings {sorted(_findings(explicit))} are not among the symbolic "
+                f"engine's {s.states}, P={s.positive} N={s.negative} / {sorted(_findings(s))}"
             )
         merged = dataclasses.replace(
             explicit,
@@ -72,11 +77,20 @@ def check_program(
             possible=s.possible,
             executions=s.executions,
             racy_weak=False,
+            bounds=[],
+            incomplete=0,
             findings=explicit.findings + (s.findings - explicit.findings),
             positive_witness=explicit.positive_witness or s.positive_witness,
             negative_witness=explicit.negative_witness or s.negative_witness,
         )
-        merged.extra = {**explicit.extra, "weak": True}
-        merged.expectations = expectations(merged, beyond_sc=True)
+        merged.extra = dict(explicit.extra)
+        if explicit.racy_weak:
+            merged.extra["weak"] = True
+        if explicit.bounds:
+            merged.extra["explicit_bounds"] = list(explicit.bounds)  # what z3 completed
+        unrun = "z3's weak executions are not run" if explicit.racy_weak else ""
+        if explicit.bounds:
+            unrun = "it stopped at " + ", ".join(explicit.bounds)
+        merged.expectations = expectations(merged, unrun)
         return merged
     return explicit
