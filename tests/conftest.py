@@ -83,3 +83,18 @@ def run_file(path: Path, model: str = "go", engine: str = "explicit", **config) 
 @pytest.fixture
 def litmus_dir() -> Path:
     return LITMUS
+
+
+# A program the explorer's budget can cut short and z3 completes (tests/test_smt.py, test_reports.py)
+BOUNDED = """litmus Bounded
+var x int
+var c = make(chan int, 1)
+go P0 { c <- 1; x = 1 }
+go P1 { c <- 2 }
+go P2 { r = <-c; s = <-c }
+go P3 { select { case c <- 3: t = 1; default: t = 0 }; close(c) }
+exists (P2:r == 2)
+expect sometimes
+expect panic "send on closed channel"
+expect no deadlock
+"""

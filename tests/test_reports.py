@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import LITMUS, ROOT, lit, run_file, suite_files
+from conftest import BOUNDED, LITMUS, ROOT, lit, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -50,13 +50,29 @@ def test_json_results_validate_against_the_schema(tmp_path):
     race = by_name["MP+plain"]  # racy: the symbolic engine makes it exact
     assert race["exact"] is True and race["engines"] == ["explicit", "smt"] and race["observation"] == "Sometimes"
     assert by_name["MP+buffered"]["engines"] == ["explicit", "smt"]  # channels: both engines, agreeing
-    assert by_name["WaitGroup+atomic"]["engines"] == ["explicit"]  # wait groups: the explicit engine alone
+    assert by_name["WaitGroup+atomic"]["engines"] == ["explicit"]  # a worker started twice: explicit alone
+    assert "started by more than one go statement" in by_name["WaitGroup+atomic"]["extra"]["smt"]
+    assert race["extra"]["weak"] is True and "weak" not in mp["extra"] and mp["extra"]["smt_replayed"] == 1
     pair = next(f for f in race["findings"] if f["kind"] == "race" and "on y" in f["description"])
     assert pair["pair"] == [
         {"goroutine": "P0", "line": 9, "access": "write"},
         {"goroutine": "P1", "line": 12, "access": "read"},
     ]
     assert pair["witness"] and all(len(step) == 2 for step in pair["witness"])
+
+
+def test_json_says_what_z3_completed_past_the_explorers_budget(tmp_path):
+    f = tmp_path / "bounded.lit"
+    f.write_text(BOUNDED)
+    for engine, exact in (("explicit", False), ("both", True)):
+        result = _run("run", "--max-executions", "2", "--engine", engine, "--json", "-", str(f))
+        doc = json.loads(result.stdout)
+        jsonschema.validate(doc, SCHEMA)
+        (t,) = doc["tests"]
+        want = (exact, "Sometimes" if exact else "Unknown", 0 if exact else 1)
+        assert (t["exact"], t["observation"], result.exit_code) == want
+        assert t["extra"].get("explicit_bounds") == (["max-executions 2"] if exact else None)
+        assert t["bounds"] == ([] if exact else ["max-executions 2"])
 
 
 def test_json_to_stdout_is_only_json():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import lit, program
+from conftest import BOUNDED, lit, program
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from programs import program_text
@@ -438,20 +438,6 @@ def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():
     assert snap.num(j) == 5  # not registered: read on its own
     s.add(snap.other_than([b, c, i, j, v]))
     assert s.check() == z3.unsat
-
-
-BOUNDED = """litmus Bounded
-var x int
-var c = make(chan int, 1)
-go P0 { c <- 1; x = 1 }
-go P1 { c <- 2 }
-go P2 { r = <-c; s = <-c }
-go P3 { select { case c <- 3: t = 1; default: t = 0 }; close(c) }
-exists (P2:r == 2)
-expect sometimes
-expect panic "send on closed channel"
-expect no deadlock
-"""
 
 
 @pytest.mark.parametrize("budget", [1, 2, 5])
