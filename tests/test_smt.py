@@ -454,3 +454,21 @@ def test_z3_completes_what_a_bound_cut_short_and_meets_its_expectations(budget):
     assert (r.states, r.positive, r.negative, r.observation) == (full.states, full.positive, full.negative, "Sometimes")
     assert set(r.findings) == set(full.findings)
     assert [e.status for e in r.expectations] == [e.status for e in full.expectations] == ["pass", "pass", "pass"]
+
+
+def test_past_a_bound_z3_leaves_open_what_it_does_not_look_for():
+    """z3 does not look for leaks: once the explorer stopped short, "no leak"
+    is open even where z3 completes everything else."""
+    text = (
+        "litmus Bounded+main\nvar c = make(chan int, 1)\nfunc w1 { c <- 1 }\nfunc w2 { c <- 2 }\n"
+        "go main {\n go w1()\n go w2()\n r = <-c\n s = <-c\n}\nexpect no leak\nexpect no panic\n"
+    )
+    p = program(text)
+    r = check_program(p, ExploreConfig(max_executions=1), load_model("go"), "both")
+    assert r.exact and r.engines == ["explicit", "smt"]
+    assert [(e.status, e.reason) for e in r.expectations] == [
+        ("unknown", "z3 does not look for leak; it stopped at max-executions 1"),
+        ("pass", "no execution has panic"),
+    ]
+    full = check_program(p, ExploreConfig(), load_model("go"), "both")
+    assert [e.status for e in full.expectations] == ["pass", "pass"]

@@ -91,6 +91,6 @@ def check_program(
         unrun = "z3's weak executions are not run" if explicit.racy_weak else ""
         if explicit.bounds:
             unrun = "it stopped at " + ", ".join(explicit.bounds)
-        merged.expectations = expectations(merged, unrun)
+        merged.expectations = expectations(merged, unrun, COMPARED_KINDS)
         return merged
     return explicit

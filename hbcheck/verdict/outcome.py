@@ -202,16 +202,22 @@ def _matches(f: Finding, e: ast.Expect) -> bool:
     return f.kind == e.finding and (e.text is None or f.text == e.text)
 
 
-def expectations(r: TestResult, unrun: str | None = None) -> list[ExpectResult]:
+def expectations(r: TestResult, unrun: str = "", decided: tuple[str, ...] = ()) -> list[ExpectResult]:
     """Judge every ``expect`` line again, after the symbolic engine completed
     ``r``: its findings count as found. ``unrun`` names the executions the
     explicit engine did not run (z3's weak ones, or those past its bounds): a
-    claim that every execution has a finding cannot rest on the ones it ran."""
+    claim that every execution has a finding cannot rest on the ones it ran,
+    nor can the absence of a finding z3 does not look for (not in ``decided``)."""
     out = []
     for e in r.program.expects:
         res = _expect(e, r, r.judged)
-        if unrun and e.finding is not None and e.quantifier == "always" and res.status == PASS:
-            res = ExpectResult(e, UNKNOWN, f"every execution the explicit engine ran has it; {unrun}")
+        if unrun and e.finding is not None:
+            open_always = e.quantifier == "always" and res.status == PASS
+            unlooked = e.finding not in decided and res.status == (PASS if e.quantifier == "no" else FAIL)
+            if open_always:
+                res = ExpectResult(e, UNKNOWN, f"every execution the explicit engine ran has it; {unrun}")
+            elif unlooked and e.quantifier != "always":
+                res = ExpectResult(e, UNKNOWN, f"z3 does not look for {e.finding}; {unrun}")
         out.append(res)
     return out
 
