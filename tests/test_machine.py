@@ -201,6 +201,27 @@ def test_select_parks_on_every_case_and_exactly_one_completes():
     assert d.enabled() == []
 
 
+def test_a_select_parked_twice_in_one_queue_may_be_completed_by_either_case():
+    """selectgo enqueues in lockorder, a heap sort of the random pollorder by
+    channel address, so which of two cases on one channel waits first (and
+    is completed by the partner, or by close) is random: one park per case."""
+    text = """
+        litmus SelectParkSame
+        var c = make(chan int)
+        var d = make(chan int)
+        go P { select { case c <- 1: r = 1; case x = <-d: r = 3; case c <- 2: r = 2 } }
+        go Q { s = <-c }
+    """
+    assert Driver(text).enabled()[0] == Choice("P", PARK)
+    assert [c for c in Driver(text).enabled() if c.g == "P"] == [Choice("P", PARK), Choice("P", PARK - 1)]
+    for alt, value in ((PARK, 1), (PARK - 1, 2)):
+        drv = Driver(text).step("P", alt)
+        assert drv.chan("c")["sendq"] == [("P", value), ("P", 3 - value)]
+        drv.step("Q")
+        assert (drv.regs("P")["r"], drv.regs("Q")["s"]) == (value, value)
+        assert drv.chan("c")["sendq"] == [] and drv.chan("d")["recvq"] == []
+
+
 def test_select_default_only_when_no_case_is_ready():
     text = """
         litmus SelectDefault

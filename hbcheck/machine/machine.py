@@ -12,6 +12,7 @@ and select follows runtime/select.go (selectgo): see DESIGN.md §3.
 
 from __future__ import annotations
 
+from math import prod
 from typing import NamedTuple
 
 from hbcheck.language.check import Program
@@ -23,7 +24,33 @@ from hbcheck.machine.hchan import HChan, Item, Waiter
 from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, End, G, Pending, State
 
 DEFAULT = -1  # the select alternative that takes ``default``
-PARK = -2  # the select alternative that parks on every case
+PARK = -2  # the select alternative that parks on every case; PARK - v: its v-th queue order
+
+
+def _park_groups(cases: tuple) -> list[list[int]]:
+    """The cases that wait in one queue (same channel, same direction), for
+    each queue holding two or more. selectgo enqueues in lockorder, which
+    heap-sorts a random pollorder by channel address and so permutes cases on
+    one channel: whichever case of such a group is enqueued first is the one
+    a partner (or a close) completes, so each may be."""
+    by_queue: dict[tuple[str, str], list[int]] = {}
+    for i, (kind, chan, *_rest) in enumerate(cases):
+        if chan is not None:
+            by_queue.setdefault((chan, kind), []).append(i)
+    return [g for g in by_queue.values() if len(g) > 1]
+
+
+def _park_order(cases: tuple, variant: int) -> list[int]:
+    """The enqueue order of ``PARK - variant``: case order, save that in each
+    shared queue the case the variant picks goes first."""
+    order = list(range(len(cases)))
+    for group in _park_groups(cases):
+        variant, pick = divmod(variant, len(group))
+        if pick:
+            order.remove(group[pick])
+            order.insert(order.index(group[0]), group[pick])
+    return order
+
 
 WAITS = {"lock": "sync.Mutex.Lock", "wgwait": "sync.WaitGroup.Wait", "once": "sync.Once.Do"}
 
@@ -110,7 +137,9 @@ class Machine:
                 ready.append(i)
         if ready:
             return ready
-        return [DEFAULT] if default_pc is not None else [PARK]
+        if default_pc is not None:
+            return [DEFAULT]
+        return [PARK - v for v in range(prod(len(g) for g in _park_groups(cases)))]
 
     def blocked_on(self, st: State, g: G) -> tuple[str, int]:
         """What a goroutine that cannot move waits on, as Go's traceback names it."""
@@ -370,10 +399,11 @@ class Machine:
             self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
             g.pc = default_pc
             return
-        if alt == PARK:
+        if alt is not None and alt <= PARK:
             begin = self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
             chans = []
-            for i, (kind, chan, fn, _v, _ok, _pc, _l) in enumerate(cases):
+            for i in _park_order(cases, PARK - alt):
+                kind, chan, fn, _v, _ok, _pc, _l = cases[i]
                 if chan is None:
                     continue
                 ch = st.chan(chan)

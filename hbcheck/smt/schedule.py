@@ -190,7 +190,7 @@ def replay(
         def key(c: Choice) -> tuple:
             steps = want.get(c.g, [])
             r = steps[at.get(c.g, 0)][1] if at.get(c.g, 0) < len(steps) else math.inf
-            return (r, c.alt == PARK)
+            return (r, c.alt is not None and c.alt <= PARK)
 
         return sorted(machine.enabled(st), key=key)
 
