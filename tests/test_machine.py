@@ -222,6 +222,36 @@ def test_a_select_parked_twice_in_one_queue_may_be_completed_by_either_case():
         assert drv.chan("c")["sendq"] == [] and drv.chan("d")["recvq"] == []
 
 
+def test_a_select_completes_at_the_line_of_the_case_that_ran():
+    """The race detector and tracebacks name a select's case by its own line
+    (select.go passes cas.pc): at once, and after a park."""
+    text = """
+        litmus SelectLines
+        var c = make(chan int, 1)
+        var d = make(chan int)
+        go P {
+            select {
+            case c <- 1:
+                r = 1
+            case x = <-d:
+                r = 2
+            }
+        }
+        go Q { d <- 7 }
+        go R { s = <-c }
+    """
+    send = Driver(text).step("P", 0)
+    assert [(e.phase, e.line) for e in send.events("select")] == [("begin", 5), ("end", 6)]
+    recv = Driver(text).step("Q").step("P", 1)
+    assert [(e.phase, e.line) for e in recv.events("select")] == [("begin", 5), ("end", 8)]
+    unbuffered = text.replace("make(chan int, 1)", "make(chan int)")
+    woken_recv = Driver(unbuffered).step("P", PARK).step("Q")
+    assert [(e.phase, e.line) for e in woken_recv.events("select")] == [("begin", 5), ("end", 8)]
+    woken_send = Driver(unbuffered).step("P", PARK).step("R")
+    assert [(e.phase, e.line) for e in woken_send.events("select")] == [("begin", 5), ("end", 6)]
+    assert (woken_recv.regs("P"), woken_send.regs("P"), woken_send.regs("R")) == ({"x": 7, "r": 2}, {"r": 1}, {"s": 1})
+
+
 def test_select_default_only_when_no_case_is_ready():
     text = """
         litmus SelectDefault

@@ -28,6 +28,9 @@ RACY = {
         "race on y: P0 line 9 (write) vs P1 line 12 (read)",
     },
     "send-close-racy.lit": {"send/close race on c: P0 line 6 (send) vs P1 line 7 (close)"},
+    "select-send-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
+    "select-default-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 13 (close)"},
+    "select-panic-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
     "sb-racy.lit": {
         "race on x: P0 line 7 (write) vs P1 line 8 (read)",
         "race on y: P0 line 7 (read) vs P1 line 8 (write)",

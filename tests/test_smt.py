@@ -343,6 +343,37 @@ def test_channel_findings_come_from_z3_with_their_lines():
     assert findings("hello-close.lit") == []  # no panic, no deadlock, no race: UNSAT each
 
 
+def test_a_select_send_case_races_with_a_close_from_where_the_select_polls():
+    """select.go reads each send case's channel for the race detector while it
+    polls, before a hand-off: the close after the receive on b is ordered, the
+    close of a is not (reported at the case's line, as Go does). Both engines
+    give exactly these findings; before, both reported b from the select's end."""
+    text = """litmus Select+two+sends
+var a = make(chan int)
+var b = make(chan int)
+go P0 {
+    select {
+    case a <- 1:
+        r = 1
+    case b <- 2:
+        r = 2
+    }
+}
+go P1 {
+    s = <-b
+    close(b)
+}
+go P2 { close(a) }
+go P3 { t = <-a }
+"""
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] and r.exact
+    assert sorted(f.describe() for f in r.findings if f.kind != "deadlock") == [
+        "panic: send on closed channel (P0, line 5)",
+        "send/close race on a: P0 line 6 (send) vs P2 line 16 (close)",
+    ]
+
+
 def test_a_select_with_two_send_cases_panics_on_the_closed_one():
     """Each send case has its own panic choice: with b closed and nobody
     receiving on a, the select panics (found by a random program in CI, when

@@ -130,6 +130,21 @@ THEMED = {
     "waitgroup-negative.lit": (None, {"panic: sync: negative WaitGroup counter (P0, line 9)"}),
     "select-send-closed.lit": ("Always", {"panic: send on closed channel (P0, line 10)"}),
     "select-closed.lit": ("Always", set()),
+    # the select polls (and touches a) before the hand-off, the close comes after it
+    "select-send-close.lit": ("Always", set()),
+    "select-send-close-racy.lit": (
+        None,
+        {"panic: send on closed channel (P0, line 7)", "send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
+    ),
+    # it polled a before taking default, or before panicking on the close
+    "select-default-close-racy.lit": (
+        None,
+        {"panic: send on closed channel (P0, line 7)", "send/close race on a: P0 line 8 (send) vs P1 line 13 (close)"},
+    ),
+    "select-panic-close-racy.lit": (
+        None,
+        {"panic: send on closed channel (P0, line 7)", "send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
+    ),
     "select-both.lit": ("Sometimes", {f"{DL} (P0 [select] line 8)"}),
     "select-fanin.lit": ("Always", set()),
     "atomic-counter.lit": ("Always", set()),

@@ -6,6 +6,6 @@ talks about (DESIGN.md §4) so that a model can combine them.
 """
 
 from hbcheck.hb.graph import EDGE_KINDS, execution_graph
-from hbcheck.hb.relations import BASE_RELATIONS, BASE_SETS, base_relations, event_sets
+from hbcheck.hb.relations import BASE_RELATIONS, BASE_SETS, base_relations, event_sets, send_sites
 
-__all__ = ["BASE_RELATIONS", "BASE_SETS", "EDGE_KINDS", "base_relations", "event_sets", "execution_graph"]
+__all__ = ["BASE_RELATIONS", "BASE_SETS", "EDGE_KINDS", "base_relations", "event_sets", "execution_graph", "send_sites"]

@@ -59,12 +59,25 @@ BASE_RELATIONS = (
 BASE_SETS = ("_", "R", "W", "IW", "A", "M", "SEND", "RECV", "CLOSE")
 
 
-def _is_send_access(e: Event) -> bool:
-    """Where a send touches its channel for the race detector: a plain send's
-    begin, or the end of a select whose send case ran."""
-    return (e.kind == ev.SEND and e.phase == ev.BEGIN and e.obj is not None) or (
-        e.kind == ev.SELECT and e.phase == ev.END and e.op == ev.SEND
-    )
+def send_sites(x: Execution) -> dict[int, tuple[tuple[str, int], ...]]:
+    """Where sends touch their channels for the race detector: by the event that
+    touches, each (channel, line) touched. A plain send's begin; a select's
+    begin for each send case it read while polling (select.go's racereadpc,
+    before any hand-off, at the case's line): the case that ran, the case it
+    panicked on, and every case when it took default."""
+    out: dict[int, tuple[tuple[str, int], ...]] = {}
+
+    def add(i: int, sites: tuple[tuple[str, int], ...]) -> None:
+        out[i] = tuple(dict.fromkeys(out.get(i, ()) + sites))
+
+    for e in x.events:
+        if e.kind == ev.SEND and e.phase == ev.BEGIN and e.obj is not None:
+            add(e.id, ((e.obj, e.line),))
+        elif e.kind == ev.SELECT and e.phase == ev.END and e.op == ev.SEND and e.begin is not None:
+            add(e.begin, ((e.obj, e.line),))  # type: ignore[arg-type]
+        elif e.polls:
+            add(e.begin if e.kind == ev.PANIC else e.id, e.polls)  # type: ignore[arg-type]
+    return out
 
 
 def _is_recv_end(e: Event) -> bool:
@@ -77,6 +90,7 @@ def _is_send_end(e: Event) -> bool:
 
 def event_sets(x: Execution) -> dict[str, Set]:
     sets: dict[str, set[int]] = {name: set() for name in BASE_SETS}
+    sets["SEND"] = set(send_sites(x))
     for e in x.events:
         sets["_"].add(e.id)
         if e.kind == ev.READ:
@@ -87,9 +101,7 @@ def event_sets(x: Execution) -> dict[str, Set]:
                 sets["IW"].add(e.id)
         elif e.kind == ev.ATOMIC:
             sets["A"].add(e.id)
-        if _is_send_access(e):
-            sets["SEND"].add(e.id)
-        elif _is_recv_end(e):
+        if _is_recv_end(e):
             sets["RECV"].add(e.id)
         elif e.kind == ev.CLOSE and e.phase == ev.BEGIN:
             sets["CLOSE"].add(e.id)
@@ -103,7 +115,7 @@ def sync_edges(x: Execution, caps: dict[str, int]) -> dict[str, set[tuple[int, i
         k: set()
         for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
     }
-    end_of: dict[int, Event] = {e.begin: e for e in x.events if e.begin is not None}
+    end_of: dict[int, Event] = {e.begin: e for e in x.events if e.begin is not None and e.phase == ev.END}
     recvs: dict[str, dict[int, Event]] = defaultdict(dict)
     sends: dict[str, dict[int, Event]] = defaultdict(dict)
     atomics: list[int] = []
@@ -187,11 +199,23 @@ class BaseEnv:
                 return tuple(rows)
             case "loc":
                 accesses = self["M"] | self["SEND"] | self["RECV"] | self["CLOSE"]  # type: ignore[operator]
+                sites = send_sites(x)
+                # a select's begin may touch several channels: related to the accesses of each
+                objs: list[set[str]] = [
+                    {o for o, _line in sites[e.id]} if e.id in sites else {e.obj} if accesses >> e.id & 1 else set()
+                    for e in x.events
+                ]  # type: ignore[misc]
                 by_obj: dict[str, int] = defaultdict(int)
-                for e in x.events:
-                    if e.obj is not None and accesses >> e.id & 1:
-                        by_obj[e.obj] |= 1 << e.id
-                return tuple(by_obj[e.obj] if e.obj is not None and accesses >> e.id & 1 else 0 for e in x.events)
+                for i, touched in enumerate(objs):
+                    for o in touched:
+                        by_obj[o] |= 1 << i
+                rows = []
+                for touched in objs:
+                    row = 0
+                    for o in touched:
+                        row |= by_obj[o] if o is not None else 0
+                    rows.append(row)
+                return tuple(rows)
             case "int" | "ext":
                 members: dict[str, int] = defaultdict(int)
                 for e in x.events:

@@ -176,7 +176,7 @@ class Machine:
                 self._emit(st, g, ev.ASSERT, p.line, text=p.text)
                 st.end = End("assert", g.name, p.text, p.line)
             else:
-                self._panic(st, g, p.text, p.line)
+                self._panic(st, g, p.text, p.line, polls=p.polls, begin=p.begin)
             return
         code = self.codes[g.code]
         ins = code.instrs[g.pc]
@@ -274,14 +274,18 @@ class Machine:
                 raise AssertionError(f"unexpected instruction {op}")
 
     # ---- channels
-    def _send(self, st: State, g: G, sid: tuple, chan: str | None, value: int, line: int, case: int | None) -> None:
-        """chansend, or one send case of a select already chosen as ready."""
+    def _send(
+        self, st: State, g: G, sid: tuple, chan: str | None, value: int, line: int, case: int | None, case_line: int = 0
+    ) -> None:
+        """chansend, or one send case of a select already chosen as ready (which
+        completes at its case's line, ``case_line``)."""
         if chan is None:  # a nil channel blocks forever
             self._emit(st, g, ev.SEND, line, phase=ev.BEGIN, value=value)
             self._park(g, "chan send (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        begin = self._begin(st, g, case, ev.SEND, line, chan, value)
+        polls = ((chan, case_line),) if ch.closed and case is not None else ()
+        begin = self._begin(st, g, case, ev.SEND, line, chan, value, polls)
         if ch.closed:
             ch.failed_sends |= {(_op(sid, case), True)}
             self._panic(st, g, "send on closed channel", line)
@@ -290,7 +294,7 @@ class Machine:
             w = ch.recvq.pop(0)
             seq = ch.count_send(_op(sid, case))
             self._wake_receiver(st, ch, w, value, ok=1, src=begin.id, seq=ch.count_recv(w.op))
-            self._end(st, g, case, ev.SEND, line, chan, begin.id, value=value, seq=seq)
+            self._end(st, g, case, ev.SEND, case_line or line, chan, begin.id, value=value, seq=seq)
         elif ch.qcount < ch.dataqsiz:
             slot = ch.enqueue(Item(value, begin.id))
             self._end(
@@ -298,7 +302,7 @@ class Machine:
                 g,
                 case,
                 ev.SEND,
-                line,
+                case_line or line,
                 chan,
                 begin.id,
                 value=value,
@@ -320,16 +324,19 @@ class Machine:
         okreg: str | None,
         line: int,
         case: int | None,
+        case_line: int = 0,
     ) -> None:
         if chan is None:
             self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
             self._park(g, "chan receive (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        begin = self._begin(st, g, case, ev.RECV, line, chan, None)
+        begin = self._begin(st, g, case, ev.RECV, line, chan, None, ())
         if ch.closed and ch.qcount == 0:
             ch.closed_recvs |= {_op(sid, case)}
-            self._end(st, g, case, ev.RECV, line, chan, begin.id, value=0, ok=0, closed=True, src=ch.close_event)
+            self._end(
+                st, g, case, ev.RECV, case_line or line, chan, begin.id, value=0, ok=0, closed=True, src=ch.close_event
+            )
             _set(g, vreg, 0)
             _set(g, okreg, 0)
         elif ch.sendq or ch.qcount > 0:
@@ -346,7 +353,7 @@ class Machine:
                 g,
                 case,
                 ev.RECV,
-                line,
+                case_line or line,
                 chan,
                 begin.id,
                 value=item.value,
@@ -387,15 +394,17 @@ class Machine:
             if sender.status != PARKED:
                 continue
             ch.failed_sends |= {(w.op, False)}
+            polls = () if w.case == -1 else ((chan, self.codes[sender.code].instrs[sender.pc][1][w.case][6]),)
             self._unpark(st, sender)
             sender.status = FAIL
-            sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
+            sender.pending = Pending("panic", "send on closed channel", sender.wait_line, polls, w.begin)
         self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.END)
 
     def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
         cases, default_pc = ins[1], ins[2]
-        if alt == DEFAULT:
-            self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+        if alt == DEFAULT:  # selectgo polled every case first
+            polls = tuple((c[1], c[6]) for c in cases if c[0] == "send" and c[1] is not None)
+            self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
             self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
             g.pc = default_pc
             return
@@ -415,17 +424,19 @@ class Machine:
             self._park(g, "select", line, tuple(dict.fromkeys(chans)))
             return
         assert alt is not None
-        kind, chan, fn, vreg, okreg, body_pc, _l = cases[alt]
+        kind, chan, fn, vreg, okreg, body_pc, case_line = cases[alt]
         g.pc = body_pc
         if kind == "send":
-            self._send(st, g, sid, chan, fn(g.regs), line, case=alt)
+            self._send(st, g, sid, chan, fn(g.regs), line, case=alt, case_line=case_line)
         else:
-            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt)
+            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt, case_line=case_line)
 
-    def _begin(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None) -> Event:
+    def _begin(
+        self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None, polls: tuple
+    ) -> Event:
         if case is None:
             return self._emit(st, g, kind, line, obj=chan, phase=ev.BEGIN, value=value)
-        return self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+        return self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
 
     def _end(self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, begin: int, **fields) -> Event:
         """The completion of an operation begun by event ``begin``; ``seq`` is its place
@@ -455,13 +466,13 @@ class Machine:
             )
         else:
             ins = self.codes[r.code].instrs[r.pc]
-            _k, _c, _fn, vreg, okreg, body_pc, _l = ins[1][w.case]
+            _k, _c, _fn, vreg, okreg, body_pc, case_line = ins[1][w.case]
             self._end(
                 st,
                 r,
                 w.case,
                 ev.RECV,
-                r.wait_line,
+                case_line,
                 ch.name,
                 w.begin,
                 value=value,
@@ -482,8 +493,8 @@ class Machine:
             self._end(st, s, None, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
         else:
             ins = self.codes[s.code].instrs[s.pc]
-            body_pc = ins[1][w.case][5]
-            self._end(st, s, w.case, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
+            body_pc, case_line = ins[1][w.case][5:7]
+            self._end(st, s, w.case, ev.SEND, case_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
             s.pc = body_pc
         self._run_local(st, s)
 
@@ -569,8 +580,8 @@ class Machine:
         st.last_write[var] = e.id
         _set(g, target, result)
 
-    def _panic(self, st: State, g: G, text: str, line: int) -> None:
-        self._emit(st, g, ev.PANIC, line, text=text)
+    def _panic(self, st: State, g: G, text: str, line: int, **fields) -> None:
+        self._emit(st, g, ev.PANIC, line, text=text, **fields)
         st.end = End("panic", g.name, text, line)
 
     # ---- local execution

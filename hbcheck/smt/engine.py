@@ -495,18 +495,30 @@ class _Engine:
             "RECV": {o.end.id: o.end.act for o in self.u.chan_ops if o.kind == "recv" and o.chan},
             "CLOSE": {k.event.id: k.event.act for k in self.u.closes},
         }
-        for o in self.u.chan_ops:
-            if o.kind == "send" and o.select is not None and o.chan:
-                sets["SEND"][o.end.id] = o.end.act
+        cases = self.send_cases()
+        for begin, ops in cases.items():
+            sets["SEND"][begin] = any_of([c for _o, c in ops])
         sets["M"] = {**sets["R"], **sets["W"], **sets["A"]}
         located = {**sets["M"], **sets["SEND"], **sets["RECV"], **sets["CLOSE"]}
+        # where each access is: a select's begin is where the send case that ran is
+        sites = {i: [(o.chan, c) for o, c in ops] for i, ops in cases.items()}
         loc, intr, ext, ident = {}, {}, {}, {}
         for a in ev:
             ident[(a.id, a.id)] = a.act
             for b in ev:
                 both = and2(a.act, b.act)
-                if a.id in located and b.id in located and a.loc == b.loc:
-                    loc[(a.id, b.id)] = both
+                if a.id in located and b.id in located:
+                    if a.id in sites or b.id in sites:
+                        pairs = [
+                            and2(x, y)
+                            for la, x in sites.get(a.id, [(a.loc, a.act)])
+                            for lb, y in sites.get(b.id, [(b.loc, b.act)])
+                            if la == lb
+                        ]
+                        if pairs:
+                            loc[(a.id, b.id)] = any_of(pairs)
+                    elif a.loc == b.loc:
+                        loc[(a.id, b.id)] = both
                 (intr if a.g == b.g else ext)[(a.id, b.id)] = both
         data, ctrl = {}, {}
         for e in ev:
@@ -693,11 +705,15 @@ class _Engine:
         for d in self.deadlocks():
             findings[d] += 1
         races = []
+        cases = self.send_cases()
         for name, rel in comp.flags.items():
             for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
                 if a < b:
                     both = z3.Or(bexpr, rel.get((b, a), z3.BoolVal(False)))
-                    races.append((_race_finding(name, self.ev[a], self.ev[b]), both))
+                    races += [
+                        (_race_finding(name, x, y), and2(both, cond))
+                        for x, y, cond in _sites(self.ev[a], self.ev[b], cases)
+                    ]
         findings.update(self.possible(self.prefix, failures + races))
         bounded = False
         if self.u.cuts:
@@ -727,6 +743,20 @@ class _Engine:
         result.engines = ["smt"]
         result.positive_witness, result.negative_witness = witness, counter
         return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, runs, proved)
+
+    def send_cases(self) -> dict[int, list[tuple[ChanOp, z3.BoolRef]]]:
+        """Each select's send cases on a channel, by the select's begin event,
+        with when the select reads that channel for the race detector (as it
+        polls, select.go's racereadpc, before any hand-off): the case ran, or
+        panicked, or the select took default after polling every case."""
+        out: dict[int, list[tuple[ChanOp, z3.BoolRef]]] = {}
+        for o in self.u.chan_ops:
+            sel = o.select
+            if o.kind == "send" and sel is not None and o.chan:
+                polled = [o.end.act] + ([o.failure.cond] if o.failure is not None else [])
+                polled += [z3.And(sel.reach, sel.default)] if sel.default is not None else []
+                out.setdefault(o.begin.id, []).append((o, any_of(polled)))
+        return out
 
     def possible(self, mode: z3.BoolRef, candidates: list[tuple[Finding, z3.BoolRef]]) -> list[Finding]:
         """The candidates some execution of ``mode`` has: ask for any one still
@@ -793,6 +823,16 @@ def _add(rel: Rel, key: tuple[int, int], cond: z3.BoolRef) -> None:
 def _nonblocking(op: ChanOp) -> bool:
     """An operation of a select with a default: it never waits for a partner."""
     return op.select is not None and op.select.default is not None
+
+
+def _sites(
+    a: SEvent, b: SEvent, cases: dict[int, list[tuple[ChanOp, z3.BoolRef]]]
+) -> list[tuple[SEvent, SEvent, z3.BoolRef]]:
+    """A racing pair as source accesses: a select's begin stands for each send
+    case it polled (whose end names the channel and the case's line)."""
+    xs = [(o.end, c) for o, c in cases[a.id]] if a.id in cases else [(a, z3.BoolVal(True))]
+    ys = [(o.end, c) for o, c in cases[b.id]] if b.id in cases else [(b, z3.BoolVal(True))]
+    return [(x, y, and2(cx, cy)) for x, cx in xs for y, cy in ys if x.loc == y.loc]
 
 
 def _race_finding(flag: str, a: SEvent, b: SEvent) -> Finding:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hbcheck.explore.execution import CUT, OK, Execution, Finding
 from hbcheck.explore.explorer import Exploration
+from hbcheck.hb import send_sites
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.machine import events as ev
@@ -190,12 +191,20 @@ def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
         return [Finding(flag, f"flag {flag}")]
     out = set()
     kind = "race" if flag == "data-race" else "send-close-race"
+    sites = send_sites(x) if kind == "send-close-race" else {}
     for a, b in pairs:
         ea, eb = x.events[a], x.events[b]
-        one, two = sorted([(ea.g, ea.line, _access(ea)), (eb.g, eb.line, _access(eb))], key=lambda t: (t[1], t[0]))
-        what = f"race on {ea.obj}" if kind == "race" else f"send/close race on {ea.obj}"
-        out.add(Finding(kind, what, one[0], one[1], pair=(one, two)))
+        for obj, la, lb in _touches(sites.get(a, ((ea.obj, ea.line),)), sites.get(b, ((eb.obj, eb.line),))):
+            one, two = sorted([(ea.g, la, _access(ea)), (eb.g, lb, _access(eb))], key=lambda t: (t[1], t[0]))
+            what = f"race on {obj}" if kind == "race" else f"send/close race on {obj}"
+            out.add(Finding(kind, what, one[0], one[1], pair=(one, two)))
     return sorted(out, key=lambda f: f.describe())
+
+
+def _touches(xs: tuple, ys: tuple) -> list[tuple[str, int, int]]:
+    """The (object, line, line) where two accesses meet: a select's begin
+    touches each polled send case's channel at that case's line."""
+    return [(o, la, lb) for o, la in xs for p, lb in ys if o == p]
 
 
 def _matches(f: Finding, e: ast.Expect) -> bool:
