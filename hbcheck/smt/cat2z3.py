@@ -46,6 +46,12 @@ def _is_true(a: z3.BoolRef) -> bool:
     return a.ctx is _TRUE.ctx and a.as_ast().value == _TRUE.as_ast().value
 
 
+def implies_lt(b: z3.BoolRef, x: z3.ArithRef, y: z3.ArithRef) -> z3.BoolRef:
+    """``Implies(b, x < y)`` through the C API: one per edge of every ranked relation."""
+    ref = b.ctx.ref()
+    return z3.BoolRef(z3.Z3_mk_implies(ref, b.as_ast(), z3.Z3_mk_lt(ref, x.as_ast(), y.as_ast())), b.ctx)
+
+
 def not_(a: z3.BoolRef) -> z3.BoolRef:
     """``Not`` through the C API (5x cheaper than z3.Not's checks)."""
     return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
@@ -55,12 +61,37 @@ def _or(a: z3.BoolRef | None, b: z3.BoolRef) -> z3.BoolRef:
     return b if a is None else _or2(a, b)
 
 
+def _nary(mk, items: list[z3.BoolRef]) -> z3.BoolRef:
+    """``And``/``Or`` of many terms through the C API, as ``_binary`` (the same
+    term z3.And builds, without its per-argument coercion)."""
+    ctx = getattr(items[0], "ctx", None)
+    if ctx is None or not all(isinstance(b, z3.BoolRef) and b.ctx is ctx for b in items):
+        return (z3.And if mk is z3.Z3_mk_and else z3.Or)(*items)
+    args = (z3.Ast * len(items))(*(b.as_ast() for b in items))
+    return z3.BoolRef(mk(ctx.ref(), len(items), args), ctx)
+
+
+def and_(*items: z3.BoolRef) -> z3.BoolRef:
+    """A drop-in ``z3.And`` for terms (what the encoders build by the thousand)."""
+    return _nary(z3.Z3_mk_and, list(items)) if items else z3.And()
+
+
+def or_(*items: z3.BoolRef) -> z3.BoolRef:
+    return _nary(z3.Z3_mk_or, list(items)) if items else z3.Or()
+
+
+def implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    if not (isinstance(a, z3.BoolRef) and isinstance(b, z3.BoolRef) and a.ctx is b.ctx):
+        return z3.Implies(a, b)
+    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
 def all_of(items: list[z3.BoolRef]) -> z3.BoolRef:
-    return z3.And(*items) if items else z3.BoolVal(True)
+    return _nary(z3.Z3_mk_and, items) if items else z3.BoolVal(True)
 
 
 def any_of(items: list[z3.BoolRef]) -> z3.BoolRef:
-    return z3.Or(*items) if items else z3.BoolVal(False)
+    return _nary(z3.Z3_mk_or, items) if items else z3.BoolVal(False)
 
 
 def _checked_acyclic(stmts: Sequence[object]) -> set[tuple[int, str]]:
@@ -137,7 +168,7 @@ class Compiler:
             rel = base  # r+ is acyclic exactly when r is: rank r's few edges
         self.nrank += 1
         rank = [z3.Int(f"rank{self.nrank}_{i}") for i in self.ids]
-        return all_of([z3.Implies(b, rank[i] < rank[j]) for (i, j), b in rel.items()])
+        return all_of([implies_lt(b, rank[i], rank[j]) for (i, j), b in rel.items()])
 
     def eval(self, e: Exp) -> Rel | Sset:
         if isinstance(e, Var):
@@ -188,7 +219,7 @@ class Compiler:
         for (i, k), ba in a.items():
             for j, bb in after.get(k, ()):
                 out.setdefault((i, j), []).append(and2(ba, bb))
-        return {k: (v[0] if len(v) == 1 else z3.Or(*v)) for k, v in out.items()}
+        return {k: (v[0] if len(v) == 1 else any_of(v)) for k, v in out.items()}
 
     def clocked_plus(self, r: Rel) -> Rel | None:
         """r+ for an r that holds program order and that every execution keeps

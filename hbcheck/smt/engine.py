@@ -20,7 +20,7 @@ import z3
 from hbcheck.explore.execution import DEADLOCK_TEXT, Execution, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
-from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, any_of
+from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, and_, any_of, implies, or_
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
 from hbcheck.smt.snapshot import Reader
 from hbcheck.smt.unfold import (
@@ -112,9 +112,9 @@ class _Engine:
                 else:
                     self.structural.append(self.pos[w.id] >= 1)
             for a, b in combinations(writes, 2):
-                self.structural.append(z3.Implies(z3.And(a.act, b.act), self.pos[a.id] != self.pos[b.id]))
-                self.co[(a.id, b.id)] = z3.And(a.act, b.act, self.pos[a.id] < self.pos[b.id])
-                self.co[(b.id, a.id)] = z3.And(a.act, b.act, self.pos[b.id] < self.pos[a.id])
+                self.structural.append(implies(and_(a.act, b.act), self.pos[a.id] != self.pos[b.id]))
+                self.co[(a.id, b.id)] = and_(a.act, b.act, self.pos[a.id] < self.pos[b.id])
+                self.co[(b.id, a.id)] = and_(a.act, b.act, self.pos[b.id] < self.pos[a.id])
                 self.choices.append(self.co[(a.id, b.id)])
             for r in reads:
                 options = []
@@ -123,11 +123,11 @@ class _Engine:
                         continue
                     b = z3.Bool(f"rf{w.id}_{r.id}")
                     self.rf[(w.id, r.id)] = b
-                    self.structural.append(z3.Implies(b, z3.And(w.act, r.act, r.val == w.val)))
+                    self.structural.append(implies(b, and_(w.act, r.act, r.val == w.val)))
                     options.append(b)
                     self.choices.append(b)
-                self.structural.append(z3.Implies(r.act, z3.PbEq([(o, 1) for o in options], 1)))
-                self.structural.append(z3.Implies(z3.Not(r.act), all_of([z3.Not(o) for o in options])))
+                self.structural.append(implies(r.act, z3.PbEq([(o, 1) for o in options], 1)))
+                self.structural.append(implies(z3.Not(r.act), all_of([z3.Not(o) for o in options])))
             if loc in self.u.atomic_vars:
                 self._sc_atomics(writes, reads)
         self._times()
@@ -150,20 +150,20 @@ class _Engine:
         for es in by_g.values():
             for a, b in combinations(es, 2):
                 if not a.time.eq(b.time):
-                    self.structural.append(z3.Implies(z3.And(_at(a), _at(b)), a.time < b.time))
+                    self.structural.append(implies(and_(_at(a), _at(b)), a.time < b.time))
         atomics = [e for e in timed if e.kind == "A" and e.rmw_of is None]
         for a, b in combinations(atomics, 2):
-            self.structural.append(z3.Implies(z3.And(a.act, b.act), a.time != b.time))
+            self.structural.append(implies(and_(a.act, b.act), a.time != b.time))
         for go, start in self.u.spawns:
-            self.structural.append(z3.Implies(go.act, go.time < start.time))
+            self.structural.append(implies(go.act, go.time < start.time))
             _add(self.sync["spawn"], (go.id, start.id), go.act)
 
     # per channel: counts of completed operations before a time
     def _count(self, ops: list[ChanOp], t: z3.ArithRef) -> z3.ArithRef:
-        return z3.Sum([z3.If(z3.And(o.done, o.time < t), 1, 0) for o in ops]) if ops else z3.IntVal(0)
+        return z3.Sum([z3.If(and_(o.done, o.time < t), 1, 0) for o in ops]) if ops else z3.IntVal(0)
 
     def _closed_before(self, chan: str, t: z3.ArithRef) -> z3.BoolRef:
-        return any_of([z3.And(k.event.act, k.event.time < t) for k in self.u.closes if k.chan == chan])
+        return any_of([and_(k.event.act, k.event.time < t) for k in self.u.closes if k.chan == chan])
 
     def _closed(self, chan: str) -> z3.BoolRef:
         return any_of([k.event.act for k in self.u.closes if k.chan == chan])
@@ -181,36 +181,36 @@ class _Engine:
         s_ = self.structural
         # closes: the first one closes, the others panic
         for k in closes:
-            earlier = any_of([z3.And(k2.reach, k2.event.time < k.event.time) for k2 in closes if k2 is not k])
-            s_.append(z3.Implies(k.reach, k.ok == z3.Not(earlier)))
+            earlier = any_of([and_(k2.reach, k2.event.time < k.event.time) for k2 in closes if k2 is not k])
+            s_.append(implies(k.reach, k.ok == z3.Not(earlier)))
             for o in ops:
-                s_.append(z3.Implies(z3.And(k.reach, o.end.act), k.event.time != o.time))
+                s_.append(implies(and_(k.reach, o.end.act), k.event.time != o.time))
         for a, b in combinations(closes, 2):
-            s_.append(z3.Implies(z3.And(a.reach, b.reach), a.event.time != b.event.time))
+            s_.append(implies(and_(a.reach, b.reach), a.event.time != b.event.time))
         # distinct places in the order (an unbuffered send and its receive share one)
         for a, b in combinations(ops, 2):
             if a.time.eq(b.time):
                 continue
             if cap > 0 or a.kind == b.kind:
-                s_.append(z3.Implies(z3.And(a.end.act, b.end.act), a.time != b.time))
+                s_.append(implies(and_(a.end.act, b.end.act), a.time != b.time))
         # FIFO places: the completed sends (receives with a value) are numbered 0, 1, ... in time order
         pos = {id(o): z3.Int(f"fifo{o.end.id}") for o in ops}
         self.fifo.update({o.end.id: pos[id(o)] for o in ops})
         for group in (sends, recvs):
             total = z3.Sum([z3.If(o.done, 1, 0) for o in group]) if group else z3.IntVal(0)
             for o in group:
-                s_.append(z3.Implies(o.done, z3.And(pos[id(o)] >= 0, pos[id(o)] < total)))
+                s_.append(implies(o.done, and_(pos[id(o)] >= 0, pos[id(o)] < total)))
             for a, b in combinations(group, 2):
-                s_.append(z3.Implies(z3.And(a.done, b.done), (pos[id(a)] < pos[id(b)]) == (a.time < b.time)))
-                s_.append(z3.Implies(z3.And(a.done, b.done), pos[id(a)] != pos[id(b)]))
+                s_.append(implies(and_(a.done, b.done), (pos[id(a)] < pos[id(b)]) == (a.time < b.time)))
+                s_.append(implies(and_(a.done, b.done), pos[id(a)] != pos[id(b)]))
         closed_any = self._closed(chan)
         for s in sends:
-            s_.append(z3.Implies(s.done, z3.Not(self._closed_before(chan, s.time))))
+            s_.append(implies(s.done, z3.Not(self._closed_before(chan, s.time))))
             if cap > 0:  # the (k+C)-th send completes after the k-th receive
-                earlier = [z3.And(r.done, pos[id(r)] == pos[id(s)] - cap, r.time < s.time) for r in recvs]
-                s_.append(z3.Implies(z3.And(s.done, pos[id(s)] >= cap), any_of(earlier)))
+                earlier = [and_(r.done, pos[id(r)] == pos[id(s)] - cap, r.time < s.time) for r in recvs]
+                s_.append(implies(and_(s.done, pos[id(s)] >= cap), any_of(earlier)))
             if s.failure is not None and s.select is None:
-                s_.append(s.failure.cond == z3.And(s.reach, z3.Not(s.done), closed_any))
+                s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), closed_any))
             self.choices.append(z3.If(s.done, pos[id(s)], -1))
         for r in recvs:
             matches = []
@@ -218,40 +218,40 @@ class _Engine:
                 if s.g == r.g and s.select is not None and s.select is r.select:
                     continue
                 if cap > 0:
-                    m = z3.And(s.done, r.done, pos[id(s)] == pos[id(r)])
-                    s_.append(z3.Implies(m, s.time < r.time))
+                    m = and_(s.done, r.done, pos[id(s)] == pos[id(r)])
+                    s_.append(implies(m, s.time < r.time))
                 else:
-                    m = z3.And(s.done, r.done, s.time == r.time)
+                    m = and_(s.done, r.done, s.time == r.time)
                     if s.g == r.g or (_nonblocking(s) and _nonblocking(r)):
                         s_.append(z3.Not(m))  # a goroutine does not meet itself; two defaults never meet
                         continue
                     _add(self.sync["chan-unbuf"], (r.begin.id, s.end.id), m)
-                    s_.append(z3.Implies(m, z3.Or(self._may_wait(s), self._may_wait(r))))
-                s_.append(z3.Implies(m, r.val == s.val))
+                    s_.append(implies(m, or_(self._may_wait(s), self._may_wait(r))))
+                s_.append(implies(m, r.val == s.val))
                 _add(self.sync["chan-send"], (s.begin.id, r.end.id), m)
                 matches.append(m)
-            s_.append(z3.Implies(r.done, any_of(matches)))
+            s_.append(implies(r.done, any_of(matches)))
             # returned because of the close: closed, and every value sent was received before
-            drained = all_of([z3.Implies(r2.done, r2.time < r.time) for r2 in recvs if r2 is not r])
+            drained = all_of([implies(r2.done, r2.time < r.time) for r2 in recvs if r2 is not r])
             if sends and cap > 0:
                 n_sent = z3.Sum([z3.If(s.done, 1, 0) for s in sends])
-                drained = z3.And(drained, z3.Sum([z3.If(r2.done, 1, 0) for r2 in recvs]) == n_sent)
-            s_.append(z3.Implies(r.closed, z3.And(self._closed_before(chan, r.time), drained, z3.Not(r.done))))
+                drained = and_(drained, z3.Sum([z3.If(r2.done, 1, 0) for r2 in recvs]) == n_sent)
+            s_.append(implies(r.closed, and_(self._closed_before(chan, r.time), drained, z3.Not(r.done))))
             for k in closes:
-                _add(self.sync["chan-close"], (k.event.id, r.end.id), z3.And(k.event.act, r.closed))
+                _add(self.sync["chan-close"], (k.event.id, r.end.id), and_(k.event.act, r.closed))
             self.choices.extend([z3.If(r.done, pos[id(r)], -1), r.closed])
         if cap == 0:
             for s in sends:
                 matches = [
-                    z3.And(r.done, r.time == s.time)
+                    and_(r.done, r.time == s.time)
                     for r in recvs
                     if r.g != s.g and not (_nonblocking(s) and _nonblocking(r))
                 ]
-                s_.append(z3.Implies(s.done, any_of(matches)))
+                s_.append(implies(s.done, any_of(matches)))
         else:
             for r in recvs:
                 for s in sends:
-                    cond = z3.And(r.done, s.done, pos[id(s)] == pos[id(r)] + cap)
+                    cond = and_(r.done, s.done, pos[id(s)] == pos[id(r)] + cap)
                     _add(self.sync["chan-cap"], (r.begin.id, s.end.id), cond)
 
     def _ready(self, op: ChanOp, t: z3.ArithRef | None) -> z3.BoolRef:
@@ -271,7 +271,7 @@ class _Engine:
             count = self._count(sends, t) - self._count(recvs, t)
         if cap == 0:
             return closed
-        return z3.Or(closed, count > 0 if op.kind == "recv" else count < cap)
+        return or_(closed, count > 0 if op.kind == "recv" else count < cap)
 
     def _may_wait(self, op: ChanOp) -> z3.BoolRef:
         """Could ``op`` have been parked when its unbuffered partner came? A
@@ -287,26 +287,24 @@ class _Engine:
 
     def _select(self, sel: Select) -> None:
         s_ = self.structural
-        outcomes = [z3.Or(o.done, o.closed) for o in sel.cases]
+        outcomes = [or_(o.done, o.closed) for o in sel.cases]
         if sel.default is not None:
-            outcomes.append(z3.And(sel.reach, sel.default))
+            outcomes.append(and_(sel.reach, sel.default))
             for op, p in sel.panics:
-                s_.append(z3.Implies(p, z3.And(sel.reach, self._closed_before(op.chan, sel.time))))  # type: ignore[arg-type]
+                s_.append(implies(p, and_(sel.reach, self._closed_before(op.chan, sel.time))))  # type: ignore[arg-type]
                 outcomes.append(p)
-            s_.append(z3.Implies(sel.reach, z3.PbEq([(o, 1) for o in outcomes], 1)))
+            s_.append(implies(sel.reach, z3.PbEq([(o, 1) for o in outcomes], 1)))
             s_.append(
-                z3.Implies(
-                    z3.And(sel.reach, sel.default), all_of([z3.Not(self._ready(o, sel.time)) for o in sel.cases])
-                )
+                implies(and_(sel.reach, sel.default), all_of([z3.Not(self._ready(o, sel.time)) for o in sel.cases]))
             )
         else:
             s_.append(z3.PbLe([(o, 1) for o in outcomes], 1))
-            none = z3.And(sel.reach, z3.Not(any_of(outcomes)))
+            none = and_(sel.reach, z3.Not(any_of(outcomes)))
             # a waiting select panics once, on one of its send cases whose channel is closed (selectgo's sclose)
             closed = [self._closed(op.chan) for op, _ in sel.panics]  # type: ignore[arg-type]
             for (_, p), c in zip(sel.panics, closed, strict=True):
-                s_.append(z3.Implies(p, z3.And(none, c)))
-            s_.append(any_of([p for _, p in sel.panics]) == z3.And(none, any_of(closed)))
+                s_.append(implies(p, and_(none, c)))
+            s_.append(any_of([p for _, p in sel.panics]) == and_(none, any_of(closed)))
             s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))
 
     def _mutexes(self) -> None:
@@ -321,25 +319,25 @@ class _Engine:
 
             def held(t: z3.ArithRef | None, locks=locks, unlocks=unlocks) -> z3.ArithRef:
                 def n(xs: list[MutexOp]) -> z3.ArithRef:
-                    cond = (lambda o: o.done) if t is None else (lambda o: z3.And(o.done, o.event.time < t))
+                    cond = (lambda o: o.done) if t is None else (lambda o: and_(o.done, o.event.time < t))
                     return z3.Sum([z3.If(cond(o), 1, 0) for o in xs]) if xs else z3.IntVal(0)
 
                 return n(locks) - n(unlocks)
 
             for a, b in combinations(ops, 2):
-                self.structural.append(z3.Implies(z3.And(a.reach, b.reach), a.event.time != b.event.time))
+                self.structural.append(implies(and_(a.reach, b.reach), a.event.time != b.event.time))
             for lk in locks:
-                self.structural.append(z3.Implies(lk.done, held(lk.event.time) == 0))
+                self.structural.append(implies(lk.done, held(lk.event.time) == 0))
             for ul in unlocks:
-                self.structural.append(ul.done == z3.And(ul.reach, held(ul.event.time) == 1))
+                self.structural.append(ul.done == and_(ul.reach, held(ul.event.time) == 1))
                 for lk in locks:
                     _add(
                         self.lock_rel,
                         (ul.event.id, lk.event.id),
-                        z3.And(ul.done, lk.done, ul.event.time < lk.event.time),
+                        and_(ul.done, lk.done, ul.event.time < lk.event.time),
                     )
             for a, b in combinations(locks, 2):
-                self.choices.append(z3.And(a.done, b.done, a.event.time < b.event.time))
+                self.choices.append(and_(a.done, b.done, a.event.time < b.event.time))
             self.held_end[name] = held(None)
 
     def _waitgroups(self) -> None:
@@ -357,19 +355,19 @@ class _Engine:
             waits = [o for o in ops if o.kind == "wait"]
 
             def before(t: z3.ArithRef, adds=adds) -> z3.BitVecRef:
-                return sum((z3.If(z3.And(a.done, a.event.time < t), a.delta, zero) for a in adds), zero)
+                return sum((z3.If(and_(a.done, a.event.time < t), a.delta, zero) for a in adds), zero)
 
             for a, b in combinations(ops, 2):
-                self.structural.append(z3.Implies(z3.And(_at(a.event), _at(b.event)), a.event.time != b.event.time))
+                self.structural.append(implies(and_(_at(a.event), _at(b.event)), a.event.time != b.event.time))
                 if "add" in (a.kind, b.kind):
-                    self.choices.append(z3.And(a.done, b.done, a.event.time < b.event.time))
+                    self.choices.append(and_(a.done, b.done, a.event.time < b.event.time))
             for a in adds:
-                self.structural.append(z3.Implies(a.reach, a.done == (before(a.event.time) + a.delta >= 0)))
+                self.structural.append(implies(a.reach, a.done == (before(a.event.time) + a.delta >= 0)))
             for w in waits:
-                self.structural.append(z3.Implies(w.done, before(w.event.time) == 0))
+                self.structural.append(implies(w.done, before(w.event.time) == 0))
                 for d in adds:
                     rises = [
-                        z3.And(
+                        and_(
                             a.done,
                             d.event.time < a.event.time,
                             a.event.time < w.event.time,
@@ -379,8 +377,8 @@ class _Engine:
                         for a in adds
                         if a is not d
                     ]
-                    releases = z3.Or(d.delta < 0, before(d.event.time) + d.delta == 0)
-                    cond = z3.And(d.done, w.done, d.event.time < w.event.time, releases, z3.Not(any_of(rises)))
+                    releases = or_(d.delta < 0, before(d.event.time) + d.delta == 0)
+                    cond = and_(d.done, w.done, d.event.time < w.event.time, releases, z3.Not(any_of(rises)))
                     _add(self.sync["wg"], (d.event.id, w.event.id), cond)
             self.wg_final[name] = sum((z3.If(a.done, a.delta, zero) for a in adds), zero)
 
@@ -396,29 +394,29 @@ class _Engine:
             s_.append(z3.PbLe([(o.first, 1) for o in ops], 1))
             for o in ops:
                 others = [p for p in ops if p is not o]
-                s_.append(z3.Implies(o.first, z3.And(o.reach, z3.Not(o.done))))
-                s_.append(z3.Implies(o.reach, z3.Or(o.first, any_of([p.first for p in others]))))
-                after = [z3.And(p.first, p.end.act, p.end.time < o.begin.time) for p in others]
-                s_.append(z3.Implies(o.done, z3.And(o.reach, any_of(after))))
+                s_.append(implies(o.first, and_(o.reach, z3.Not(o.done))))
+                s_.append(implies(o.reach, or_(o.first, any_of([p.first for p in others]))))
+                after = [and_(p.first, p.end.act, p.end.time < o.begin.time) for p in others]
+                s_.append(implies(o.done, and_(o.reach, any_of(after))))
                 for p in others:
-                    _add(self.sync["once"], (p.end.id, o.waited.id), z3.And(p.first, p.end.act, o.waited.act))
+                    _add(self.sync["once"], (p.end.id, o.waited.id), and_(p.first, p.end.act, o.waited.act))
             timed = [e for o in ops for e in (o.begin, o.end)]
             for a, b in combinations(timed, 2):
-                s_.append(z3.Implies(z3.And(a.act, b.act), a.time != b.time))
-            self.once_done[name] = any_of([z3.And(o.first, o.end.act) for o in ops])
+                s_.append(implies(and_(a.act, b.act), a.time != b.time))
+            self.once_done[name] = any_of([and_(o.first, o.end.act) for o in ops])
 
     def _waiting(self) -> None:
         """A final state: every operation a goroutine waits at could not run.
         Waiting partners on an unbuffered channel would meet, so at most one side waits."""
         for b in self.u.blocked:
             if b.mutex is not None:
-                self.quiet.append(z3.Implies(b.waiting, self.held_end[b.mutex] == 1))
+                self.quiet.append(implies(b.waiting, self.held_end[b.mutex] == 1))
             elif b.wg is not None:
-                self.quiet.append(z3.Implies(b.waiting, self.wg_final[b.wg] != 0))
+                self.quiet.append(implies(b.waiting, self.wg_final[b.wg] != 0))
             elif b.once is not None:
-                self.quiet.append(z3.Implies(b.waiting, z3.Not(self.once_done[b.once])))
+                self.quiet.append(implies(b.waiting, z3.Not(self.once_done[b.once])))
             else:
-                self.quiet.append(z3.Implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
+                self.quiet.append(implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
         sides: dict[str, list[tuple[Blocked, str]]] = {}
         for b in self.u.blocked:
             for o in b.ops:
@@ -427,7 +425,7 @@ class _Engine:
         for pairs in sides.values():
             for (b1, k1), (b2, k2) in combinations(pairs, 2):
                 if k1 != k2 and b1.g != b2.g:
-                    self.quiet.append(z3.Not(z3.And(b1.waiting, b2.waiting)))
+                    self.quiet.append(z3.Not(and_(b1.waiting, b2.waiting)))
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
         """Atomics are sequentially consistent: one total order of all of them,
@@ -438,17 +436,15 @@ class _Engine:
                     continue
                 later = [w2 for w2 in writes if w2.id != w.id and w2.rmw_of != r.id]
                 before_r = self._apos_before(w, r)
-                hidden = any_of([z3.And(w2.act, self._apos_before(w, w2), self._apos_before(w2, r)) for w2 in later])
-                self.structural.append(self.rf[(w.id, r.id)] == z3.And(w.act, r.act, before_r, z3.Not(hidden)))
+                hidden = any_of([and_(w2.act, self._apos_before(w, w2), self._apos_before(w2, r)) for w2 in later])
+                self.structural.append(self.rf[(w.id, r.id)] == and_(w.act, r.act, before_r, z3.Not(hidden)))
         for w in writes:
             if w.kind != "IW":
                 # the write order of an atomic variable is its SC order
                 for w2 in writes:
                     if w2.id != w.id and w2.kind != "IW":
                         self.structural.append(
-                            z3.Implies(
-                                z3.And(w.act, w2.act), (self.pos[w.id] < self.pos[w2.id]) == self._apos_before(w, w2)
-                            )
+                            implies(and_(w.act, w2.act), (self.pos[w.id] < self.pos[w2.id]) == self._apos_before(w, w2))
                         )
 
     def _apos(self, e: SEvent) -> z3.ArithRef:
@@ -528,10 +524,7 @@ class _Engine:
                 ctrl[(r, e.id)] = and2(act[r], e.act)
         atomics = [e for e in ev if e.kind == "A"]
         sc = {
-            (a.id, b.id): z3.And(a.act, b.act, self._apos_before(a, b))
-            for a in atomics
-            for b in atomics
-            if a.id != b.id
+            (a.id, b.id): and_(a.act, b.act, self._apos_before(a, b)) for a in atomics for b in atomics if a.id != b.id
         }
         rels = {
             "po": po,
@@ -563,8 +556,8 @@ class _Engine:
             writes = [e for e in self.ev if e.loc == name and e.writes]
             value = z3.BitVecVal(0, 64)
             for w in writes:
-                last = z3.And(
-                    w.act, *[z3.Not(z3.And(w2.act, self.pos[w2.id] > self.pos[w.id])) for w2 in writes if w2.id != w.id]
+                last = and_(
+                    w.act, *[z3.Not(and_(w2.act, self.pos[w2.id] > self.pos[w.id])) for w2 in writes if w2.id != w.id]
                 )
                 value = z3.If(last, w.val, value)
             out.append(value)
@@ -606,11 +599,11 @@ class _Engine:
         self.prefix = z3.PbLe([(c, 1) for c in ends], 1) if ends else z3.BoolVal(True)
         quiet = all_of([z3.Not(c) for c in ends] + self.quiet)
         if self.p.has_main:
-            self.ok = z3.And(quiet, u.stops["main"] == NO_STOP, z3.Not(any_of(main_waits)))
-            self.stuck = z3.And(quiet, full, any_of(main_waits))
+            self.ok = and_(quiet, u.stops["main"] == NO_STOP, z3.Not(any_of(main_waits)))
+            self.stuck = and_(quiet, full, any_of(main_waits))
         else:
-            self.ok = z3.And(quiet, full, z3.Not(any_of(waits)))
-            self.stuck = z3.And(quiet, full, any_of(waits))
+            self.ok = and_(quiet, full, z3.Not(any_of(waits)))
+            self.stuck = and_(quiet, full, any_of(waits))
 
     def _read_terms(self, values, holds, finals, order_rels) -> list[z3.ExprRef]:
         """What the enumeration reads from each model (``snapshot``)."""
@@ -709,7 +702,7 @@ class _Engine:
         for name, rel in comp.flags.items():
             for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
                 if a < b:
-                    both = z3.Or(bexpr, rel.get((b, a), z3.BoolVal(False)))
+                    both = or_(bexpr, rel.get((b, a), z3.BoolVal(False)))
                     races += [
                         (_race_finding(name, x, y), and2(both, cond))
                         for x, y, cond in _sites(self.ev[a], self.ev[b], cases)
@@ -754,7 +747,7 @@ class _Engine:
             sel = o.select
             if o.kind == "send" and sel is not None and o.chan:
                 polled = [o.end.act] + ([o.failure.cond] if o.failure is not None else [])
-                polled += [z3.And(sel.reach, sel.default)] if sel.default is not None else []
+                polled += [and_(sel.reach, sel.default)] if sel.default is not None else []
                 out.setdefault(o.begin.id, []).append((o, any_of(polled)))
         return out
 
@@ -817,7 +810,7 @@ def _at(e: SEvent) -> z3.BoolRef:
 
 
 def _add(rel: Rel, key: tuple[int, int], cond: z3.BoolRef) -> None:
-    rel[key] = z3.Or(rel[key], cond) if key in rel else cond
+    rel[key] = or_(rel[key], cond) if key in rel else cond
 
 
 def _nonblocking(op: ChanOp) -> bool:
@@ -869,7 +862,7 @@ def _cond_z3(e, env: dict[str, z3.BitVecRef]) -> z3.BoolRef:
             case ast.Binary(op=op, left=a, right=b):
                 x1, y1 = val(a), val(b)
                 if op in ("&&", "||"):
-                    c = z3.And(x1 != 0, y1 != 0) if op == "&&" else z3.Or(x1 != 0, y1 != 0)
+                    c = and_(x1 != 0, y1 != 0) if op == "&&" else or_(x1 != 0, y1 != 0)
                 else:
                     c = {
                         "==": x1 == y1,
