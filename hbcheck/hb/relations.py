@@ -25,7 +25,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import reduce
 from itertools import pairwise
+from operator import or_
 
 from hbcheck.explore.execution import Execution
 from hbcheck.machine import events as ev
@@ -199,23 +201,21 @@ class BaseEnv:
                 return tuple(rows)
             case "loc":
                 accesses = self["M"] | self["SEND"] | self["RECV"] | self["CLOSE"]  # type: ignore[operator]
+                # a select's begin touches the channel of each send case it polled
                 sites = send_sites(x)
-                # a select's begin may touch several channels: related to the accesses of each
-                objs: list[set[str]] = [
-                    {o for o, _line in sites[e.id]} if e.id in sites else {e.obj} if accesses >> e.id & 1 else set()
+                touched = [
+                    {o for o, _line in sites[e.id]}
+                    if e.id in sites
+                    else {e.obj}
+                    if e.obj is not None and accesses >> e.id & 1
+                    else set()
                     for e in x.events
-                ]  # type: ignore[misc]
+                ]
                 by_obj: dict[str, int] = defaultdict(int)
-                for i, touched in enumerate(objs):
-                    for o in touched:
+                for i, objs in enumerate(touched):
+                    for o in objs:
                         by_obj[o] |= 1 << i
-                rows = []
-                for touched in objs:
-                    row = 0
-                    for o in touched:
-                        row |= by_obj[o] if o is not None else 0
-                    rows.append(row)
-                return tuple(rows)
+                return tuple(reduce(or_, (by_obj[o] for o in objs), 0) for objs in touched)
             case "int" | "ext":
                 members: dict[str, int] = defaultdict(int)
                 for e in x.events:

@@ -496,7 +496,7 @@ class _Engine:
             sets["SEND"][begin] = any_of([c for _o, c in ops])
         sets["M"] = {**sets["R"], **sets["W"], **sets["A"]}
         located = {**sets["M"], **sets["SEND"], **sets["RECV"], **sets["CLOSE"]}
-        # where each access is: a select's begin is where the send case that ran is
+        # a select's begin touches the channel of each send case it polled, when it polled it
         sites = {i: [(o.chan, c) for o, c in ops] for i, ops in cases.items()}
         loc, intr, ext, ident = {}, {}, {}, {}
         for a in ev:
