@@ -252,6 +252,36 @@ def test_a_select_completes_at_the_line_of_the_case_that_ran():
     assert (woken_recv.regs("P"), woken_send.regs("P"), woken_send.regs("R")) == ({"x": 7, "r": 2}, {"r": 1}, {"s": 1})
 
 
+def test_a_select_polls_for_the_race_detector_each_send_case_that_could_not_run():
+    """selectgo reads a send case's channel as it polls (random order), until a
+    case can run: each send case that could not is on the begin's ``polls``,
+    a ready one is not (it would have run), every one when the select parks."""
+    text = """
+        litmus SelectPolls
+        var a = make(chan int)
+        var b = make(chan int, 1)
+        var c = make(chan int)
+        go P {
+            select {
+            case a <- 1:
+            case b <- 2:
+            case x = <-c:
+            }
+        }
+        go Q { c <- 7 }
+        go R { y = <-a }
+    """
+
+    def polls(d: Driver) -> tuple:
+        return next(e.polls for e in d.events("select") if e.phase == "begin")
+
+    assert polls(Driver(text).step("P", 1)) == (("a", 7),)  # b ran: a could not
+    assert polls(Driver(text).step("R").step("P", 1)) == ()  # R waits on a: a was ready
+    assert polls(Driver(text).step("Q").step("P", 2)) == (("a", 7),)  # c ran: b was ready, a not
+    unbuffered = text.replace("make(chan int, 1)", "make(chan int)")
+    assert polls(Driver(unbuffered).step("P", PARK)) == (("a", 7), ("b", 8))
+
+
 def test_select_default_only_when_no_case_is_ready():
     text = """
         litmus SelectDefault

@@ -31,6 +31,10 @@ RACY = {
     "select-send-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
     "select-default-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 13 (close)"},
     "select-panic-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
+    "select-polled-close-racy.lit": {
+        "race on x: P0 line 13 (write) vs P1 line 16 (read)",
+        "send/close race on a: P0 line 10 (send) vs P1 line 18 (close)",
+    },
     "sb-racy.lit": {
         "race on x: P0 line 7 (write) vs P1 line 8 (read)",
         "race on y: P0 line 7 (read) vs P1 line 8 (write)",

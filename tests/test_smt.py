@@ -343,6 +343,18 @@ def test_channel_findings_come_from_z3_with_their_lines():
     assert findings("hello-close.lit") == []  # no panic, no deadlock, no race: UNSAT each
 
 
+def test_a_send_case_polled_before_the_case_that_ran_races_with_a_close():
+    """Case b runs; selectgo may have polled a first (random poll order) since
+    a could not run, and the close of a is only seen through a racy x: z3
+    alone finds that send/close race at a's case line, as the machine does."""
+    answer = solve(program(lit("select-polled-close-racy.lit").read_text()), load_model("go"))
+    assert answer.reason is None and answer.result is not None
+    assert sorted(f.describe() for f in answer.result.findings) == [
+        "race on x: P0 line 13 (write) vs P1 line 16 (read)",
+        "send/close race on a: P0 line 10 (send) vs P1 line 18 (close)",
+    ]
+
+
 def test_a_select_send_case_races_with_a_close_from_where_the_select_polls():
     """select.go reads each send case's channel for the race detector while it
     polls, before a hand-off: the close after the receive on b is ordered, the

@@ -145,6 +145,14 @@ THEMED = {
         None,
         {"panic: send on closed channel (P0, line 7)", "send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
     ),
+    # case b ran, case a may have been polled first; the close follows through a racy x
+    "select-polled-close-racy.lit": (
+        "Sometimes",
+        {
+            "race on x: P0 line 13 (write) vs P1 line 16 (read)",
+            "send/close race on a: P0 line 10 (send) vs P1 line 18 (close)",
+        },
+    ),
     "select-both.lit": ("Sometimes", {f"{DL} (P0 [select] line 8)"}),
     "select-fanin.lit": ("Always", set()),
     "atomic-counter.lit": ("Always", set()),

@@ -65,8 +65,8 @@ def send_sites(x: Execution) -> dict[int, tuple[tuple[str, int], ...]]:
     """Where sends touch their channels for the race detector: by the event that
     touches, each (channel, line) touched. A plain send's begin; a select's
     begin for each send case it read while polling (select.go's racereadpc,
-    before any hand-off, at the case's line): the case that ran, the case it
-    panicked on, and every case when it took default."""
+    before any hand-off, at the case's line): the case that ran and each one
+    polled before it, every case when it parked or took default."""
     out: dict[int, tuple[tuple[str, int], ...]] = {}
 
     def add(i: int, sites: tuple[tuple[str, int], ...]) -> None:
@@ -78,7 +78,7 @@ def send_sites(x: Execution) -> dict[int, tuple[tuple[str, int], ...]]:
         elif e.kind == ev.SELECT and e.phase == ev.END and e.op == ev.SEND and e.begin is not None:
             add(e.begin, ((e.obj, e.line),))  # type: ignore[arg-type]
         elif e.polls:
-            add(e.begin if e.kind == ev.PANIC else e.id, e.polls)  # type: ignore[arg-type]
+            add(e.id, e.polls)
     return out
 
 

@@ -63,9 +63,8 @@ class Event:
     text: str | None = None
     op: str | None = None
     split: tuple[int, int, int, int] | None = None  # old size, new size, bytes copied, frames
-    # a select's send cases whose channel it read for the race detector besides
-    # the one that ran (channel, case line): on its begin when it takes default
-    # or panics at once, on the panic when it panics once woken by a close
+    # on a select's begin: the send cases whose channel it read for the race
+    # detector while polling, besides the one that ran (channel, case line)
     polls: tuple[tuple[str, int], ...] = ()
 
     def label(self) -> str:

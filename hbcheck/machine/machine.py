@@ -176,7 +176,7 @@ class Machine:
                 self._emit(st, g, ev.ASSERT, p.line, text=p.text)
                 st.end = End("assert", g.name, p.text, p.line)
             else:
-                self._panic(st, g, p.text, p.line, polls=p.polls, begin=p.begin)
+                self._panic(st, g, p.text, p.line)
             return
         code = self.codes[g.code]
         ins = code.instrs[g.pc]
@@ -275,16 +275,26 @@ class Machine:
 
     # ---- channels
     def _send(
-        self, st: State, g: G, sid: tuple, chan: str | None, value: int, line: int, case: int | None, case_line: int = 0
+        self,
+        st: State,
+        g: G,
+        sid: tuple,
+        chan: str | None,
+        value: int,
+        line: int,
+        case: int | None,
+        case_line: int = 0,
+        polls: tuple = (),
     ) -> None:
         """chansend, or one send case of a select already chosen as ready (which
-        completes at its case's line, ``case_line``)."""
+        completes at its case's line, ``case_line``; ``polls``: the other send
+        cases the select may have read first, see ``_select``)."""
         if chan is None:  # a nil channel blocks forever
             self._emit(st, g, ev.SEND, line, phase=ev.BEGIN, value=value)
             self._park(g, "chan send (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        polls = ((chan, case_line),) if ch.closed and case is not None else ()
+        polls = (((chan, case_line),) if ch.closed and case is not None else ()) + polls
         begin = self._begin(st, g, case, ev.SEND, line, chan, value, polls)
         if ch.closed:
             ch.failed_sends |= {(_op(sid, case), True)}
@@ -325,13 +335,14 @@ class Machine:
         line: int,
         case: int | None,
         case_line: int = 0,
+        polls: tuple = (),
     ) -> None:
         if chan is None:
             self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
             self._park(g, "chan receive (nil chan)", line, ())
             return
         ch = st.chan(chan)
-        begin = self._begin(st, g, case, ev.RECV, line, chan, None, ())
+        begin = self._begin(st, g, case, ev.RECV, line, chan, None, polls)
         if ch.closed and ch.qcount == 0:
             ch.closed_recvs |= {_op(sid, case)}
             self._end(
@@ -394,22 +405,31 @@ class Machine:
             if sender.status != PARKED:
                 continue
             ch.failed_sends |= {(w.op, False)}
-            polls = () if w.case == -1 else ((chan, self.codes[sender.code].instrs[sender.pc][1][w.case][6]),)
             self._unpark(st, sender)
             sender.status = FAIL
-            sender.pending = Pending("panic", "send on closed channel", sender.wait_line, polls, w.begin)
+            sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
         self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.END)
 
     def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
+        """selectgo. Its first pass reads the channel of each send case it polls
+        (racereadpc, in a random order) until one can run: so every send case
+        when it parks or takes default, and, when a case runs, each send case
+        that could not (the others may come first in the poll order)."""
         cases, default_pc = ins[1], ins[2]
-        if alt == DEFAULT:  # selectgo polled every case first
-            polls = tuple((c[1], c[6]) for c in cases if c[0] == "send" and c[1] is not None)
+        assert alt is not None
+        waits = alt == DEFAULT or alt <= PARK  # no case could run: each was polled
+        polls = tuple(
+            (chan, case_line)
+            for i, (kind, chan, _f, _v, _ok, _pc, case_line) in enumerate(cases)
+            if kind == "send" and chan is not None and (waits or (i != alt and not st.chan(chan).send_ready()))
+        )
+        if alt == DEFAULT:
             self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
             self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
             g.pc = default_pc
             return
-        if alt is not None and alt <= PARK:
-            begin = self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN)
+        if alt <= PARK:
+            begin = self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
             chans = []
             for i in _park_order(cases, PARK - alt):
                 kind, chan, fn, _v, _ok, _pc, _l = cases[i]
@@ -423,13 +443,12 @@ class Machine:
                 chans.append(chan)
             self._park(g, "select", line, tuple(dict.fromkeys(chans)))
             return
-        assert alt is not None
         kind, chan, fn, vreg, okreg, body_pc, case_line = cases[alt]
         g.pc = body_pc
         if kind == "send":
-            self._send(st, g, sid, chan, fn(g.regs), line, case=alt, case_line=case_line)
+            self._send(st, g, sid, chan, fn(g.regs), line, case=alt, case_line=case_line, polls=polls)
         else:
-            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt, case_line=case_line)
+            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt, case_line=case_line, polls=polls)
 
     def _begin(
         self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None, polls: tuple
@@ -580,8 +599,8 @@ class Machine:
         st.last_write[var] = e.id
         _set(g, target, result)
 
-    def _panic(self, st: State, g: G, text: str, line: int, **fields) -> None:
-        self._emit(st, g, ev.PANIC, line, text=text, **fields)
+    def _panic(self, st: State, g: G, text: str, line: int) -> None:
+        self._emit(st, g, ev.PANIC, line, text=text)
         st.end = End("panic", g.name, text, line)
 
     # ---- local execution

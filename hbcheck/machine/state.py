@@ -26,8 +26,6 @@ class Pending:
     kind: str  # "panic", "assert" or "cut"
     text: str
     line: int
-    polls: tuple[tuple[str, int], ...] = ()  # a select's panicking send case (Event.polls)
-    begin: int | None = None  # ... and the select's begin event
 
 
 class G:

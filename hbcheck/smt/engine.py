@@ -740,14 +740,14 @@ class _Engine:
     def send_cases(self) -> dict[int, list[tuple[ChanOp, z3.BoolRef]]]:
         """Each select's send cases on a channel, by the select's begin event,
         with when the select reads that channel for the race detector (as it
-        polls, select.go's racereadpc, before any hand-off): the case ran, or
-        panicked, or the select took default after polling every case."""
+        polls, select.go's racereadpc, in a random order, before any hand-off):
+        the case ran, or panicked, or could not run when the select polled."""
         out: dict[int, list[tuple[ChanOp, z3.BoolRef]]] = {}
         for o in self.u.chan_ops:
             sel = o.select
             if o.kind == "send" and sel is not None and o.chan:
-                polled = [o.end.act] + ([o.failure.cond] if o.failure is not None else [])
-                polled += [and_(sel.reach, sel.default)] if sel.default is not None else []
+                polled = [o.end.act, and_(sel.reach, z3.Not(self._ready(o, sel.time)))]
+                polled += [o.failure.cond] if o.failure is not None else []
                 out.setdefault(o.begin.id, []).append((o, any_of(polled)))
         return out
 
