@@ -497,6 +497,9 @@ def test_z3_completes_what_a_bound_cut_short_and_meets_its_expectations(budget):
     assert (r.states, r.positive, r.negative, r.observation) == (full.states, full.positive, full.negative, "Sometimes")
     assert set(r.findings) == set(full.findings)
     assert [e.status for e in r.expectations] == [e.status for e in full.expectations] == ["pass", "pass", "pass"]
+    # a finding's count is the explorer's alone: at least that many executions
+    assert r.counts_at_least and not full.counts_at_least
+    assert {r.count_text(f) for f in r.findings} == {f"≥{n}" for n in r.findings.values()}
 
 
 def test_past_a_bound_z3_leaves_open_what_it_does_not_look_for():

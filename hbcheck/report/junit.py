@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from hbcheck.explore.execution import Finding
 from hbcheck.report.summary import BadInput, verdict_of
 from hbcheck.verdict.outcome import FAIL, UNKNOWN, TestResult
 
@@ -33,10 +34,8 @@ def junit_xml(results: list[TestResult | BadInput], allow_unknown: bool, suite: 
                 what = "failure" if e.status == FAIL else "unknown"
                 fail = ET.SubElement(case, "failure", message=f"{e.text}: {e.reason}", type=what)
                 lines = [f"{r.program.test.file}:{e.expect.loc.line}: {e.text}: {e.reason}"]
-                lines += [
-                    f"  {f.describe()} (in {n} execution(s))"
-                    for f, n in sorted(r.findings.items(), key=lambda fn: fn[0].describe())
-                ]
+                found = sorted(r.findings, key=Finding.describe)
+                lines += [f"  {f.describe()} (in {r.count_text(f)} execution(s))" for f in found]
                 fail.text = "\n".join(lines)
         if not case.findall("failure") and verdict_of(r, allow_unknown).startswith("UNKNOWN"):
             ET.SubElement(case, "skipped", message="Unknown, tolerated: " + "; ".join(r.limits))

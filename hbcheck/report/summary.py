@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hbcheck.explore.execution import Finding
 from hbcheck.verdict.outcome import FAIL, PASS, UNKNOWN, TestResult
 
 _MARK = {PASS: ("✓", "green"), FAIL: ("✗", "red"), UNKNOWN: ("?", "yellow")}
@@ -44,8 +45,8 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
         if not r.exact:
             obs += f" ({', '.join(r.limits)})"
         findings = Text()
-        for f, count in sorted(r.findings.items(), key=lambda fc: fc[0].describe()):
-            findings.append(f"{f.describe()} ×{count}\n")
+        for f in sorted(r.findings, key=Finding.describe):
+            findings.append(f"{f.describe()} ×{r.count_text(f)}\n")
         expects = Text()
         for e in r.expectations:
             mark, style = _MARK[e.status]

@@ -78,6 +78,16 @@ class TestResult:
         return self.program.name
 
     @property
+    def counts_at_least(self) -> bool:
+        """Are finding counts only lower bounds? When z3 completed the answer (past
+        the explorer's bounds, or with weak executions) they count the explorer's
+        executions alone: z3 decides whether a finding occurs, not how often."""
+        return bool(self.extra.get("explicit_bounds") or self.extra.get("weak"))
+
+    def count_text(self, f: Finding) -> str:
+        return ("≥" if self.counts_at_least else "") + str(self.findings[f])
+
+    @property
     def exact(self) -> bool:
         return not self.limits
 
