@@ -324,6 +324,19 @@ def test_trace_by_state_and_when_there_is_no_witness():
     assert _run("trace", str(lit("mutex.lit")), "--state", "y=1").exit_code == 2
 
 
+def test_trace_past_a_bound_does_not_claim_there_is_no_witness(tmp_path):
+    """With one execution explored, "no execution has a panic" would be a
+    claim about all of them: the message says how far the explorer went."""
+    f = tmp_path / "bounded.lit"
+    f.write_text(BOUNDED)
+    panic = _run("trace", str(f), "--panic", "--max-executions", "1")
+    assert panic.exit_code == 1
+    assert "no execution the explorer ran has a panic; it stopped at max-executions 1" in panic.stderr
+    state = _run("trace", str(f), "--state", "P2:r=2", "--max-executions", "1")
+    assert "no execution the explorer ran ends in the state P2:r=2; it stopped at max-executions 1" in state.stderr
+    assert _run("trace", str(f), "--panic").exit_code == 0  # there is one
+
+
 def test_svg_highlights_the_racing_pair(tmp_path):
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is missing: .ci/run installs it (apt-get install graphviz)")

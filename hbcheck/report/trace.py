@@ -62,12 +62,12 @@ def pick_witness(
         want = "; ".join(f"{show_location(k)}={v}" for k, v in state.items())
         found = [x for x in executions if x.end == "ok" and all(value_of(x.final, k) == v for k, v in state.items())]
         if not found:
-            raise HbError(f"no execution ends in the state {want}")
+            raise HbError(_none(result, f"ends in the state {want}"))
         return min(found, key=_shortest), f"final state {want}"
     if kind is not None:
         chosen = [(f, x) for f, x in result.witnesses.items() if f.kind == kind]
         if not chosen:
-            raise HbError(f"no execution has a {kind}")
+            raise HbError(_none(result, f"has a {kind}"))
         finding, x = min(chosen, key=lambda fx: (_shortest(fx[1]), fx[0].describe()))
         return x, finding.describe()
     cond = result.program.condition
@@ -80,8 +80,16 @@ def pick_witness(
     else:
         x, what = result.negative_witness, f"a counterexample to {cond.text}"
     if x is None:
-        raise HbError(f"no execution gives {what} (observation {result.observation})")
+        raise HbError(_none(result, f"gives {what}") + f" (observation {result.observation})")
     return x, what
+
+
+def _none(result: TestResult, what: str) -> str:
+    """ "No execution ...", unless the exploration stopped at a bound: then it
+    is only none of those the explorer ran (witnesses come from its runs)."""
+    if not result.bounds:
+        return f"no execution {what}"
+    return f"no execution the explorer ran {what}; it stopped at {', '.join(result.bounds)}"
 
 
 def _shortest(x: Execution) -> tuple[bool, int]:
