@@ -335,6 +335,8 @@ def test_trace_past_a_bound_does_not_claim_there_is_no_witness(tmp_path):
     state = _run("trace", str(f), "--state", "P2:r=2", "--max-executions", "1")
     assert "no execution the explorer ran ends in the state P2:r=2; it stopped at max-executions 1" in state.stderr
     assert _run("trace", str(f), "--panic").exit_code == 0  # there is one
+    drawn = _run("graph", str(f), "--panic", "--max-executions", "1", "-o", str(tmp_path / "g.dot"))
+    assert drawn.exit_code == 1 and "it stopped at max-executions 1" in drawn.stderr
 
 
 def test_svg_highlights_the_racing_pair(tmp_path):

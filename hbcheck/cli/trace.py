@@ -193,10 +193,13 @@ def graph_cmd(
     state: StateOpt = None,
     model: ModelName = "go",
     unroll: Unroll = 8,
+    max_steps: MaxSteps = 10_000,
+    max_executions: MaxExecutions = 100_000,
 ) -> None:
     """Draw the happens-before graph of a witness, highlighting what it shows."""
     kind = _selected(race, send_close_race, panic, deadlock, leak, assert_, state)
-    result, x, what = witness(file, kind, state, model, ExploreConfig(unroll=unroll))
+    config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions)
+    result, x, what = witness(file, kind, state, model, config)
     caps = caps_of(result.program)
     highlight, pair = _highlight(result, x, kind, caps)
     dot = to_dot(execution_graph(x, caps), f"{result.name}: {what}", highlight, pair)
