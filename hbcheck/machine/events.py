@@ -35,6 +35,9 @@ BEGIN = "begin"
 END = "end"
 
 
+Polls = tuple[tuple[str, int], ...]  # (channel, case line) per send case a select polled
+
+
 @dataclass(slots=True)
 class Event:
     """One event. ``src`` is the event this one synchronises with or reads
@@ -65,7 +68,7 @@ class Event:
     split: tuple[int, int, int, int] | None = None  # old size, new size, bytes copied, frames
     # on a select's begin: the send cases whose channel it read for the race
     # detector while polling, besides the one that ran (channel, case line)
-    polls: tuple[tuple[str, int], ...] = ()
+    polls: Polls = ()
 
     def label(self) -> str:
         """A short human label: ``W x=1``, ``send c<-1 (begin)``."""

@@ -284,7 +284,7 @@ class Machine:
         line: int,
         case: int | None,
         case_line: int = 0,
-        polls: tuple = (),
+        polls: ev.Polls = (),
     ) -> None:
         """chansend, or one send case of a select already chosen as ready (which
         completes at its case's line, ``case_line``; ``polls``: the other send
@@ -335,7 +335,7 @@ class Machine:
         line: int,
         case: int | None,
         case_line: int = 0,
-        polls: tuple = (),
+        polls: ev.Polls = (),
     ) -> None:
         if chan is None:
             self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
@@ -451,7 +451,7 @@ class Machine:
             self._recv(st, g, sid, chan, vreg, okreg, line, case=alt, case_line=case_line, polls=polls)
 
     def _begin(
-        self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None, polls: tuple
+        self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None, polls: ev.Polls
     ) -> Event:
         if case is None:
             return self._emit(st, g, kind, line, obj=chan, phase=ev.BEGIN, value=value)
