@@ -9,7 +9,7 @@ import pytest
 from conftest import BOUNDED, lit, program
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from programs import program_text
+from programs import program_text, spawning_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.models import load_model
@@ -190,7 +190,7 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
 def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
     """Wait returns only at zero and learns what the Done calls published
     (proved Always by UNSAT); a Wait short of a Done deadlocks; a second Done
-    panics. Both engines agree on each; a function started twice steps aside."""
+    panics. Both engines agree on each."""
     cases = {
         "waitgroup-plain.lit": ([(3,)], 2, 0, "Always", []),
         "waitgroup-negative.lit": ([], 0, 0, None, ["panic: sync: negative WaitGroup counter (P0, line 9)"]),
@@ -213,10 +213,49 @@ def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
     assert plain.replayed == 2 and plain.witness is not None
     waits = [e for e in plain.witness.events if e.kind == "wg-wait"]
     assert [sorted(plain.witness.events[i].kind for i in w.srcs) for w in waits] == [["wg-done", "wg-done"]]
-    answer = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
-    reason = "worker is started by more than one go statement (instance names are not encoded)"
-    assert answer.result is None and answer.reason == reason
-    r = check_program(program(lit("waitgroup.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+
+
+def test_a_function_started_three_times_is_three_instances_in_z3():
+    """LITMUS.md names the instances w, w#2, w#3 in spawn order: z3 names them
+    so when one goroutine starts them all, each go statement running only if
+    the one before did; both engines then agree, instance by instance.
+    Otherwise the name an instance gets depends on the run, and z3 steps aside."""
+    text = """litmus Three+workers
+var c = make(chan int, 3)
+func w { r = <-c }
+go P {
+    c <- 1
+    go w()
+    c <- 2
+    go w()
+    c <- 3
+    go w()
+}
+exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
+"""
+    answer = solve(program(text), load_model("go"))
+    assert answer.reason is None
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] and r.exact
+    explicit = check_program(program(text), ExploreConfig(), load_model("go"), "explicit")
+    assert (answer.result.states, answer.result.positive, answer.result.negative) == (
+        explicit.states,
+        explicit.positive,
+        explicit.negative,
+    )
+    assert explicit.observation == "Sometimes" and (1, 2, 3) in explicit.states and (2, 1, 3) in explicit.states
+    wg = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
+    assert (wg.result.states, wg.result.positive, wg.result.negative, wg.proved) == ([(2,)], 4, 0, "Always")
+    assert wg.replayed == 4
+    branch = text.replace("    go w()\n    c <- 2", "    if 1 == 1 { go w() }\n    c <- 2")
+    assert solve(program(branch), load_model("go")).reason is None  # always runs: still its predecessor's
+    maybe = text.replace("c <- 2\n    go w()", "c <- 2\n    r = <-c\n    if r == 1 { go w() }")
+    reason = "w is started by a go statement that may run without the one before (instance names)"
+    assert solve(program(maybe), load_model("go")).reason == reason
+    two = "litmus Two\nfunc w { r = 1 }\ngo P0 { go w() }\ngo P1 { go w() }\nexists (w:r == 1)\n"
+    reason = "w is started by two goroutines (its instance names follow the order they run in)"
+    assert solve(program(two), load_model("go")).reason == reason
+    r = check_program(program(two), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit"] and r.extra["smt"] == reason
 
 
@@ -458,6 +497,18 @@ def test_engines_agree_on_random_channel_programs(text):
     assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"bounded: {', '.join(r.bounds)}")
     assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+
+
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(spawning_text())
+def test_engines_agree_on_instances_of_a_function_started_several_times(text):
+    """worker started two or three times by P0: z3 names the instances as the
+    machine does (worker, worker#2, worker#3), so states, counts and findings agree."""
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else "bounded")
 
 
 def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():

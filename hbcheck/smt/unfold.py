@@ -215,6 +215,13 @@ def _dead(g: z3.BoolRef) -> bool:
     return z3.is_false(z3.simplify(g))
 
 
+def _implies(a: z3.BoolRef, b: z3.BoolRef) -> bool:
+    """Is a => b valid (over the path's choices)?"""
+    s = z3.Solver()
+    s.add(a, z3.Not(b))
+    return s.check() == z3.unsat
+
+
 def _merge(states: list[_State]) -> _State:
     live = [s for s in states if not _dead(s.guard)]
     if not live:
@@ -241,9 +248,9 @@ def unfold(program: Program, unroll: int) -> Unfolding:
     for name, var in program.shared.items():
         if var.kind == "int":
             u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
-    spawned: set[str] = set()
+    spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
     for g in program.goroutines:
-        _Unfolder(program, u, g.name, unroll, spawned).run(g.body, z3.BoolVal(True), g.loc.line)
+        _Unfolder(program, u, g.name, unroll, spawns).run(g.body, z3.BoolVal(True), g.loc.line)
     return u
 
 
@@ -266,12 +273,14 @@ def _check_vars(program: Program, u: Unfolding) -> None:
 
 
 class _Unfolder:
-    def __init__(self, program: Program, u: Unfolding, g: str, unroll: int, spawned: set[str]):
+    def __init__(
+        self, program: Program, u: Unfolding, g: str, unroll: int, spawns: dict[str, tuple[str, list[z3.BoolRef]]]
+    ):
         self.p = program
         self.u = u
         self.g = g
         self.unroll = unroll
-        self.spawned = spawned
+        self.spawns = spawns  # by function: the goroutine whose go statements start it, and their guards
         self.loops: list[tuple[list[_State], list[_State]]] = []  # per loop: (break states, continue states)
         self.depth = 0
         self.point = 0  # statements unfolded so far: where the goroutine may stop
@@ -643,13 +652,22 @@ class _Unfolder:
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def go(self, st: _State, f: str, line: int) -> _State:
-        if f in self.spawned or f in self.u.stops:
-            raise Unsupported(f"{f} is started by more than one go statement (instance names are not encoded)")
+        """Instances are named f, f#2, f#3, ... in spawn order (LITMUS.md). That
+        order is program order when one goroutine starts them all, and each go
+        statement runs only if the one before it did: otherwise it is open."""
         if self.loops:
             raise Unsupported("a go statement inside a loop is not encoded yet")
-        self.spawned.add(f)
-        go = self.event(st, "GO", f, ZERO, line, timed=True)
-        child = _Unfolder(self.p, self.u, f, self.unroll, self.spawned)
+        spawner, guards = self.spawns.setdefault(f, (self.g, []))
+        if spawner != self.g:
+            raise Unsupported(f"{f} is started by two goroutines (its instance names follow the order they run in)")
+        if guards and not _implies(st.guard, guards[-1]):
+            raise Unsupported(f"{f} is started by a go statement that may run without the one before (instance names)")
+        guards.append(st.guard)
+        name = f if len(guards) == 1 else f"{f}#{len(guards)}"
+        if name in self.u.stops:  # pragma: no cover - the language keeps goroutine and function names apart
+            raise Unsupported(f"{name} names two goroutines")
+        go = self.event(st, "GO", name, ZERO, line, timed=True)
+        child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
         start = child.run(self.p.funcs[f].body, st.guard, line)
         self.u.spawns.append((go, start))
         return st
