@@ -104,17 +104,21 @@ def program_text(draw, max_goroutines: int = 3, max_statements: int = 3, rich: b
 
 @st.composite
 def spawning_text(draw) -> str:
-    """P0 starts worker two or three times among its statements (instances
-    worker, worker#2, worker#3), beside one other goroutine; the condition
-    reads an instance's register."""
+    """P0 starts worker two or three times among its statements, or in a
+    counted loop (instances worker, worker#2, worker#3), beside one other
+    goroutine; the condition reads an instance's register."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Spawns", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
     lines.append(f"func worker {{ r = 0; {draw(statement())}; {draw(statement())} }}")
     spawns = draw(st.integers(2, 3))
     body = [draw(statement()) for _ in range(draw(st.integers(0, 3)))]
-    for _ in range(spawns):
-        body.insert(draw(st.integers(0, len(body))), "go worker()")
+    if draw(st.booleans()):  # in an unrolled loop, beside what each iteration does
+        step = f"{draw(statement())}; go worker()" if draw(st.booleans()) else "go worker()"
+        body.insert(draw(st.integers(0, len(body))), f"for k := 0; k < {spawns}; k++ {{ {step} }}")
+    else:
+        for _ in range(spawns):
+            body.insert(draw(st.integers(0, len(body))), "go worker()")
     lines += ["go P0 {", "    r = 0"] + [f"    {s}" for s in body] + ["}"]
     lines += ["go P1 {", "    r = 0"] + [f"    {draw(statement())}" for _ in range(draw(st.integers(1, 3)))] + ["}"]
     who = draw(st.sampled_from(["worker", "worker#2"] + (["worker#3"] if spawns == 3 else [])))

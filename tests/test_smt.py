@@ -218,7 +218,7 @@ def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
 def test_a_function_started_three_times_is_three_instances_in_z3():
     """LITMUS.md names the instances w, w#2, w#3 in spawn order: z3 names them
     so when one goroutine starts them all, each go statement running only if
-    the one before did; both engines then agree, instance by instance.
+    the one before did (in a loop too); both engines then agree, instance by instance.
     Otherwise the name an instance gets depends on the run, and z3 steps aside."""
     text = """litmus Three+workers
 var c = make(chan int, 3)
@@ -244,6 +244,14 @@ exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
         explicit.negative,
     )
     assert explicit.observation == "Sometimes" and (1, 2, 3) in explicit.states and (2, 1, 3) in explicit.states
+    body = "    c <- 1\n    go w()\n    c <- 2\n    go w()\n    c <- 3\n    go w()\n"
+    assert body in text
+    looped = solve(program(text.replace(body, "    for k := 1; k < 4; k++ { c <- k; go w() }\n")), load_model("go"))
+    assert (looped.result.states, looped.result.positive, looped.result.negative) == (
+        explicit.states,
+        explicit.positive,
+        explicit.negative,
+    )
     wg = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
     assert (wg.result.states, wg.result.positive, wg.result.negative, wg.proved) == ([(2,)], 4, 0, "Always")
     assert wg.replayed == 4

@@ -654,9 +654,8 @@ class _Unfolder:
     def go(self, st: _State, f: str, line: int) -> _State:
         """Instances are named f, f#2, f#3, ... in spawn order (LITMUS.md). That
         order is program order when one goroutine starts them all, and each go
-        statement runs only if the one before it did: otherwise it is open."""
-        if self.loops:
-            raise Unsupported("a go statement inside a loop is not encoded yet")
+        statement runs only if the one before it did (a loop unrolled: each
+        iteration's, if the iteration before ran its): otherwise it is open."""
         spawner, guards = self.spawns.setdefault(f, (self.g, []))
         if spawner != self.g:
             raise Unsupported(f"{f} is started by two goroutines (its instance names follow the order they run in)")
