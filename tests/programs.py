@@ -82,8 +82,11 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
 
 
 @st.composite
-def program_text(draw, max_goroutines: int = 3, max_statements: int = 3, rich: bool = False) -> str:
-    """With ``rich``, also the statements in ``RICH``, and P0 may be ``main``."""
+def program_text(
+    draw, max_goroutines: int = 3, max_statements: int = 3, rich: bool = False, on_variables: bool = False
+) -> str:
+    """With ``rich``, also the statements in ``RICH``, and P0 may be ``main``;
+    with ``on_variables``, the condition reads only shared variables."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Random", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
@@ -98,7 +101,8 @@ def program_text(draw, max_goroutines: int = 3, max_statements: int = 3, rich: b
         lines += ["    r = 0"] + [f"    {s}" for s in body]
         lines.append("}")
     p = draw(st.integers(1 if main else 0, count - 1))
-    lines.append(f"exists (P{p}:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
+    reg = "" if on_variables else f"P{p}:r == {draw(st.integers(0, 2))} && "
+    lines.append(f"exists ({reg}x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"
 
 

@@ -519,6 +519,38 @@ def test_engines_agree_on_instances_of_a_function_started_several_times(text):
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else "bounded")
 
 
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(program_text(rich=True, on_variables=True))
+def test_engines_agree_on_rich_programs_where_main_returns_early(text):
+    """Plain memory, wait groups, once, loops, asserts, division, spawned
+    workers and main, whose return stops the others wherever they are: after
+    any step, a read of one statement included (x = x + 1 may stop after its
+    read). The condition reads only variables, so z3 answers most of them."""
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+
+
+def test_main_returning_stops_the_others_after_any_step():
+    """When main returns, another goroutine may be anywhere: between the read
+    and the write of x = x + 1, or between f's end and the once's completion.
+    Each is an execution of its own, in both engines (before, z3 had one fewer
+    for each and hbcheck run stopped with an engine disagreement)."""
+    inc = "litmus Inc\nvar x int\ngo main {\n    r = 1\n}\ngo P1 {\n    x = x + 1\n}\nexists (x == 1)\n"
+    # P1 has not run (x = 0), has read x (x = 0), or has written it (x = 1)
+    once = (
+        "litmus Once\nvar y int\nvar o sync.Once\nfunc setup { y = y + 1 }\n"
+        "go main {\n    r = 1\n}\ngo P1 {\n    o.Do(setup)\n}\nexists (y == 1)\n"
+    )
+    # P1 stops before Do, after its begin, after the read of y, after the write, or after Do: 5
+    for text, expected in ((inc, ([(0,), (1,)], 1, 2)), (once, ([(0,), (1,)], 2, 3))):
+        answer = solve(program(text), load_model("go"))
+        assert (answer.result.states, answer.result.positive, answer.result.negative) == expected
+        r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+        assert r.engines == ["explicit", "smt"] and (r.states, r.positive, r.negative) == expected
+
+
 def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():
     """One packed evaluation per model must give each term's own value:
     Booleans, negative integers and bit-vectors, a term registered twice."""

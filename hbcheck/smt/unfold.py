@@ -286,6 +286,7 @@ class _Unfolder:
         self.point = 0  # statements unfolded so far: where the goroutine may stop
         self.stop = z3.Int(f"stop_{g}")
         u.stops[g] = self.stop
+        self.seg: list[str] = []  # the kinds of the events since the last place it may stop
 
     def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int) -> SEvent:
         start = self.event(_State(root, {}, frozenset()), "ST", "", ZERO, line, timed=True)
@@ -295,6 +296,9 @@ class _Unfolder:
 
     # ---- events
     def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, **kw) -> SEvent:
+        if "R" in self.seg and kind != "R":  # pragma: no cover - each such step goes through after_reads
+            raise Unsupported(f"a step after a read in one statement (line {line})")
+        self.seg.append(kind)
         eid = len(self.u.events)
         time = kw.pop("time", None)
         if timed and time is None:
@@ -332,6 +336,7 @@ class _Unfolder:
                 return SV(ZERO), st
             case ast.Name(name=n):
                 if self.p.is_int(n):
+                    st = self.may_stop(st) if self.seg else st  # a read after another step is a step
                     return self.read(st, n, line), st
                 return st.regs.get(n, SV(ZERO)), st
             case ast.Unary(op="!", operand=o):
@@ -374,15 +379,26 @@ class _Unfolder:
         for s in body:
             if _dead(st.guard):
                 break
-            self.point += 1
-            st = _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
-            st = self.stmt(s, st)
+            st = self.stmt(s, self.may_stop(st))
         return st
+
+    def may_stop(self, st: _State) -> _State:
+        """A place the goroutine may stop (main returned, or another panicked):
+        what comes after runs only if ``stop`` lies beyond it."""
+        self.point += 1
+        self.seg = []
+        return _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
+
+    def after_reads(self, st: _State) -> _State:
+        """Each plain read is a step of its own (the machine's): it may stop
+        after the reads of a statement, before the step they feed."""
+        return self.may_stop(st) if "R" in self.seg else st
 
     def assign(self, st: _State, target: str | None, v: SV, line: int) -> _State:
         if target is None or target == "_":
             return st
         if self.p.is_int(target):
+            st = self.after_reads(st)
             self.event(st, "W", target, v.expr, line, writes=True, data=v.deps)
             return st
         return _State(st.guard, {**st.regs, target: v}, st.ctrl)
@@ -429,7 +445,7 @@ class _Unfolder:
                 return self.call(f, st)
             case ast.Send(chan=c, value=v):
                 val, st = self.value(v, st, line)
-                op = self.chan_op(st, "send", self.chan(c), line, val)
+                op = self.chan_op(self.after_reads(st), "send", self.chan(c), line, val)
                 return _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
             case ast.Recv(value=v, ok=ok, chan=c):
                 op = self.chan_op(st, "recv", self.chan(c), line, None)
@@ -444,7 +460,7 @@ class _Unfolder:
                 delta = SV(_bv(-1))
                 if m == "Add":
                     delta, st = self.value(args[0], st, line)  # type: ignore[arg-type]
-                return self.wg_add(st, o, m, delta.expr, line)
+                return self.wg_add(self.after_reads(st), o, m, delta.expr, line)
             case ast.MethodCall(obj=o, method="Wait"):
                 return self.wg_wait(st, o, line)
             case ast.MethodCall(obj=o, method="Do", args=(ast.Name(name=f),)):
@@ -487,8 +503,7 @@ class _Unfolder:
         for it in range(self.unroll + 1):
             if _dead(st.guard):
                 break
-            self.point += 1
-            st = _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
+            st = self.may_stop(st)
             if it == self.unroll:
                 self.u.overflows.append((c.name or "nil", st.guard))
                 st = _State(z3.BoolVal(False), st.regs, st.ctrl)
@@ -556,6 +571,7 @@ class _Unfolder:
                 values.append(v)
             else:
                 values.append(None)
+        st = self.after_reads(st)
         begin = self.event(st, "XB", "", ZERO, line)
         sel = Select(self.g, line, st.guard, z3.Int(f"t{begin.id}"), begin)
         self.u.selects.append(sel)
@@ -630,6 +646,7 @@ class _Unfolder:
         first, done = self.var("oncefirst"), self.var("oncedone")
         begin = self.event(st, "OB", once, ZERO, line, timed=True, act=z3.And(st.guard, z3.Or(first, done)))
         ran = self.call(f, _State(z3.And(st.guard, first), st.regs, st.ctrl))
+        ran = self.may_stop(ran)  # f's return and the once's completion are two steps
         end = self.event(ran, "OE", once, ZERO, line, timed=True)
         waited = self.event(st, "OE", once, ZERO, line, act=z3.And(st.guard, z3.Not(first), done), time=begin.time)
         self.u.once_ops.append(OnceOp(once, self.g, line, st.guard, first, done, begin, end, waited))
@@ -677,6 +694,7 @@ class _Unfolder:
         for a in args[1:]:
             v, st = self.value(a, st, line)
             vals.append(v)
+        st = self.after_reads(st)
         if op == "Store":
             self.event(st, "A", loc, vals[0].expr, line, op=op, writes=True, data=vals[0].deps, timed=True)
             return st
