@@ -577,6 +577,7 @@ class _Unfolder:
         self.u.selects.append(sel)
         outs: list[_State] = []
         for case, val in zip(comm, values, strict=True):
+            self.seg = ["XB"]  # each case goes on from the poll, not from the case before
             kind = "send" if isinstance(case, ast.SendCase) else "recv"
             op = self.chan_op(st, kind, self.chan(case.chan), case.loc.line, val, sel)
             sel.cases.append(op)
@@ -589,6 +590,7 @@ class _Unfolder:
         taken = [z3.Or(op.done, op.closed) for op in sel.cases]
         if default is not None:
             sel.default = self.var("default")
+            self.seg = ["XB"]
             d = self.event(st, "XE", "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time)
             outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
             taken.append(sel.default)
