@@ -296,8 +296,10 @@ class _Unfolder:
 
     # ---- events
     def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, **kw) -> SEvent:
-        if "R" in self.seg and kind != "R":  # pragma: no cover - each such step goes through after_reads
-            raise Unsupported(f"a step after a read in one statement (line {line})")
+        # a safety net: a step after a read needs a place to stop between them
+        # (after_reads); one that has none makes z3 step aside, not miscount
+        if "R" in self.seg and kind != "R":
+            raise Unsupported(f"a step after a read in one statement (line {line}) has no place to stop before it")
         self.seg.append(kind)
         eid = len(self.u.events)
         time = kw.pop("time", None)
