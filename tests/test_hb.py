@@ -116,3 +116,28 @@ def test_spawn_lock_once_wg_and_atomic_edges():
     assert edges_of(g, "wg") == {(_id(x, "w", "wg-done wg"), _id(x, "main", "wg-wait wg"))}
     store, load = _id(x, "main", "A.Store f=1"), _id(x, "Q", "A.Load f=1")
     assert (store, load) in edges_of(g, "rf") and edges_of(g, "sc") == {(store, load)}
+
+
+def test_a_read_modify_write_reads_before_later_writes_not_before_itself():
+    """An atomic Add is one event that reads and writes: from-reads relates it
+    to the writes after the one it read, but not to itself (that made every
+    execution with an Add cyclic under sc.cat and go-coherent.cat). The
+    synchronising operations' one order is the order they ran in: starts,
+    atomics, channel completions, never a begin."""
+    from hbcheck.hb.relations import base_relations
+
+    d = Driver("""
+        litmus Add
+        var x int
+        var c = make(chan int, 1)
+        go P0 { r = atomic.Add(&x, 1); c <- 1 }
+        go P1 { <-c; s = atomic.Add(&x, 1) }
+    """)
+    d.run("P0", "P0", "P1", "P1")
+    x = record(d.machine, d.state, d.state.trace_key())
+    base = base_relations(x, caps_of(d.machine.program))
+    first, second = _id(x, "P0", "A.Add x=1"), _id(x, "P1", "A.Add x=2")
+    assert base["fr"] == {(first, second)}
+    ran = [_id(x, "P0", "start"), _id(x, "P1", "start"), first]
+    ran += [_id(x, "P0", "send c<-1 (end)"), _id(x, "P1", "recv <-c=1 ok=1 (end)"), second]
+    assert base["sync-order"] == {(a, b) for i, a in enumerate(ran) for b in ran[i + 1 :]}

@@ -44,6 +44,10 @@ RACY = {
         "race on y: P0 line 7 (write) vs P1 line 8 (read)",
     },
     "corr-racy.lit": {"race on x: P0 line 6 (write) vs P1 line 7 (read)"},
+    "corr-locks-racy.lit": {
+        "race on x: P0 line 7 (write) vs P2 line 9 (read)",
+        "race on x: P1 line 8 (write) vs P2 line 9 (read)",
+    },
     "iriw-racy.lit": {
         "race on x: P0 line 7 (write) vs P2 line 9 (read)",
         "race on x: P0 line 7 (write) vs P3 line 10 (read)",

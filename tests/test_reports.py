@@ -284,6 +284,7 @@ def test_every_witness_of_the_suite_replays_on_the_machine():
     assert weak == {
         "2plus2w-racy.lit",
         "corr-racy.lit",
+        "corr-locks-racy.lit",
         "iriw-racy.lit",
         "lb-racy.lit",
         "mp-racy.lit",

@@ -33,6 +33,9 @@ WEAK = {
     "lb-oota.lit": ("Never", "Never"),
     "lb-ctrl.lit": ("Never", "Never"),
     "corr-racy.lit": ("Sometimes", "Never"),
+    # the writes ordered by a lock the reader does not take; z3's records once
+    # lost that order where two synchronising operations shared a time
+    "corr-locks-racy.lit": ("Sometimes", "Never"),
 }
 
 
@@ -561,6 +564,20 @@ def test_z3_answers_every_suite_test_but_the_stack_ones():
             assert answer.reason == "goroutine stacks (functions with frame sizes) are not encoded", path.name
         else:
             assert answer.reason is None, (path.name, answer.reason)
+
+
+@pytest.mark.parametrize("name", ["sc", "go-coherent", "go-nocap"])
+def test_engines_agree_on_the_suite_under_every_model(name):
+    """go.cat is compared on the suite by every run; the other models too.
+    Under sc.cat z3 once allowed what no interleaving gives (the message
+    passing tests' r=0), as the axiom left out the synchronising operations,
+    and the explicit engine allowed no execution with an atomic Add."""
+    model = load_model(name)
+    for path in suite_files():
+        if path.parent.name != "stack":
+            r = check_program(program(path.read_text()), ExploreConfig(), model, "both")
+            assert r.engines == ["explicit", "smt"], (path.name, r.extra)
+            assert r.states or r.findings, path.name
 
 
 def test_a_snapshot_reads_what_model_eval_reads_and_blocks_exactly_its_model():

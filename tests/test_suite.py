@@ -169,6 +169,10 @@ THEMED = {
         {"race on x: P0 line 7 (read) vs P1 line 8 (write)", "race on y: P0 line 7 (write) vs P1 line 8 (read)"},
     ),
     "corr-racy.lit": ("Sometimes", {"race on x: P0 line 6 (write) vs P1 line 7 (read)"}),
+    "corr-locks-racy.lit": (
+        "Sometimes",
+        {"race on x: P0 line 7 (write) vs P2 line 9 (read)", "race on x: P1 line 8 (write) vs P2 line 9 (read)"},
+    ),
     "cap1-noncumulative-struct.lit": ("Sometimes", {"race on x: G1 line 8 (write) vs G2 line 13 (read)"}),
     "iriw-racy.lit": (
         "Sometimes",

@@ -17,6 +17,10 @@ end (where it learns):
 - ``wg``: each Done (or Add reaching zero) -> the return of a Wait it released.
 - ``sc``: the order of atomic operations (immediate successors).
 - ``rf``: a write -> each read (plain or atomic) that reads it.
+- ``sync-order``: the one order of all synchronising operations (each
+  operation's completion: channel operations, close, locks, wait groups,
+  once, atomics, ``go`` and starts), transitive. Go's memory model promises
+  no edge from it, but an interleaving has one; ``sc.cat`` names it.
 - ``po``: program order, transitive; the initial writes come before everything.
 - ``co``: per variable, the order of writes (transitive), initial write first.
 """
@@ -54,6 +58,7 @@ BASE_RELATIONS = (
     "once",
     "wg",
     "sc",
+    "sync-order",
     "data",
     "ctrl",
     "addr",
@@ -197,8 +202,12 @@ class BaseEnv:
                 rows = [0] * n
                 for e in x.events:
                     if e.kind in (ev.READ, ev.ATOMIC) and e.src is not None:
-                        rows[e.id] = co[e.src]
+                        # an atomic read-modify-write is one event, its own write
+                        # among those after what it read: it does not read before itself
+                        rows[e.id] = co[e.src] & ~(1 << e.id)
                 return tuple(rows)
+            case "sync-order":
+                return _chain_rows(n, [[e.id for e in x.events if _synchronises(e)]])
             case "loc":
                 accesses = self["M"] | self["SEND"] | self["RECV"] | self["CLOSE"]  # type: ignore[operator]
                 # a select's begin touches the channel of each send case it polled
@@ -243,6 +252,16 @@ class BaseEnv:
 
 Rows = tuple[int, ...]
 SYNC_KINDS = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
+
+
+def _synchronises(e: Event) -> bool:
+    """Whether z3 gives the event a time: an operation's completion (a close
+    at its begin), never a plain access or a channel operation's begin."""
+    if e.kind in (ev.SEND, ev.RECV, ev.SELECT):
+        return e.phase == ev.END
+    if e.kind == ev.CLOSE:
+        return e.phase == ev.BEGIN
+    return e.kind in (ev.ATOMIC, ev.LOCK, ev.UNLOCK, ev.WG_ADD, ev.WG_DONE, ev.WG_WAIT, ev.ONCE, ev.GO, ev.START)
 
 
 def _mask(ids: Iterable[int]) -> int:

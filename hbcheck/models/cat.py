@@ -94,6 +94,20 @@ class Model:
         racy or not."""
         return any(c.name == "sc" for c in self.checks)
 
+    def names(self) -> set[str]:
+        """Every name the model's expressions read (a base relation it never
+        names need not be built)."""
+        out: set[str] = set()
+        todo: list[Exp] = [s.exp for s in self.stmts if isinstance(s, Check)]
+        todo += [exp for s in self.stmts if isinstance(s, Let) for _name, exp, _loc in s.bindings]
+        while todo:
+            e = todo.pop()
+            if isinstance(e, Var):
+                out.add(e.name)
+            elif isinstance(e, Op):
+                todo.extend(e.args)
+        return out
+
 
 @cache
 def _parser() -> Lark:

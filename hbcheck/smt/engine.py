@@ -542,6 +542,14 @@ class _Engine:
             "lock": dict(self.lock_rel),
             **self.sync,
         }
+        if "sync-order" in self.model.names():  # n² pairs: built only when named
+            timed = [e for e in ev if e.time is not None and e.kind != "XB" and e.rmw_of is None]
+            rels["sync-order"] = {
+                (a.id, b.id): and_(a.act, b.act, a.time < b.time)
+                for a in timed
+                for b in timed
+                if a.id != b.id and not a.time.eq(b.time)
+            }
         return {**rels, **sets}
 
     # ---- final values and queries

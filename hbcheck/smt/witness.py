@@ -158,8 +158,11 @@ def _listing(active: list[SEvent], num: Callable[[z3.ExprRef], int]) -> list[int
     for g, seq in by_g.items():
         if g != "init":
             graph.add_edges_from(itertools.pairwise(seq))
+    # events may share a time (a start, operations on different objects): each
+    # one precedes every event of the next time, so an order never skips a tie
     timed = sorted((num(e.time), e.id) for e in active if e.time is not None and e.rmw_of is None)
-    graph.add_edges_from((a, b) for (ta, a), (tb, b) in itertools.pairwise(timed) if ta < tb)
+    ties = [[i for _t, i in group] for _t, group in itertools.groupby(timed, key=lambda p: p[0])]
+    graph.add_edges_from((a, b) for now, later in itertools.pairwise(ties) for a in now for b in later)
     inits = by_g.get("init", [])
     first = set(inits)
     return inits + [i for i in nx.lexicographical_topological_sort(graph) if i not in first]
