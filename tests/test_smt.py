@@ -622,6 +622,28 @@ def test_z3_completes_what_a_bound_cut_short_and_meets_its_expectations(budget):
     assert {r.count_text(f) for f in r.findings} == {f"≥{n}" for n in r.findings.values()}
 
 
+def test_past_its_count_limit_z3_finds_the_other_states_and_keeps_the_verdict(monkeypatch):
+    """Past the explorer's bounds z3 counts COUNT_PAST_BOUND executions, then
+    finds the remaining states one model each: states, verdict, findings and
+    expectations as exploring everything, the counts lower bounds."""
+    from hbcheck.verdict import engines
+
+    p = program(BOUNDED)
+    full = check_program(p, ExploreConfig(), load_model("go"), "explicit")
+    whole = solve(p, load_model("go"))
+    assert whole.counted and (whole.result.positive, whole.result.negative) == (full.positive, full.negative)
+    one = solve(p, load_model("go"), count_limit=1)
+    assert not one.counted and one.result.states == full.states and one.result.observation == "Sometimes"
+    # one execution counted, then one model for each other state
+    assert one.result.positive + one.result.negative == len(full.states) < full.executions
+    monkeypatch.setattr(engines, "COUNT_PAST_BOUND", 2)
+    r = check_program(p, ExploreConfig(max_executions=1), load_model("go"), "both")
+    assert r.exact and r.extra["explicit_bounds"] == ["max-executions 1"] and r.extra["counted"] is False
+    assert (r.states, r.observation, set(r.findings)) == (full.states, "Sometimes", set(full.findings))
+    assert 1 <= r.positive < full.positive and 1 <= r.negative < full.negative
+    assert [e.status for e in r.expectations] == ["pass", "pass", "pass"]
+
+
 def test_past_a_bound_z3_leaves_open_what_it_does_not_look_for():
     """z3 does not look for leaks: once the explorer stopped short, "no leak"
     is open even where z3 completes everything else."""

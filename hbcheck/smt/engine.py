@@ -54,16 +54,26 @@ class SmtAnswer:
     witness: Execution | None = None  # an execution satisfying the condition (one with a schedule if any has)
     runs: list[Execution] = field(default_factory=list)  # with ``keep_runs``: every execution enumerated
     proved: str | None = None  # "Never" or "Always" when an UNSAT query proves it
+    # False past ``count_limit``: the counts are then lower bounds (distinct
+    # executions found), the states and verdict still exact
+    counted: bool = True
 
 
 def solve(
-    program: Program, model: Model, unroll: int = 8, timeout_ms: int = 60_000, keep_runs: bool = False
+    program: Program,
+    model: Model,
+    unroll: int = 8,
+    timeout_ms: int = 60_000,
+    keep_runs: bool = False,
+    count_limit: int = ENUMERATION_LIMIT,
 ) -> SmtAnswer:
-    """``keep_runs``: keep every normally ending execution as a record (for reports)."""
+    """``keep_runs``: keep every normally ending execution as a record (for
+    reports). ``count_limit``: past that many executions, stop counting and
+    enumerate the remaining states only, one model each."""
     start = time.perf_counter()
     try:
         u = unfold(program, unroll)
-        return _Engine(program, model, u, timeout_ms, unroll).run(start, keep_runs)
+        return _Engine(program, model, u, timeout_ms, unroll).run(start, keep_runs, count_limit)
     except Unsupported as exc:
         return SmtAnswer(None, str(exc), time.perf_counter() - start)
     except _Timeout as exc:
@@ -627,7 +637,7 @@ class _Engine:
         terms += [cond for rel in order_rels for cond in rel.values()]
         return terms
 
-    def run(self, start: float, keep_runs: bool = False) -> SmtAnswer:
+    def run(self, start: float, keep_runs: bool = False, count_limit: int = ENUMERATION_LIMIT) -> SmtAnswer:
         self.build()
         base = self.base()
         order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values()]
@@ -664,6 +674,7 @@ class _Engine:
             [o for o in self.u.chan_ops if (o.chan, o.kind) == key]
             for key in sorted({(o.chan, o.kind) for o in self.u.chan_ops if o.chan is not None})
         ]
+        counted = True
         while self.check(s):
             m = reader.read(s.model())
             state = tuple(m.num(v) for v in values)
@@ -693,8 +704,15 @@ class _Engine:
                     counter = _better(counter, run)
             seen += 1
             if seen >= ENUMERATION_LIMIT:
-                raise _Timeout(f"more than {ENUMERATION_LIMIT} executions to enumerate")
-            s.add(m.other_than(self.choices))
+                what = "executions" if counted else "states"
+                raise _Timeout(f"more than {ENUMERATION_LIMIT} {what} to enumerate")
+            if counted and seen >= count_limit:
+                # each later model is a new state, so a new execution: the counts
+                # stay lower bounds while the states and findings stay exact
+                counted = False
+                for known in states - {state}:
+                    s.add(z3.Or([v != k for v, k in zip(values, known, strict=True)]))
+            s.add(m.other_than(self.choices if counted else values))
         s.pop()
         proved = None
         # the verdict, proved by one more UNSAT query: no normal execution satisfies (violates) it
@@ -746,7 +764,7 @@ class _Engine:
         )
         result.engines = ["smt"]
         result.positive_witness, result.negative_witness = witness, counter
-        return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, runs, proved)
+        return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, runs, proved, counted)
 
     def send_cases(self) -> dict[int, list[tuple[ChanOp, z3.BoolRef]]]:
         """Each select's send cases on a channel, by the select's begin event,

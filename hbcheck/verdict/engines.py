@@ -15,11 +15,15 @@ import dataclasses
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language.check import Program
 from hbcheck.models import Model
-from hbcheck.smt.engine import solve
+from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict.outcome import TestResult, expectations, judge
 
 COMPARED_KINDS = ("panic", "assert", "race", "send-close-race", "deadlock")
+# Past the explorer's bounds z3 counts this many executions, then enumerates
+# the states alone: counting a program with tens of thousands of executions
+# one model each cost minutes, and the verdict needs no count.
+COUNT_PAST_BOUND = 1_000
 
 
 class EngineDisagreement(Exception):
@@ -37,7 +41,8 @@ def check_program(
     if engine == "explicit":
         return explicit
     try:
-        answer = solve(program, model, config.unroll, int(solver_timeout * 1000))
+        limit = COUNT_PAST_BOUND if explicit.bounds else ENUMERATION_LIMIT
+        answer = solve(program, model, config.unroll, int(solver_timeout * 1000), count_limit=limit)
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if answer.result is None:
@@ -62,20 +67,27 @@ def check_program(
     if s.exact and (explicit.racy_weak or explicit.bounds):
         # The explicit engine ran some executions (SC ones, or as many as its
         # bounds let it): each is an execution z3 enumerated too.
-        fewer = not explicit.racy_weak and (explicit.positive > s.positive or explicit.negative > s.negative)
+        fewer = (
+            answer.counted
+            and not explicit.racy_weak
+            and (explicit.positive > s.positive or explicit.negative > s.negative)
+        )
         if fewer or not set(explicit.states) <= set(s.states) or not _findings(explicit) <= _findings(s):
             raise EngineDisagreement(
                 f"{name}: the explicit engine's states {explicit.states}, P={explicit.positive} "
                 f"N={explicit.negative} or findings {sorted(_findings(explicit))} are not among the symbolic "
                 f"engine's {s.states}, P={s.positive} N={s.negative} / {sorted(_findings(s))}"
             )
+        positive, negative = s.positive, s.negative
+        if not answer.counted:  # two lower bounds: the better one
+            positive, negative = max(positive, explicit.positive), max(negative, explicit.negative)
         merged = dataclasses.replace(
             explicit,
             states=s.states,
-            positive=s.positive,
-            negative=s.negative,
+            positive=positive,
+            negative=negative,
             possible=s.possible,
-            executions=s.executions,
+            executions=max(s.executions, explicit.executions) if not answer.counted else s.executions,
             racy_weak=False,
             bounds=[],
             incomplete=0,
@@ -88,6 +100,8 @@ def check_program(
             merged.extra["weak"] = True
         if explicit.bounds:
             merged.extra["explicit_bounds"] = list(explicit.bounds)  # what z3 completed
+        if not answer.counted:
+            merged.extra["counted"] = False
         unrun = "z3's weak executions are not run" if explicit.racy_weak else ""
         if explicit.bounds:
             unrun = "it stopped at " + ", ".join(explicit.bounds)
