@@ -554,6 +554,32 @@ def test_main_returning_stops_the_others_after_any_step():
         assert r.engines == ["explicit", "smt"] and (r.states, r.positive, r.negative) == expected
 
 
+def test_main_returning_first_spares_a_sender_a_close_woke():
+    """A sender parked when the channel is closed panics when it next runs
+    (chansend after gopark); main's return may come first. A send that finds
+    the channel closed panics at once. Counts derived by hand: the normally
+    ending executions (main returns), and whether the panic is found."""
+    head = "litmus W\nvar a = make(chan int, {})\nvar b = make(chan int, 0)\n"
+    cases = [
+        # P1 has not sent; P1 parked, close woke it, main returned
+        (0, "go main { close(a) }\ngo P1 { a <- 0 }", 2),
+        # the same for a select parked on a send case and a receive
+        (0, "go main { close(a) }\ngo P1 { select { case a <- 0: ; case r = <-b: } }", 2),
+        # P1 closes a itself: its send panics at once, never parked
+        (0, "go main { r = 0 }\ngo P1 { close(a); a <- 0 }", 2),
+        # P1 sent nothing; sent 1; sent 1 and parked on 2 (a full) when main closed
+        (1, "go main { close(a); r = <-a }\ngo P1 { a <- 1; a <- 2 }", 3),
+        # woken, P1's select is off b's queue: P2's send parks rather than meets it
+        (1, "go main { a <- 7; close(a) }\ngo P1 { select { case a <- 0: ; case r = <-b: } }\ngo P2 { b <- 1 }", 5),
+    ]
+    for cap, body, normal in cases:
+        text = head.format(cap) + body + "\n"
+        r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+        assert r.engines == ["explicit", "smt"], body
+        assert r.positive + r.negative == normal, body
+        assert "panic: send on closed channel (P1, line 5)" in {f.describe() for f in r.findings}, body
+
+
 def test_z3_answers_every_suite_test_but_the_stack_ones():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only goroutine stacks (a select's cases are alternatives, not steps

@@ -99,6 +99,7 @@ class _Engine:
         kinds = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg", "once")
         self.sync: dict[str, Rel] = {k: {} for k in kinds}
         self.lock_rel: Rel = {}
+        self.parked: Rel = {}  # a woken sender's begin -> the close that woke it (the replay's order)
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
         self.shared: z3.Solver | None = None
@@ -219,8 +220,10 @@ class _Engine:
             if cap > 0:  # the (k+C)-th send completes after the k-th receive
                 earlier = [and_(r.done, pos[id(r)] == pos[id(s)] - cap, r.time < s.time) for r in recvs]
                 s_.append(implies(and_(s.done, pos[id(s)] >= cap), any_of(earlier)))
-            if s.failure is not None and s.select is None:
-                s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), closed_any))
+            if s.failure is not None and s.resumes is not None and s.select is None:
+                at_once = self._closed_before(chan, s.time)
+                s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), closed_any, or_(at_once, s.resumes)))
+                self._parked_before_close(s, and_(s.reach, z3.Not(s.done), z3.Not(s.failure.cond)))
             self.choices.append(z3.If(s.done, pos[id(s)], -1))
         for r in recvs:
             matches = []
@@ -283,6 +286,14 @@ class _Engine:
             return closed
         return or_(closed, count > 0 if op.kind == "recv" else count < cap)
 
+    def _parked_before_close(self, op: ChanOp, parked: z3.BoolRef) -> None:
+        """A sender still parked on a channel that was closed: it parked before the
+        close, which woke it, and did not run again (main returned first). The
+        replay needs that order; no model relation carries it."""
+        for k in self.u.closes:
+            if k.chan == op.chan:
+                _add(self.parked, (op.begin.id, k.event.id), and_(parked, k.event.act))
+
     def _may_wait(self, op: ChanOp) -> z3.BoolRef:
         """Could ``op`` have been parked when its unbuffered partner came? A
         plain operation could; a select only if none of its other cases could
@@ -314,8 +325,14 @@ class _Engine:
             closed = [self._closed(op.chan) for op, _ in sel.panics]  # type: ignore[arg-type]
             for (_, p), c in zip(sel.panics, closed, strict=True):
                 s_.append(implies(p, and_(none, c)))
-            s_.append(any_of([p for _, p in sel.panics]) == and_(none, any_of(closed)))
+            # closed when it polled: it panics at once; closed after it parked: when it next runs
+            at_once = any_of([self._closed_before(op.chan, sel.time) for op, _ in sel.panics])  # type: ignore[arg-type]
+            woken_runs = or_(at_once, sel.resumes) if sel.resumes is not None else z3.BoolVal(True)
+            panicked = any_of([p for _, p in sel.panics])
+            s_.append(panicked == and_(none, any_of(closed), woken_runs))
             s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))
+            for op, _ in sel.panics:
+                self._parked_before_close(op, and_(none, z3.Not(panicked)))
 
     def _mutexes(self) -> None:
         """A mutex in the total order: Lock only when it is free, Unlock only when it is held."""
@@ -417,7 +434,10 @@ class _Engine:
 
     def _waiting(self) -> None:
         """A final state: every operation a goroutine waits at could not run.
-        Waiting partners on an unbuffered channel would meet, so at most one side waits."""
+        Waiting partners on an unbuffered channel would meet, so at most one side
+        waits, unless one is a select a close woke (closechan marks it done, so a
+        partner that comes later skips it: runtime/chan.go's dequeue)."""
+        parked_at_end: dict[int, z3.BoolRef] = {}
         for b in self.u.blocked:
             if b.mutex is not None:
                 self.quiet.append(implies(b.waiting, self.held_end[b.mutex] == 1))
@@ -426,7 +446,13 @@ class _Engine:
             elif b.once is not None:
                 self.quiet.append(implies(b.waiting, z3.Not(self.once_done[b.once])))
             else:
-                self.quiet.append(implies(b.waiting, all_of([z3.Not(self._ready(o, None)) for o in b.ops])))
+                cannot = all_of([z3.Not(self._ready(o, None)) for o in b.ops])
+                # or a sender a close woke, stopped before it ran again (main returned):
+                # it parked, so nothing could run when it tried
+                parked = all_of([z3.Not(self._ready(o, o.time)) for o in b.ops])
+                woken = [and_(z3.Not(o.resumes), self._closed(o.chan), parked) for o in b.ops if o.resumes is not None]
+                self.quiet.append(implies(b.waiting, or_(cannot, *woken)))
+                parked_at_end[id(b)] = and_(b.waiting, z3.Not(any_of(woken)))
         sides: dict[str, list[tuple[Blocked, str]]] = {}
         for b in self.u.blocked:
             for o in b.ops:
@@ -435,7 +461,7 @@ class _Engine:
         for pairs in sides.values():
             for (b1, k1), (b2, k2) in combinations(pairs, 2):
                 if k1 != k2 and b1.g != b2.g:
-                    self.quiet.append(z3.Not(and_(b1.waiting, b2.waiting)))
+                    self.quiet.append(z3.Not(and_(parked_at_end[id(b1)], parked_at_end[id(b2)])))
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
         """Atomics are sequentially consistent: one total order of all of them,
@@ -640,7 +666,7 @@ class _Engine:
     def run(self, start: float, keep_runs: bool = False, count_limit: int = ENUMERATION_LIMIT) -> SmtAnswer:
         self.build()
         base = self.base()
-        order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values()]
+        order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values(), self.parked]
         replayed = weak = unconfirmed = 0
         witness: Execution | None = None
         counter: Execution | None = None

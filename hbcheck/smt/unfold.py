@@ -85,6 +85,9 @@ class ChanOp:
     closed: z3.BoolRef = field(default_factory=lambda: z3.BoolVal(False))  # a receive returned because of close
     select: Select | None = None
     failure: Failure | None = None  # a send: "send on closed channel"
+    # a plain send: its goroutine runs again after it parked (main's return may
+    # stop it woken by a close and not yet run, so not panicking)
+    resumes: z3.BoolRef | None = None
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Select:
     cases: list[ChanOp] = field(default_factory=list)
     default: z3.BoolRef | None = None  # taken (None: the select has no default)
     panics: list[tuple[ChanOp, z3.BoolRef]] = field(default_factory=list)  # a send case on a closed channel
+    resumes: z3.BoolRef | None = None  # without default: it runs again after it parked (see ChanOp)
 
 
 @dataclass
@@ -552,6 +556,12 @@ class _Unfolder:
             what = "chan send" if kind == "send" else "chan receive"
             self.blocks(what if chan is not None else f"{what} (nil chan)", line, waiting, [op])
             if kind == "send" and chan is not None:
+                # a send that parked before a close panics when it next runs: main's
+                # return may come first. Its time is then when it tried (one closed
+                # before it panics at once), in program order whether or not it completes.
+                end.at = reach
+                resumed = self.may_stop(st)
+                op.resumes = resumed.guard
                 op.failure = self.fail(st, "panic", "send on closed channel", line, z3.Bool(f"sendfail{end.id}"))
         return op
 
@@ -596,10 +606,15 @@ class _Unfolder:
             d = self.event(st, "XE", "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time)
             outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
             taken.append(sel.default)
+        # parked, woken by a close of a send case's channel: it panics when it next runs
+        resumed = self.may_stop(st) if default is None else st
+        sel.resumes = resumed.guard
         for op in sel.cases:
+            op.end.at = sel.reach  # its time: when it completed, or else when it polled
             if op.kind == "send" and op.chan is not None:
                 panic = self.var("selpanic")
                 sel.panics.append((op, panic))
+                op.resumes = resumed.guard
                 op.failure = self.fail(st, "panic", "send on closed channel", line, panic)
         if default is None:
             self.blocks("select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
