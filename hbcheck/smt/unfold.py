@@ -85,8 +85,8 @@ class ChanOp:
     closed: z3.BoolRef = field(default_factory=lambda: z3.BoolVal(False))  # a receive returned because of close
     select: Select | None = None
     failure: Failure | None = None  # a send: "send on closed channel"
-    # a plain send: its goroutine runs again after it parked (main's return may
-    # stop it woken by a close and not yet run, so not panicking)
+    # a send (a select's send case too): its goroutine runs again after it parked
+    # (main's return may stop it woken by a close and not yet run: no panic)
     resumes: z3.BoolRef | None = None
 
 
