@@ -294,6 +294,25 @@ class _Engine:
             if k.chan == op.chan:
                 _add(self.parked, (op.begin.id, k.event.id), and_(parked, k.event.act))
 
+    def _still_parked_at_close(self, op: ChanOp, ops: list[ChanOp]) -> z3.BoolRef:
+        """``op``'s channel was closed after it tried, and nothing completed on
+        the channels it waits on in between (a receive then would have taken a
+        parked sender; one at the same time counts). Stricter than the runtime where other operations come
+        and go meanwhile: z3 may miss such an execution, never add one."""
+        chans = {o.chan for o in ops}
+        others = [o for o in self.u.chan_ops if o.chan in chans and o not in ops]
+        return any_of(
+            [
+                and_(
+                    k.event.act,
+                    op.time < k.event.time,
+                    *[z3.Not(and_(o.done, op.time <= o.time, o.time < k.event.time)) for o in others],
+                )
+                for k in self.u.closes
+                if k.chan == op.chan
+            ]
+        )
+
     def _may_wait(self, op: ChanOp) -> z3.BoolRef:
         """Could ``op`` have been parked when its unbuffered partner came? A
         plain operation could; a select only if none of its other cases could
@@ -450,7 +469,11 @@ class _Engine:
                 # or a sender a close woke, stopped before it ran again (main returned):
                 # it parked, so nothing could run when it tried
                 parked = all_of([z3.Not(self._ready(o, o.time)) for o in b.ops])
-                woken = [and_(z3.Not(o.resumes), self._closed(o.chan), parked) for o in b.ops if o.resumes is not None]
+                woken = [
+                    and_(z3.Not(o.resumes), parked, self._still_parked_at_close(o, b.ops))
+                    for o in b.ops
+                    if o.resumes is not None
+                ]
                 self.quiet.append(implies(b.waiting, or_(cannot, *woken)))
                 parked_at_end[id(b)] = and_(b.waiting, z3.Not(any_of(woken)))
         sides: dict[str, list[tuple[Blocked, str]]] = {}

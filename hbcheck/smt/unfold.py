@@ -395,6 +395,15 @@ class _Unfolder:
         self.seg = []
         return _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
 
+    def may_resume(self, st: _State) -> z3.BoolRef:
+        """A place to stop while parked, which only a panic after a close's
+        wake-up lies beyond; the steps that follow the operation are guarded
+        as before (a read after it still needs a place of its own)."""
+        seg = self.seg
+        guard = self.may_stop(st).guard
+        self.seg = seg
+        return guard
+
     def after_reads(self, st: _State) -> _State:
         """Each plain read is a step of its own (the machine's): it may stop
         after the reads of a statement, before the step they feed."""
@@ -560,8 +569,7 @@ class _Unfolder:
                 # return may come first. Its time is then when it tried (one closed
                 # before it panics at once), in program order whether or not it completes.
                 end.at = reach
-                resumed = self.may_stop(st)
-                op.resumes = resumed.guard
+                op.resumes = self.may_resume(st)
                 op.failure = self.fail(st, "panic", "send on closed channel", line, z3.Bool(f"sendfail{end.id}"))
         return op
 
@@ -607,14 +615,13 @@ class _Unfolder:
             outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
             taken.append(sel.default)
         # parked, woken by a close of a send case's channel: it panics when it next runs
-        resumed = self.may_stop(st) if default is None else st
-        sel.resumes = resumed.guard
+        sel.resumes = self.may_resume(st) if default is None else st.guard
         for op in sel.cases:
             op.end.at = sel.reach  # its time: when it completed, or else when it polled
             if op.kind == "send" and op.chan is not None:
                 panic = self.var("selpanic")
                 sel.panics.append((op, panic))
-                op.resumes = resumed.guard
+                op.resumes = sel.resumes
                 op.failure = self.fail(st, "panic", "send on closed channel", line, panic)
         if default is None:
             self.blocks("select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
