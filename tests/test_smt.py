@@ -586,6 +586,22 @@ def test_main_returning_first_spares_a_sender_a_close_woke():
     assert check_program(program(text), ExploreConfig(), load_model("go"), "both").engines == ["explicit", "smt"]
 
 
+def test_a_select_takes_default_between_its_channels_operations():
+    """z3 let the default's poll share a time with P2's send on a, so the send
+    counted as after the poll without being ordered after it, and the SC check
+    left a default select unordered against its channels: a weak execution
+    (P2 reads x=0 after x=2 is written) passed for an SC one the machine could
+    not replay (exit 3; found with the rich test, seed 903)."""
+    text = (
+        "litmus Default\nvar x int\nvar mu sync.Mutex\nvar a = make(chan int, 2)\nvar b = make(chan int, 0)\n"
+        "go main {\n    mu.Lock(); x = x + 1; mu.Unlock()\n    mu.Lock(); x = x + 1; mu.Unlock()\n}\n"
+        "go P1 {\n    for x < 2 { r = r + 2 }\n    select { case s = <-b:; case s = <-a:; default: s = 9 }\n}\n"
+        "go P2 {\n    for x < 2 { a <- 0 }\n}\n"
+    )
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] and "race" in {f.kind for f in r.findings}
+
+
 def test_z3_answers_every_suite_test_but_the_stack_ones():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only goroutine stacks (a select's cases are alternatives, not steps

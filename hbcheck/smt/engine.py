@@ -99,7 +99,10 @@ class _Engine:
         kinds = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg", "once")
         self.sync: dict[str, Rel] = {k: {} for k in kinds}
         self.lock_rel: Rel = {}
-        self.parked: Rel = {}  # a woken sender's begin -> the close that woke it (the replay's order)
+        # orders the replay needs that no model relation carries: a woken sender's
+        # begin -> the close that woke it; a select that took default and the
+        # operations on its channels, in time order
+        self.replay_order: Rel = {}
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
         self.shared: z3.Solver | None = None
@@ -292,7 +295,7 @@ class _Engine:
         replay needs that order; no model relation carries it."""
         for k in self.u.closes:
             if k.chan == op.chan:
-                _add(self.parked, (op.begin.id, k.event.id), and_(parked, k.event.act))
+                _add(self.replay_order, (op.begin.id, k.event.id), and_(parked, k.event.act))
 
     def _still_parked_at_close(self, op: ChanOp, ops: list[ChanOp]) -> z3.BoolRef:
         """``op``'s channel was closed after it tried, and nothing completed on
@@ -312,6 +315,22 @@ class _Engine:
                 if k.chan == op.chan
             ]
         )
+
+    def _default_in_order(self, sel: Select) -> None:
+        """A select takes default at one instant of its channels' order: never
+        at the time of an operation on one of them (which would then be on
+        neither side of it), and the replay runs it between the two sides."""
+        assert sel.default is not None
+        took = and_(sel.reach, sel.default)
+        end = next(e for e in self.ev if e.kind == "XE" and e.time is not None and e.time.eq(sel.time))
+        chans = {o.chan for o in sel.cases if o.chan is not None}
+        others = [(o.end, o.end.act) for o in self.u.chan_ops if o.chan in chans and o.select is not sel]
+        others += [(k.event, k.reach) for k in self.u.closes if k.chan in chans]
+        for e, happened in others:
+            both = and_(took, happened)
+            self.structural.append(implies(both, sel.time != e.time))
+            _add(self.replay_order, (end.id, e.id), and_(both, sel.time < e.time))
+            _add(self.replay_order, (e.id, end.id), and_(both, e.time < sel.time))
 
     def _may_wait(self, op: ChanOp) -> z3.BoolRef:
         """Could ``op`` have been parked when its unbuffered partner came? A
@@ -337,6 +356,7 @@ class _Engine:
             s_.append(
                 implies(and_(sel.reach, sel.default), all_of([z3.Not(self._ready(o, sel.time)) for o in sel.cases]))
             )
+            self._default_in_order(sel)
         else:
             s_.append(z3.PbLe([(o, 1) for o in outcomes], 1))
             none = and_(sel.reach, z3.Not(any_of(outcomes)))
@@ -689,7 +709,7 @@ class _Engine:
     def run(self, start: float, keep_runs: bool = False, count_limit: int = ENUMERATION_LIMIT) -> SmtAnswer:
         self.build()
         base = self.base()
-        order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values(), self.parked]
+        order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values(), self.replay_order]
         replayed = weak = unconfirmed = 0
         witness: Execution | None = None
         counter: Execution | None = None
