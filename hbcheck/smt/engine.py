@@ -299,9 +299,10 @@ class _Engine:
 
     def _still_parked_at_close(self, op: ChanOp, ops: list[ChanOp]) -> z3.BoolRef:
         """``op``'s channel was closed after it tried, and nothing completed on
-        the channels it waits on in between (a receive then would have taken a
-        parked sender; one at the same time counts). Stricter than the runtime where other operations come
-        and go meanwhile: z3 may miss such an execution, never add one."""
+        the channels it waits on in between, nor at the time it tried (a receive
+        then would have taken a parked sender). Stricter than the runtime, where
+        other operations may come and go meanwhile: z3 may miss such an
+        execution, never add one."""
         chans = {o.chan for o in ops}
         others = [o for o in self.u.chan_ops if o.chan in chans and o not in ops]
         return any_of(
@@ -320,9 +321,9 @@ class _Engine:
         """A select takes default at one instant of its channels' order: never
         at the time of an operation on one of them (which would then be on
         neither side of it), and the replay runs it between the two sides."""
-        assert sel.default is not None
-        took = and_(sel.reach, sel.default)
-        end = next(e for e in self.ev if e.kind == "XE" and e.time is not None and e.time.eq(sel.time))
+        end = sel.default_end
+        assert end is not None
+        took = end.act
         chans = {o.chan for o in sel.cases if o.chan is not None}
         others = [(o.end, o.end.act) for o in self.u.chan_ops if o.chan in chans and o.select is not sel]
         others += [(k.event, k.reach) for k in self.u.closes if k.chan in chans]

@@ -99,6 +99,7 @@ class Select:
     begin: SEvent
     cases: list[ChanOp] = field(default_factory=list)
     default: z3.BoolRef | None = None  # taken (None: the select has no default)
+    default_end: SEvent | None = None  # its end event when it takes default
     panics: list[tuple[ChanOp, z3.BoolRef]] = field(default_factory=list)  # a send case on a closed channel
     resumes: z3.BoolRef | None = None  # without default: it runs again after it parked (see ChanOp)
 
@@ -612,6 +613,7 @@ class _Unfolder:
             sel.default = self.var("default")
             self.seg = ["XB"]
             d = self.event(st, "XE", "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time)
+            sel.default_end = d
             outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
             taken.append(sel.default)
         # parked, woken by a close of a send case's channel: it panics when it next runs
