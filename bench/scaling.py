@@ -8,7 +8,7 @@ and peak memory of each (each cell in its own process), the states the
 reduced search explored, and SPIN's states
 stored, transitions and wall time (spin -a, gcc and ./pan together) on the
 `hbcheck promela` model. A cell that exceeds the budget shows `>budget` and
-ends that column for the family. Then the z3 engine's time on the suite.
+ends that column for the family. The engines' time on the suite: bench/suite.py.
 """
 
 from __future__ import annotations
@@ -171,27 +171,6 @@ def main() -> None:
             if not any(alive.values()):
                 break
         console.print(table)
-    suite_times(console)
-
-
-def suite_times(console: Console) -> None:
-    from hbcheck.language import load
-    from hbcheck.models import load_model
-    from hbcheck.smt.engine import solve
-
-    model = load_model("go")
-    rows = []
-    for path in sorted((ROOT / "litmus").rglob("*.lit")):
-        start = time.perf_counter()
-        answer = solve(load(path), model)
-        if answer.result is not None:
-            rows.append((time.perf_counter() - start, path.name))
-    table = Table(title=f"z3 engine on the suite: {len(rows)} tests encoded, slowest ten", title_justify="left")
-    table.add_column("test")
-    table.add_column("seconds", justify="right")
-    for seconds, name in sorted(rows, reverse=True)[:10]:
-        table.add_row(name, f"{seconds:.3f}")
-    console.print(table)
 
 
 if __name__ == "__main__":
