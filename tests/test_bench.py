@@ -1,4 +1,5 @@
-"""The suite benchmark measures each engine on the test it names, and fails cleanly."""
+"""The benchmark scripts: the suite timing measures each engine on the test it
+names and fails cleanly; the stress runner counts examples from the logs."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "suite.py"
 
 
-def _suite():
-    spec = importlib.util.spec_from_file_location("bench_suite", SCRIPT)
+def _bench(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -24,7 +25,7 @@ def _suite():
 
 
 def test_the_suite_benchmark_times_both_engines_or_says_why_z3_stepped_aside():
-    suite, model = _suite(), load_model("go")
+    suite, model = _bench("suite"), load_model("go")
     mp = suite.time_test(ROOT / "litmus/racy/mp-racy.lit", model, ExploreConfig())
     # three SC interleavings of MP's two writes and two reads that differ in what the reads see
     assert (mp.test, mp.executions, mp.answer) == ("MP+plain", 3, "exact")
@@ -37,3 +38,19 @@ def test_the_suite_benchmark_rejects_bad_input_without_a_traceback(tmp_path):
     for args in (["--model", "nosuch"], [str(tmp_path / "missing.lit")], [str(tmp_path)]):
         run = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT)
         assert run.returncode == 2 and run.stderr.startswith("error: ") and "Traceback" not in run.stderr, args
+
+
+def test_the_stress_runner_counts_finished_examples_and_failures_from_a_log(tmp_path):
+    stress = _bench("stress")
+    log = tmp_path / "shard.log"
+    example = "Trying example: test_engines_agree_on_random_channel_programs(\n    text='litmus R',\n)\n"
+    log.write_text(example * 3 + "Trying exam")  # a line still being written is not read
+    shard = stress.Shard(seed=1, examples=5, log=log)
+    shard.poll(now=1.0)
+    # a running shard's latest example is in progress: two have finished
+    assert (shard.started, shard.completed, shard.failures()) == (3, 2, [])
+    with log.open("a") as f:
+        f.write("ple: test(\n)\nFalsifying example: test(\n)\n")
+    shard.poll(now=3.0)
+    assert (shard.started, shard.completed) == (4, 3)
+    assert shard.failures() == ["Falsifying example: test("] and shard.durations == [2.0]
