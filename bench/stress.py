@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTED = "Trying example:"
+PROGRAM = re.compile(r"^\s+text='(.*?)',$", re.M)
 FAILED = ("Falsifying example", "Traceback", "EngineDisagreement", "AssertionError")
 
 
@@ -66,6 +68,11 @@ class Shard:
     def completed(self) -> int:
         # a running shard's latest example is still in progress
         return self.started if self.done and self.process.returncode == 0 else max(self.started - 1, 0)
+
+    def programs(self) -> list[str]:
+        """The text of each example begun, as hypothesis's verbose log prints it."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return PROGRAM.findall(text)
 
     def failures(self) -> list[str]:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -136,7 +143,10 @@ def report(console: Console, runs: list[Shard], seconds: float) -> None:
         table.add_row(str(s.seed), str(s.examples), str(s.completed), str(len(s.failures())), code, slow, str(s.log))
     console.print(table)
     total = sum(s.completed for s in runs)
-    console.print(f"{total} examples completed, {sum(len(s.failures()) for s in runs)} failure line(s)")
+    # hypothesis counts examples; two choice sequences may still give one program
+    distinct = len({text for s in runs for text in s.programs()})
+    failed = sum(len(s.failures()) for s in runs)
+    console.print(f"{total} examples completed ({distinct} distinct programs begun), {failed} failure line(s)")
     for s in runs:
         for line in s.failures()[:5]:
             console.print(f"  seed {s.seed}: {line}", markup=False)

@@ -49,6 +49,7 @@ def test_the_stress_runner_counts_finished_examples_and_failures_from_a_log(tmp_
     shard.poll(now=1.0)
     # a running shard's latest example is in progress: two have finished
     assert (shard.started, shard.completed, shard.failures()) == (3, 2, [])
+    assert shard.programs() == ["litmus R"] * 3  # one program three times: one distinct
     with log.open("a") as f:
         f.write("ple: test(\n)\nFalsifying example: test(\n)\n")
     shard.poll(now=3.0)

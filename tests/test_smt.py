@@ -313,26 +313,26 @@ def memory_program(draw) -> str:
     for i in range(draw(st.integers(2, 3))):
         body = ["r = 0"]
         for _ in range(draw(st.integers(1, 4))):
-            k = draw(st.integers(0, 2))
-            var = draw(st.sampled_from(["x", "y"]))
-            body.append(
-                draw(
-                    st.sampled_from(
-                        [
-                            f"{var} = {k}",
-                            f"r = {var}",
-                            f"r = r + {var}",
-                            f"{var} = r + {k}",
-                            f"s = atomic.Add(&n, {k})",
-                            f"atomic.Store(&n, {k})",
-                            "s = atomic.Load(&n)",
-                            f"if r == {k} {{ {var} = {k} }} else {{ s = {var} }}",
-                            f"for i := 0; i < 2; i++ {{ r = r + {k} }}",
-                            f"s = atomic.CompareAndSwap(&n, {k}, 2)",
-                        ]
-                    )
+            # the form first, then only the parts it uses (no two draws give one text)
+            form = draw(
+                st.sampled_from(
+                    [
+                        "{var} = {k}",
+                        "r = {var}",
+                        "r = r + {var}",
+                        "{var} = r + {k}",
+                        "s = atomic.Add(&n, {k})",
+                        "atomic.Store(&n, {k})",
+                        "s = atomic.Load(&n)",
+                        "if r == {k} {{ {var} = {k} }} else {{ s = {var} }}",
+                        "for i := 0; i < 2; i++ {{ r = r + {k} }}",
+                        "s = atomic.CompareAndSwap(&n, {k}, 2)",
+                    ]
                 )
             )
+            var = draw(st.sampled_from(["x", "y"])) if "{var}" in form else ""
+            k = draw(st.integers(0, 2)) if "{k}" in form else 0
+            body.append(form.format(var=var, k=k))
         lines.append(f"go P{i} {{ " + "; ".join(body) + " }")
     lines.append(f"exists (P0:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"
