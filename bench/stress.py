@@ -127,13 +127,13 @@ def main(
                 s.process.terminate()
                 s.process.wait()
             s.poll(time.monotonic())
-    report(console, runs, time.monotonic() - start)
+    report(console, runs, time.monotonic() - start, test)
     # an interrupted shard exits non-zero (SIGTERM, or pytest's 2 for Ctrl-C) without failing
     if any(s.failures() or (not interrupted and s.process.returncode != 0) for s in runs):
         raise typer.Exit(1)
 
 
-def report(console: Console, runs: list[Shard], seconds: float) -> None:
+def report(console: Console, runs: list[Shard], seconds: float, test: str) -> None:
     table = Table(title=f"stress run, {seconds / 60:.1f} min", title_justify="left")
     for col in ("seed", "asked", "completed", "failures", "exit", "slowest (s)", "log"):
         table.add_column(col, justify="left" if col == "log" else "right")
@@ -150,6 +150,8 @@ def report(console: Console, runs: list[Shard], seconds: float) -> None:
     for s in runs:
         for line in s.failures()[:5]:
             console.print(f"  seed {s.seed}: {line}", markup=False)
+        if s.done and s.process.returncode == 5:  # pytest: no test collected
+            console.print(f"  seed {s.seed}: no test in tests/test_smt.py matches -k {test!r}", markup=False)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Runs the explicit engine (explore and judge) and the z3 engine (solve, with
 the count limit ``hbcheck run`` gives it) on each test, one after the other,
 and prints the CPU seconds of each, the explicit engine's executions, and what
 z3 answered (exact, counts as lower bounds past the explorer's bounds, or the
-reason it stepped aside). CPU time rather than wall time, so that a job
+reason it stepped aside; its seconds are then in parentheses). CPU time rather than wall time, so that a job
 beside the benchmark does not inflate the figures; z3 runs in this process,
 so its solver time is counted.
 """
@@ -41,7 +41,8 @@ class Row:
     test: str
     executions: int
     explicit: float
-    smt: float | None  # None: z3 stepped aside
+    smt: float  # spent even where z3 stepped aside (a solver timeout costs its seconds)
+    answered: bool
     answer: str
 
 
@@ -54,9 +55,10 @@ def time_test(path: Path, model: Model, config: ExploreConfig) -> Row:
     answer = solve(program, model, config.unroll, count_limit=limit)
     end = time.process_time()
     if answer.result is None:
-        return Row(program.name, explicit.executions, middle - start, None, answer.reason or "")
-    what = "exact" if answer.counted else f"counts ≥ (past {', '.join(explicit.bounds)})"
-    return Row(program.name, explicit.executions, middle - start, end - middle, what)
+        what = answer.reason or ""
+    else:
+        what = "exact" if answer.counted else f"counts ≥ (past {', '.join(explicit.bounds)})"
+    return Row(program.name, explicit.executions, middle - start, end - middle, answer.result is not None, what)
 
 
 def main(
@@ -74,17 +76,17 @@ def main(
     except HbError as exc:
         Console(stderr=True).print(exc.render(), markup=False)
         raise typer.Exit(2) from None
-    shown = sorted(rows, key=lambda r: r.explicit + (r.smt or 0), reverse=True)[:slowest] if slowest else rows
+    shown = sorted(rows, key=lambda r: r.explicit + r.smt, reverse=True)[:slowest] if slowest else rows
     table = Table(title=f"{len(rows)} tests under {model}: CPU seconds per engine", title_justify="left")
     for col, justify in (("test", "left"), ("executions", "right"), ("explicit s", "right"), ("z3 s", "right")):
         table.add_column(col, justify=justify)
     table.add_column("z3 answer")
     for r in shown:
-        z3 = "—" if r.smt is None else f"{r.smt:.3f}"
+        z3 = f"{r.smt:.3f}" if r.answered else f"({r.smt:.3f})"
         table.add_row(r.test, str(r.executions), f"{r.explicit:.3f}", z3, r.answer)
     console = Console(width=160)
     console.print(table)
-    encoded = [r.smt for r in rows if r.smt is not None]
+    encoded = [r.smt for r in rows if r.answered]
     console.print(
         f"explicit: {sum(r.explicit for r in rows):.2f} s in all, median {median(r.explicit for r in rows):.3f} s; "
         f"z3: {sum(encoded):.2f} s in all on {len(encoded)} encoded tests, median {median(encoded):.3f} s"
