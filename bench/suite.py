@@ -31,8 +31,8 @@ from hbcheck.errors import HbError  # noqa: E402
 from hbcheck.explore import ExploreConfig, explore  # noqa: E402
 from hbcheck.language import load  # noqa: E402
 from hbcheck.models import Model, load_model  # noqa: E402
-from hbcheck.smt.engine import ENUMERATION_LIMIT, solve  # noqa: E402
-from hbcheck.verdict.engines import COUNT_PAST_BOUND  # noqa: E402
+from hbcheck.smt.engine import solve  # noqa: E402
+from hbcheck.verdict.engines import count_limit  # noqa: E402
 from hbcheck.verdict.outcome import judge  # noqa: E402
 
 
@@ -51,8 +51,7 @@ def time_test(path: Path, model: Model, config: ExploreConfig) -> Row:
     start = time.process_time()
     explicit = judge(program, explore(program, config), model)
     middle = time.process_time()
-    limit = COUNT_PAST_BOUND if explicit.bounds else ENUMERATION_LIMIT
-    answer = solve(program, model, config.unroll, count_limit=limit)
+    answer = solve(program, model, config.unroll, count_limit=count_limit(explicit))
     end = time.process_time()
     if answer.result is None:
         what = answer.reason or ""

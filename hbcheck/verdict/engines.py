@@ -26,6 +26,12 @@ COMPARED_KINDS = ("panic", "assert", "race", "send-close-race", "deadlock")
 COUNT_PAST_BOUND = 1_000
 
 
+def count_limit(explicit: TestResult) -> int:
+    """How many executions z3 counts after the explorer ran: all of them, up
+    to its enumeration limit, unless the explorer stopped at a bound."""
+    return COUNT_PAST_BOUND if explicit.bounds else ENUMERATION_LIMIT
+
+
 class EngineDisagreement(Exception):
     """The two engines disagree: a bug in hbcheck, never in the test."""
 
@@ -41,8 +47,7 @@ def check_program(
     if engine == "explicit":
         return explicit
     try:
-        limit = COUNT_PAST_BOUND if explicit.bounds else ENUMERATION_LIMIT
-        answer = solve(program, model, config.unroll, int(solver_timeout * 1000), count_limit=limit)
+        answer = solve(program, model, config.unroll, int(solver_timeout * 1000), count_limit=count_limit(explicit))
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if answer.result is None:
