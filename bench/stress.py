@@ -70,9 +70,9 @@ class Shard:
         return self.started if self.done and self.process.returncode == 0 else max(self.started - 1, 0)
 
     def programs(self) -> list[str]:
-        """The text of each example begun, as hypothesis's verbose log prints it."""
+        """The text of each completed example, as hypothesis's verbose log prints it."""
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return PROGRAM.findall(text)
+        return PROGRAM.findall(text)[: self.completed]
 
     def failures(self) -> list[str]:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -146,7 +146,7 @@ def report(console: Console, runs: list[Shard], seconds: float, test: str) -> No
     # hypothesis counts examples; two choice sequences may still give one program
     distinct = len({text for s in runs for text in s.programs()})
     failed = sum(len(s.failures()) for s in runs)
-    console.print(f"{total} examples completed ({distinct} distinct programs begun), {failed} failure line(s)")
+    console.print(f"{total} examples completed ({distinct} distinct programs), {failed} failure line(s)")
     for s in runs:
         for line in s.failures()[:5]:
             console.print(f"  seed {s.seed}: {line}", markup=False)

@@ -6,9 +6,9 @@ Runs the explicit engine (explore and judge) and the z3 engine (solve, with
 the count limit ``hbcheck run`` gives it) on each test, one after the other,
 and prints the CPU seconds of each, the explicit engine's executions, and what
 z3 answered (exact, counts as lower bounds past the explorer's bounds, or the
-reason it stepped aside; its seconds are then in parentheses). CPU time rather than wall time, so that a job
-beside the benchmark does not inflate the figures; z3 runs in this process,
-so its solver time is counted.
+reason it stepped aside; its seconds are then in parentheses). CPU time
+rather than wall time, so that a job beside the benchmark does not inflate
+the figures; z3 runs in this process, so its solver time is counted.
 """
 
 from __future__ import annotations

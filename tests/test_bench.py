@@ -43,15 +43,17 @@ def test_the_suite_benchmark_rejects_bad_input_without_a_traceback(tmp_path):
 def test_the_stress_runner_counts_finished_examples_and_failures_from_a_log(tmp_path):
     stress = _bench("stress")
     log = tmp_path / "shard.log"
-    example = "Trying example: test_engines_agree_on_random_channel_programs(\n    text='litmus R',\n)\n"
-    log.write_text(example * 3 + "Trying exam")  # a line still being written is not read
+    example = "Trying example: test_engines_agree_on_random_channel_programs(\n    text='litmus {}',\n)\n"
+    # two programs, the first repeated; a line still being written is not read
+    log.write_text(example.format("R") * 2 + example.format("S") + "Trying exam")
     shard = stress.Shard(seed=1, examples=5, log=log)
     shard.poll(now=1.0)
     # a running shard's latest example is in progress: two have finished
     assert (shard.started, shard.completed, shard.failures()) == (3, 2, [])
-    assert shard.programs() == ["litmus R"] * 3  # one program three times: one distinct
+    assert shard.programs() == ["litmus R"] * 2  # the third, in progress, is not counted yet
     with log.open("a") as f:
         f.write("ple: test(\n)\nFalsifying example: test(\n)\n")
     shard.poll(now=3.0)
     assert (shard.started, shard.completed) == (4, 3)
     assert shard.failures() == ["Falsifying example: test("] and shard.durations == [2.0]
+    assert shard.programs() == ["litmus R", "litmus R", "litmus S"]
