@@ -32,6 +32,15 @@ class Finding:
     blocked: tuple[tuple[str, str, int], ...] = ()
     pair: tuple[tuple[str, int, str], tuple[str, int, str]] | None = None  # a race: (goroutine, line, access) x 2
 
+    def __post_init__(self) -> None:
+        # a finding is a value: the goroutines of a deadlock form a set, and the
+        # two sides of a race are unordered, so each is kept in one canonical order
+        # (engines, baselines and reports then compare findings, never their text)
+        object.__setattr__(self, "blocked", tuple(sorted(self.blocked)))
+        if self.pair is not None:
+            one, two = sorted(self.pair, key=lambda t: (t[1], t[0], t[2]))
+            object.__setattr__(self, "pair", (one, two))
+
     def describe(self) -> str:
         match self.kind:
             case "race" | "send-close-race":

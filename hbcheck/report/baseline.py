@@ -50,6 +50,15 @@ def _states(t: dict[str, Any]) -> str:
     return " | ".join(" ".join(f"{k}={v};" for k, v in s.items()) for s in t["states"]) or "(none)"
 
 
+def finding_key(f: dict[str, Any]) -> tuple:
+    """A recorded finding as a value: its kind, text, goroutine and line, the set
+    of goroutines a deadlock blocks and the unordered pair of a race (a baseline
+    written when these were listed in another order still matches)."""
+    blocked = frozenset((b.get("goroutine"), b.get("waits"), b.get("line")) for b in f.get("blocked") or ())
+    pair = frozenset((p.get("goroutine"), p.get("line"), p.get("access")) for p in f.get("pair") or ())
+    return (f.get("kind"), f.get("text"), f.get("goroutine"), f.get("line"), blocked, pair)
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
     """Every difference between two result documents, test by test (tests are keyed by name)."""
     before = {t["name"]: t for t in old["tests"]}
@@ -74,10 +83,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
             out.append(Difference(name, kind, str(oa), str(ob)))
         if a["states"] != b["states"]:
             out.append(Difference(name, "states changed", _states(a), _states(b)))
-        fa = {f["description"] for f in a["findings"]}
-        fb = {f["description"] for f in b["findings"]}
-        out.extend(Difference(name, "new finding", "", f) for f in sorted(fb - fa))
-        out.extend(Difference(name, "finding gone", f, "") for f in sorted(fa - fb))
+        fa = {finding_key(f): f["description"] for f in a["findings"]}
+        fb = {finding_key(f): f["description"] for f in b["findings"]}
+        out.extend(Difference(name, "new finding", "", fb[k]) for k in sorted(fb.keys() - fa.keys(), key=fb.get))
+        out.extend(Difference(name, "finding gone", fa[k], "") for k in sorted(fa.keys() - fb.keys(), key=fa.get))
         if _counts(a) != _counts(b):
             out.append(Difference(name, "count changed", _counts(a), _counts(b)))
     return out

@@ -45,7 +45,9 @@ class Reader:
         self.packed = z3.Concat(*parts) if len(parts) > 1 else parts[0] if parts else None
 
     def read(self, m: z3.ModelRef) -> Snapshot:
-        bits = 0 if self.packed is None else m.eval(self.packed, model_completion=True).as_long()
+        # through binary digits: a decimal string of thousands of digits passes
+        # Python's int/str conversion limit (a goroutine with 223 registers does)
+        bits = 0 if self.packed is None else int(m.eval(self.packed, model_completion=True).as_binary_string(), 2)
         return Snapshot(m, self.layout, bits)
 
 

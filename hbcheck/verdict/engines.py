@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from hbcheck.explore import ExploreConfig, explore
+from hbcheck.explore.execution import Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
@@ -36,8 +37,13 @@ class EngineDisagreement(Exception):
     """The two engines disagree: a bug in hbcheck, never in the test."""
 
 
-def _findings(r: TestResult) -> set[str]:
-    return {f.describe() for f in r.findings if f.kind in COMPARED_KINDS}
+def _findings(r: TestResult) -> set[Finding]:
+    """The findings both engines look for, as values (never their rendered text)."""
+    return {f for f in r.findings if f.kind in COMPARED_KINDS}
+
+
+def _shown(fs: set[Finding]) -> list[str]:
+    return sorted(f.describe() for f in fs)
 
 
 def check_program(
@@ -65,8 +71,8 @@ def check_program(
         if not same or _findings(explicit) != _findings(s):
             raise EngineDisagreement(
                 f"{name}: explicit gives states {explicit.states}, P={explicit.positive} N={explicit.negative}, "
-                f"findings {sorted(_findings(explicit))}; smt gives states {s.states}, P={s.positive} "
-                f"N={s.negative}, findings {sorted(_findings(s))}"
+                f"findings {_shown(_findings(explicit))}; smt gives states {s.states}, P={s.positive} "
+                f"N={s.negative}, findings {_shown(_findings(s))}"
             )
         return explicit
     if s.exact and (explicit.racy_weak or explicit.bounds):
@@ -80,8 +86,8 @@ def check_program(
         if fewer or not set(explicit.states) <= set(s.states) or not _findings(explicit) <= _findings(s):
             raise EngineDisagreement(
                 f"{name}: the explicit engine's states {explicit.states}, P={explicit.positive} "
-                f"N={explicit.negative} or findings {sorted(_findings(explicit))} are not among the symbolic "
-                f"engine's {s.states}, P={s.positive} N={s.negative} / {sorted(_findings(s))}"
+                f"N={explicit.negative} or findings {_shown(_findings(explicit))} are not among the symbolic "
+                f"engine's {s.states}, P={s.positive} N={s.negative} / {_shown(_findings(s))}"
             )
         positive, negative = s.positive, s.negative
         if not answer.counted:  # two lower bounds: the better one
