@@ -37,7 +37,7 @@ def test_json_results_validate_against_the_schema(tmp_path):
     out = tmp_path / "r.json"
     bad = tmp_path / "bad.lit"
     bad.write_text("litmus Bad\ngo P { c <- 1 }\n")
-    result = _run("run", "--quiet", "--json", str(out), str(LITMUS), str(bad))
+    result = _run("run", "--quiet", "--engine", "both", "--json", str(out), str(LITMUS), str(bad))
     assert result.exit_code == 2  # the bad file
     doc = json.loads(out.read_text())
     jsonschema.validate(doc, SCHEMA)
@@ -108,10 +108,12 @@ Witnesses
 Positive: 0 Negative: 1
 Condition exists (P1:r1 == 0)
 Observation MP+buffered Never 0 1
+Engines MP+buffered explicit
 
 Test Close+close
 States 0
 Flag panic
+Engines Close+close explicit
 
 Test Select+choice Allowed
 States 2
@@ -122,6 +124,7 @@ Witnesses
 Positive: 1 Negative: 1
 Condition exists (P0:r == 2)
 Observation Select+choice Sometimes 1 1
+Engines Select+choice explicit
 
 """
 
@@ -424,4 +427,4 @@ def test_engine_and_solver_timeout_reach_every_test(tmp_path, monkeypatch):
     real = common.check_program
     monkeypatch.setattr(common, "check_program", lambda *a: seen.append(a[3:]) or real(*a))
     _run("run", "--quiet", "--engine", "smt", "--solver-timeout", "2.5", sb)
-    assert seen == [("smt", 2.5)]
+    assert seen == [("smt", 2.5, False)]  # engine, solver timeout, stop early

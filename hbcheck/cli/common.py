@@ -67,21 +67,27 @@ def check_file(
     model: Model | None = None,
     engine: str = "explicit",
     solver_timeout: float = 60.0,
+    stop_early: bool = False,
 ) -> TestResult:
     """Parse, check and judge one file (raises HbError on bad input)."""
     program = load(path)
     start = time.perf_counter()
-    result = check_program(program, config, model or model_named("go"), engine, solver_timeout)
+    result = check_program(program, config, model or model_named("go"), engine, solver_timeout, stop_early)
     result.seconds = time.perf_counter() - start
     return result
 
 
 def check_or_bad(
-    path: Path, config: ExploreConfig, model_name: str, engine: str = "both", solver_timeout: float = 60.0
+    path: Path,
+    config: ExploreConfig,
+    model_name: str,
+    engine: str = "auto",
+    solver_timeout: float = 60.0,
+    stop_early: bool = False,
 ) -> TestResult | HbError | EngineDisagreement:
     """For worker processes: the result, the bad input, or the engines' disagreement."""
     try:
-        return check_file(path, config, model_named(model_name), engine, solver_timeout)
+        return check_file(path, config, model_named(model_name), engine, solver_timeout, stop_early)
     except (HbError, EngineDisagreement) as exc:
         return exc
 

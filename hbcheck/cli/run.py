@@ -23,6 +23,7 @@ from hbcheck.cli.common import (
 )
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig
+from hbcheck.explore.explorer import STOP_EARLY
 from hbcheck.report.baseline import compare, differences_table, load_results
 from hbcheck.report.herd import herd_block
 from hbcheck.report.junit import junit_xml
@@ -34,6 +35,7 @@ from hbcheck.verdict.outcome import FAIL, UNKNOWN
 
 
 class Engine(StrEnum):
+    auto = "auto"
     both = "both"
     explicit = "explicit"
     smt = "smt"
@@ -62,7 +64,8 @@ def write_out(target: str, text: str) -> None:
 
 
 def _limit_text(result: TestResult) -> list[str]:
-    return [f"{b} hit" for b in result.bounds] + result.limits[len(result.bounds) :]
+    hit = ["stopped early, every expectation decided" if b == STOP_EARLY else f"{b} hit" for b in result.bounds]
+    return hit + result.limits[len(result.bounds) :]
 
 
 def run(
@@ -105,11 +108,21 @@ def run(
     engine: Annotated[
         Engine,
         typer.Option(
-            help="both or smt: z3 and the explorer (every report needs its executions), checked against each "
-            "other, z3 deciding racy outcomes; explicit: the explorer alone."
+            help="auto: the explorer, and z3 only where its answer changes the result (a model without "
+            "'declare drf-sc', a bound z3 may lift, a racy test whose condition or an undecided expectation "
+            "depends on executions beyond SC); both: the explorer and z3 on every test, checked against each "
+            "other; explicit: the explorer alone; smt: z3 alone."
         ),
-    ] = Engine.both,
+    ] = Engine.auto,
     solver_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per z3 query.")] = 60.0,
+    stop_early: Annotated[
+        bool,
+        typer.Option(
+            "--stop-early",
+            help="Stop a test's search once every expectation is decided; its states, counts and findings are "
+            "then those of the executions run (lower bounds).",
+        ),
+    ] = False,
 ) -> None:
     """Explore every execution of each test and check its expectations."""
     err = stderr()
@@ -150,9 +163,10 @@ def run(
                     [cat.path] * len(paths),
                     [str(engine)] * len(paths),
                     [solver_timeout] * len(paths),
+                    [stop_early] * len(paths),
                 )
                 if pool
-                else (check_or_bad(p, config, cat.path, str(engine), solver_timeout) for p in paths)
+                else (check_or_bad(p, config, cat.path, str(engine), solver_timeout, stop_early) for p in paths)
             )
             for item in items:
                 progress.update(task, description=f"checking {item if isinstance(item, Path) else item.file}")
@@ -172,7 +186,7 @@ def run(
                         results.append(outcome)
                         if show_blocks:
                             progress.console.file.flush()
-                            sys.stdout.write(herd_block(outcome, times))
+                            sys.stdout.write(herd_block(outcome, times, engines=True))
                             sys.stdout.flush()
                         if not outcome.exact:
                             err.print(
@@ -192,7 +206,14 @@ def run(
 
     doc = results_json(
         results,
-        {"unroll": unroll, "max_steps": max_steps, "max_executions": max_executions, "time_budget": time_budget},
+        {
+            "unroll": unroll,
+            "max_steps": max_steps,
+            "max_executions": max_executions,
+            "time_budget": time_budget,
+            "engine": str(engine),
+            "stop_early": stop_early,
+        },
         allow_unknown,
         {"name": cat.name, "path": display_path(cat.path), "sha256": cat.digest},
     )

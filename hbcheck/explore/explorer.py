@@ -15,6 +15,7 @@ budget that stops the search marks the whole exploration incomplete.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, PANIC, Execution, FinalState, Finding
@@ -34,6 +35,12 @@ class ExploreConfig:
     # "dpor": persistent sets + each trace prefix once; "trace": each trace prefix once;
     # "none": every interleaving (the naive search)
     por: str = "dpor"
+    # called with each execution found; True stops the search (the caller's
+    # questions are decided), which then counts as the bound STOP_EARLY
+    stop_when: Callable[[Execution], bool] | None = field(default=None, compare=False)
+
+
+STOP_EARLY = "stop-early"
 
 
 @dataclass
@@ -97,6 +104,9 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
             result.executions.append(execution)
             if (result.interleavings if naive else len(result.executions)) >= config.max_executions and stack:
                 bounds[f"max-executions {config.max_executions}"] = None
+                break
+            if config.stop_when is not None and stack and config.stop_when(execution):
+                bounds[STOP_EARLY] = None
                 break
             continue
         if sets is not None and len(choices) > 1:

@@ -71,6 +71,13 @@ class Show:
 Stmt = Let | Check | Show
 
 
+# What ``declare NAME`` may promise. drf-sc: a program none of whose SC
+# executions the model flags as a data race has no outcome or finding beyond
+# its SC executions, and a program with a racy execution has a racy SC one;
+# the explorer, which runs SC interleavings, is then exact without z3.
+DECLARATIONS = ("drf-sc",)
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     name: str
@@ -78,6 +85,8 @@ class Model:
     stmts: tuple[Stmt, ...]
     text: str
     digest: str = ""  # sha256 of the file and everything it includes, in reading order
+    # the model file's own ``declare`` lines (an included file's are not inherited)
+    declared: frozenset[str] = frozenset()
 
     @property
     def checks(self) -> list[Check]:
@@ -93,6 +102,13 @@ class Model:
         sequentially consistent: SC interleavings then give every outcome,
         racy or not."""
         return any(c.name == "sc" for c in self.checks)
+
+    @property
+    def drf_sc(self) -> bool:
+        """Does the model promise DRF-SC (``declare drf-sc``, or an ``sc``
+        axiom, which promises more)? Only then do the explorer's SC
+        interleavings give every outcome of a race-free program."""
+        return "drf-sc" in self.declared or self.is_sc
 
     def names(self) -> set[str]:
         """Every name the model's expressions read (a base relation it never
@@ -185,6 +201,10 @@ class _ToAst(Transformer):
         return Check(test, negated, flag, exp, name, self._loc(meta))
 
     @v_args(meta=True)
+    def declare(self, meta, items):
+        return ("declare", str(items[0]), self._loc(items[0]))
+
+    @v_args(meta=True)
     def show(self, meta, items):
         return Show(tuple(str(t) for t in items), self._loc(meta))
 
@@ -219,13 +239,24 @@ def load_model(name_or_path: str) -> Model:
     """Parse a model by name (``go``, ``sc``...) or path; includes are resolved."""
     path = find_model(name_or_path)
     digest = hashlib.sha256()
-    stmts, header = _read(path, (), digest)
-    model = Model(header or path.stem, str(path), tuple(stmts), path.read_text(), digest.hexdigest())
+    declared: dict[str, Loc] = {}
+    stmts, header = _read(path, (), digest, declared)
+    text = path.read_text()
+    model = Model(header or path.stem, str(path), tuple(stmts), text, digest.hexdigest(), frozenset(declared))
     _resolve(model)
+    if "drf-sc" in declared and not any(c.name == "data-race" for c in model.flags):
+        # race-free is what the data-race flag says; without one every program would count as race-free
+        what = "declare drf-sc needs a 'flag ... as data-race' check to say what a race is"
+        raise HbError(what, declared["drf-sc"], text)
     return model
 
 
-def _read(path: Path, seen: tuple[Path, ...], digest) -> tuple[list[Stmt], str | None]:
+def _read(
+    path: Path, seen: tuple[Path, ...], digest, declared: dict[str, Loc] | None = None
+) -> tuple[list[Stmt], str | None]:
+    """The statements of ``path`` with its includes spliced in; its own
+    ``declare`` lines go to ``declared`` (None for an included file, whose
+    declarations speak for that file alone and are not inherited)."""
     text = path.read_text()
     digest.update(text.encode())
     try:
@@ -248,6 +279,12 @@ def _read(path: Path, seen: tuple[Path, ...], digest) -> tuple[list[Stmt], str |
     for item in items:
         if isinstance(item, tuple) and item[0] == "header":
             header = item[1]
+        elif isinstance(item, tuple) and item[0] == "declare":
+            _tag, name, loc = item
+            if name not in DECLARATIONS:
+                raise HbError(f"unknown declaration '{name}' (known: {', '.join(DECLARATIONS)})", loc, text)
+            if declared is not None:
+                declared.setdefault(name, loc)
         elif isinstance(item, tuple) and item[0] == "include":
             _tag, name, loc = item
             target = (path.parent / name) if (path.parent / name).is_file() else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hbcheck.explore.explorer import STOP_EARLY
+from hbcheck.report.summary import engine_names
 from hbcheck.verdict.condition import show_location
 from hbcheck.verdict.outcome import TestResult
 
@@ -13,8 +15,13 @@ def format_state(result: TestResult, state: tuple[int, ...]) -> str:
     return " ".join(f"{show_location(loc)}={v};" for loc, v in zip(result.locations, state, strict=True))
 
 
-def herd_block(result: TestResult, times: bool = True) -> str:
-    """The block, lines ending in newlines, followed by a blank line."""
+def herd_block(result: TestResult, times: bool = True, engines: bool = False) -> str:
+    """The block, lines ending in newlines, followed by a blank line.
+
+    After herd's lines, lines of its ``KEY TEST ...`` shape (as herd7's own
+    ``Candidates`` line), which herd's log readers skip: ``Engines`` names the
+    engines that answered (``engines``: hbcheck run prints it), ``Counts``
+    says the counts are lower bounds and why."""
     name = result.name
     cond = result.program.condition
     lines = [f"Test {name}" + (f" {_KIND[cond.kind]}" if cond else "")]
@@ -33,4 +40,9 @@ def herd_block(result: TestResult, times: bool = True) -> str:
         lines.append(f"Observation {name} {result.observation} {p} {n}")
     if times:
         lines.append(f"Time {name} {result.seconds:0.2f}")
+    if engines:
+        lines.append(f"Engines {name} {engine_names(result)}")
+    if result.extra.get("counted") is False:
+        why = "the search stopped early" if STOP_EARLY in result.bounds else "z3 stopped counting past a bound"
+        lines.append(f"Counts {name} lower bounds: {why}")
     return "\n".join(lines) + "\n\n"

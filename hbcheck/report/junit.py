@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from hbcheck.explore.execution import Finding
-from hbcheck.report.summary import BadInput, verdict_of
+from hbcheck.report.summary import BadInput, engine_names, verdict_of
 from hbcheck.verdict.outcome import FAIL, UNKNOWN, TestResult
 
 
@@ -42,8 +42,8 @@ def junit_xml(results: list[TestResult | BadInput], allow_unknown: bool, suite: 
             skipped += 1
         failures += 1 if case.findall("failure") else 0
         out = ET.SubElement(case, "system-out")
-        obs = f"Observation {r.name} {r.observation} {r.positive} {r.negative}" if r.program.condition else ""
-        out.text = obs
+        obs = f"Observation {r.name} {r.observation} {r.positive} {r.negative}\n" if r.program.condition else ""
+        out.text = obs + f"Engines {r.name} {engine_names(r)}"
         cases.append(case)
     root = ET.Element(
         "testsuites",

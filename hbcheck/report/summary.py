@@ -33,17 +33,24 @@ def verdict_of(result: TestResult, allow_unknown: bool) -> str:
     return "PASS" if status == PASS else "FAIL"
 
 
+def engine_names(result: TestResult) -> str:
+    """The engines that answered, as the reports name them (z3 for smt)."""
+    return "+".join({"smt": "z3"}.get(e, e) for e in result.engines) or "none"
+
+
 def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> Table:
     table = Table(title="hbcheck", title_justify="left", show_lines=False)
-    for col in ("Test", "Observation", "Findings", "Expectations", "Result", "Time"):
+    for col in ("Test", "Observation", "Findings", "Expectations", "Result", "Engines", "Time"):
         table.add_column(col, overflow="fold")
     for r in results:
         if isinstance(r, BadInput):
-            table.add_row(Text(r.file), "", "", Text(r.message), Text("ERROR", style="bold red"), "")
+            table.add_row(Text(r.file), "", "", Text(r.message), Text("ERROR", style="bold red"), "", "")
             continue
         obs = r.observation if r.program.condition else "—"
         if not r.exact:
             obs += f" ({', '.join(r.limits)})"
+        if r.program.condition and r.extra.get("counted") is False:
+            obs += f"\nP≥{r.positive} N≥{r.negative}"  # lower bounds
         findings = Text()
         for f in sorted(r.findings, key=Finding.describe):
             findings.append(f"{f.describe()} ×{r.count_text(f)}\n")
@@ -65,6 +72,7 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
             findings or Text("—"),
             expects or Text("—"),
             Text(verdict, style=style),
+            Text(engine_names(r)),
             f"{r.seconds:.2f}s",
         )
     return table
@@ -85,6 +93,10 @@ def totals(results: list[TestResult | BadInput], allow_unknown: bool) -> str:
         parts.append(f"{counts['ERROR']} bad input")
     if counts["—"]:
         parts.append(f"{counts['—']} without expectations")
+    checked = [r for r in results if isinstance(r, TestResult)]
+    asked = sum(1 for r in checked if "smt" in r.engines)
+    if checked and asked < len(checked):  # say when z3 answered only some
+        parts.append(f"z3 answered {asked} of {len(checked)}")
     return "Total: " + ", ".join(parts)
 
 

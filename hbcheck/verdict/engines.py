@@ -6,20 +6,38 @@ interleavings are executions of every model). A disagreement is a checker
 bug, reported loudly. Where the symbolic engine answers exactly, its answer
 replaces the explicit engine's Unknown: for racy programs, and where the
 explicit engine stopped at a bound (its executions must then be among z3's).
+
+``auto`` (the command line's default) asks z3 only where its answer changes
+what the user sees; ``both`` asks it on every test, as a cross-check;
+``explicit`` never; ``smt`` asks z3 alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from hbcheck.explore import ExploreConfig, explore
-from hbcheck.explore.execution import Finding
+from hbcheck.explore import Exploration, ExploreConfig, explore
+from hbcheck.explore.execution import CUT, Execution, Finding
+from hbcheck.explore.explorer import STOP_EARLY
+from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
 from hbcheck.smt.schedule import WitnessMismatch
-from hbcheck.verdict.outcome import TestResult, expectations, judge
+from hbcheck.verdict.outcome import (
+    ALWAYS,
+    NEVER,
+    RACY,
+    SOMETIMES,
+    UNKNOWN,
+    ExpectResult,
+    TestResult,
+    expectations,
+    judge,
+)
 
+ENGINES = ("auto", "both", "explicit", "smt")
+SMT_ALONE = "--engine smt runs no explorer"
 COMPARED_KINDS = ("panic", "assert", "race", "send-close-race", "deadlock")
 # Past the explorer's bounds z3 counts this many executions, then enumerates
 # the states alone: counting a program with tens of thousands of executions
@@ -47,11 +65,126 @@ def _shown(fs: set[Finding]) -> list[str]:
 
 
 def check_program(
-    program: Program, config: ExploreConfig, model: Model, engine: str = "both", solver_timeout: float = 60.0
+    program: Program,
+    config: ExploreConfig,
+    model: Model,
+    engine: str = "both",
+    solver_timeout: float = 60.0,
+    stop_early: bool = False,
 ) -> TestResult:
+    """One test's answer from ``engine`` (one of ``ENGINES``). ``stop_early``:
+    the explorer stops once every expectation is decided (its counts are then
+    lower bounds)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    if engine == "smt":
+        return _smt_alone(program, config, model, solver_timeout)
+    if stop_early and program.expects:
+        config = dataclasses.replace(config, stop_when=EarlyAnswer(program, model))
     explicit = judge(program, explore(program, config), model)
+    if STOP_EARLY in explicit.bounds:
+        explicit.extra["counted"] = False  # the states, counts and findings of the executions run so far
     if engine == "explicit":
         return explicit
+    if engine == "auto":
+        ask, why = z3_needed(explicit)
+        explicit.extra["auto"] = ("z3 asked: " if ask else "z3 not run: ") + why
+        if not ask:
+            return explicit
+    return _with_z3(program, config, model, explicit, solver_timeout)
+
+
+def z3_needed(explicit: TestResult) -> tuple[bool, str]:
+    """Would z3's answer change what the user sees of the explorer's result?
+    Only where the explorer is not exact: a model that does not declare
+    drf-sc, a bound z3 may lift, or a racy program under a weak model whose
+    condition (its states and counts) or an undecided expectation depends on
+    executions beyond SC. The race expectations are exact on SC runs."""
+    if STOP_EARLY in explicit.bounds:
+        return False, "the search stopped early, every expectation decided"
+    if explicit.racy_weak and explicit.weak_reason != RACY:
+        return True, explicit.weak_reason
+    if explicit.bounds:
+        return True, "the explorer stopped at " + ", ".join(explicit.bounds)
+    if not explicit.racy_weak:
+        return False, "the explorer's answer is exact"
+    if explicit.program.condition is not None:
+        return True, "racy under a weak model, and the condition's states depend on executions beyond SC"
+    undecided = [e.text for e in explicit.expectations if e.status == UNKNOWN]
+    if undecided:
+        return True, f"racy under a weak model, and {', '.join(undecided)} depends on executions beyond SC"
+    return False, "racy, with no condition, and every expectation decided on SC executions"
+
+
+class EarlyAnswer:
+    """``--stop-early``'s test, called on each execution the explorer finds:
+    has every expectation been decided by an execution that shows it (a
+    witness of a finding, an execution without one for ``expect always``,
+    both sides of the condition)? Such answers hold however many executions
+    remain; an expectation that needs every execution (``expect never`` that
+    holds, ``expect no race`` that holds) keeps the search going. The final
+    verdicts are judged afresh from the executions run, so this only chooses
+    when to stop."""
+
+    def __init__(self, program: Program, model: Model):
+        self.program, self.model = program, model
+        self.open = list(program.expects)
+        self.positive = self.negative = 0
+
+    def __call__(self, x: Execution) -> bool:
+        one = judge(self.program, Exploration([x]), self.model)
+        self.positive += one.positive
+        self.negative += one.negative
+        found = [f for _x, fs in one.judged for f in fs]
+        complete = bool(one.judged) and x.end != CUT
+        self.open = [e for e in self.open if not self._decided(e, found, complete)]
+        return not self.open
+
+    def _decided(self, e: ast.Expect, found: list[Finding], complete: bool) -> bool:
+        p, n = self.positive, self.negative
+        if e.finding is None:
+            return {"never": p > 0, "always": n > 0}.get(e.quantifier, p > 0 and n > 0)
+        has = any(f.kind == e.finding and (e.text is None or f.text == e.text) for f in found)
+        return has if e.quantifier in ("some", "no") else complete and not has
+
+
+def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_timeout: float) -> TestResult:
+    """z3's answer with no explorer run: where z3 steps aside, every
+    expectation is Unknown with its reason."""
+    try:
+        answer = solve(program, model, config.unroll, int(solver_timeout * 1000))
+    except WitnessMismatch as exc:
+        raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
+    if answer.result is None:
+        empty = judge(program, Exploration(), model)
+        empty.engines = []
+        empty.possible = (NEVER, SOMETIMES, ALWAYS)
+        empty.racy_weak, empty.weak_reason = True, f"z3 stepped aside: {answer.reason}"
+        empty.extra["smt"] = answer.reason or ""
+        why = f"z3 stepped aside ({answer.reason}); {SMT_ALONE}"
+        empty.expectations = [ExpectResult(e, UNKNOWN, why) for e in program.expects]
+        return empty
+    s = answer.result
+    s.extra["smt_seconds"] = round(answer.seconds, 4)
+    s.extra["smt_replayed"] = answer.replayed
+    if answer.unconfirmed:
+        s.extra["smt_unconfirmed"] = answer.unconfirmed
+    if not answer.counted:
+        s.extra["counted"] = False
+    s.expectations = [
+        ExpectResult(e.expect, UNKNOWN, f"z3 does not prove {e.expect.finding} in every execution; {SMT_ALONE}")
+        if e.status == UNKNOWN and e.expect.quantifier == "always" and e.expect.finding
+        else e
+        for e in expectations(s, SMT_ALONE, COMPARED_KINDS)
+    ]
+    return s
+
+
+def _with_z3(
+    program: Program, config: ExploreConfig, model: Model, explicit: TestResult, solver_timeout: float
+) -> TestResult:
+    """Ask z3 too: check the two answers against each other, and let z3's
+    exact answer complete the explorer's where it is not exact."""
     try:
         answer = solve(program, model, config.unroll, int(solver_timeout * 1000), count_limit=count_limit(explicit))
     except WitnessMismatch as exc:
@@ -107,6 +240,7 @@ def check_program(
             negative_witness=explicit.negative_witness or s.negative_witness,
         )
         merged.extra = dict(explicit.extra)
+        merged.extra.pop("counted", None)  # the explorer's stop-early; z3's own count follows
         if explicit.racy_weak:
             merged.extra["weak"] = True
         if explicit.bounds:

@@ -29,6 +29,11 @@ PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 RACY = "racy: outcomes beyond SC need the symbolic engine"
 
 
+def not_drf_sc(model: str) -> str:
+    """Why the explorer's SC runs may miss outcomes of any program under a model without ``declare drf-sc``."""
+    return f"model {model} does not declare drf-sc: outcomes beyond SC need the symbolic engine"
+
+
 @dataclass(frozen=True, slots=True)
 class ExpectResult:
     expect: ast.Expect
@@ -56,7 +61,9 @@ class TestResult:
     seconds: float = 0.0
     model: str = "go"
     forbidden: int = 0  # executions the model rejects
-    racy_weak: bool = False  # a data race under a model that allows non-SC outcomes
+    # the SC runs may miss outcomes: a data race under a model that allows non-SC
+    # ones, or any program under a model that does not declare drf-sc
+    racy_weak: bool = False
     model_path: str = ""
     model_digest: str = ""
     # the execution with the shortest schedule showing each finding, and each side of the condition
@@ -67,11 +74,19 @@ class TestResult:
     # every allowed execution of the explicit engine, with its findings (for "expect always ...")
     judged: list[tuple[Execution, list[Finding]]] = field(default_factory=list, repr=False)
     extra: dict[str, object] = field(default_factory=dict)
+    weak_reason: str = RACY  # what ``racy_weak`` means here (RACY, or the model's missing declaration)
 
     @property
     def limits(self) -> list[str]:
         """Why the result is not exact: the bounds, and racy programs under a weak model."""
-        return self.bounds + ([RACY] if self.racy_weak else [])
+        return self.bounds + ([self.weak_reason] if self.racy_weak else [])
+
+    @property
+    def races_exact(self) -> bool:
+        """Are race findings decided exactly? A racy program has a racy SC
+        execution under a model that declares drf-sc, so the SC runs decide
+        them when no bound stopped the search."""
+        return not self.bounds and (not self.racy_weak or self.weak_reason == RACY)
 
     @property
     def name(self) -> str:
@@ -81,8 +96,11 @@ class TestResult:
     def counts_at_least(self) -> bool:
         """Are finding counts only lower bounds? When z3 completed the answer (past
         the explorer's bounds, or with weak executions) they count the explorer's
-        executions alone: z3 decides whether a finding occurs, not how often."""
-        return bool(self.extra.get("explicit_bounds") or self.extra.get("weak"))
+        executions alone: z3 decides whether a finding occurs, not how often.
+        So are they when the search stopped early (``extra["counted"]`` is
+        false) and when z3 answered alone."""
+        lower = self.extra.get("explicit_bounds") or self.extra.get("weak") or self.extra.get("counted") is False
+        return bool(lower) or self.engines == ["smt"]
 
     def count_text(self, f: Finding) -> str:
         return ("≥" if self.counts_at_least else "") + str(self.findings[f])
@@ -142,7 +160,8 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         for flag, pairs in verdict.flags.items():
             findings.extend(_race_findings(flag, pairs, x))
         judged.append((x, findings))
-    racy_weak = not model.is_sc and any(f.kind == "race" for _x, fs in judged for f in fs)
+    racy = any(f.kind == "race" for _x, fs in judged for f in fs)
+    racy_weak = not model.drf_sc or (racy and not model.is_sc)
     holds = predicate(program)
     locs = locations(program)
     normal = [x for x, _f in judged if x.end == OK]
@@ -171,6 +190,8 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         racy_weak,
     )
     result.model_path, result.model_digest = model.path, model.digest
+    if not model.drf_sc:
+        result.weak_reason = not_drf_sc(model.name)
     result.judged = judged
     result.expectations = [_expect(e, result, judged) for e in program.expects]
     for x, fs in sorted(judged, key=lambda xf: len(xf[0].schedule)):
@@ -243,19 +264,21 @@ def expectations(r: TestResult, unrun: str = "", decided: tuple[str, ...] = ()) 
 
 def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Finding]]]) -> ExpectResult:
     bound = ", ".join(r.limits)
+    hit = f"a bound was hit ({bound})" if r.bounds else bound
     if e.finding is None:
         want = e.quantifier.capitalize()
         if r.possible == (want,):
             return ExpectResult(e, PASS, f"observation {want}")
         if want not in r.possible:
             return ExpectResult(e, FAIL, f"observation is {r.observation}, expected {want}")
-        return ExpectResult(e, UNKNOWN, f"observation could be {' or '.join(r.possible)}: bound hit ({bound})")
+        why = f"bound hit ({bound})" if r.bounds else bound
+        return ExpectResult(e, UNKNOWN, f"observation could be {' or '.join(r.possible)}: {why}")
     what = e.finding + (f' "{e.text}"' if e.text else "")
     witnesses = sum(1 for _x, fs in judged if any(_matches(f, e) for f in fs))
     symbolic = not witnesses and any(_matches(f, e) for f in r.findings)  # found by z3 alone
     complete = [fs for x, fs in judged if x.end != CUT]
     # races are decided exactly on SC executions (a racy program has a racy SC execution)
-    exact = r.exact or (not r.bounds and e.finding in ("race", "send-close-race") and e.quantifier != "always")
+    exact = r.exact or (r.races_exact and e.finding in ("race", "send-close-race") and e.quantifier != "always")
     if symbolic and e.quantifier in ("some", "no"):
         return ExpectResult(e, PASS if e.quantifier == "some" else FAIL, f"{what} in an execution z3 found")
     if e.quantifier == "some":
@@ -263,16 +286,16 @@ def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Fin
             return ExpectResult(e, PASS, f"{what} in {witnesses} execution(s)")
         if exact:
             return ExpectResult(e, FAIL, f"no execution has {what}")
-        return ExpectResult(e, UNKNOWN, f"no {what} found, but a bound was hit ({bound})")
+        return ExpectResult(e, UNKNOWN, f"no {what} found, but {hit}")
     if e.quantifier == "no":
         if witnesses:
             return ExpectResult(e, FAIL, f"{what} in {witnesses} execution(s)")
         if exact:
             return ExpectResult(e, PASS, f"no execution has {what}")
-        return ExpectResult(e, UNKNOWN, f"no {what} found, but a bound was hit ({bound})")
+        return ExpectResult(e, UNKNOWN, f"no {what} found, but {hit}")
     missing = sum(1 for fs in complete if not any(_matches(f, e) for f in fs))
     if missing:
         return ExpectResult(e, FAIL, f"{missing} execution(s) without {what}")
     if exact:
         return ExpectResult(e, PASS, f"every execution has {what}")
-    return ExpectResult(e, UNKNOWN, f"every complete execution has {what}, but a bound was hit ({bound})")
+    return ExpectResult(e, UNKNOWN, f"every complete execution has {what}, but {hit}")
