@@ -156,6 +156,22 @@ def test_validate_agrees_with_the_model_on_races(tmp_path):
     assert all(t["verdict"] == "ok" for t in tests.values())
 
 
+@needs_go
+def test_validate_confirms_a_race_between_an_atomic_write_and_a_plain_read(tmp_path):
+    # the atomic's frame was missing from the detector's stack (Go 1.19's ABI
+    # wrapper pushes none): the report was filed as a harness bug
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(
+        app, ["validate", "--runs", "20", "--race", "--json", str(out), str(lit("atomic-plain-racy.lit"))]
+    )
+    assert result.exit_code == 0, result.stdout
+    import json
+
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["races_confirmed"] == ["race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"]
+    assert "harness bug" not in result.stdout
+
+
 def test_hbcheck_go_writes_a_program(tmp_path):
     result = CliRunner().invoke(app, ["go", str(lit("mp-buffered.lit")), "-o", str(tmp_path / "mp")])
     assert result.exit_code == 0

@@ -63,7 +63,7 @@ BASE_RELATIONS = (
     "ctrl",
     "addr",
 )
-BASE_SETS = ("_", "R", "W", "IW", "A", "M", "SEND", "RECV", "CLOSE")
+BASE_SETS = ("_", "R", "W", "IW", "A", "AR", "AW", "M", "SEND", "RECV", "CLOSE")
 
 
 def send_sites(x: Execution) -> dict[int, tuple[tuple[str, int], ...]]:
@@ -108,6 +108,11 @@ def event_sets(x: Execution) -> dict[str, Set]:
                 sets["IW"].add(e.id)
         elif e.kind == ev.ATOMIC:
             sets["A"].add(e.id)
+            # a read-modify-write is one event, in both; a failed CompareAndSwap only reads
+            if e.op != "Store":
+                sets["AR"].add(e.id)
+            if e.op != "Load" and e.ok != 0:
+                sets["AW"].add(e.id)
         if _is_recv_end(e):
             sets["RECV"].add(e.id)
         elif e.kind == ev.CLOSE and e.phase == ev.BEGIN:

@@ -132,10 +132,10 @@ class _Emitter:
                 addr = f"&e.{go_name('v', args[0].name)}"
                 vals = [self.expr(a) for a in args[1:]]  # type: ignore[arg-type]
                 call = {
-                    "Store": f"atomic.StoreInt64({addr}, {', '.join(vals)})",
-                    "Load": f"atomic.LoadInt64({addr})",
-                    "Add": f"atomic.AddInt64({addr}, {', '.join(vals)})",
-                    "CompareAndSwap": f"b2i(atomic.CompareAndSwapInt64({addr}, {', '.join(vals)}))",
+                    "Store": f"atomicStore({addr}, {', '.join(vals)})",
+                    "Load": f"atomicLoad({addr})",
+                    "Add": f"atomicAdd({addr}, {', '.join(vals)})",
+                    "CompareAndSwap": f"atomicCAS({addr}, {', '.join(vals)})",
                 }[op]
                 self.at(line, call if t is None or op == "Store" else f"{self.target(t)} = {call}")
             case ast.If():
@@ -348,12 +348,14 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         f"const condText = {_go_string(cond.text if cond else '')}",
         "",
     ]
-    # the test's code last: its line directives then cannot shift the harness's positions
+    # the test's code last: its line directives then cannot shift the harness's positions.
+    # Not inlined: the race detector's stacks show no frame of an inlined function,
+    # so an access in it (an atomic call) would have no line of the test.
     for g in p.goroutines:
         em.lines = []
         em.indent = 1
         em.stmts(g.body)
-        out += [f"func (e *env) {go_name('g', g.name)}(g *regs) {{", *em.lines, "}", ""]
+        out += ["//go:noinline", f"func (e *env) {go_name('g', g.name)}(g *regs) {{", *em.lines, "}", ""]
     for f in p.funcs.values():
         em.lines = []
         em.indent = 1
@@ -361,7 +363,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             em.w(f"var pad [{f.frame}]byte")
             em.w("touch(pad[:])")
         em.stmts(f.body)
-        out += [f"func (e *env) {go_name('f', f.name)}(g *regs) {{", *em.lines, "}", ""]
+        out += ["//go:noinline", f"func (e *env) {go_name('f', f.name)}(g *regs) {{", *em.lines, "}", ""]
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"

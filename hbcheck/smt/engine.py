@@ -161,7 +161,14 @@ class _Engine:
         for e in timed:
             self.structural.append(e.time >= 0)
             by_g.setdefault(e.g, []).append(e)
+        # Events that share a time happen at the first one's place in program
+        # order: every case of a select completes at the select, so a step in one
+        # case's body comes after the next case's end, not before it.
+        place: dict[int, int] = {}
+        for e in timed:
+            place.setdefault(e.time.get_id(), e.id)
         for es in by_g.values():
+            es.sort(key=lambda e: (place[e.time.get_id()], e.id))
             for a, b in combinations(es, 2):
                 if not a.time.eq(b.time):
                     self.structural.append(implies(and_(_at(a), _at(b)), a.time < b.time))
@@ -509,19 +516,32 @@ class _Engine:
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
         """Atomics are sequentially consistent: one total order of all of them,
-        each atomic read seeing the latest atomic write before it, an RMW's write right after its read."""
+        an atomic read that reads an atomic write reading the latest one before
+        it, an RMW's write right after its read. On a variable also accessed
+        plainly, a read may read a plain write instead (the model decides which)
+        and the plain writes take any place in the write order the model allows."""
+        timed = [w for w in writes if w.kind in ("A", "IW")]
+        mixed = len(timed) < len(writes) or any(r.kind != "A" for r in reads)
         for r in reads:
-            for w in writes:
+            if r.kind != "A":
+                continue
+            for w in timed:
                 if (w.id, r.id) not in self.rf:
                     continue
-                later = [w2 for w2 in writes if w2.id != w.id and w2.rmw_of != r.id]
+                later = [w2 for w2 in timed if w2.id != w.id and w2.rmw_of != r.id]
                 before_r = self._apos_before(w, r)
                 hidden = any_of([and_(w2.act, self._apos_before(w, w2), self._apos_before(w2, r)) for w2 in later])
-                self.structural.append(self.rf[(w.id, r.id)] == and_(w.act, r.act, before_r, z3.Not(hidden)))
-        for w in writes:
+                latest = and_(w.act, r.act, before_r, z3.Not(hidden))
+                rf = self.rf[(w.id, r.id)]
+                self.structural.append(implies(rf, latest) if mixed else rf == latest)
+                if mixed and w.kind == "A" and not w.time.eq(r.time):
+                    # an atomic read of a plain write leaves its order against the
+                    # atomic writes open: that order is part of the execution
+                    self.choices.append(and_(w.act, r.act, w.time < r.time))
+        for w in timed:
             if w.kind != "IW":
-                # the write order of an atomic variable is its SC order
-                for w2 in writes:
+                # the write order of the atomic writes is their SC order
+                for w2 in timed:
                     if w2.id != w.id and w2.kind != "IW":
                         self.structural.append(
                             implies(and_(w.act, w2.act), (self.pos[w.id] < self.pos[w2.id]) == self._apos_before(w, w2))
@@ -567,6 +587,9 @@ class _Engine:
             "W": {e.id: e.act for e in ev if e.kind in ("W", "IW")},
             "IW": {e.id: e.act for e in ev if e.kind == "IW"},
             "A": {e.id: e.act for e in ev if e.kind == "A"},
+            # an RMW's halves: its read in AR, its write (when it writes) in AW
+            "AR": {e.id: e.act for e in ev if e.kind == "A" and e.reads},
+            "AW": {e.id: e.act for e in ev if e.kind == "A" and e.writes},
             "SEND": {e.id: e.act for e in ev if e.id in plain_sends},
             "RECV": {o.end.id: o.end.act for o in self.u.chan_ops if o.kind == "recv" and o.chan},
             "CLOSE": {k.event.id: k.event.act for k in self.u.closes},
@@ -803,8 +826,10 @@ class _Engine:
                 if a < b:
                     both = or_(bexpr, rel.get((b, a), z3.BoolVal(False)))
                     races += [
-                        (_race_finding(name, x, y), and2(both, cond))
+                        (_race_finding(name, x, y, ax, ay), and_(both, cond, cx, cy))
                         for x, y, cond in _sites(self.ev[a], self.ev[b], cases)
+                        for ax, cx in self._accesses(x)
+                        for ay, cy in self._accesses(y)
                     ]
         findings.update(self.possible(self.prefix, failures + races))
         bounded = False
@@ -835,6 +860,21 @@ class _Engine:
         result.engines = ["smt"]
         result.positive_witness, result.negative_witness = witness, counter
         return SmtAnswer(result, None, result.seconds, replayed, weak, unconfirmed, witness, runs, proved, counted)
+
+    def _accesses(self, e: SEvent) -> list[tuple[str, z3.BoolRef]]:
+        """How a race report names an access, and when: a read-modify-write is
+        one access, an atomic write when it writes (its write half is there),
+        as the machine records it (one event)."""
+        if e.kind in ("SB", "SE"):
+            return [("send", z3.BoolVal(True))]
+        if e.kind == "C":
+            return [("close", z3.BoolVal(True))]
+        if e.kind != "A":
+            return [("write" if e.writes else "read", z3.BoolVal(True))]
+        if e.writes or e.op == "Load":
+            return [("atomic write" if e.writes else "atomic read", z3.BoolVal(True))]
+        half = next(w for w in self.ev if w.rmw_of == e.id)
+        return [("atomic write", half.act), ("atomic read", z3.Not(half.act))]
 
     def send_cases(self) -> dict[int, list[tuple[ChanOp, z3.BoolRef]]]:
         """Each select's send cases on a channel, by the select's begin event,
@@ -927,17 +967,8 @@ def _sites(
     return [(x, y, and2(cx, cy)) for x, cx in xs for y, cy in ys if x.loc == y.loc]
 
 
-def _race_finding(flag: str, a: SEvent, b: SEvent) -> Finding:
-    def access(e: SEvent) -> str:
-        if e.kind in ("SB", "SE"):
-            return "send"
-        if e.kind == "C":
-            return "close"
-        if e.kind == "A":
-            return "atomic write" if e.writes else "atomic read"
-        return "write" if e.writes else "read"
-
-    one, two = sorted([(a.g, a.line, access(a)), (b.g, b.line, access(b))], key=lambda t: (t[1], t[0]))
+def _race_finding(flag: str, a: SEvent, b: SEvent, access_a: str, access_b: str) -> Finding:
+    one, two = sorted([(a.g, a.line, access_a), (b.g, b.line, access_b)], key=lambda t: (t[1], t[0]))
     kind = "race" if flag == "data-race" else flag
     text = f"race on {a.loc}" if kind == "race" else f"send/close race on {a.loc}"
     return Finding(kind, text, one[0], one[1], pair=(one, two))

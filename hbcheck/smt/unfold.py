@@ -260,21 +260,11 @@ def unfold(program: Program, unroll: int) -> Unfolding:
 
 
 def _check_vars(program: Program, u: Unfolding) -> None:
-    """A variable is either always accessed atomically or never (mixed access is not encoded yet)."""
-    plain: set[str] = set()
+    """The variables some atomic call touches (their atomics are sequentially
+    consistent); plain accesses to them are plain reads and writes."""
     for node in ast.nodes((*(g.body for g in program.goroutines), *(f.body for f in program.funcs.values()))):
-        match node:
-            case ast.Name(name=n) if program.is_int(n):
-                plain.add(n)
-            case ast.Assign(target=t) | ast.Recv(value=t) | ast.RecvCase(value=t) if t is not None and program.is_int(
-                t
-            ):
-                plain.add(t)
-            case ast.AtomicCall(args=args):
-                u.atomic_vars.add(args[0].name)  # type: ignore[union-attr]
-    mixed = plain & u.atomic_vars
-    if mixed:
-        raise Unsupported(f"variable {sorted(mixed)[0]} is accessed both plainly and atomically (not encoded yet)")
+        if isinstance(node, ast.AtomicCall):
+            u.atomic_vars.add(node.args[0].name)  # type: ignore[union-attr]
 
 
 class _Unfolder:
