@@ -15,6 +15,7 @@ budget that stops the search marks the whole exploration incomplete.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,8 +23,9 @@ from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, 
 from hbcheck.explore.footprint import Footprint, Footprints
 from hbcheck.language.check import Program
 from hbcheck.machine import Machine, MachineConfig, State
+from hbcheck.machine.hchan import HChan
 from hbcheck.machine.machine import Choice
-from hbcheck.machine.state import DONE, RUN
+from hbcheck.machine.state import DONE, G
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
                 key = final
             if not naive:
                 result.interleavings += 1
-            execution = record(machine, st, key, cut=cut)
+            execution = record(machine, st, key, cut=cut, max_steps=config.max_steps)
             if execution.cut_reason:
                 bounds[execution.cut_reason] = None
             result.executions.append(execution)
@@ -166,8 +168,14 @@ def _persistent(sets: Footprints, st: State, by_g: dict[str, list[Choice]], tota
     return frozenset(best)
 
 
-def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> Execution:
-    """Classify a terminal state and freeze it into an ``Execution``."""
+def record(machine: Machine, st: State, key: tuple, cut: str | None = None, max_steps: int | None = None) -> Execution:
+    """Classify a terminal state and freeze it into an ``Execution``. When
+    ``main`` returned, its leaks come from the continuations of the others
+    (``leaks_after_main``, steps up to ``max_steps``); a bound that cuts one
+    makes the execution incomplete (its leaks found stay): neither "no leak"
+    nor "not every execution leaks" may be claimed past it. The same bound
+    always cuts an execution of the search too (the continuation's steps may
+    all come before ``main``'s return), so no exact answer is lost."""
     findings: list[Finding] = []
     end = st.end
     if cut is not None:
@@ -184,11 +192,10 @@ def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> E
     elif end.kind == "cut":
         kind, cut = CUT, end.text
     elif end.kind == "main-exit":
-        kind = OK
-        for g in st.gs.values():
-            if g.status != DONE and g.name != end.g and _is_blocked(machine, st, g):
-                wait, line = machine.blocked_on(st, g)
-                findings.append(Finding("leak", wait, g.name, line))
+        leaks, cuts = leaks_after_main(machine, st, max_steps)
+        findings.extend(leaks)
+        cut = ", ".join(cuts) or None
+        kind = OK if cut is None else CUT
     else:
         kind = PANIC if end.kind == "panic" else ASSERT
         findings.append(Finding(end.kind, end.text, end.g, end.line))
@@ -196,8 +203,110 @@ def record(machine: Machine, st: State, key: tuple, cut: str | None = None) -> E
     return Execution(tuple(st.events), final, kind, tuple(findings), tuple(st.schedule), cut, key)
 
 
-def _is_blocked(machine: Machine, st: State, g) -> bool:
-    """Parked, or at an operation that cannot run now (a held lock, ...)."""
-    if g.status != RUN:
-        return g.status != DONE and g.pending is None
-    return not any(c.g == g.name for c in machine.candidates(st))
+# A continuation's outcome: the (goroutine, what it waits on, line) stranded
+# in some settled state, and the bounds that cut some continuation.
+Settled = tuple[frozenset[tuple[str, str, int]], frozenset[str]]
+_NOTHING: Settled = (frozenset(), frozenset())
+# per machine (one per exploration): outcomes by state, and the reduced search's tables
+Tables = tuple[dict[tuple, Settled], Footprints, dict[tuple, frozenset[str]]]
+_SETTLED: weakref.WeakKeyDictionary[Machine, Tables] = weakref.WeakKeyDictionary()
+
+
+def leaks_after_main(machine: Machine, st: State, max_steps: int | None = None) -> tuple[list[Finding], list[str]]:
+    """The leaks of an execution that ended by ``main``'s return, and the
+    bounds that make that answer inexact. A goroutine is leaked when some
+    continuation of the goroutines left running strands it: goleak waits for
+    them to settle (no goroutine can move) before it looks, so one that has
+    merely not finished yet is not leaked. A continuation that panics or fails
+    an assertion kills the process before anyone looks: it strands nothing.
+    ``st`` itself (the final state, the registers) is left as it is."""
+    if max_steps is None:
+        max_steps = ExploreConfig().max_steps
+    tables = _SETTLED.get(machine)
+    if tables is None:
+        tables = _SETTLED[machine] = ({}, Footprints(machine.program, machine.codes, machine.config), {})
+    start = st.copy()
+    start.end = None  # main is done; the others go on
+    stranded, cuts = _settle(machine, start, max_steps, tables)
+    return [Finding("leak", wait, g, line) for g, wait, line in sorted(stranded)], sorted(cuts)
+
+
+def _settle(machine: Machine, start: State, max_steps: int, tables: Tables) -> Settled:
+    """Every settled state of the continuations from ``start``: a depth-first
+    search over machine states (not histories), each state's outcome computed
+    once per exploration. Steps only grow, so the state graph is acyclic, and
+    persistent sets preserve every state where nothing can move (Godefroid
+    1996, th. 4.3): only the set of stranded goroutines matters here, never
+    the interleavings that reach it."""
+    memo, sets, positions = tables
+    root = _state_key(start, max_steps)
+    stack: list[tuple[tuple, State, list[tuple] | None]] = [(root, start, None)]
+    while stack:
+        key, st, kids = stack[-1]
+        if key in memo:
+            stack.pop()
+            continue
+        if kids is None:
+            choices = [] if st.end is not None else machine.candidates(st)
+            if not choices or st.steps >= max_steps:
+                memo[key] = _outcome(machine, st, choices, max_steps)
+                stack.pop()
+                continue
+            if len(choices) > 1:
+                choices = persistent(sets, st, choices, positions)
+            kids = []
+            stack[-1] = (key, st, kids)
+            for c in choices:
+                nxt = machine.step(st, c)
+                k = _state_key(nxt, max_steps)
+                kids.append(k)
+                if k not in memo:
+                    stack.append((k, nxt, None))
+            continue
+        stack.pop()
+        memo[key] = (
+            frozenset().union(*(memo[k][0] for k in kids)),
+            frozenset().union(*(memo[k][1] for k in kids)),
+        )
+    return memo[root]
+
+
+def _outcome(machine: Machine, st: State, choices: list[Choice], max_steps: int) -> Settled:
+    """A continuation's last state: settled (who is stranded where), ended
+    by a panic or failed assert (the process dies: nothing to look at), or
+    cut by a bound."""
+    if st.end is not None:
+        return (frozenset(), frozenset({st.end.text})) if st.end.kind == "cut" else _NOTHING
+    if choices:
+        return frozenset(), frozenset({f"max-steps {max_steps}"})
+    return frozenset((g.name, *machine.blocked_on(st, g)) for g in st.gs.values() if g.status != DONE), frozenset()
+
+
+def _state_key(st: State, max_steps: int) -> tuple:
+    """What a continuation's future depends on: every goroutine's position,
+    registers and wait, the shared objects' values, buffers and queues, and
+    the step count (for the step bound). Histories (event ids, the trace
+    key's orders) are left out: states reached by different interleavings
+    are one state here."""
+
+    def goroutine(g: G) -> tuple:
+        where = (g.status, g.code, g.pc, tuple(g.frames), g.stack_size, g.stack_used)
+        return (g.name, where, tuple(sorted(g.regs.items())), g.wait, g.wait_line, g.parked, g.pending)
+
+    def chan(c: HChan) -> tuple:
+        buffered = tuple(None if i is None else i.value for i in c.buf)
+        queues = tuple((w.g, w.case, w.value) for w in c.recvq), tuple((w.g, w.case, w.value) for w in c.sendq)
+        return (c.name, buffered, c.qcount, c.sendx, c.recvx, c.closed, queues)
+
+    return (
+        max_steps,
+        st.steps,
+        st.end,
+        tuple(sorted(goroutine(g) for g in st.gs.values())),
+        tuple(sorted(st.vars.items())),
+        tuple(sorted(chan(c) for c in st.chans.values())),
+        tuple(sorted((m, held[0]) for m, held in st.mutex.items())),
+        tuple(sorted((w, v[0]) for w, v in st.wg.items())),
+        tuple(sorted((o, v[0]) for o, v in st.once.items())),
+        tuple(sorted(st.spawns.items())),
+    )
