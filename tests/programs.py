@@ -128,7 +128,8 @@ def program_text(
 def spawning_text(draw) -> str:
     """P0 starts worker two or three times among its statements, or in a
     counted loop (instances worker, worker#2, worker#3), beside one other
-    goroutine; the condition reads an instance's register."""
+    goroutine, which may start it too (then the names follow the run); the
+    condition reads an instance's register."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Spawns", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
@@ -142,7 +143,119 @@ def spawning_text(draw) -> str:
         for _ in range(spawns):
             body.insert(draw(st.integers(0, len(body))), "go worker()")
     lines += ["go P0 {", "    r = 0"] + [f"    {s}" for s in body] + ["}"]
-    lines += ["go P1 {", "    r = 0"] + [f"    {draw(statement())}" for _ in range(draw(st.integers(1, 3)))] + ["}"]
-    who = draw(st.sampled_from(["worker", "worker#2"] + (["worker#3"] if spawns == 3 else [])))
+    other = [draw(statement()) for _ in range(draw(st.integers(1, 3)))]
+    if draw(st.booleans()):  # P1 starts it too, maybe only on one branch: names follow the run
+        go = "go worker()" if draw(st.booleans()) else f"if r == {draw(st.integers(0, 2))} {{ go worker() }}"
+        other.insert(draw(st.integers(0, len(other))), go)
+        spawns += 1
+    lines += ["go P1 {", "    r = 0"] + [f"    {s}" for s in other] + ["}"]
+    who = draw(st.sampled_from(["worker", "worker#2"] + [f"worker#{k}" for k in range(3, spawns + 1)]))
     lines.append(f"exists ({who}:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def shaped_statement(draw, depth: int = 0, spawn: bool = True) -> str:
+    """The shapes real programs use and ``statement`` does not write: select
+    cases whose bodies send, receive, close, lock or start goroutines, nested
+    selects, loops around a select, goroutines started from anywhere (but
+    the worker itself: a worker that starts workers never ends)."""
+    options = ["send", "recv", "close", "lock", "select", "assign"] + (["go"] if spawn else [])
+    if depth == 0:
+        options += ["for-select", "if"]
+    kind = draw(st.sampled_from(options))
+
+    def chan() -> str:
+        return draw(st.sampled_from((*CHANS, "done")))
+
+    def k() -> int:
+        return draw(st.integers(0, 2))
+
+    def body() -> str:
+        return draw(shaped_statement(depth + 1, spawn)) if depth < 2 and draw(st.booleans()) else ""
+
+    match kind:
+        case "send":
+            return f"{chan()} <- {k()}"
+        case "recv":
+            return f"r = <-{chan()}"
+        case "close":
+            return f"close({chan()})"
+        case "lock":
+            return "mu.Lock(); x = x + 1; mu.Unlock()"
+        case "go":
+            return "go worker()"
+        case "assign":
+            return f"s = s + {k()}"
+        case "select" | "for-select":
+            cases = []
+            for _ in range(draw(st.integers(1, 3))):
+                c = chan()
+                head = f"case {c} <- {k()}:" if draw(st.booleans()) else f"case r = <-{c}:"
+                cases.append(f"{head} {body()}")
+            if draw(st.integers(0, 3)) == 0:
+                cases.append(f"default: {body()}")
+            sel = "select { " + "; ".join(cases) + " }"
+            return f"for k := 0; k < 2; k++ {{ {sel} }}" if kind == "for-select" else sel
+        case _:
+            return f"if r == {k()} {{ {draw(shaped_statement(depth + 1, spawn))} }} else {{ {body()} }}"
+
+
+@st.composite
+def shaped_text(draw, max_goroutines: int = 3, max_statements: int = 4) -> str:
+    """Two or three goroutines (the first may be ``main``) and a worker any of
+    them may start, over channels of capacity 0-2, a ``done`` channel, a mutex;
+    the condition reads a variable and a top-level goroutine's register."""
+    caps = [draw(st.integers(0, 2)) for _ in (*CHANS, "done")]
+    lines = ["litmus Shaped", "var x int", "var mu sync.Mutex"]
+    lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip((*CHANS, "done"), caps)]
+    worker = "; ".join(draw(shaped_statement(1, spawn=False)) for _ in range(draw(st.integers(1, 2))))
+    lines.append(f"func worker {{ {worker} }}")
+    count = draw(st.integers(2, max_goroutines))
+    main = draw(st.booleans())
+    for i in range(count):
+        body = [draw(shaped_statement()) for _ in range(draw(st.integers(1, max_statements)))]
+        lines.append(f"go {'main' if main and i == 0 else f'P{i}'} {{")
+        lines += ["    r = 0", "    s = 0"] + [f"    {s}" for s in body]
+        lines.append("}")
+    who = "main" if main else "P0"
+    lines.append(f"exists ({who}:s == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def memory_text(draw) -> str:
+    """Random memory-only programs: plain and atomic variables (x and y both ways), branches, counted loops,
+    critical sections."""
+    lines = ["litmus RandomMemory", "var x int", "var y int", "var n int", "var mu sync.Mutex"]
+    for i in range(draw(st.integers(2, 3))):
+        body = ["r = 0"]
+        for _ in range(draw(st.integers(1, 4))):
+            # the form first, then only the parts it uses (no two draws give one text)
+            form = draw(
+                st.sampled_from(
+                    [
+                        "{var} = {k}",
+                        "r = {var}",
+                        "r = r + {var}",
+                        "{var} = r + {k}",
+                        "s = atomic.Add(&n, {k})",
+                        "atomic.Store(&n, {k})",
+                        "s = atomic.Load(&n)",
+                        "if r == {k} {{ {var} = {k} }} else {{ s = {var} }}",
+                        "for i := 0; i < 2; i++ {{ r = r + {k} }}",
+                        "s = atomic.CompareAndSwap(&n, {k}, 2)",
+                        # one variable accessed plainly and atomically (a flag set
+                        # atomically and read plainly: a race, as Go reports it)
+                        "atomic.Store(&{var}, {k})",
+                        "s = atomic.Add(&{var}, {k})",
+                        "s = atomic.Load(&{var})",
+                    ]
+                )
+            )
+            var = draw(st.sampled_from(["x", "y"])) if "{var}" in form else ""
+            k = draw(st.integers(0, 2)) if "{k}" in form else 0
+            body.append(form.format(var=var, k=k))
+        lines.append(f"go P{i} {{ " + "; ".join(body) + " }")
+    lines.append(f"exists (P0:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"

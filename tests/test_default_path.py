@@ -136,3 +136,80 @@ def test_atomic_and_plain_accesses_ordered_by_a_channel_are_race_free_and_exact(
     r = both(lit("atomic-plain-ordered.lit").read_text())
     assert r.engines == ["explicit", "smt"] and not r.findings
     assert (r.observation, r.states, r.positive, r.negative) == ("Never", [(1, 3)], 0, 1)
+
+
+def test_z3_reads_the_registers_main_s_return_leaves_another_goroutine_with():
+    # z3 stepped aside on any condition on a goroutine other than main. Where
+    # main returns first, a goroutine keeps the registers of its next visible
+    # step (the machine runs local code eagerly: w's r = 2 after the hand-off),
+    # of the step it waits at, or of a panic it has not yet taken
+    r = both(
+        """
+        litmus Stopped+registers
+        var a = make(chan int)
+        var b = make(chan int, 1)
+        var c = make(chan int)
+        func w {
+            r = 1
+            s = <-c
+            r = 2
+        }
+        go main {
+            go w()
+            c <- 5
+        }
+        go P1 {
+            r = 0
+            select {
+            case a <- 0:
+                r = r + 1
+            default:
+                r = 9
+            }
+        }
+        go P2 {
+            t = 3
+            t = 6 / (t - 3)
+        }
+        go P3 {
+            select {
+            case b <- 0:
+                u = 1
+            case u = <-b:
+            }
+        }
+        exists (w:r == 2 && P1:r == 9 && P2:t == 3 && P3:u == 1)
+        """
+    )
+    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    # P1:r, P2:t, P3:u, w:r
+    assert r.states == [(0, 3, 0, 2), (0, 3, 1, 2), (9, 3, 0, 2), (9, 3, 1, 2)]
+    assert (r.positive, r.negative) == (1, 3)
+
+
+def test_a_weak_execution_through_a_spawn_is_not_replayed():
+    # the worker reads main's write although P2's write, before the go statement,
+    # comes later in the write order: a cycle through the spawn edge, which the
+    # SC check dropped with the start event, so the machine was asked to run it
+    r = both(
+        """
+        litmus Spawn+coherence
+        var x int
+        var mu sync.Mutex
+        var a = make(chan int)
+        func worker { mu.Lock(); x = x + 1; mu.Unlock() }
+        go main {
+            mu.Lock(); x = x + 1; mu.Unlock()
+        }
+        go P1 {
+            a <- 0
+        }
+        go P2 {
+            x = 0
+            go worker()
+        }
+        exists (x == 0)
+        """
+    )
+    assert r.engines == ["explicit", "smt"] and r.extra["weak"]
+    assert r.observation == "Sometimes" and (0,) in r.states and (1,) in r.states

@@ -6,12 +6,16 @@ decided (issue 20, defects 7 and 8)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import BOUNDED, ROOT, lit, program, suite_files
+from hypothesis import HealthCheck, event, given, reject, settings
+from hypothesis import strategies as st
+from programs import memory_text, program_text, shaped_text
 from typer.testing import CliRunner
 
 import hbcheck.verdict.engines as engines
@@ -22,9 +26,11 @@ from hbcheck.language import load
 from hbcheck.models import load_model
 from hbcheck.report.herd import herd_block
 from hbcheck.report.results import SCHEMA_PATH
+from hbcheck.smt.engine import ENUMERATION_LIMIT
 from hbcheck.verdict.engines import check_program
 
 runner = CliRunner()
+STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 GO = load_model("go")
 
@@ -189,9 +195,9 @@ def test_an_empty_model_no_longer_makes_the_explorer_claim_never(tmp_path):
 
 def test_where_z3_steps_aside_auto_answers_unknown_with_both_reasons(tmp_path):
     model = load_model(str(_undeclared(tmp_path)))
-    r = check_program(load(lit("stack-split.lit")), ExploreConfig(), model, "auto")
+    r = check_program(load(lit("stack-overflow.lit")), ExploreConfig(), model, "auto")
     assert r.engines == ["explicit"]
-    assert r.extra["smt"] == "goroutine stacks (functions with frame sizes) are not encoded"
+    assert r.extra["smt"] == "calls nested deeper than 16 (recursion) are not encoded"
     assert r.limits == ["model Go does not declare drf-sc: outcomes beyond SC need the symbolic engine"]
     assert r.status == "unknown"
 
@@ -245,9 +251,9 @@ def test_smt_is_z3_alone():
     assert r.engines == ["smt"] and r.executions == 4 and r.judged == []
     assert (r.observation, r.states) == ("Sometimes", [(0, 0), (0, 1), (1, 0), (1, 1)])
     assert [e.status for e in r.expectations] == ["pass", "pass"] and r.counts_at_least
-    stack = check_program(load(lit("stack-split.lit")), ExploreConfig(), GO, "smt")
+    stack = check_program(load(lit("stack-overflow.lit")), ExploreConfig(), GO, "smt")
     assert stack.engines == [] and stack.observation == "Unknown"
-    reason = "z3 stepped aside (goroutine stacks (functions with frame sizes) are not encoded); "
+    reason = "z3 stepped aside (calls nested deeper than 16 (recursion) are not encoded); "
     assert {e.reason for e in stack.expectations} == {reason + "--engine smt runs no explorer"}
     deadlock = check_program(load(lit("deadlock.lit")), ExploreConfig(), GO, "smt")
     assert [(e.text, e.status) for e in deadlock.expectations] == [
@@ -351,3 +357,48 @@ def test_stop_early_decides_sometimes_by_both_sides():
     r = check_program(p, ExploreConfig(), GO, "explicit", stop_early=True)
     assert (r.positive, r.negative, r.observation) == (1, 1, "Sometimes")
     assert [e.status for e in r.expectations] == ["pass"] * len(r.expectations)
+
+
+# what a test may ask, drawn onto random programs: auto's choice depends on them
+EXPECTS = (
+    "expect sometimes",
+    "expect never",
+    "expect always",
+    "expect race",
+    "expect no race",
+    "expect deadlock",
+    "expect no deadlock",
+    "expect always deadlock",
+    "expect panic",
+    "expect no panic",
+    "expect no leak",
+)
+
+
+@st.composite
+def _expecting(draw, texts) -> str:
+    lines = draw(st.lists(st.sampled_from(EXPECTS), min_size=1, max_size=3, unique=True))
+    return draw(texts) + "\n".join(lines) + "\n"
+
+
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(_expecting(st.one_of(program_text(max_goroutines=3, max_statements=5, rich=True), memory_text(), shaped_text())))
+def test_auto_gives_every_verdict_both_gives_on_random_programs(text):
+    """No new Unknown, no other verdict: every expectation and the observation
+    as ``both`` decides them, and where z3 was not asked, the same findings
+    (a racy program's weak executions may add findings nobody asked about)."""
+    try:
+        p = program(text)
+    except HbError:
+        reject()  # "expect no leak" without main
+    config = ExploreConfig(max_executions=ENUMERATION_LIMIT)
+    auto = check_program(p, config, GO, "auto")
+    both = check_program(p, config, GO, "both")
+    assert [(e.text, e.status) for e in auto.expectations] == [(e.text, e.status) for e in both.expectations]
+    assert (auto.observation, auto.possible) == (both.observation, both.possible)
+    if auto.engines == both.engines or not both.extra.get("weak"):
+        assert auto.states == both.states
+        assert set(auto.findings) == set(both.findings)
+    event(f"auto: {'+'.join(auto.engines)}")

@@ -49,8 +49,8 @@ def test_json_results_validate_against_the_schema(tmp_path):
     race = by_name["MP+plain"]  # racy: the symbolic engine makes it exact
     assert race["exact"] is True and race["engines"] == ["explicit", "smt"] and race["observation"] == "Sometimes"
     assert by_name["MP+buffered"]["engines"] == ["explicit", "smt"]  # channels: both engines, agreeing
-    assert by_name["Stack+spawn"]["engines"] == ["explicit"]  # stack frames: explicit alone
-    assert by_name["Stack+spawn"]["extra"]["smt"] == "goroutine stacks (functions with frame sizes) are not encoded"
+    assert by_name["Stack+overflow"]["engines"] == ["explicit"]  # a stack overflow: explicit alone
+    assert by_name["Stack+overflow"]["extra"]["smt"] == "calls nested deeper than 16 (recursion) are not encoded"
     assert race["extra"]["weak"] is True and "weak" not in mp["extra"] and mp["extra"]["smt_replayed"] == 1
     pair = next(f for f in race["findings"] if f["kind"] == "race" and "on y" in f["description"])
     assert pair["pair"] == [

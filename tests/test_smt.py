@@ -8,12 +8,12 @@ import os
 import pytest
 from conftest import BOUNDED, lit, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-from programs import program_text, spawning_text
+from programs import memory_text, program_text, shaped_text, spawning_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.models import load_model
 from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
+from hbcheck.smt.unfold import MAX_INLINE
 from hbcheck.verdict import judge
 from hbcheck.verdict.engines import check_program
 
@@ -222,7 +222,7 @@ def test_a_function_started_three_times_is_three_instances_in_z3():
     """LITMUS.md names the instances w, w#2, w#3 in spawn order: z3 names them
     so when one goroutine starts them all, each go statement running only if
     the one before did (in a loop too); both engines then agree, instance by instance.
-    Otherwise the name an instance gets depends on the run, and z3 steps aside."""
+    Otherwise the name an instance gets depends on the run, and z3 names it so."""
     text = """litmus Three+workers
 var c = make(chan int, 3)
 func w { r = <-c }
@@ -260,14 +260,14 @@ exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
     assert wg.replayed == 4
     branch = text.replace("    go w()\n    c <- 2", "    if 1 == 1 { go w() }\n    c <- 2")
     assert solve(program(branch), load_model("go")).reason is None  # always runs: still its predecessor's
+    # otherwise each go statement's instance is named by when it runs, as the machine names it
     maybe = text.replace("c <- 2\n    go w()", "c <- 2\n    r = <-c\n    if r == 1 { go w() }")
-    reason = "w is started by a go statement that may run without the one before (instance names)"
-    assert solve(program(maybe), load_model("go")).reason == reason
-    two = "litmus Two\nfunc w { r = 1 }\ngo P0 { go w() }\ngo P1 { go w() }\nexists (w:r == 1)\n"
-    reason = "w is started by two goroutines (its instance names follow the order they run in)"
-    assert solve(program(two), load_model("go")).reason == reason
+    r = check_program(program(maybe), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    two = "litmus Two\nfunc w { r = s; s = 1 }\ngo P0 { go w() }\ngo P1 { s = 2; go w() }\nexists (w#2:r == 0)\n"
     r = check_program(program(two), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit"] and r.extra["smt"] == reason
+    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    assert (r.states, r.positive, r.negative) == ([(0,)], 2, 0)
 
 
 def test_once_in_z3_runs_f_once_and_a_reentrant_do_waits_for_itself():
@@ -306,42 +306,10 @@ def test_unrolled_loops_are_bounded_not_guessed():
     assert r.observation == "Unknown" and r.possible == ("Sometimes", "Always")
 
 
-@st.composite
-def memory_program(draw) -> str:
-    """Random memory-only programs: plain and atomic variables, branches, counted loops, critical sections."""
-    lines = ["litmus RandomMemory", "var x int", "var y int", "var n int", "var mu sync.Mutex"]
-    for i in range(draw(st.integers(2, 3))):
-        body = ["r = 0"]
-        for _ in range(draw(st.integers(1, 4))):
-            # the form first, then only the parts it uses (no two draws give one text)
-            form = draw(
-                st.sampled_from(
-                    [
-                        "{var} = {k}",
-                        "r = {var}",
-                        "r = r + {var}",
-                        "{var} = r + {k}",
-                        "s = atomic.Add(&n, {k})",
-                        "atomic.Store(&n, {k})",
-                        "s = atomic.Load(&n)",
-                        "if r == {k} {{ {var} = {k} }} else {{ s = {var} }}",
-                        "for i := 0; i < 2; i++ {{ r = r + {k} }}",
-                        "s = atomic.CompareAndSwap(&n, {k}, 2)",
-                    ]
-                )
-            )
-            var = draw(st.sampled_from(["x", "y"])) if "{var}" in form else ""
-            k = draw(st.integers(0, 2)) if "{k}" in form else 0
-            body.append(form.format(var=var, k=k))
-        lines.append(f"go P{i} {{ " + "; ".join(body) + " }")
-    lines.append(f"exists (P0:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
-    return "\n".join(lines) + "\n"
-
-
 @settings(
     max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(memory_program())
+@given(memory_text())
 def test_engines_agree_on_random_memory_programs(text):
     """check_program raises EngineDisagreement when the engines differ: identical
     states, counts and findings when race-free; containment when racy."""
@@ -511,6 +479,19 @@ def test_engines_agree_on_random_channel_programs(text):
 
 
 @settings(
+    max_examples=STRESS or 200, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(shaped_text())
+def test_engines_agree_on_the_shapes_real_programs_use(text):
+    """Select cases whose bodies send, receive, close, lock or start goroutines,
+    nested selects, loops around a select, goroutines started from anywhere,
+    main: the shapes of real programs, where z3 once lost executions."""
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+
+
+@settings(
     max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(spawning_text())
@@ -531,6 +512,18 @@ def test_engines_agree_on_rich_programs_where_main_returns_early(text):
     workers and main, whose return stops the others wherever they are: after
     any step, a read of one statement included (x = x + 1 may stop after its
     read). The condition reads only variables, so z3 answers most of them."""
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+
+
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(program_text(rich=True))
+def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
+    """The same programs, the condition on another goroutine's register: where
+    main returns first, that goroutine's registers are those it had at its next
+    visible step (the machine runs local code eagerly) or where it waits."""
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
 
@@ -602,16 +595,32 @@ def test_a_select_takes_default_between_its_channels_operations():
     assert r.engines == ["explicit", "smt"] and "race" in {f.kind for f in r.findings}
 
 
-def test_z3_answers_every_suite_test_but_the_stack_ones():
+def test_z3_answers_every_suite_test_but_a_stack_overflow():
     """What z3 does not encode makes it step aside with the reason: on the
-    suite, only goroutine stacks (a select's cases are alternatives, not steps
-    one after another, so a read in one case body is no step before the next)."""
+    suite, only the stack that overflows (frames change no memory semantics;
+    Go's fatal stack overflow is not encoded, nor recursion past 16 calls)."""
     for path in suite_files():
         answer = solve(program(path.read_text()), load_model("go"))
-        if path.parent.name == "stack":
-            assert answer.reason == "goroutine stacks (functions with frame sizes) are not encoded", path.name
+        if path.name == "stack-overflow.lit":
+            assert answer.reason == f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded"
         else:
             assert answer.reason is None, (path.name, answer.reason)
+
+
+def test_frames_are_encoded_unless_the_stack_may_overflow():
+    text = """
+        litmus Frames
+        var c = make(chan int)
+        func big frame {frame} {{ r = 1; c <- 1 }}
+        go P0 {{ big() }}
+        go P1 {{ <-c }}
+        forall (P0:r == 1)
+        """
+    fits = solve(program(text.format(frame=500_000_000)), load_model("go"))
+    assert fits.reason is None and fits.result.observation == "Always"
+    # 600 MB and the guard do not fit the largest stack under 1e9 bytes (512 MiB)
+    overflows = solve(program(text.format(frame=600_000_000)), load_model("go"))
+    assert overflows.reason == "a stack that may grow past the runtime's maximum (stack overflow) is not encoded"
 
 
 @pytest.mark.parametrize("name", ["sc", "go-coherent", "go-nocap"])

@@ -86,6 +86,44 @@ class Program:
         var = self.shared.get(name)
         return var is not None and var.kind == "int"
 
+    def shared_waitgroups(self) -> frozenset[str]:
+        """The wait groups whose Waits and Adds of a positive (or unknown) delta
+        are not all one top-level goroutine's (its own code, or functions it
+        calls): only those can show Go's WaitGroup misuse (the race the detector
+        reports between a first Add and a waiting Wait, and the runtime's two
+        misuse panics), which needs the two in different goroutines. Over-approximate:
+        a goroutine a ``go`` starts always counts as another."""
+        owners: dict[str, set[str]] = {}  # a function -> who runs it
+        work = [(g.name, g.body) for g in self.goroutines]
+        sites: dict[str, set[str]] = {}  # a wait group -> who Waits or Adds more on it
+        adds: set[str] = set()
+        waits: set[str] = set()
+        while work:
+            who, body = work.pop()
+            for n in ast.nodes(body):
+                match n:
+                    case ast.Call(name=f) | ast.MethodCall(method="Do", args=(ast.Name(name=f),)) if f in self.funcs:
+                        if who not in owners.setdefault(f, set()):
+                            owners[f].add(who)
+                            work.append((who, self.funcs[f].body))
+                    case ast.GoStmt(func=f) if f in self.funcs:
+                        spawned = f"go {f}"
+                        if spawned not in owners.setdefault(f, set()):
+                            owners[f].add(spawned)
+                            work.append((spawned, self.funcs[f].body))
+                    case ast.MethodCall(obj=w, method="Wait"):
+                        sites.setdefault(w, set()).add(who)
+                        waits.add(w)
+                    case ast.MethodCall(obj=w, method="Add", args=(delta,)):
+                        if not _at_most_zero(delta):
+                            sites.setdefault(w, set()).add(who)
+                            adds.add(w)
+        return frozenset(
+            w
+            for w, who in sites.items()
+            if w in adds and w in waits and (len(who) > 1 or any(o.startswith("go ") for o in who))
+        )
+
     def base_of(self, instance: str) -> str | None:
         """The goroutine or function an instance name (``W#2``) belongs to."""
         m = _INSTANCE.match(instance)
@@ -434,3 +472,13 @@ class _Checker:
                 raise HbError(f"'expect {e.quantifier}' needs a condition (exists, ~exists or forall)", e.loc)
             if e.finding == "leak" and not program.has_main:
                 raise HbError("'leak' needs a 'main' goroutine: without one every goroutine runs to completion", e.loc)
+
+
+def _at_most_zero(e: object) -> bool:
+    """A constant delta of at most zero (``-1``, ``0``): an Add that never starts a count."""
+    match e:
+        case ast.IntLit(value=v):
+            return v <= 0
+        case ast.Unary(op="-", operand=ast.IntLit(value=v)):
+            return v >= 0
+    return False

@@ -54,6 +54,8 @@ def finding_key(f: dict[str, Any]) -> tuple:
     """A recorded finding as a value: its kind, text, goroutine and line, the set
     of goroutines a deadlock blocks and the unordered pair of a race (a baseline
     written when these were listed in another order still matches)."""
+    if "kind" not in f:  # a record that keeps only the text
+        return ("description", f.get("description"))
     blocked = frozenset((b.get("goroutine"), b.get("waits"), b.get("line")) for b in f.get("blocked") or ())
     pair = frozenset((p.get("goroutine"), p.get("line"), p.get("access")) for p in f.get("pair") or ())
     return (f.get("kind"), f.get("text"), f.get("goroutine"), f.get("line"), blocked, pair)

@@ -22,7 +22,7 @@ from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, and_, any_of, implies, or_
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
-from hbcheck.smt.snapshot import Reader
+from hbcheck.smt.snapshot import Reader, Snapshot
 from hbcheck.smt.unfold import (
     NO_STOP,
     Blocked,
@@ -153,6 +153,39 @@ class _Engine:
         self._waitgroups()
         self._onces()
         self._waiting()
+        self._instance_names()
+
+    def _instance_names(self) -> None:
+        """A function started by several goroutines (or by a go statement that
+        may run without the one before) names its instances f, f#2, ... in the
+        order their go statements run, as the machine does: each instance's
+        rank is one more than the go statements of f that ran before its own."""
+        self.rank: dict[str, z3.ArithRef] = {}  # an instance's own name -> its rank
+        self.instance_of: dict[str, tuple[str, SEvent, int]] = {}  # -> (function, go event, instances)
+        for f, sites in self.u.dynamic.items():
+            for (_a, a), (_b, b) in combinations(sites, 2):
+                self.structural.append(implies(and_(a.act, b.act), a.time != b.time))
+                self.choices.append(and_(a.act, b.act, a.time < b.time))  # which instance is which
+            for name, go in sites:
+                earlier = [z3.If(and_(o.act, o.time < go.time), 1, 0) for other, o in sites if other != name]
+                self.rank[name] = 1 + z3.Sum(earlier) if earlier else z3.IntVal(1)
+                self.instance_of[name] = (f, go, len(sites))
+
+    def named(self, g: str) -> list[tuple[str, z3.BoolRef]]:
+        """The names a goroutine may have, each with when it has it."""
+        if g not in self.instance_of:
+            return [(g, z3.BoolVal(True))]
+        f, _go, n = self.instance_of[g]
+        return [(f if k == 1 else f"{f}#{k}", self.rank[g] == k) for k in range(1, n + 1)]
+
+    def names(self, m: Snapshot) -> dict[str, str]:
+        """Each started instance's name in one execution."""
+        out = {}
+        for g, (f, go, _n) in self.instance_of.items():
+            if m.true(go.act):
+                k = m.num(self.rank[g])
+                out[g] = f if k == 1 else f"{f}#{k}"
+        return out
 
     def _times(self) -> None:
         """One total order of the synchronising events, consistent with program order."""
@@ -660,9 +693,13 @@ class _Engine:
         out = []
         for name, reg in locs:
             if reg is not None:
-                if self.p.has_main and name != "main":
-                    raise Unsupported("a condition on a goroutine other than main (where main's return stops it)")
-                out.append(self.u.regs.get(name, {}).get(reg, z3.BitVecVal(0, 64)))
+                value = self.u.regs.get(name, {}).get(reg, z3.BitVecVal(0, 64))
+                for g in self.instance_of:  # an instance of a function named by the run
+                    for actual, cond in self.named(g):
+                        if actual == name:
+                            got = self.u.regs.get(g, {}).get(reg, z3.BitVecVal(0, 64))
+                            value = z3.If(and_(self.instance_of[g][1].act, cond), got, value)
+                out.append(value)
                 continue
             writes = [e for e in self.ev if e.loc == name and e.writes]
             value = z3.BitVecVal(0, 64)
@@ -781,10 +818,10 @@ class _Engine:
             run: Execution | None = None
             if order is None:
                 weak += 1
-                run = weak_execution(m, self, finals, self.model)
+                run = weak_execution(m, self, finals, self.model, self.names(m))
             else:
                 try:
-                    run = replay(self.p, self.unroll, self.u, m, order, finals)
+                    run = replay(self.p, self.unroll, self.u, m, order, finals, self.names(m))
                     replayed += 1
                 except ReplayBudget:
                     unconfirmed += 1
@@ -816,7 +853,11 @@ class _Engine:
         ):
             proved = "Never" if positive == 0 else "Always"
         findings: Counter[Finding] = Counter()
-        failures = [(Finding(f.kind, f.text, f.g, f.line), f.cond) for f in self.u.failures]
+        failures = [
+            (Finding(f.kind, f.text, g, f.line), and2(f.cond, named))
+            for f in self.u.failures
+            for g, named in self.named(f.g)
+        ]
         for d in self.deadlocks():
             findings[d] += 1
         races = []
@@ -826,10 +867,12 @@ class _Engine:
                 if a < b:
                     both = or_(bexpr, rel.get((b, a), z3.BoolVal(False)))
                     races += [
-                        (_race_finding(name, x, y, ax, ay), and_(both, cond, cx, cy))
+                        (_race_finding(name, (gx, x), (gy, y), ax, ay), and_(both, cond, cx, cy, nx, ny))
                         for x, y, cond in _sites(self.ev[a], self.ev[b], cases)
                         for ax, cx in self._accesses(x)
                         for ay, cy in self._accesses(y)
+                        for gx, nx in self.named(x.g)
+                        for gy, ny in self.named(y.g)
                     ]
         findings.update(self.possible(self.prefix, failures + races))
         bounded = False
@@ -924,19 +967,17 @@ class _Engine:
         assert s is not None
         s.push()
         s.add(self.stuck)
-        order = {g: i for i, g in enumerate(self._creation_order())}
         while self.check(s):
             m = s.model()
             waiting = [b for b in self.u.blocked if z3.is_true(m.eval(b.waiting, model_completion=True))]
-            waiting.sort(key=lambda b: order[b.g])
-            out.append(Finding("deadlock", DEADLOCK_TEXT, blocked=tuple((b.g, b.what, b.line) for b in waiting)))
-            s.add(z3.Not(all_of([b.waiting if b in waiting else z3.Not(b.waiting) for b in self.u.blocked])))
+            ranks = {g: m.eval(self.rank[g], model_completion=True) for g in {b.g for b in waiting} & self.rank.keys()}
+            named = {g: n for g in ranks for n, c in self.named(g) if z3.is_true(m.eval(c, model_completion=True))}
+            blocked = tuple((named.get(b.g, b.g), b.what, b.line) for b in waiting)
+            out.append(Finding("deadlock", DEADLOCK_TEXT, blocked=blocked))
+            same = [b.waiting if b in waiting else z3.Not(b.waiting) for b in self.u.blocked]
+            s.add(z3.Not(all_of(same + [self.rank[g] == k for g, k in ranks.items()])))
         s.pop()
         return out
-
-    def _creation_order(self) -> list[str]:
-        top = [g.name for g in self.p.goroutines]
-        return top + [g for g in self.u.stops if g not in top]
 
 
 def _better(kept: Execution | None, new: Execution) -> Execution:
@@ -967,8 +1008,11 @@ def _sites(
     return [(x, y, and2(cx, cy)) for x, cx in xs for y, cy in ys if x.loc == y.loc]
 
 
-def _race_finding(flag: str, a: SEvent, b: SEvent, access_a: str, access_b: str) -> Finding:
-    one, two = sorted([(a.g, a.line, access_a), (b.g, b.line, access_b)], key=lambda t: (t[1], t[0]))
+def _race_finding(
+    flag: str, named_a: tuple[str, SEvent], named_b: tuple[str, SEvent], access_a: str, access_b: str
+) -> Finding:
+    (ga, a), (gb, b) = named_a, named_b
+    one, two = sorted([(ga, a.line, access_a), (gb, b.line, access_b)], key=lambda t: (t[1], t[0]))
     kind = "race" if flag == "data-race" else flag
     text = f"race on {a.loc}" if kind == "race" else f"send/close race on {a.loc}"
     return Finding(kind, text, one[0], one[1], pair=(one, two))

@@ -57,7 +57,9 @@ def sc_order(
     """The active events in an order extending every relation, or None if they
     have a cycle. ``queues``: each channel's sends, and its receives."""
     holds = m.true
-    active = {e.id: e for e in events if e.kind not in ("IW", "ST") and holds(e.act)}
+    # a start is a node too (it carries the spawn edge to the new goroutine's
+    # first event), though no step of its own: it is left out of the order
+    active = {e.id: e for e in events if e.kind != "IW" and holds(e.act)}
     # an RMW is one step: its write half is the node of its read half
     node = {i: (e.rmw_of if e.rmw_of is not None else i) for i, e in active.items()}
     graph = nx.DiGraph()
@@ -93,12 +95,16 @@ def sc_order(
                 graph.add_edge(node[a], node[b])
                 if nx.has_path(graph, node[b], node[a]):
                     graph.remove_edge(node[a], node[b])
-    return [active[i] for i in nx.lexicographical_topological_sort(graph)]
+    return [active[i] for i in nx.lexicographical_topological_sort(graph) if active[i].kind != "ST"]
 
 
-def z3_steps(m: Snapshot, u: Unfolding, order: list[SEvent]) -> dict[str, list[tuple[Step, float, SEvent]]]:
+def z3_steps(
+    m: Snapshot, u: Unfolding, order: list[SEvent], names: dict[str, str] | None = None
+) -> dict[str, list[tuple[Step, float, SEvent]]]:
     """What each goroutine does in the z3 execution, in program order, each
-    with its rank in ``order``."""
+    with its rank in ``order``; goroutines by their names in this execution
+    (``names``: an instance named by when its go statement ran)."""
+    names = names or {}
     value = m.num
     rank = {e.id: i for i, e in enumerate(order)}
     done_of = {o.end.id: o.done for o in u.chan_ops}
@@ -126,7 +132,7 @@ def z3_steps(m: Snapshot, u: Unfolding, order: list[SEvent]) -> dict[str, list[t
             case "L" | "U":
                 step = ("lock" if e.kind == "L" else "unlock", e.loc)
             case "GO":
-                step = ("go", e.loc)
+                step = ("go", names.get(e.loc, e.loc))
             case "WA":
                 step = ("wg-add", e.loc, value(e.val))
             case "WW":
@@ -136,7 +142,8 @@ def z3_steps(m: Snapshot, u: Unfolding, order: list[SEvent]) -> dict[str, list[t
             case _:
                 step = None
         if step is not None:
-            out.setdefault(e.g, []).append((step, rank.get(e.rmw_of if e.rmw_of is not None else e.id, math.inf), e))
+            where = rank.get(e.rmw_of if e.rmw_of is not None else e.id, math.inf)
+            out.setdefault(names.get(e.g, e.g), []).append((step, where, e))
     return out
 
 
@@ -178,11 +185,13 @@ def replay(
     m: Snapshot,
     order: list[SEvent],
     finals: dict[str, z3.BitVecRef],
+    names: dict[str, str] | None = None,
 ) -> Execution:
     """A run of the machine doing what the z3 execution does, as the
     explicit engine records it. Raises ``WitnessMismatch`` when the machine
     has none, ``ReplayBudget`` when the search gave up."""
-    want = z3_steps(m, u, order)
+    names = names or {}
+    want = z3_steps(m, u, order, names)
     machine = Machine(program, MachineConfig(unroll=unroll))
     value = m.num
 
@@ -209,7 +218,7 @@ def replay(
             seen.add(key)
             choices = machine.enabled(st)
             if st.end is not None or not choices:
-                problem = _finished(st, at, want, finals, program, u, value)
+                problem = _finished(st, at, want, finals, program, u, value, names)
                 if problem is None:
                     return record(machine, st, key)
                 deepest = max(deepest, (st.steps, problem))
@@ -242,7 +251,7 @@ def replay(
     raise WitnessMismatch(deepest[1] or "no run of the machine")
 
 
-def _finished(st, at, want, finals, program: Program, u: Unfolding, value) -> str | None:
+def _finished(st, at, want, finals, program: Program, u: Unfolding, value, names: dict[str, str]) -> str | None:
     """Why a finished run is not the z3 execution, or None if it is."""
     if st.end is not None and st.end.kind != "main-exit":
         return f"the machine's run ends in {st.end.kind} ({st.end.text}) at {st.end.g} line {st.end.line}"
@@ -250,10 +259,13 @@ def _finished(st, at, want, finals, program: Program, u: Unfolding, value) -> st
         if at.get(g, 0) < len(steps):
             step, _r, e = steps[at.get(g, 0)]
             return f"{g} line {e.line} does {_show(step)} in z3, and the machine's run never does"
-    whole = [g for g in u.regs if g in st.gs and (not program.has_main or g == "main")]
-    for g in whole:
+    # every goroutine's registers: where main returned first, those it had then
+    for own, regs in u.regs.items():
+        g = names.get(own, own)
+        if g not in st.gs:
+            continue
         got = st.gs[g].user_regs()
-        for reg, v in u.regs[g].items():
+        for reg, v in regs.items():
             if got.get(reg, 0) != value(v):
                 return f"{g}:{reg} is {got.get(reg, 0)} on the machine, {value(v)} in z3"
     for var, v in finals.items():

@@ -29,9 +29,13 @@ import z3
 
 from hbcheck.language import ast
 from hbcheck.language.check import Program
+from hbcheck.machine.config import MachineConfig
 
 BITS = 64
 MAX_INLINE = 16
+STACK = MachineConfig()
+# the largest stack the runtime can grow to: initial size doubled while within the maximum
+MAX_STACK = STACK.initial_stack << ((STACK.max_stack // STACK.initial_stack).bit_length() - 1)
 NO_STOP = 1 << 30  # a goroutine's ``stop`` when it is not cut short
 
 
@@ -196,6 +200,9 @@ class Unfolding:
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
     overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
     names: Iterator[int] = field(default_factory=count)  # fresh choice variables: one name, one variable
+    # functions whose instances are named by the order their go statements run:
+    # each instance's own name here (f@1, f@2, ...) and its go event
+    dynamic: dict[str, list[tuple[str, SEvent]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,18 +252,36 @@ def _merge(states: list[_State]) -> _State:
 
 
 def unfold(program: Program, unroll: int) -> Unfolding:
-    for f in program.funcs.values():
-        if f.frame is not None:
-            raise Unsupported("goroutine stacks (functions with frame sizes) are not encoded")
-    u = Unfolding()
-    _check_vars(program, u)
-    for name, var in program.shared.items():
-        if var.kind == "int":
-            u.events.append(SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True))
-    spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
-    for g in program.goroutines:
-        _Unfolder(program, u, g.name, unroll, spawns).run(g.body, z3.BoolVal(True), g.loc.line)
-    return u
+    shared = program.shared_waitgroups()
+    if shared:
+        raise Unsupported(
+            f"WaitGroup {sorted(shared)[0]} is Added to and Waited on in different goroutines "
+            "(Go's misuse race and panics are not encoded yet)"
+        )
+    dynamic: set[str] = set()
+    while True:
+        u = Unfolding()
+        u.dynamic = {f: [] for f in dynamic}
+        _check_vars(program, u)
+        for name, var in program.shared.items():
+            if var.kind == "int":
+                init = SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True)
+                u.events.append(init)
+        spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
+        try:
+            for g in program.goroutines:
+                _Unfolder(program, u, g.name, unroll, spawns).run(g.body, z3.BoolVal(True), g.loc.line)
+        except _Dynamic as exc:
+            dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
+            continue
+        return u
+
+
+class _Dynamic(Exception):
+    """A function whose instances' names depend on the run (see ``_Unfolder.go``)."""
+
+    def __init__(self, func: str):
+        self.func = func
 
 
 def _check_vars(program: Program, u: Unfolding) -> None:
@@ -278,15 +303,36 @@ class _Unfolder:
         self.spawns = spawns  # by function: the goroutine whose go statements start it, and their guards
         self.loops: list[tuple[list[_State], list[_State]]] = []  # per loop: (break states, continue states)
         self.depth = 0
+        self.stack = 0  # bytes of the frames inlined so far (as the machine counts them)
         self.point = 0  # statements unfolded so far: where the goroutine may stop
         self.stop = z3.Int(f"stop_{g}")
         u.stops[g] = self.stop
         self.seg: list[str] = []  # the kinds of the events since the last place it may stop
+        # Where main's return may leave it (stopped before an event, or waiting for
+        # ever), with its registers there: where main exists, a goroutine's final
+        # registers need not be those of its own end.
+        self.partial = program.has_main and g != "main"
+        self.ends: list[tuple[z3.BoolRef, dict[str, SV]]] = []
 
     def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int) -> SEvent:
         start = self.event(_State(root, {}, frozenset()), "ST", "", ZERO, line, timed=True)
         st = self.stmts(body, _State(root, {}, frozenset()))
-        self.u.regs[self.g] = {n: v.expr for n, v in st.regs.items() if not n.startswith("$")}
+        names = {n for regs in (st.regs, *(r for _c, r in self.ends)) for n in regs if not n.startswith("$")}
+        final: dict[str, z3.BitVecRef] = {}
+        # Stopped past its last event, it ran the local code after it (the
+        # machine runs it eagerly): registers are taken as if never stopped.
+        unstopped = (self.stop, z3.IntVal(NO_STOP))
+
+        def value(regs: dict[str, SV], n: str) -> z3.BitVecRef:
+            return z3.substitute(regs.get(n, SV(ZERO)).expr, unstopped)
+
+        for n in sorted(names):
+            expr = value(st.regs, n)
+            for cond, regs in reversed(self.ends):  # the first that holds, in program order
+                expr = z3.If(cond, value(regs, n), expr)
+            # an instance whose go statement never ran reads as 0
+            final[n] = expr if z3.is_true(root) else z3.If(root, expr, ZERO)
+        self.u.regs[self.g] = final
         return start
 
     # ---- events
@@ -296,6 +342,7 @@ class _Unfolder:
         if "R" in self.seg and kind != "R":
             raise Unsupported(f"a step after a read in one statement (line {line}) has no place to stop before it")
         self.seg.append(kind)
+        self.stopped_before(st)
         eid = len(self.u.events)
         time = kw.pop("time", None)
         if timed and time is None:
@@ -310,13 +357,28 @@ class _Unfolder:
         self.event(st, "R", loc, v, line, reads=True)
         return SV(v, frozenset({eid}))
 
+    def stopped_before(self, st: _State, cond: z3.BoolRef | None = None) -> None:
+        """Where main's return may leave this goroutine: before a visible step
+        (an event, or a failure: a panic is a step of its own) that its path
+        reaches were it not stopped. The machine runs local code up to its next
+        visible step, so these are the registers it is left with."""
+        if self.partial:
+            here = st.guard if cond is None else z3.And(st.guard, cond)
+            unstopped = z3.substitute(here, (self.stop, z3.IntVal(NO_STOP)))
+            self.ends.append((z3.And(unstopped, z3.Not(here)), st.regs))
+
     def fail(self, st: _State, kind: str, text: str, line: int, cond: z3.BoolRef) -> Failure:
+        self.stopped_before(st, cond)
         f = Failure(kind, text, self.g, line, z3.And(st.guard, cond))
         self.u.failures.append(f)
         return f
 
-    def blocks(self, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex=None, wg=None, once=None) -> None:
+    def blocks(
+        self, st: _State, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex=None, wg=None, once=None
+    ) -> None:
         self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex, wg, once))
+        if self.partial:
+            self.ends.append((waiting, st.regs))
 
     def var(self, prefix: str) -> z3.BoolRef:
         return z3.Bool(f"{prefix}{next(self.u.names)}")
@@ -554,7 +616,7 @@ class _Unfolder:
         if select is None:
             waiting = z3.And(reach, z3.Not(done), z3.Not(closed))
             what = "chan send" if kind == "send" else "chan receive"
-            self.blocks(what if chan is not None else f"{what} (nil chan)", line, waiting, [op])
+            self.blocks(st, what if chan is not None else f"{what} (nil chan)", line, waiting, [op])
             if kind == "send" and chan is not None:
                 # a send that parked before a close panics when it next runs: main's
                 # return may come first. Its time is then when it tried (one closed
@@ -573,7 +635,7 @@ class _Unfolder:
         comm = [c for c in cases if not isinstance(c, ast.DefaultCase)]
         default = next((c for c in cases if isinstance(c, ast.DefaultCase)), None)
         if not comm and default is None:
-            self.blocks("select (no cases)", line, st.guard)
+            self.blocks(st, "select (no cases)", line, st.guard)
             return _State(z3.BoolVal(False), st.regs, st.ctrl)
         values: list[SV | None] = []
         for case in comm:  # Go evaluates every send value on entering the select, in source order
@@ -616,7 +678,7 @@ class _Unfolder:
                 op.resumes = sel.resumes
                 op.failure = self.fail(st, "panic", "send on closed channel", line, panic)
         if default is None:
-            self.blocks("select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
+            self.blocks(st, "select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
         return _merge(outs)
 
     def select_body(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
@@ -646,7 +708,7 @@ class _Unfolder:
             e.at = st.guard
         self.u.mutex_ops.append(MutexOp(kind, m, self.g, line, st.guard, e.act, e))
         if kind == "lock":
-            self.blocks(f"sync.Mutex.Lock {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
+            self.blocks(st, f"sync.Mutex.Lock {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
         else:
             self.fail(st, "panic", "sync: unlock of unlocked mutex", line, z3.Not(done))
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
@@ -655,10 +717,23 @@ class _Unfolder:
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         self.depth += 1
+        frame = self.push_frame(f)
         try:
             return self.stmts(self.p.funcs[f].body, st)
         finally:
             self.depth -= 1
+            self.stack -= frame
+
+    def push_frame(self, f: str) -> int:
+        """Frames change no memory semantics (a stack split is the goroutine's
+        own business), but a stack that would outgrow the runtime's maximum is
+        Go's fatal "stack overflow", which is not encoded."""
+        frame = self.p.funcs[f].frame
+        frame = STACK.default_frame if frame is None else frame
+        self.stack += frame
+        if self.stack + STACK.stack_guard > MAX_STACK:
+            raise Unsupported("a stack that may grow past the runtime's maximum (stack overflow) is not encoded")
+        return frame
 
     def once_do(self, st: _State, once: str, f: str, line: int) -> _State:
         first, done = self.var("oncefirst"), self.var("oncedone")
@@ -668,7 +743,7 @@ class _Unfolder:
         end = self.event(ran, "OE", once, ZERO, line, timed=True)
         waited = self.event(st, "OE", once, ZERO, line, act=z3.And(st.guard, z3.Not(first), done), time=begin.time)
         self.u.once_ops.append(OnceOp(once, self.g, line, st.guard, first, done, begin, end, waited))
-        self.blocks(f"sync.Once.Do {once}", line, z3.And(st.guard, z3.Not(first), z3.Not(done)), once=once)
+        self.blocks(st, f"sync.Once.Do {once}", line, z3.And(st.guard, z3.Not(first), z3.Not(done)), once=once)
         return _merge([ran, _State(waited.act, st.regs, st.ctrl)])
 
     def wg_add(self, st: _State, wg: str, method: str, delta: z3.BitVecRef, line: int) -> _State:
@@ -683,7 +758,7 @@ class _Unfolder:
         done = self.var("wgdone")
         e = self.event(st, "WW", wg, ZERO, line, timed=True, act=z3.And(st.guard, done))
         self.u.wg_ops.append(WgOp("wait", wg, self.g, line, st.guard, e.act, ZERO, e))
-        self.blocks(f"sync.WaitGroup.Wait {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
+        self.blocks(st, f"sync.WaitGroup.Wait {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def go(self, st: _State, f: str, line: int) -> _State:
@@ -691,17 +766,24 @@ class _Unfolder:
         order is program order when one goroutine starts them all, and each go
         statement runs only if the one before it did (a loop unrolled: each
         iteration's, if the iteration before ran its): otherwise it is open."""
-        spawner, guards = self.spawns.setdefault(f, (self.g, []))
-        if spawner != self.g:
-            raise Unsupported(f"{f} is started by two goroutines (its instance names follow the order they run in)")
-        if guards and not _implies(st.guard, guards[-1]):
-            raise Unsupported(f"{f} is started by a go statement that may run without the one before (instance names)")
-        guards.append(st.guard)
-        name = f if len(guards) == 1 else f"{f}#{len(guards)}"
+        if f in self.u.dynamic:
+            # started by two goroutines, or by a go that may run without the one
+            # before: each go statement's instance gets a name of its own here,
+            # and the engine names it f, f#2, ... by when its go statement runs
+            name = f"{f}@{len(self.u.dynamic[f]) + 1}"
+        else:
+            spawner, guards = self.spawns.setdefault(f, (self.g, []))
+            if spawner != self.g or (guards and not _implies(st.guard, guards[-1])):
+                raise _Dynamic(f)
+            guards.append(st.guard)
+            name = f if len(guards) == 1 else f"{f}#{len(guards)}"
         if name in self.u.stops:  # pragma: no cover - the language keeps goroutine and function names apart
             raise Unsupported(f"{name} names two goroutines")
         go = self.event(st, "GO", name, ZERO, line, timed=True)
+        if f in self.u.dynamic:
+            self.u.dynamic[f].append((name, go))
         child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
+        child.push_frame(f)
         start = child.run(self.p.funcs[f].body, st.guard, line)
         self.u.spawns.append((go, start))
         return st

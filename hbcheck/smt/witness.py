@@ -33,8 +33,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from hbcheck.smt.engine import _Engine
 
 
-def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model) -> Execution:
-    """The record of the z3 execution ``m``; raises ``WitnessMismatch`` if the model rejects it."""
+def weak_execution(
+    m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model, names: dict[str, str] | None = None
+) -> Execution:
+    """The record of the z3 execution ``m`` (goroutines by their ``names`` in it);
+    raises ``WitnessMismatch`` if the model rejects it."""
+    names = names or {}
     holds, num = m.true, m.num
 
     u = eng.u
@@ -52,7 +56,7 @@ def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], m
     released: list[tuple[Event, int]] = []  # each Wait's record, to list the Done calls it waited for
 
     def emit(e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
-        g = "init" if e.kind == "IW" else e.g
+        g = "init" if e.kind == "IW" else names.get(e.g, e.g)
         rec = Event(len(events), g, idx.get(g, 0), kind, e.line, **fields)
         idx[g] = idx.get(g, 0) + 1
         events.append(rec)
@@ -79,7 +83,7 @@ def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], m
             case "ST":
                 emit(e, mev.START, {"src": starter.get(e.id)})
             case "GO":
-                emit(e, mev.GO, obj=e.loc)
+                emit(e, mev.GO, obj=names.get(e.loc, e.loc))
             case "SB" | "RB":
                 kind = mev.SEND if e.kind == "SB" else mev.RECV
                 emit(e, kind, obj=e.loc or None, phase=mev.BEGIN, value=num(e.val) if e.kind == "SB" else None)
@@ -109,8 +113,9 @@ def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], m
                     emit(e, mev.SEND if op.kind == "send" else mev.RECV, link, phase=mev.END, **fields)
             case "C":
                 emit(e, mev.CLOSE, obj=e.loc, phase=mev.BEGIN)
-                events.append(Event(len(events), e.g, idx[e.g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
-                idx[e.g] += 1
+                g = names.get(e.g, e.g)
+                events.append(Event(len(events), g, idx[g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
+                idx[g] += 1
             case "L":
                 emit(e, mev.LOCK, {"src": last_unlock.get(e.loc)}, obj=e.loc)
             case "U":
@@ -137,7 +142,7 @@ def weak_execution(m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], m
         tuple(new[w.rmw_of if w.rmw_of is not None else w.id] for w in sorted(ws, key=lambda w: num(eng.pos[w.id])))
         for ws in writes.values()
     )
-    regs = {g: {r: num(v) for r, v in rs.items()} for g, rs in u.regs.items() if g in idx}
+    regs = {names.get(g, g): {r: num(v) for r, v in rs.items()} for g, rs in u.regs.items() if names.get(g, g) in idx}
     final = FinalState(regs, {var: num(v) for var, v in finals.items()})
     x = Execution(tuple(events), final, OK, (), (), write_order=order)
     verdict = evaluate(model, x, eng.caps)

@@ -22,7 +22,7 @@ from hbcheck.explore.explorer import STOP_EARLY
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.models import Model
-from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
+from hbcheck.smt.engine import ENUMERATION_LIMIT, SmtAnswer, solve
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict.outcome import (
     ALWAYS,
@@ -165,10 +165,7 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
         empty.expectations = [ExpectResult(e, UNKNOWN, why) for e in program.expects]
         return empty
     s = answer.result
-    s.extra["smt_seconds"] = round(answer.seconds, 4)
-    s.extra["smt_replayed"] = answer.replayed
-    if answer.unconfirmed:
-        s.extra["smt_unconfirmed"] = answer.unconfirmed
+    _note_z3(s, answer)
     if not answer.counted:
         s.extra["counted"] = False
     s.expectations = [
@@ -178,6 +175,14 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
         for e in expectations(s, SMT_ALONE, COMPARED_KINDS)
     ]
     return s
+
+
+def _note_z3(r: TestResult, answer: SmtAnswer) -> None:
+    """What JSON's ``extra`` says of z3's run."""
+    r.extra["smt_seconds"] = round(answer.seconds, 4)
+    r.extra["smt_replayed"] = answer.replayed
+    if answer.unconfirmed:
+        r.extra["smt_unconfirmed"] = answer.unconfirmed
 
 
 def _with_z3(
@@ -193,10 +198,7 @@ def _with_z3(
         explicit.extra["smt"] = answer.reason
         return explicit
     s = answer.result
-    explicit.extra["smt_seconds"] = round(answer.seconds, 4)
-    explicit.extra["smt_replayed"] = answer.replayed
-    if answer.unconfirmed:
-        explicit.extra["smt_unconfirmed"] = answer.unconfirmed
+    _note_z3(explicit, answer)
     explicit.engines = ["explicit", "smt"]
     name = program.name
     if explicit.exact and s.exact:
