@@ -340,17 +340,19 @@ def test_once_blocks_other_callers_until_the_function_returns():
 
 
 def test_waitgroup_negative_counter_panics_and_wait_needs_zero():
+    # Add and Wait in one goroutine: the Wait is one step, enabled at zero
+    # (tests/test_waitgroup_misuse.py has a Wait in another goroutine, which parks)
     d = Driver("""
         litmus WG
         var wg sync.WaitGroup
-        go A { wg.Add(1); wg.Done(); wg.Done() }
-        go B { wg.Wait() }
+        func f { wg.Done(); wg.Done() }
+        go A { wg.Add(1); go f(); wg.Wait() }
     """)
-    d.step("A")
-    assert Choice("B") not in d.enabled()
-    d.step("A")
-    assert Choice("B") in d.enabled()
-    d.step("A")
+    d.run("A", "A")
+    assert Choice("A") not in d.enabled()
+    d.step("f")
+    assert Choice("A") in d.enabled()
+    d.step("f")
     assert d.state.end.text == "sync: negative WaitGroup counter"
 
 

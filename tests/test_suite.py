@@ -134,6 +134,25 @@ THEMED = {
     "select-body-spawn.lit": ("Always", {f"{DL} (main [select] line 23)"}),
     "atomic-plain-racy.lit": ("Sometimes", {"race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"}),
     "atomic-plain-ordered.lit": ("Never", set()),
+    "waitgroup-add-in-worker.lit": (None, {"race on wg: worker line 8 (read) vs main line 21 (write)"}),
+    "waitgroup-reused.lit": (
+        None,
+        {
+            "panic: sync: WaitGroup is reused before previous Wait has returned (main, line 15)",
+            "race on wg: worker line 8 (read) vs main line 15 (write)",
+        },
+    ),
+    "waitgroup-add-during-release.lit": (
+        None,
+        {
+            f"{DL} (main [sync.WaitGroup.Wait wg] line 18)",
+            "panic: sync: WaitGroup is reused before previous Wait has returned (main, line 18)",
+            "panic: sync: WaitGroup misuse: Add called concurrently with Wait (adder, line 11)",
+            "panic: sync: WaitGroup misuse: Add called concurrently with Wait (done, line 7)",
+            "race on wg: adder line 11 (read) vs main line 18 (write)",
+        },
+    ),
+    "waitgroup-add-ordered.lit": ("Always", set()),
     "unlock-unlocked.lit": (None, {"panic: sync: unlock of unlocked mutex (P0, line 6)"}),
     "waitgroup-negative.lit": (None, {"panic: sync: negative WaitGroup counter (P0, line 9)"}),
     "select-send-closed.lit": ("Always", {"panic: send on closed channel (P0, line 10)"}),

@@ -58,6 +58,8 @@ class Footprints:
         nodes = list(ast.nodes(program.test))
         self.divides = any(isinstance(n, ast.Binary) and n.op in ("/", "%") for n in nodes)
         self.closable = program.closed_channels
+        # their Wait may park (a write: a waiter), and its woken return may panic (reused)
+        self.shared_wgs = program.shared_waitgroups()
         # channels that share a select: an operation on one may dequeue a waiter from the others
         groups = nx.Graph()
         calls = nx.DiGraph()
@@ -117,6 +119,8 @@ class Footprints:
             case "unlock" | "wgadd" | "wgdone":  # unlock of unlocked, negative counter
                 return Footprint(writes=frozenset({ins[1]}), ends=True)
             case "wgwait":
+                if ins[1] in self.shared_wgs:
+                    return Footprint(writes=frozenset({ins[1]}), ends=True)
                 return Footprint(reads=frozenset({ins[1]}))
             case "set" | "jz":
                 return ENDS if div else NONE
@@ -199,7 +203,15 @@ class Footprints:
         if g.status in (FAIL, CUT):
             return ENDS
         if g.status == PARKED:
-            return Footprint(writes=frozenset(g.parked))
+            fp = Footprint(writes=frozenset(g.parked))
+            code = self.codes[g.code]
+            if not g.parked and g.pc < len(code.instrs) and code.instrs[g.pc][0] == "wgwait":
+                # parked in a shared wait group's Wait (its pc stays there): the
+                # releasing Add wakes it. (A goroutine parked for ever on a nil
+                # channel just before a Wait gets the same, harmless, footprint:
+                # the explorer's memo of persistent sets cannot tell the two apart.)
+                fp |= self.instr(code, g.pc)
+            return fp
         if g.status == DONE:
             return NONE
         return self.instr(self.codes[g.code], g.pc)

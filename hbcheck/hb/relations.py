@@ -14,7 +14,8 @@ end (where it learns):
 - ``lock``: unlock n -> lock n+1 of the same mutex.
 - ``once``: the end of the f run by ``once.Do(f)`` -> the return of every
   other ``Do`` on that once.
-- ``wg``: each Done (or Add reaching zero) -> the return of a Wait it released.
+- ``wg``: each Done (or Add reaching zero) -> the return of a Wait it released
+  (a parked Wait's end event).
 - ``sc``: the order of atomic operations (immediate successors).
 - ``rf``: a write -> each read (plain or atomic) that reads it.
 - ``sync-order``: the one order of all synchronising operations (each
@@ -100,9 +101,13 @@ def event_sets(x: Execution) -> dict[str, Set]:
     sets["SEND"] = set(send_sites(x))
     for e in x.events:
         sets["_"].add(e.id)
-        if e.kind == ev.READ:
+        # A wait group's sema accesses are plain accesses of the wait group for
+        # Go's race detector (sync/waitgroup.go, Go 1.19: race.Read(semap) in an
+        # Add from 0, race.Write(semap) in the first Wait to park), so the data
+        # race flags see them, located by ``loc`` at the wait group.
+        if e.kind == ev.READ or e.op == ev.SEMA_READ:
             sets["R"].add(e.id)
-        elif e.kind in (ev.WRITE, ev.INIT_WRITE):
+        elif e.kind in (ev.WRITE, ev.INIT_WRITE) or e.op == ev.SEMA_WRITE:
             sets["W"].add(e.id)
             if e.kind == ev.INIT_WRITE:
                 sets["IW"].add(e.id)

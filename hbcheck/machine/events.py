@@ -31,6 +31,12 @@ ASSERT = "assert"
 SPLIT = "split"
 BLOCK = "block"  # parked on a nil channel or select {}: never completes
 
+# ``op`` of a wait group event that is an access to ``wg.sema`` for Go's race
+# detector (sync/waitgroup.go, Go 1.19): an Add of delta > 0 taking the counter
+# from 0 does ``race.Read(semap)``, the first Wait to park ``race.Write(semap)``
+SEMA_READ = "sema-read"
+SEMA_WRITE = "sema-write"
+
 BEGIN = "begin"
 END = "end"
 
@@ -94,5 +100,8 @@ class Event:
                 return f"split {self.split[0]}->{self.split[1]}"
             case "panic" | "assert":
                 return f"{self.kind} {self.text}"
+            case "wg-add" | "wg-done" | "wg-wait" if self.op is not None or self.phase:
+                sema = f" [{self.op}]" if self.op else ""
+                return f"{self.kind} {self.obj}{phase}{sema}"
             case _:
                 return f"{self.kind} {self.obj or ''}{phase}".strip()

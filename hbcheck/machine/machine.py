@@ -21,7 +21,7 @@ from hbcheck.machine.code import LOCAL_OPS, Code, GoPanic, compile_program, wrap
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.events import Event
 from hbcheck.machine.hchan import HChan, Item, Waiter
-from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, End, G, Pending, State
+from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, WG_RELEASE, WG_RETURN, End, G, Pending, State
 
 DEFAULT = -1  # the select alternative that takes ``default``
 PARK = -2  # the select alternative that parks on every case; PARK - v: its v-th queue order
@@ -54,6 +54,16 @@ def _park_order(cases: tuple, variant: int) -> list[int]:
 
 WAITS = {"lock": "sync.Mutex.Lock", "wgwait": "sync.WaitGroup.Wait", "once": "sync.Once.Do"}
 
+# the runtime's WaitGroup misuse panics (sync/waitgroup.go, Go 1.19)
+WG_MISUSE = "sync: WaitGroup misuse: Add called concurrently with Wait"
+WG_REUSED = "sync: WaitGroup is reused before previous Wait has returned"
+
+
+def wg_waiting(g: G) -> str | None:
+    """The wait group a goroutine is parked on in ``Wait`` (shared wait groups only)."""
+    prefix = WAITS["wgwait"] + " "
+    return g.wait[len(prefix) :] if g.status == PARKED and g.wait.startswith(prefix) else None
+
 
 class Choice(NamedTuple):
     """One schedulable step: goroutine ``g``, and for a select which case
@@ -68,6 +78,11 @@ class Machine:
         self.program = program
         self.config = config or MachineConfig()
         self.codes: dict[str, Code] = compile_program(program, self.config)
+        # Wait groups whose Waits and positive Adds are not all one goroutine's:
+        # only they can show Go's misuse (the sema race and the two panics), so
+        # only they get waiters and two-step operations (``_wg_resume``); the
+        # others keep one-step operations and a Wait enabled at counter 0.
+        self.shared_wgs: frozenset[str] = program.shared_waitgroups()
 
     # ---- set-up
     def initial(self) -> State:
@@ -120,8 +135,8 @@ class Machine:
         match ins[0]:
             case "lock":
                 return st.mutex[ins[1]][0] is None
-            case "wgwait":
-                return st.wg[ins[1]][0] == 0
+            case "wgwait":  # a shared wait group's Wait returns or parks; a woken one returns
+                return ins[1] in self.shared_wgs or st.wg[ins[1]][0] == 0
             case "once":
                 return st.once[ins[1]][0] != 1
         return True
@@ -177,6 +192,9 @@ class Machine:
                 st.end = End("assert", g.name, p.text, p.line)
             else:
                 self._panic(st, g, p.text, p.line)
+            return
+        if g.pending is not None:
+            self._wg_resume(st, g, g.pending)
             return
         code = self.codes[g.code]
         ins = code.instrs[g.pc]
@@ -235,8 +253,11 @@ class Machine:
                 self._touch(st, w, sid, write=True)
                 counter, releasing = st.wg[w]
                 kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
-                e = self._emit(st, g, kind, line, obj=w, value=delta)
                 new = counter + delta
+                shared = w in self.shared_wgs
+                # Add: "if race.Enabled && delta > 0 && v == int32(delta) { race.Read(semap) }"
+                sema = ev.SEMA_READ if shared and delta > 0 and counter == 0 else None
+                e = self._emit(st, g, kind, line, obj=w, value=delta, op=sema)
                 if new < 0:
                     self._panic(st, g, "sync: negative WaitGroup counter", line)
                     return
@@ -245,9 +266,14 @@ class Machine:
                 if delta < 0 or new == 0:
                     releasing = (*releasing, e.id)
                 st.wg[w] = (new, releasing)
+                if shared and self._wg_add_waiters(st, g, w, delta, counter, new, line):
+                    return
                 g.pc += 1
             case "wgwait":
                 w = ins[1]
+                if w in self.shared_wgs and st.wg[w][0] != 0:
+                    self._wg_park(st, g, sid, w, line)
+                    return
                 self._touch(st, w, sid, write=False)
                 self._emit(st, g, ev.WG_WAIT, line, obj=w, srcs=st.wg[w][1])
                 g.pc += 1
@@ -530,6 +556,71 @@ class Machine:
             st.chan(chan).remove(g.name)
         g.status = RUN
         g.parked = ()
+
+    # ---- shared wait groups: sync/waitgroup.go (Go 1.19), waiters and two-step operations
+    @staticmethod
+    def _wg_waiters(st: State, w: str) -> int:
+        """The state's waiter count: the goroutines parked in ``w.Wait()``. A
+        Wait's CAS adds itself; the releasing Add's ``*statep = 0`` resets the
+        count in the step that wakes them all (``_wg_resume``)."""
+        return sum(1 for g in st.gs.values() if wg_waiting(g) == w)
+
+    def _wg_add_waiters(self, st: State, g: G, w: str, delta: int, counter: int, new: int, line: int) -> bool:
+        """The rest of Add after its atomic add, with the waiters ``w`` it saw.
+        "if w != 0 && delta > 0 && v == int32(delta)": the misuse panic, a step
+        of its own (the state is already changed: a releaser in its window may
+        check first and panic too). "if v > 0 || w == 0 { return }"; otherwise
+        this Add released the waiters, and checking the state, resetting it and
+        waking them is its next step (``WG_RELEASE``), a window in which other
+        goroutines run. True when ``g`` does not go on to the next instruction."""
+        waiters = self._wg_waiters(st, w)
+        if waiters and delta > 0 and counter == 0:
+            self._fail(g, "panic", WG_MISUSE, line)
+            return True
+        if new > 0 or waiters == 0:
+            return False
+        g.pending = Pending(WG_RELEASE, w, line, waiters)
+        return True
+
+    def _wg_park(self, st: State, g: G, sid: tuple, w: str, line: int) -> None:
+        """A Wait that finds the counter non-zero: its CAS adds a waiter (a
+        write of the state), and the first waiter does "race.Write(semap)"
+        (the event marked ``SEMA_WRITE``); then it parks (runtime_Semacquire)."""
+        first = self._wg_waiters(st, w) == 0
+        self._touch(st, w, sid, write=True)
+        self._emit(st, g, ev.WG_WAIT, line, obj=w, phase=ev.BEGIN, op=ev.SEMA_WRITE if first else None)
+        self._park(g, f"{WAITS['wgwait']} {w}", line, ())
+
+    def _wg_resume(self, st: State, g: G, p: Pending) -> None:
+        """The second step of a shared wait group's operation.
+        WG_RELEASE (the releasing Add): "if *statep != state { panic(misuse) }",
+        "*statep = 0", then wake every waiter (runtime_Semrelease), each of which
+        returns in a step of its own. WG_RETURN (a woken Wait): "if *statep != 0
+        { panic(reused) }", else return after the Done calls that released it."""
+        w = p.text
+        g.pending = None
+        counter, releasing = st.wg[w]
+        if p.kind == WG_RELEASE:
+            self._touch(st, w, st.sid, write=True)
+            if counter != 0 or self._wg_waiters(st, w) != p.value:
+                self._panic(st, g, WG_MISUSE, p.line)
+                return
+            ins = self.codes[g.code].instrs[g.pc]
+            kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
+            self._emit(st, g, kind, p.line, obj=w, phase=ev.END)
+            for other in list(st.gs.values()):
+                if wg_waiting(other) == w:
+                    waiter = st.g(other.name)
+                    waiter.status, waiter.wait, waiter.parked = RUN, "", ()
+                    waiter.pending = Pending(WG_RETURN, w, waiter.wait_line)
+            g.pc += 1
+            return
+        self._touch(st, w, st.sid, write=False)
+        if counter != 0 or self._wg_waiters(st, w) != 0:
+            self._panic(st, g, WG_REUSED, p.line)
+            return
+        self._emit(st, g, ev.WG_WAIT, p.line, obj=w, phase=ev.END, srcs=releasing)
+        g.pc += 1
 
     # ---- other operations
     def _go(self, st: State, g: G, sid: tuple, func: str, line: int) -> None:

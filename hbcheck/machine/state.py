@@ -21,11 +21,19 @@ CUT = "cut"  # hit a bound; its next step ends the execution as incomplete
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """What a FAIL or CUT goroutine's next step does."""
+    """What a FAIL or CUT goroutine's next step does; on a RUN goroutine, the
+    second step of a WaitGroup operation of a shared wait group (``WG_RELEASE``,
+    ``WG_RETURN``: see ``Machine._wg_resume``)."""
 
-    kind: str  # "panic", "assert" or "cut"
+    kind: str  # "panic", "assert", "cut", WG_RELEASE or WG_RETURN
     text: str
     line: int
+    value: int = 0  # WG_RELEASE: the waiters the releasing Add saw
+
+
+# the second steps of a shared wait group's operations (sync/waitgroup.go, Go 1.19)
+WG_RELEASE = "wg-release"  # the releasing Add/Done: check the state, reset it, wake the waiters
+WG_RETURN = "wg-return"  # a woken Wait: check the state is still 0, return
 
 
 class G:

@@ -89,5 +89,10 @@ def audit(result: TestResult, obs: Observed) -> Audit:
     a.races_not_observed = sorted(d for lines, d in model_races.items() if lines not in reported)
     if obs.harness_races:
         a.warnings.append(f"{obs.harness_races} race report(s) outside the test's code (a harness bug)")
+    if obs.recovery_races:
+        a.warnings.append(
+            f"{obs.recovery_races} race report(s) in the harness's recovery of a panic, not the test's "
+            "(a WaitGroup misuse panic leaves the race detector blind to the goroutine's synchronisation)"
+        )
     a.verdict = UNSOUND if a.unsound else UNDECIDED if a.undecided else OK
     return a

@@ -160,7 +160,9 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         for flag, pairs in verdict.flags.items():
             findings.extend(_race_findings(flag, pairs, x))
         judged.append((x, findings))
-    racy = any(f.kind == "race" for _x, fs in judged for f in fs)
+    # a race on a variable lets a weak model give more than SC; one on a wait
+    # group (Go's misuse race, the runtime's own accesses) reads no value
+    racy = any(f.kind == "race" and _on_memory(f, program) for _x, fs in judged for f in fs)
     racy_weak = not model.drf_sc or (racy and not model.is_sc)
     holds = predicate(program)
     locs = locations(program)
@@ -204,10 +206,17 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
     return result
 
 
+def _on_memory(f: Finding, program: Program) -> bool:
+    """Is this race on a shared variable (not a wait group)?"""
+    return program.is_int(f.text.removeprefix("race on "))
+
+
 def _access(e: Event) -> str:
-    if e.kind == ev.READ:
+    """The access as Go's race detector names it: a wait group's sema access
+    is the Add's read or the Wait's write (sync/waitgroup.go, Go 1.19)."""
+    if e.kind == ev.READ or e.op == ev.SEMA_READ:
         return "read"
-    if e.kind in (ev.WRITE, ev.INIT_WRITE):
+    if e.kind in (ev.WRITE, ev.INIT_WRITE) or e.op == ev.SEMA_WRITE:
         return "write"
     if e.kind == ev.ATOMIC:
         return "atomic read" if e.op == "Load" or e.ok == 0 else "atomic write"
