@@ -14,6 +14,10 @@ from hbcheck.verdict.outcome import caps_of
 # Every racy test of the suite, with its racing accesses read off the source.
 RACY = {
     "atomic-plain-racy.lit": {"race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"},
+    # WaitGroup misuse: an Add from 0 against the first Wait to park
+    "waitgroup-add-in-worker.lit": {"race on wg: worker line 8 (read) vs main line 21 (write)"},
+    "waitgroup-reused.lit": {"race on wg: worker line 8 (read) vs main line 15 (write)"},
+    "waitgroup-add-during-release.lit": {"race on wg: adder line 11 (read) vs main line 18 (write)"},
     "hello-unbuffered-cap1.lit": {"race on a: f line 8 (write) vs main line 15 (read)"},
     "cap1-noncumulative.lit": {"race on x: G1 line 8 (write) vs G2 line 13 (read)"},
     "cap1-noncumulative-struct.lit": {"race on x: G1 line 8 (write) vs G2 line 13 (read)"},
