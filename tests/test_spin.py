@@ -59,6 +59,12 @@ def test_recursion_is_refused_clearly():
     assert result.exit_code == 2 and "down is recursive: Promela inlines cannot recurse" in result.stderr
 
 
+def test_waitgroup_misuse_is_refused_clearly():
+    result = CliRunner().invoke(app, ["promela", str(lit("waitgroup-reused.lit"))])
+    assert result.exit_code == 2
+    assert "waitgroup-reused.lit:4:5: WaitGroup wg is Added to and Waited on in different goroutines" in result.stderr
+
+
 def test_promela_shape():
     text = CliRunner().invoke(app, ["promela", str(lit("select-default.lit"))]).stdout
     assert "chan c_c = [1] of { int };" in text and "closed_c" not in text  # nobody closes c
