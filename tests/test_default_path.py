@@ -3,13 +3,14 @@ shapes the random generators once missed, each with its exact answer."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import lit, program
 
 from hbcheck.explore import ExploreConfig
 from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
 from hbcheck.models import load_model
 from hbcheck.report.baseline import compare
-from hbcheck.verdict.engines import check_program
+from hbcheck.verdict.engines import EngineDisagreement, check_program
 
 
 def both(text: str, model: str = "go"):
@@ -213,3 +214,42 @@ def test_a_weak_execution_through_a_spawn_is_not_replayed():
     )
     assert r.engines == ["explicit", "smt"] and r.extra["weak"]
     assert r.observation == "Sometimes" and (0,) in r.states and (1,) in r.states
+
+
+@pytest.mark.xfail(
+    raises=EngineDisagreement,
+    strict=True,
+    reason="known: z3 lets a select woken by a close stay parked beside a receive on its channel",
+)
+def test_a_select_woken_by_a_close_was_never_parked_beside_a_partner():
+    # P1's nested select (send case a <- 0) and P2's receive on the unbuffered a
+    # would have met; z3 keeps the select parked until main's close(a) and lets
+    # main return before P1 runs again, an execution the machine cannot run
+    both(
+        """
+        litmus Woken+select+partner
+        var a = make(chan int)
+        var b = make(chan int, 2)
+        var done = make(chan int)
+        go main {
+            close(done)
+            r = <-b
+            close(a)
+        }
+        go P1 {
+            select {
+            case b <- 0:
+                select {
+                case r = <-a:
+                case a <- 0:
+                }
+            case r = <-done:
+            default:
+            }
+        }
+        go P2 {
+            r = <-a
+        }
+        exists (main:r == 0)
+        """
+    )

@@ -479,14 +479,18 @@ def test_engines_agree_on_random_channel_programs(text):
 
 
 @settings(
-    max_examples=STRESS or 200, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 50, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(shaped_text())
 def test_engines_agree_on_the_shapes_real_programs_use(text):
     """Select cases whose bodies send, receive, close, lock or start goroutines,
     nested selects, loops around a select, goroutines started from anywhere,
-    main: the shapes of real programs, where z3 once lost executions."""
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    main: the shapes of real programs, where z3 once lost executions. In CI
+    the explorer stops at 2,000 executions (z3 then counts 1,000 and finds
+    the other states): a few of these programs have tens of thousands, which
+    z3 counts one model each; stress runs take z3's whole budget."""
+    budget = BUDGET if STRESS else 2_000
+    r = check_program(program(text), ExploreConfig(max_executions=budget), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
     assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
 
