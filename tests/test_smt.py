@@ -602,11 +602,18 @@ def test_a_select_takes_default_between_its_channels_operations():
 def test_z3_answers_every_suite_test_but_a_stack_overflow():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only the stack that overflows (frames change no memory semantics;
-    Go's fatal stack overflow is not encoded, nor recursion past 16 calls)."""
+    Go's fatal stack overflow is not encoded, nor recursion past 16 calls) and
+    WaitGroup misuse."""
     for path in suite_files():
-        answer = solve(program(path.read_text()), load_model("go"))
+        p = program(path.read_text())
+        answer = solve(p, load_model("go"))
         if path.name == "stack-overflow.lit":
             assert answer.reason == f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded"
+        elif p.shared_waitgroups():  # WaitGroup misuse: the explorer's alone
+            assert answer.reason == (
+                "WaitGroup wg is Added to and Waited on in different goroutines "
+                "(Go's misuse race and panics are not encoded yet)"
+            ), path.name
         else:
             assert answer.reason is None, (path.name, answer.reason)
 
@@ -635,8 +642,9 @@ def test_engines_agree_on_the_suite_under_every_model(name):
     and the explicit engine allowed no execution with an atomic Add."""
     model = load_model(name)
     for path in suite_files():
-        if path.parent.name != "stack":
-            r = check_program(program(path.read_text()), ExploreConfig(), model, "both")
+        p = program(path.read_text())
+        if path.parent.name != "stack" and not p.shared_waitgroups():
+            r = check_program(p, ExploreConfig(), model, "both")
             assert r.engines == ["explicit", "smt"], (path.name, r.extra)
             assert r.states or r.findings, path.name
 
