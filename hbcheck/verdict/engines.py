@@ -34,6 +34,7 @@ from hbcheck.verdict.outcome import (
     TestResult,
     expectations,
     judge,
+    matches,
 )
 
 ENGINES = ("auto", "both", "explicit", "smt")
@@ -144,7 +145,7 @@ class EarlyAnswer:
         p, n = self.positive, self.negative
         if e.finding is None:
             return {"never": p > 0, "always": n > 0}.get(e.quantifier, p > 0 and n > 0)
-        has = any(f.kind == e.finding and (e.text is None or f.text == e.text) for f in found)
+        has = any(matches(f, e) for f in found)
         return has if e.quantifier in ("some", "no") else complete and not has
 
 

@@ -247,7 +247,8 @@ def _touches(xs: tuple, ys: tuple) -> list[tuple[str, int, int]]:
     return [(o, la, lb) for o, la in xs for p, lb in ys if o == p]
 
 
-def _matches(f: Finding, e: ast.Expect) -> bool:
+def matches(f: Finding, e: ast.Expect) -> bool:
+    """Does a finding answer an `expect` line (its kind, and its text when given)?"""
     return f.kind == e.finding and (e.text is None or f.text == e.text)
 
 
@@ -283,8 +284,8 @@ def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Fin
         why = f"bound hit ({bound})" if r.bounds else bound
         return ExpectResult(e, UNKNOWN, f"observation could be {' or '.join(r.possible)}: {why}")
     what = e.finding + (f' "{e.text}"' if e.text else "")
-    witnesses = sum(1 for _x, fs in judged if any(_matches(f, e) for f in fs))
-    symbolic = not witnesses and any(_matches(f, e) for f in r.findings)  # found by z3 alone
+    witnesses = sum(1 for _x, fs in judged if any(matches(f, e) for f in fs))
+    symbolic = not witnesses and any(matches(f, e) for f in r.findings)  # found by z3 alone
     complete = [fs for x, fs in judged if x.end != CUT]
     # races are decided exactly on SC executions (a racy program has a racy SC execution)
     exact = r.exact or (r.races_exact and e.finding in ("race", "send-close-race") and e.quantifier != "always")
@@ -302,7 +303,7 @@ def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Fin
         if exact:
             return ExpectResult(e, PASS, f"no execution has {what}")
         return ExpectResult(e, UNKNOWN, f"no {what} found, but {hit}")
-    missing = sum(1 for fs in complete if not any(_matches(f, e) for f in fs))
+    missing = sum(1 for fs in complete if not any(matches(f, e) for f in fs))
     if missing:
         return ExpectResult(e, FAIL, f"{missing} execution(s) without {what}")
     if exact:
