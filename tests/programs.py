@@ -102,8 +102,10 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
 def program_text(
     draw, max_goroutines: int = 3, max_statements: int = 3, rich: bool = False, on_variables: bool = False
 ) -> str:
-    """With ``rich``, also the statements in ``RICH``, and P0 may be ``main``;
-    with ``on_variables``, the condition reads only shared variables."""
+    """P0 may be ``main``, whose return stops the others where they are (a
+    sender or select a close woke, before it runs again); with ``rich``, also
+    the statements in ``RICH``; with ``on_variables``, the condition reads
+    only shared variables."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Random", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
@@ -111,7 +113,7 @@ def program_text(
         lines += ["var y int", "var wg sync.WaitGroup", "var o sync.Once", "func setup { y = y + 1 }"]
         lines += [f"func worker {{ {draw(statement())} }}"]
     count = draw(st.integers(2, max_goroutines))
-    main = rich and draw(st.booleans())
+    main = draw(st.booleans())
     for i in range(count):
         body = [draw(statement(rich=rich)) for _ in range(draw(st.integers(1, max_statements)))]
         lines.append(f"go {'main' if main and i == 0 else f'P{i}'} {{")
@@ -258,4 +260,31 @@ def memory_text(draw) -> str:
             body.append(form.format(var=var, k=k))
         lines.append(f"go P{i} {{ " + "; ".join(body) + " }")
     lines.append(f"exists (P0:r == {draw(st.integers(0, 2))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def waitgroup_text(draw) -> str:
+    """A wait group Added to, Done and Waited on from two or three goroutines
+    and a worker they start (main, maybe, first): Adds racing with Waits,
+    a Wait reused before it returned, an Add from zero in a releasing Add's
+    window, beside a plain variable the Wait should order and a channel."""
+    cap = draw(st.integers(0, 1))
+    lines = ["litmus RandomWaitGroup", "var x int", "var wg sync.WaitGroup", f"var a = make(chan int, {cap})"]
+    forms = ["wg.Add(1)", "wg.Add(2)", "wg.Done()", "wg.Wait()", "x = x + 1", "r = x", "a <- 1", "r = <-a"]
+    worker = "; ".join(draw(st.sampled_from(forms)) for _ in range(draw(st.integers(1, 2))))
+    lines.append(f"func worker {{ {worker} }}")
+    main = draw(st.booleans())
+    count = draw(st.integers(2, 3))
+    bodies = [
+        [draw(st.sampled_from([*forms, "go worker()"])) for _ in range(draw(st.integers(1, 3)))] for _ in range(count)
+    ]
+    if draw(st.booleans()):  # an Add in one goroutine, a Wait in another: where misuse lives
+        adder, waiter = draw(st.permutations(range(count)))[:2]
+        bodies[adder].insert(draw(st.integers(0, len(bodies[adder]))), "wg.Add(1)")
+        bodies[waiter].insert(draw(st.integers(0, len(bodies[waiter]))), "wg.Wait()")
+    for i, body in enumerate(bodies):
+        lines.append(f"go {'main' if main and i == 0 else f'P{i}'} {{ r = 0; " + "; ".join(body) + " }")
+    who = draw(st.integers(1 if main else 0, count - 1))
+    lines.append(f"exists (P{who}:r == {draw(st.integers(0, 1))} && x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"

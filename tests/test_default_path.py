@@ -3,14 +3,13 @@ shapes the random generators once missed, each with its exact answer."""
 
 from __future__ import annotations
 
-import pytest
 from conftest import lit, program
 
 from hbcheck.explore import ExploreConfig
 from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
 from hbcheck.models import load_model
 from hbcheck.report.baseline import compare
-from hbcheck.verdict.engines import EngineDisagreement, check_program
+from hbcheck.verdict.engines import check_program
 
 
 def both(text: str, model: str = "go"):
@@ -123,12 +122,16 @@ def test_a_read_modify_write_races_as_one_access_named_as_the_machine_names_it()
     )
     explicit = check_program(program(r.program.test.source), ExploreConfig(), load_model("go"), "explicit")
     pairs = {f.pair for f in r.findings}
-    assert pairs == {f.pair for f in explicit.findings} == {
-        (("P0", 5, "atomic write"), ("P1", 9, "write")),
-        (("P0", 6, "atomic read"), ("P1", 10, "write")),
-        (("P0", 6, "atomic write"), ("P1", 10, "write")),
-        (("P0", 6, "atomic write"), ("P1", 11, "read")),
-    }
+    assert (
+        pairs
+        == {f.pair for f in explicit.findings}
+        == {
+            (("P0", 5, "atomic write"), ("P1", 9, "write")),
+            (("P0", 6, "atomic read"), ("P1", 10, "write")),
+            (("P0", 6, "atomic write"), ("P1", 10, "write")),
+            (("P0", 6, "atomic write"), ("P1", 11, "read")),
+        }
+    )
 
 
 def test_atomic_and_plain_accesses_ordered_by_a_channel_are_race_free_and_exact():
@@ -216,16 +219,65 @@ def test_a_weak_execution_through_a_spawn_is_not_replayed():
     assert r.observation == "Sometimes" and (0,) in r.states and (1,) in r.states
 
 
-@pytest.mark.xfail(
-    raises=EngineDisagreement,
-    strict=True,
-    reason="known: z3 lets a select woken by a close stay parked beside a receive on its channel",
-)
-def test_a_select_woken_by_a_close_was_never_parked_beside_a_partner():
-    # P1's nested select (send case a <- 0) and P2's receive on the unbuffered a
-    # would have met; z3 keeps the select parked until main's close(a) and lets
-    # main return before P1 runs again, an execution the machine cannot run
-    both(
+def test_a_close_wakes_a_select_through_its_receive_case():
+    # closechan releases the receivers first: a select parked on a receive and a
+    # send of one channel returns from the receive. z3 took it as a sender the
+    # close woke and main's return stopped before it ran again (a disagreement)
+    r = both(
+        """
+        litmus Close+wakes+receive+case
+        var a = make(chan int)
+        go main {
+            go P1()
+            close(a)
+        }
+        func P1 {
+            r = 1
+            select {
+            case r = <-a:
+            case a <- 0:
+            }
+        }
+        exists (P1:r == 0)
+        """
+    )
+    assert r.engines == ["explicit", "smt"]
+    assert r.states == [(0,), (1,)] and not any(f.kind == "deadlock" for f in r.findings)
+    assert {f.kind for f in r.findings} == {"panic", "send-close-race"}
+
+
+def test_a_select_woken_by_another_channel_s_close_is_not_woken_by_a_later_one():
+    # the select polls c and d, parks; close(c) wakes it as a receive before
+    # close(d) could wake its send case (z3 let the poll share close(c)'s instant
+    # and counted it as parked past both)
+    r = both(
+        """
+        litmus Close+wakes+other+receive+case
+        var c = make(chan int)
+        var d = make(chan int)
+        go main {
+            go P1()
+            close(c)
+            close(d)
+        }
+        func P1 {
+            r = 1
+            select {
+            case r = <-c:
+            case d <- 0:
+            }
+        }
+        exists (P1:r == 0)
+        """
+    )
+    assert r.engines == ["explicit", "smt"]
+    assert r.states == [(0,), (1,)] and (r.positive, r.negative) == (1, 1)
+
+
+def test_a_select_woken_by_a_close_after_its_partner_parked_elsewhere():
+    # found by the shape programs: P1's nested select parks on a (both ways)
+    # and main's close(a) wakes it as a receive; P2 never ran
+    r = both(
         """
         litmus Woken+select+partner
         var a = make(chan int)
@@ -253,3 +305,5 @@ def test_a_select_woken_by_a_close_was_never_parked_beside_a_partner():
         exists (main:r == 0)
         """
     )
+    assert r.engines == ["explicit", "smt"] and r.observation == "Always"
+    assert {f.kind for f in r.findings} == {"deadlock", "panic", "send-close-race"}

@@ -183,3 +183,26 @@ def test_validate_without_go_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = CliRunner().invoke(app, ["validate", str(lit("mp-buffered.lit"))])
     assert result.exit_code == 2 and "the 'go' toolchain is not installed" in result.stderr
+
+
+def test_a_select_case_keeps_its_own_line_in_go():
+    # the cases had no line directive: the race detector put the send case's
+    # poll at the line the Go text happened to reach (16), and validate
+    # reported the model's send/close race as a disagreement
+    text = emit_go(load(lit("select-close-wakes-receive.lit")), "select-close-wakes-receive.lit")
+    assert "select { /*line select-close-wakes-receive.lit:12:1*/\n\tcase t1, t2 := <-e.c_a:" in text
+    assert "_ = t2 /*line select-close-wakes-receive.lit:13:1*/\n\tcase e.c_a <- int64(0):" in text
+
+
+@needs_go
+def test_validate_confirms_the_send_close_race_of_a_select_case(tmp_path):
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(
+        app, ["validate", "--runs", "50", "--race", "--json", str(out), str(lit("select-close-wakes-receive.lit"))]
+    )
+    assert result.exit_code == 0, result.stdout
+    import json
+
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["races_confirmed"] == ["send/close race on a: main line 8 (close) vs P1 line 14 (send)"]
+    assert test["detector_disagrees"] == []

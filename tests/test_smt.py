@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import BOUNDED, lit, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import memory_text, program_text, shaped_text, spawning_text
+from programs import memory_text, program_text, shaped_text, spawning_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.models import load_model
@@ -315,7 +315,11 @@ def test_engines_agree_on_random_memory_programs(text):
     states, counts and findings when race-free; containment when racy."""
     p = program(text)
     r = check_program(p, ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"]
+    if r.engines == ["explicit"]:  # a few mixed programs have more weak executions than z3 counts
+        assert r.extra["smt"] == f"solver timeout (more than {ENUMERATION_LIMIT} executions to enumerate)"
+        event("z3 stopped at its enumeration limit")
+        return
+    event("compared")
     # every SC execution z3 finds was replayed on the machine to the same values
     # (else check_program raised), and they are exactly the explicit engine's
     explicit = judge(p, explore(p))
@@ -529,6 +533,20 @@ def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
     main returns first, that goroutine's registers are those it had at its next
     visible step (the machine runs local code eagerly) or where it waits."""
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+
+
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(waitgroup_text())
+def test_engines_agree_on_random_wait_group_programs(text):
+    """Wait groups from several goroutines: z3 answers those whose Adds and
+    Waits are one goroutine's (the others are misuse, which z3 leaves to the
+    explorer, and test_por checks against every interleaving)."""
+    p = program(text)
+    r = check_program(p, ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    assert (r.engines == ["explicit"]) == bool(p.shared_waitgroups()) or r.bounds, r.extra
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
 
 

@@ -53,6 +53,14 @@ class _Emitter:
         """A statement, positioned at its .lit line for the compiler and the race detector."""
         self.w(f"/*line {self.lit}:{line}:1*/ {text}")
 
+    def case_at(self, line: int, text: str) -> None:
+        """A select case at its .lit line: the race detector reports a send
+        case's poll at the ``case`` keyword. gofmt would move a directive
+        written before ``case`` into the previous case's body, so it ends the
+        line before (the newline after it is line - 1)."""
+        self.lines[-1] += f" /*line {self.lit}:{line - 1}:1*/"
+        self.w(text)
+
     def temp(self) -> str:
         self.ntemp += 1
         return f"t{self.ntemp}"
@@ -205,14 +213,14 @@ class _Emitter:
             if isinstance(case, ast.DefaultCase):
                 self.w("default:")
             elif isinstance(case, ast.SendCase):
-                self.w(f"case {self.chan(case.chan)} <- {self.expr(case.value)}:")
+                self.case_at(case.loc.line, f"case {self.chan(case.chan)} <- {self.expr(case.value)}:")
             else:
                 if case.value is None and case.ok is None:
-                    self.w(f"case <-{self.chan(case.chan)}:")
+                    self.case_at(case.loc.line, f"case <-{self.chan(case.chan)}:")
                     self.indent += 1
                 else:
                     tv, tok = self.temp(), self.temp()
-                    self.w(f"case {tv}, {tok} := <-{self.chan(case.chan)}:")
+                    self.case_at(case.loc.line, f"case {tv}, {tok} := <-{self.chan(case.chan)}:")
                     self.indent += 1
                     self.w(f"{self.target(case.value)} = {tv}" if case.value is not None else f"_ = {tv}")
                     self.w(f"{self.target(case.ok)} = b2i({tok})" if case.ok is not None else f"_ = {tok}")

@@ -340,17 +340,26 @@ class _Engine:
     def _still_parked_at_close(self, op: ChanOp, ops: list[ChanOp]) -> z3.BoolRef:
         """``op``'s channel was closed after it tried, and nothing completed on
         the channels it waits on in between, nor at the time it tried (a receive
-        then would have taken a parked sender). Stricter than the runtime, where
-        other operations may come and go meanwhile: z3 may miss such an
-        execution, never add one."""
+        then would have taken a parked sender), and no channel it receives from
+        was closed before (that close would have woken it as a receiver).
+        Stricter than the runtime, where other operations may come and go
+        meanwhile: z3 may miss such an execution, never add one."""
         chans = {o.chan for o in ops}
         others = [o for o in self.u.chan_ops if o.chan in chans and o not in ops]
+        # closechan wakes the receivers first: a close of a channel the select
+        # also receives from (this one included) completes it as a receive
+        receiving = {o.chan for o in ops if o.kind == "recv"}
         return any_of(
             [
                 and_(
                     k.event.act,
                     op.time < k.event.time,
                     *[z3.Not(and_(o.done, op.time <= o.time, o.time < k.event.time)) for o in others],
+                    *[
+                        z3.Not(and_(k2.event.act, op.time <= k2.event.time, k2.event.time <= k.event.time))
+                        for k2 in self.u.closes
+                        if k2.chan in receiving
+                    ],
                 )
                 for k in self.u.closes
                 if k.chan == op.chan
