@@ -1,8 +1,9 @@
 """Run the engines' random differential tests in stress mode, in shards side by side.
 
     python bench/stress.py [--examples 10000] [--shards 2] [--seed N] [--test random_channel]
+                           [--file tests/test_smt.py]
 
-Each shard is one pytest process on ``tests/test_smt.py -k TEST`` with
+Each shard is one pytest process on ``FILE -k TEST`` with
 ``HBCHECK_STRESS`` set to its share of the examples and its own
 ``--hypothesis-seed`` (SEED, SEED+1, ...), so the shards draw different
 programs. Their verbose logs go to ``--logs``; a progress bar counts the
@@ -85,9 +86,15 @@ def main(
     seed: Annotated[
         int | None, typer.Option(help="the first shard's hypothesis seed, the others count up (default: random)")
     ] = None,
-    test: Annotated[str, typer.Option(help="pytest -k expression in tests/test_smt.py")] = "random_channel",
+    test: Annotated[str, typer.Option(help="pytest -k expression in FILE")] = "random_channel",
+    file: Annotated[
+        Path, typer.Option(help="the test file (test_por.py: reduced vs naive search; test_engine_choice.py: auto)")
+    ] = Path("tests/test_smt.py"),
     logs: Annotated[Path, typer.Option(help="folder for the shards' verbose logs")] = Path("stress-logs"),
 ) -> None:
+    if not (ROOT / file).is_file():
+        Console(stderr=True).print(f"error: no test file {file} under {ROOT}", markup=False)
+        raise typer.Exit(2)
     shards = min(shards or os.cpu_count() or 1, examples)
     seed = random.randrange(10**6) if seed is None else seed
     console = Console()
@@ -95,11 +102,11 @@ def main(
     try:
         logs.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        console.print(f"error: cannot create {logs}: {exc.strerror}", markup=False)
+        Console(stderr=True).print(f"error: cannot create {logs}: {exc.strerror}", markup=False)
         raise typer.Exit(2) from None
     share, extra = divmod(examples, shards)
     runs = [Shard(seed + i, share + (i < extra), logs / f"shard-{seed + i}.log") for i in range(shards)]
-    command = [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider", "tests/test_smt.py"]
+    command = [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider", str(file)]
     for shard in runs:
         env = {**os.environ, "HBCHECK_STRESS": str(shard.examples), "PYTHONPATH": str(ROOT)}
         args = [*command, "-k", test, f"--hypothesis-seed={shard.seed}", "--hypothesis-verbosity=verbose", "-s"]
@@ -127,13 +134,13 @@ def main(
                 s.process.terminate()
                 s.process.wait()
             s.poll(time.monotonic())
-    report(console, runs, time.monotonic() - start, test)
+    report(console, runs, time.monotonic() - start, test, file)
     # an interrupted shard exits non-zero (SIGTERM, or pytest's 2 for Ctrl-C) without failing
     if any(s.failures() or (not interrupted and s.process.returncode != 0) for s in runs):
         raise typer.Exit(1)
 
 
-def report(console: Console, runs: list[Shard], seconds: float, test: str) -> None:
+def report(console: Console, runs: list[Shard], seconds: float, test: str, file: Path) -> None:
     table = Table(title=f"stress run, {seconds / 60:.1f} min", title_justify="left")
     for col in ("seed", "asked", "completed", "failures", "exit", "slowest (s)", "log"):
         table.add_column(col, justify="left" if col == "log" else "right")
@@ -151,7 +158,7 @@ def report(console: Console, runs: list[Shard], seconds: float, test: str) -> No
         for line in s.failures()[:5]:
             console.print(f"  seed {s.seed}: {line}", markup=False)
         if s.done and s.process.returncode == 5:  # pytest: no test collected
-            console.print(f"  seed {s.seed}: no test in tests/test_smt.py matches -k {test!r}", markup=False)
+            console.print(f"  seed {s.seed}: no test in {file} matches -k {test!r}", markup=False)
 
 
 if __name__ == "__main__":

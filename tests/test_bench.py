@@ -57,3 +57,10 @@ def test_the_stress_runner_counts_finished_examples_and_failures_from_a_log(tmp_
     assert (shard.started, shard.completed) == (4, 3)
     assert shard.failures() == ["Falsifying example: test("] and shard.durations == [2.0]
     assert shard.programs() == ["litmus R", "litmus R", "litmus S"]
+
+
+def test_the_stress_runner_refuses_a_missing_test_file(tmp_path):
+    script = ROOT / "bench" / "stress.py"
+    args = ["--examples", "1", "--file", "tests/nosuch.py", "--logs", str(tmp_path)]
+    run = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2 and run.stderr.startswith("error: no test file tests/nosuch.py")
