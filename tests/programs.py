@@ -100,12 +100,17 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
 
 @st.composite
 def program_text(
-    draw, max_goroutines: int = 3, max_statements: int = 3, rich: bool = False, on_variables: bool = False
+    draw,
+    max_goroutines: int = 3,
+    max_statements: int = 3,
+    rich: bool = False,
+    on_variables: bool = False,
+    main: bool | None = None,
 ) -> str:
-    """P0 may be ``main``, whose return stops the others where they are (a
-    sender or select a close woke, before it runs again); with ``rich``, also
-    the statements in ``RICH``; with ``on_variables``, the condition reads
-    only shared variables."""
+    """With ``rich``, also the statements in ``RICH``; with ``on_variables``,
+    the condition reads only shared variables. P0 is ``main`` with ``main``
+    (whose return stops the others where they are: a sender or a select a
+    close woke, before it runs again), maybe ``main`` by default when rich."""
     caps = [draw(st.integers(0, 2)) for _ in CHANS]
     lines = ["litmus Random", "var x int", "var n int", "var mu sync.Mutex"]
     lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
@@ -113,7 +118,7 @@ def program_text(
         lines += ["var y int", "var wg sync.WaitGroup", "var o sync.Once", "func setup { y = y + 1 }"]
         lines += [f"func worker {{ {draw(statement())} }}"]
     count = draw(st.integers(2, max_goroutines))
-    main = draw(st.booleans())
+    main = (rich and draw(st.booleans())) if main is None else main
     for i in range(count):
         body = [draw(statement(rich=rich)) for _ in range(draw(st.integers(1, max_statements)))]
         lines.append(f"go {'main' if main and i == 0 else f'P{i}'} {{")
