@@ -28,6 +28,7 @@ from hbcheck.report.baseline import compare, differences_table, load_results
 from hbcheck.report.herd import herd_block
 from hbcheck.report.junit import junit_xml
 from hbcheck.report.results import display_path, dump, results_json
+from hbcheck.report.sarif import sarif_log
 from hbcheck.report.summary import BadInput, print_summary
 from hbcheck.verdict import TestResult
 from hbcheck.verdict.engines import EngineDisagreement
@@ -90,6 +91,12 @@ def run(
     junit_out: Annotated[
         str | None, typer.Option("--junit", metavar="FILE", help="Write JUnit XML (- for stdout).")
     ] = None,
+    sarif_out: Annotated[
+        str | None,
+        typer.Option(
+            "--sarif", metavar="FILE", help="Write SARIF 2.1.0 for code scanning (- for stdout): findings, failures."
+        ),
+    ] = None,
     baseline: Annotated[
         Path | None, typer.Option(help="Fail on any difference from this recorded results file.")
     ] = None,
@@ -134,7 +141,10 @@ def run(
     config = ExploreConfig(
         unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget, por=str(por)
     )
-    machine_out = "-" in (json_out, junit_out)
+    machine_outs = [o for o in (json_out, junit_out, sarif_out) if o == "-"]
+    if len(machine_outs) > 1:
+        raise fail(HbError("only one of --json, --junit and --sarif can write to stdout (-)"))
+    machine_out = bool(machine_outs)
     herd_only = output_format == Format.herd
     show_blocks = not quiet and not machine_out
     items = collect(files)
@@ -221,6 +231,8 @@ def run(
         write_out(json_out, dump(doc))
     if junit_out:
         write_out(junit_out, junit_xml(results, allow_unknown))
+    if sarif_out:
+        write_out(sarif_out, dump(sarif_log(results, allow_unknown, ["hbcheck", *sys.argv[1:]])))
     if update_baseline:
         write_out(str(update_baseline), dump(doc))
     if not herd_only and not machine_out:
