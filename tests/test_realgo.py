@@ -160,16 +160,20 @@ def test_validate_agrees_with_the_model_on_races(tmp_path):
 def test_validate_confirms_a_race_between_an_atomic_write_and_a_plain_read(tmp_path):
     # the atomic's frame was missing from the detector's stack (Go 1.19's ABI
     # wrapper pushes none): the report was filed as a harness bug
-    out = tmp_path / "audit.json"
-    result = CliRunner().invoke(
-        app, ["validate", "--runs", "20", "--race", "--json", str(out), str(lit("atomic-plain-racy.lit"))]
-    )
-    assert result.exit_code == 0, result.stdout
+    test, stdout = _validate_one(tmp_path, "atomic-plain-racy.lit", runs=20)
+    assert test["races_confirmed"] == ["race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"]
+    assert "harness bug" not in stdout
+
+
+def _validate_one(tmp_path, name: str, runs: int) -> tuple[dict, str]:
+    """``validate --race`` on one suite test: its audit as JSON, and what was printed."""
     import json
 
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(app, ["validate", "--runs", str(runs), "--race", "--json", str(out), str(lit(name))])
+    assert result.exit_code == 0, result.stdout
     (test,) = json.loads(out.read_text())["tests"]
-    assert test["races_confirmed"] == ["race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"]
-    assert "harness bug" not in result.stdout
+    return test, result.stdout
 
 
 def test_hbcheck_go_writes_a_program(tmp_path):
@@ -196,13 +200,6 @@ def test_a_select_case_keeps_its_own_line_in_go():
 
 @needs_go
 def test_validate_confirms_the_send_close_race_of_a_select_case(tmp_path):
-    out = tmp_path / "audit.json"
-    result = CliRunner().invoke(
-        app, ["validate", "--runs", "50", "--race", "--json", str(out), str(lit("select-close-wakes-receive.lit"))]
-    )
-    assert result.exit_code == 0, result.stdout
-    import json
-
-    (test,) = json.loads(out.read_text())["tests"]
+    test, _ = _validate_one(tmp_path, "select-close-wakes-receive.lit", runs=50)
     assert test["races_confirmed"] == ["send/close race on a: main line 8 (close) vs P1 line 14 (send)"]
     assert test["detector_disagrees"] == []
