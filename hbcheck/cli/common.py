@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -77,6 +79,22 @@ def check_file(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class InternalError:
+    """An unexpected exception while checking one test: a defect of hbcheck,
+    reported as that test's error while the other tests run on (a plain value,
+    so a worker process can send it back whatever the exception was)."""
+
+    file: str
+    message: str
+
+    @staticmethod
+    def of(path: Path, exc: BaseException) -> InternalError:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "hbcheck" in f.filename]
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        return InternalError(str(path), f"{type(exc).__name__}: {exc}"[:500] + where)
+
+
 def check_or_bad(
     path: Path,
     config: ExploreConfig,
@@ -84,12 +102,15 @@ def check_or_bad(
     engine: str = "auto",
     solver_timeout: float = 60.0,
     stop_early: bool = False,
-) -> TestResult | HbError | EngineDisagreement:
-    """For worker processes: the result, the bad input, or the engines' disagreement."""
+) -> TestResult | HbError | EngineDisagreement | InternalError:
+    """For worker processes: the result, the bad input, the engines'
+    disagreement, or the internal error that stopped this test."""
     try:
         return check_file(path, config, model_named(model_name), engine, solver_timeout, stop_early)
     except (HbError, EngineDisagreement) as exc:
         return exc
+    except Exception as exc:  # a defect: this test's error, not the run's end
+        return InternalError.of(path, exc)
 
 
 def load_all(files: list[Path]) -> tuple[list[tuple[Path, Program]], bool]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hbcheck.cli.common import (
+    InternalError,
     ModelName,
     bad_input,
     check_or_bad,
@@ -62,6 +64,14 @@ def write_out(target: str, text: str) -> None:
             Path(target).write_text(text)
         except OSError as exc:
             raise fail(HbError(f"cannot write {target}: {exc.strerror}")) from None
+
+
+def _outcome(future: Future, path: Path) -> TestResult | HbError | EngineDisagreement | InternalError:
+    """A worker's answer; a worker that died (killed, out of memory) is the test's internal error."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return InternalError(str(path), "its worker process died (killed, or out of memory)")
 
 
 def _limit_text(result: TestResult) -> list[str]:
@@ -159,36 +169,29 @@ def run(
     )
     results: list[TestResult | BadInput] = []
     interrupted = False
-    disagreements = 0
+    internal = 0  # engine disagreements and unexpected errors: each its test's, exit 3
     pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
     try:
         with progress:
             task = progress.add_task("checking", total=len(items))
             paths = [p for p in items if isinstance(p, Path)]
-            outcomes = iter(
-                pool.map(
-                    check_or_bad,
-                    paths,
-                    [config] * len(paths),
-                    [cat.path] * len(paths),
-                    [str(engine)] * len(paths),
-                    [solver_timeout] * len(paths),
-                    [stop_early] * len(paths),
-                )
-                if pool
-                else (check_or_bad(p, config, cat.path, str(engine), solver_timeout, stop_early) for p in paths)
-            )
+            args = (config, cat.path, str(engine), solver_timeout, stop_early)
+            futures = iter([pool.submit(check_or_bad, p, *args) for p in paths] if pool else [])
             for item in items:
                 progress.update(task, description=f"checking {item if isinstance(item, Path) else item.file}")
                 if isinstance(item, BadInput):
                     err.print(f"{item.file}: error: {item.message}", markup=False)
                     results.append(item)
                 else:
-                    outcome = next(outcomes)
+                    outcome = _outcome(next(futures), item) if pool else check_or_bad(item, *args)
                     if isinstance(outcome, EngineDisagreement):
                         err.print(f"internal error: the engines disagree on {outcome}", markup=False)
-                        disagreements += 1
+                        internal += 1
                         results.append(BadInput(str(item), f"engines disagree: {outcome}"))
+                    elif isinstance(outcome, InternalError):
+                        err.print(f"{item}: internal error: {outcome.message}", markup=False)
+                        internal += 1
+                        results.append(BadInput(str(item), f"internal error: {outcome.message}"))
                     elif isinstance(outcome, HbError):
                         err.print(outcome.render(), markup=False)
                         results.append(bad_input(item, outcome))
@@ -239,7 +242,7 @@ def run(
         print_summary(stdout(), results, allow_unknown)
     if interrupted:
         raise typer.Exit(130)
-    if disagreements:
+    if internal:
         raise typer.Exit(3)
     if any(isinstance(r, BadInput) for r in results) or not results:
         raise typer.Exit(2)

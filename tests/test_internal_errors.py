@@ -1,0 +1,66 @@
+"""A defect met while checking one test is that test's internal error: the
+other tests still run and report, and the run exits 3 (the most severe status)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import lit
+from typer.testing import CliRunner
+
+import hbcheck.cli.common as common
+from hbcheck.cli.app import app
+
+FILES = [lit("mp-buffered.lit"), lit("mp-racy.lit"), lit("fifo.lit")]
+
+
+def _crash_on(monkeypatch, name: str, crash) -> None:
+    real = common.check_file
+
+    def check_file(path, *args, **kwargs):
+        if path.name == name:
+            crash()
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(common, "check_file", check_file)
+
+
+def _deep() -> None:
+    raise RecursionError("maximum recursion depth exceeded")
+
+
+def _run(tmp_path, *extra: str):
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["run", "--quiet", "--json", str(out), *extra, *map(str, FILES)])
+    return result, json.loads(out.read_text())
+
+
+def test_an_unexpected_error_is_its_test_s_and_the_others_finish(monkeypatch, tmp_path):
+    _crash_on(monkeypatch, "mp-racy.lit", _deep)
+    result, doc = _run(tmp_path)
+    assert result.exit_code == 3
+    assert [t["name"] for t in doc["tests"]] == ["MP+buffered", "FIFO+cap3"]
+    (error,) = doc["errors"]
+    assert error["file"] == str(FILES[1])
+    assert error["message"].startswith("internal error: RecursionError: maximum recursion depth exceeded (at ")
+    assert f"{FILES[1]}: internal error: RecursionError" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Total: 3 tests, 2 passed" in result.stdout  # the summary is printed
+
+
+def test_in_worker_processes_too(monkeypatch, tmp_path):
+    _crash_on(monkeypatch, "mp-racy.lit", _deep)
+    result, doc = _run(tmp_path, "-j", "2")
+    assert result.exit_code == 3 and [t["name"] for t in doc["tests"]] == ["MP+buffered", "FIFO+cap3"]
+    assert doc["errors"][0]["message"].startswith("internal error: RecursionError")
+
+
+def test_a_worker_that_dies_is_an_internal_error_not_a_lost_run(monkeypatch, tmp_path):
+    _crash_on(monkeypatch, "fifo.lit", lambda: os._exit(9))
+    result, doc = _run(tmp_path, "-j", "2")
+    assert result.exit_code == 3
+    died = [e for e in doc["errors"] if "its worker process died" in e["message"]]
+    assert str(FILES[2]) in {e["file"] for e in died}
+    assert {t["name"] for t in doc["tests"]} | {e["file"] for e in doc["errors"]} >= {"MP+buffered", str(FILES[2])}
+    assert "Traceback" not in result.stderr + result.stdout
