@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -203,3 +204,45 @@ def test_validate_confirms_the_send_close_race_of_a_select_case(tmp_path):
     test, _ = _validate_one(tmp_path, "select-close-wakes-receive.lit", runs=50)
     assert test["races_confirmed"] == ["send/close race on a: main line 8 (close) vs P1 line 14 (send)"]
     assert test["detector_disagrees"] == []
+
+
+HOSTILE = (
+    "litmus Hostile\n"
+    '"harmless\\n//go:generate touch PWNED\\nline two */ \\u2028 end"\n'
+    "var c = make(chan int, 1)\n"
+    "go P0 {\n"
+    '    panic("nul \\x00 bom \\ufeff quote \\" back \\\\ */ done")\n'
+    "}\n"
+)
+
+
+def test_no_text_of_a_test_leaves_its_string_or_comment_in_go(tmp_path):
+    # the description's newlines became Go lines: a //go:generate directive ran
+    # with go generate, and "line two" broke the build
+    path = tmp_path / "we ird*\n.lit"
+    path.write_text(HOSTILE)
+    text = emit_go(load(path), path)
+    assert [ln for ln in text.splitlines() if ln.startswith("//go:")] == ["//go:noinline"] * text.count("//go:noinline")
+    assert "// Hostile: harmless\\n//go:generate touch PWNED\\nline two */ \\u2028 end" in text
+    assert 'panic("nul \\x00 bom \\xef\\xbb\\xbf quote \\" back \\\\ */ done")' in text
+    assert "/*line we_ird__.lit:5:1*/" in text  # the directives' file name cannot end the comment
+
+
+@needs_go
+def test_hostile_texts_build_and_keep_their_meaning(tmp_path, monkeypatch):
+    path = tmp_path / "we ird*.lit"
+    path.write_text(HOSTILE)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["go", str(path), "-o", "out"])
+    assert result.exit_code == 0, result.stdout
+    subprocess.run(["go", "mod", "init", "hostile"], cwd=tmp_path / "out", capture_output=True, check=True)
+    vet = subprocess.run(["go", "vet", "."], cwd=tmp_path / "out", capture_output=True, text=True)
+    assert vet.returncode == 0, vet.stderr
+    subprocess.run(["go", "generate", "."], cwd=tmp_path / "out", capture_output=True)
+    assert not (tmp_path / "out" / "PWNED").exists()
+    # the real runtime panics with the very text the model names: validate says ok
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(app, ["validate", "--runs", "3", "--json", str(out), str(path)])
+    assert result.exit_code == 0, result.stdout
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["verdict"] == "ok"
