@@ -64,3 +64,16 @@ def test_a_worker_that_dies_is_an_internal_error_not_a_lost_run(monkeypatch, tmp
     assert str(FILES[2]) in {e["file"] for e in died}
     assert {t["name"] for t in doc["tests"]} | {e["file"] for e in doc["errors"]} >= {"MP+buffered", str(FILES[2])}
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_source_lines_in_errors_and_texts_in_tables_are_printed_verbatim(tmp_path):
+    # rich read ":x:" as an emoji code: a model line "root:x:0" was shown as "root❌0"
+    cat = tmp_path / "bad.cat"
+    cat.write_text("let a = root:x:0 [bold]red[/bold]\n")
+    result = CliRunner().invoke(app, ["run", "-m", str(cat), str(lit("mp-buffered.lit"))])
+    assert result.exit_code == 2
+    assert "    let a = root:x:0 [bold]red[/bold]\n" in result.stderr
+    test = tmp_path / "p.lit"
+    test.write_text('litmus X\ngo P0 { panic(":x: [bold]y[/bold]") }\n')
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert "panic: :x: [bold]y[/bold] (P0, line 2)" in result.stdout

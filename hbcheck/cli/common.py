@@ -31,12 +31,14 @@ ModelName = Annotated[
 ]
 
 
+# Neither console reads markup or emoji codes into what it prints: a source
+# line "root:x:0" stays that, not "root❌0" (the texts come from the user's files).
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160, emoji=False)
 
 
 def fail(exc: HbError, code: int = 2) -> typer.Exit:
