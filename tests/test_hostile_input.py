@@ -1,5 +1,7 @@
-"""A defect met while checking one test is that test's internal error: the
-other tests still run and report, and the run exits 3 (the most severe status)."""
+"""Broken and hostile input: a defect met while checking one test is that
+test's internal error (the other tests still run and report, and the run
+exits 3, the most severe status); texts from the user's files are printed as
+they are."""
 
 from __future__ import annotations
 
