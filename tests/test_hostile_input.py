@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from conftest import lit
 from typer.testing import CliRunner
 
@@ -79,3 +80,36 @@ def test_source_lines_in_errors_and_texts_in_tables_are_printed_verbatim(tmp_pat
     test.write_text('litmus X\ngo P0 { panic(":x: [bold]y[/bold]") }\n')
     result = CliRunner().invoke(app, ["run", str(test)])
     assert "panic: :x: [bold]y[/bold] (P0, line 2)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../../../etc/passwd", "/bin/ls", "sub/go.cat", ".hidden.cat"])
+def test_an_include_names_a_model_file_and_nothing_else(tmp_path, name):
+    # include "/etc/passwd" read the file and printed its first line in the error
+    model = tmp_path / "m.cat"
+    model.write_text(f'"m"\ninclude "{name}"\n')
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"{model}:2:1: cannot include '{name}': an include names a .cat file beside the model or in models/, no path"
+    )
+    assert "root:x:0" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_model_beside_the_includer_or_shipped_is_included(tmp_path):
+    (tmp_path / "extra.cat").write_text('"extra"\nlet mine = po\n')
+    model = tmp_path / "m.cat"
+    model.write_text('"m"\ninclude "go"\ninclude "extra.cat"\ndeclare drf-sc\n')
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_model_that_is_not_utf8_is_located_and_not_shown(tmp_path):
+    model = tmp_path / "m.cat"
+    model.write_bytes(b'"m"\nlet a = \xe9\n')
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
+    assert result.exit_code == 2 and result.stderr == f"{model}:2:9: not a model: not UTF-8 text\n"
+    # the same for a file it includes (one beside it, named .cat)
+    (tmp_path / "bin.cat").write_bytes(b"\x7fELF\x02\x01\x01\xff\n")
+    model.write_text('"m"\ninclude "bin.cat"\n')
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
+    assert result.exit_code == 2 and result.stderr == f"{tmp_path / 'bin.cat'}:1:8: not a model: not UTF-8 text\n"

@@ -8,6 +8,7 @@ missing include is an ``HbError`` at file:line:col.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -235,13 +236,38 @@ def find_model(name_or_path: str) -> Path:
     raise HbError(f"unknown model '{name_or_path}' (known: {', '.join(known) or 'none'})")
 
 
+def model_text(path: Path) -> str:
+    """A model file's text; one that is not UTF-8 is an error that shows none of it."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise HbError("not a model: not UTF-8 text", Loc(str(path), line, col)) from None
+
+
+def _included(path: Path, name: str, loc: Loc, text: str) -> Path:
+    """An include names a .cat file beside the model or among the shipped
+    models, and nothing else: no folder, no other file (a model must not be
+    able to make hbcheck read, let alone print, any file it likes)."""
+    file = name if name.endswith(".cat") else f"{name}.cat"
+    if not re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.cat", file):
+        what = f"cannot include '{name}': an include names a .cat file beside the model or in models/, no path"
+        raise HbError(what, loc, text)
+    for folder in (path.parent, *model_dirs()):
+        if (folder / file).is_file():
+            return folder / file
+    raise HbError(f"cannot include '{name}': no such model file", loc, text)
+
+
 def load_model(name_or_path: str) -> Model:
     """Parse a model by name (``go``, ``sc``...) or path; includes are resolved."""
     path = find_model(name_or_path)
     digest = hashlib.sha256()
     declared: dict[str, Loc] = {}
     stmts, header = _read(path, (), digest, declared)
-    text = path.read_text()
+    text = model_text(path)
     model = Model(header or path.stem, str(path), tuple(stmts), text, digest.hexdigest(), frozenset(declared))
     _resolve(model)
     if "drf-sc" in declared and not any(c.name == "data-race" for c in model.flags):
@@ -257,7 +283,7 @@ def _read(
     """The statements of ``path`` with its includes spliced in; its own
     ``declare`` lines go to ``declared`` (None for an included file, whose
     declarations speak for that file alone and are not inherited)."""
-    text = path.read_text()
+    text = model_text(path)
     digest.update(text.encode())
     try:
         items = _ToAst(str(path)).transform(_parser().parse(text))
@@ -287,12 +313,7 @@ def _read(
                 declared.setdefault(name, loc)
         elif isinstance(item, tuple) and item[0] == "include":
             _tag, name, loc = item
-            target = (path.parent / name) if (path.parent / name).is_file() else None
-            if target is None:
-                try:
-                    target = find_model(name if name.endswith(".cat") else f"{name}.cat")
-                except HbError:
-                    raise HbError(f"cannot include '{name}': no such model file", loc, text) from None
+            target = _included(path, name, loc, text)
             if target.resolve() in seen:
                 raise HbError(f"'{name}' includes itself", loc, text)
             sub, _ = _read(target, (*seen, path.resolve()), digest)
@@ -350,4 +371,4 @@ def _kind(exp: Exp, kinds: dict[str, str], model: Model) -> str:
 
 
 def _source(model: Model, loc: Loc) -> str:
-    return Path(loc.file).read_text() if loc.file != model.path else model.text
+    return model_text(Path(loc.file)) if loc.file != model.path else model.text
