@@ -113,3 +113,19 @@ def test_a_model_that_is_not_utf8_is_located_and_not_shown(tmp_path):
     model.write_text('"m"\ninclude "bin.cat"\n')
     result = CliRunner().invoke(app, ["run", "--model", str(model), str(lit("mutex.lit"))])
     assert result.exit_code == 2 and result.stderr == f"{tmp_path / 'bin.cat'}:1:8: not a model: not UTF-8 text\n"
+
+
+def test_a_test_that_is_not_utf8_is_located_a_bom_is_accepted_a_fifo_refused(tmp_path):
+    bad = tmp_path / "u.lit"
+    bad.write_bytes(b'litmus U\n"caf\xe9"\ngo P0 { r = 1 }\n')
+    result = CliRunner().invoke(app, ["run", str(bad)])
+    assert result.exit_code == 2 and result.stderr.splitlines()[0] == f"{bad}:2:5: not a test: not UTF-8 text"
+    bom = tmp_path / "b.lit"
+    bom.write_bytes(b"\xef\xbb\xbflitmus B\ngo P0 { r = 1 }\nexpect no race\n")
+    assert CliRunner().invoke(app, ["run", "--quiet", str(bom)]).exit_code == 0
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    os.mkfifo(folder / "x.lit")  # reading it would block for ever
+    result = CliRunner().invoke(app, ["run", "--quiet", str(folder)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: cannot read {folder / 'x.lit'}: not a regular file\n"

@@ -1,7 +1,7 @@
 """Parse .lit text into the AST of ``hbcheck.language.ast``.
 
 lark's LALR parser with positions; every lark error becomes one ``HbError``
-with its line and column at this boundary (STYLE.md, lark).
+with its line and column at this boundary.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
+from hbcheck.source import read_source
 
 OBSERVATIONS = ("never", "sometimes", "always")
 FINDINGS = ("race", "send-close-race", "panic", "deadlock", "leak", "assert")
@@ -452,12 +453,7 @@ def _syntax_error(exc: UnexpectedInput, file: str, source: str) -> HbError:
 
 def parse_file(path: str | Path) -> ast.Test:
     """Read and parse a .lit file (an unreadable file is an ``HbError``)."""
-    p = Path(path)
-    try:
-        source = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HbError(f"cannot read {p}: {getattr(exc, 'strerror', None) or exc}") from None
-    return parse(source, str(path))
+    return parse(read_source(Path(path), "a test"), str(path))
 
 
 def load(path: str | Path):

@@ -1,6 +1,6 @@
 """Read a cat model file into a small AST, resolving ``include`` and names.
 
-Like herd's lib/parseModel.ml + lib/AST.mli, reduced to DESIGN.md §5's
+Like herd's lib/parseModel.ml + lib/AST.mli, reduced to docs/models.md's
 subset. Every node keeps its span; an unknown name, a syntax error or a
 missing include is an ``HbError`` at file:line:col.
 """
@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.hb.relations import BASE_RELATIONS, BASE_SETS
+from hbcheck.source import read_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,14 +238,7 @@ def find_model(name_or_path: str) -> Path:
 
 
 def model_text(path: Path) -> str:
-    """A model file's text; one that is not UTF-8 is an error that shows none of it."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise HbError("not a model: not UTF-8 text", Loc(str(path), line, col)) from None
+    return read_source(path, "a model")
 
 
 def _included(path: Path, name: str, loc: Loc, text: str) -> Path:
