@@ -129,3 +129,11 @@ def test_a_test_that_is_not_utf8_is_located_a_bom_is_accepted_a_fifo_refused(tmp
     result = CliRunner().invoke(app, ["run", "--quiet", str(folder)])
     assert result.exit_code == 2
     assert result.stderr == f"error: cannot read {folder / 'x.lit'}: not a regular file\n"
+
+
+@pytest.mark.parametrize("name", ["trueval", "nilx", "structure", "atomicity", "falsey"])
+def test_a_name_that_starts_with_a_keyword_is_a_name(tmp_path, name):
+    test = tmp_path / "k.lit"
+    test.write_text(f"litmus K\nvar {name} int\ngo P0 {{ {name} = 1 }}\nexists ({name} == 1)\nexpect always\n")
+    result = CliRunner().invoke(app, ["run", "--quiet", str(test)])
+    assert result.exit_code == 0, result.stderr
