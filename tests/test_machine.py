@@ -1,7 +1,7 @@
 """The reference machine alone, driven by explicit schedules (no explorer).
 
 Each test pins one runtime behaviour of runtime/chan.go, select.go or
-stack.go as DESIGN.md §3 describes it.
+stack.go as docs/architecture.md cites them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The z3 engine: the Go memory model's racy outcomes exactly, proofs by
-UNSAT, and agreement with the explicit engine (DESIGN.md §6)."""
+UNSAT, and agreement with the explicit engine (docs/engines.md)."""
 
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
 
 
 def test_a_function_started_three_times_is_three_instances_in_z3():
-    """LITMUS.md names the instances w, w#2, w#3 in spawn order: z3 names them
+    """docs/language.md names the instances w, w#2, w#3 in spawn order: z3 names them
     so when one goroutine starts them all, each go statement running only if
     the one before did (in a loop too); both engines then agree, instance by instance.
     Otherwise the name an instance gets depends on the run, and z3 names it so."""

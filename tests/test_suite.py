@@ -1,6 +1,6 @@
 """The starter suite: exact states, counts and findings, worked out by hand.
 
-Counting rule (README, "Counting executions"): an execution is a class of
+Counting rule (docs/engines.md, "Counting executions"): an execution is a class of
 interleavings that agree on every goroutine's steps and, per object, on the
 order of steps that conflict there (all operations on one channel, mutex,
 once or wait group; a write against any access of its variable). A step that
@@ -21,7 +21,7 @@ DEADLOCK = "all goroutines are asleep - deadlock!"
 
 # file: (states as {location: value} dicts, Positive, Negative, executions, findings)
 EXPECTED = {
-    # Executions are execution graphs (DESIGN.md §6): whether a receive parked before
+    # Executions are execution graphs (docs/engines.md): whether a receive parked before
     # its send came, or found the value buffered, is the same execution.
     # one send, one receive on c: 1.
     "mp-unbuffered.lit": ([{"P1:r1": 1}], 0, 1, 1, set()),

@@ -1,6 +1,6 @@
 """The execution record every engine produces and every later stage reads.
 
-Events plus named relations over them (DESIGN.md §1-2), the final state,
+Events plus named relations over them (docs/models.md), the final state,
 how the execution ended, its findings, and the schedule that replays it.
 """
 

@@ -2,7 +2,7 @@
 
 Which edges make up happens-before is the memory model's business
 (``models/*.cat``); this stage only names the edges the Go memory model
-talks about (DESIGN.md §4) so that a model can combine them.
+talks about (docs/models.md) so that a model can combine them.
 """
 
 from hbcheck.hb.graph import EDGE_KINDS, execution_graph

@@ -127,7 +127,7 @@ def event_sets(x: Execution) -> dict[str, Set]:
 
 
 def sync_edges(x: Execution, caps: dict[str, int]) -> dict[str, set[tuple[int, int]]]:
-    """The synchronisation edges of DESIGN.md §4, by kind (see the module doc)."""
+    """The synchronisation edges of the Go memory model, by kind (see the module doc)."""
     out: dict[str, set[tuple[int, int]]] = {
         k: set()
         for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")

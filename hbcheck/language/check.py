@@ -1,4 +1,4 @@
-"""Resolve names and reject what LITMUS.md does not allow.
+"""Resolve names and reject what the language does not allow (docs/language.md).
 
 The result is a ``Program``: the AST plus its symbol tables. Every rejection
 is an ``HbError`` at the offending node, so the user sees file:line:col.

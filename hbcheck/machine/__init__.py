@@ -1,4 +1,4 @@
-"""Machine stage: the executable reference semantics (DESIGN.md §3)."""
+"""Machine stage: the executable reference semantics (docs/architecture.md)."""
 
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.events import Event

@@ -1,4 +1,4 @@
-"""Events: what each step of the machine records (DESIGN.md §2).
+"""Events: what each step of the machine records (docs/models.md, "Events").
 
 Channel operations are begin/end pairs so that the memory model's edges,
 which go to an operation's completion, do not make a rendezvous a cycle.

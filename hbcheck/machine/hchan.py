@@ -96,7 +96,7 @@ class HChan:
         receive got which send), who waits in which order, and the close.
         Interleavings that differ only in whether a receive parked before its
         sender came (or found the value buffered) reach the same key, as they
-        reach the same execution graph (DESIGN.md §6). ``final``: nothing
+        reach the same execution graph (docs/engines.md). ``final``: nothing
         moves again, so the order of who waits no longer matters either."""
         queue = frozenset if final else tuple
         return (

@@ -7,7 +7,7 @@ branches, calls) until its next visible one, so every step the explorer
 schedules touches shared state.
 
 Channel operations follow runtime/chan.go (chansend, chanrecv, closechan)
-and select follows runtime/select.go (selectgo): see DESIGN.md §3.
+and select follows runtime/select.go (selectgo): see docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Machine:
 
     # ---- set-up
     def initial(self) -> State:
-        """Initial writes, then every top-level goroutine started (DESIGN.md §2)."""
+        """Initial writes, then every top-level goroutine started (docs/models.md)."""
         st = State()
         for name, var in self.program.shared.items():
             if var.kind == "int":

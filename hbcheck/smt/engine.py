@@ -1,5 +1,5 @@
 """The symbolic engine: every execution of the unrolled program that the
-model allows, as z3 models (DESIGN.md §6).
+model allows, as z3 models (docs/engines.md).
 
 Reads-from, the order of writes per variable and the SC order of atomics are
 variables; the model file is compiled over them. UNSAT proves (Never, Always,
@@ -747,7 +747,7 @@ class _Engine:
             self.shared.pop()
 
     def modes(self) -> None:
-        """The executions each question ranges over (DESIGN.md §6): ``ok`` the normally
+        """The executions each question ranges over (docs/engines.md): ``ok`` the normally
         ending ones (every goroutine returned, or main did), ``stuck`` the deadlocked
         ones, ``prefix`` every run up to its first failure (panics, asserts, cuts, races)."""
         u = self.u

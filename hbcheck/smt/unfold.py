@@ -762,7 +762,7 @@ class _Unfolder:
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def go(self, st: _State, f: str, line: int) -> _State:
-        """Instances are named f, f#2, f#3, ... in spawn order (LITMUS.md). That
+        """Instances are named f, f#2, f#3, ... in spawn order (docs/language.md). That
         order is program order when one goroutine starts them all, and each go
         statement runs only if the one before it did (a loop unrolled: each
         iteration's, if the iteration before ran its): otherwise it is open."""
