@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 from conftest import lit, program, run_file, suite_files
 from typer.testing import CliRunner
@@ -9,6 +12,7 @@ from typer.testing import CliRunner
 from hbcheck.cli.app import app
 from hbcheck.explore import explore
 from hbcheck.hb import execution_graph
+from hbcheck.report.results import SCHEMA_PATH
 from hbcheck.verdict.outcome import caps_of
 
 # Every racy test of the suite, with its racing accesses read off the source.
@@ -34,6 +38,7 @@ RACY = {
     },
     "send-close-racy.lit": {"send/close race on c: P0 line 6 (send) vs P1 line 7 (close)"},
     "select-send-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
+    "select-close-wakes-receive.lit": {"send/close race on a: main line 8 (close) vs P1 line 14 (send)"},
     "select-default-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 13 (close)"},
     "select-panic-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
     "select-polled-close-racy.lit": {
@@ -159,3 +164,29 @@ def test_unknown_model_name():
         and "unknown model 'tso' (known: go, go-coherent, go-nocap, go-races, go-sync, go-visibility, sc)"
         in result.stderr
     )
+
+
+def test_a_model_s_own_flag_is_a_flag_finding_in_both_engines(tmp_path):
+    # the explorer reported it as "panic: flag ww-race (None, line None)" (a kind
+    # the JSON schema refused) and z3 as a send/close race on x
+    model = tmp_path / "custom.cat"
+    model.write_text(
+        '"custom"\ninclude "go"\ndeclare drf-sc\n'
+        "flag ~empty (([W] ; loc ; [W]) & ext) \\ (hb | hb^-1) as ww-race\n"
+        "flag ~empty [W] ; po ; [W] as two-writes\n"
+    )
+    test = tmp_path / "c.lit"
+    test.write_text("litmus C\nvar x int\ngo P0 { x = 1 }\ngo P1 { x = 2 }\nexists (x == 1)\n")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["run", "-q", "--engine", "both", "-m", str(model), "--json", str(out), str(test)])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text()))
+    (t,) = doc["tests"]
+    assert t["engines"] == ["explicit", "smt"]
+    # the initial writes are po-before each goroutine's write
+    assert sorted(f["description"] for f in t["findings"]) == [
+        "flag two-writes",
+        "flag ww-race",
+        "race on x: P0 line 3 (write) vs P1 line 4 (write)",
+    ]

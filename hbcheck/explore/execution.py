@@ -20,12 +20,16 @@ CUT = "cut"  # a bound stopped it: incomplete
 DEADLOCK_TEXT = "all goroutines are asleep - deadlock!"
 
 
+# the flags a model raises for races, which findings name by their two accesses
+RACE_FLAGS = ("data-race", "send-close-race")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """Something wrong in one execution. ``blocked`` lists, for a deadlock,
     each goroutine with what it waits on and the line it waits at."""
 
-    kind: str  # "panic", "assert", "deadlock", "leak"
+    kind: str  # "panic", "assert", "deadlock", "leak", "race", "send-close-race", "flag"
     text: str
     g: str | None = None
     line: int | None = None
@@ -54,6 +58,8 @@ class Finding:
                 return f"{self.g} leaked: {self.text} at line {self.line}"
             case "assert":
                 return f"assertion failed in {self.g} at line {self.line}"
+            case "flag":  # a model's own flag, raised by some execution
+                return f"flag {self.text}"
             case _:
                 return f"panic: {self.text} ({self.g}, line {self.line})"
 

@@ -41,6 +41,7 @@ RULES: dict[str, tuple[str, str]] = {
     "assert": ("Assertion failure", "An assert statement fails in some execution."),
     "deadlock": ("Deadlock", "Every goroutine is blocked in some execution."),
     "leak": ("Goroutine leak", "A goroutine stays blocked for ever after main returns, in some execution."),
+    "flag": ("Model flag", "A flag of the memory model (other than its race flags) is raised in some execution."),
     "expectation-failed": ("Expectation failed", "An expect line of the test does not hold."),
     "expectation-unknown": (
         "Expectation undecided",

@@ -125,6 +125,7 @@ class Compiler:
         self.ids = list(range(n))
         self.constraints: list[z3.BoolRef] = []
         self.flags: dict[str, Rel | Sset] = {}
+        self.flag_fires: dict[str, z3.BoolRef | None] = {}
         self.nrank = 0
         self.closed_from: dict[int, tuple[Rel, Rel]] = {}  # id of r+ -> (r+, r)
         self.chains = [list(c) for c in chains]
@@ -152,6 +153,12 @@ class Compiler:
                 value = self.eval(s.exp)
                 if s.flag:
                     self.flags[s.name] = value
+                    # when the flag is raised (a model's own flag: its finding is that)
+                    if s.test == "acyclic":  # a cycle exists: not quantifier-free with ranks
+                        self.flag_fires[s.name] = None
+                    else:
+                        holds = self.test(s.test, value)
+                        self.flag_fires[s.name] = z3.Not(holds) if s.negated else holds
                 elif s.negated:
                     raise Unsupported(f"the model's negated check '{s.name}' is not compiled to z3 yet")
                 else:

@@ -17,7 +17,7 @@ from itertools import combinations
 
 import z3
 
-from hbcheck.explore.execution import DEADLOCK_TEXT, Execution, Finding
+from hbcheck.explore.execution import DEADLOCK_TEXT, RACE_FLAGS, Execution, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, and_, any_of, implies, or_
@@ -872,6 +872,12 @@ class _Engine:
         races = []
         cases = self.send_cases()
         for name, rel in comp.flags.items():
+            if name not in RACE_FLAGS:  # a model's own flag: raised or not, as the explorer reports it
+                fires = comp.flag_fires[name]
+                if fires is None:
+                    raise Unsupported(f"the model's flag '{name}' tests for a cycle, which z3 does not decide")
+                races.append((Finding("flag", name), fires))
+                continue
             for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
                 if a < b:
                     both = or_(bexpr, rel.get((b, a), z3.BoolVal(False)))
@@ -1022,7 +1028,7 @@ def _race_finding(
 ) -> Finding:
     (ga, a), (gb, b) = named_a, named_b
     one, two = sorted([(ga, a.line, access_a), (gb, b.line, access_b)], key=lambda t: (t[1], t[0]))
-    kind = "race" if flag == "data-race" else flag
+    kind = "race" if flag == "data-race" else "send-close-race"
     text = f"race on {a.loc}" if kind == "race" else f"send/close race on {a.loc}"
     return Finding(kind, text, one[0], one[1], pair=(one, two))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hbcheck.explore.execution import CUT, OK, Execution, Finding
+from hbcheck.explore.execution import CUT, OK, RACE_FLAGS, Execution, Finding
 from hbcheck.explore.explorer import Exploration
 from hbcheck.hb import send_sites
 from hbcheck.language import ast
@@ -227,8 +227,8 @@ def _access(e: Event) -> str:
 
 def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
     """One finding per racing pair of source accesses, in a canonical order."""
-    if flag not in ("data-race", "send-close-race"):
-        return [Finding(flag, f"flag {flag}")]
+    if flag not in RACE_FLAGS:
+        return [Finding("flag", flag)]
     out = set()
     kind = "race" if flag == "data-race" else "send-close-race"
     sites = send_sites(x) if kind == "send-close-race" else {}
