@@ -34,7 +34,8 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 STARTED = "Trying example:"
 PROGRAM = re.compile(r"^\s+text='(.*?)',$", re.M)
-FAILED = ("Falsifying example", "Traceback", "EngineDisagreement", "AssertionError")
+# a failure line, once pytest's "E" prefix is gone: the exception may carry its module
+FAILED = re.compile(r"^([\w.]+\.)?(Falsifying example|Traceback|EngineDisagreement|AssertionError)")
 
 
 @dataclass
@@ -77,7 +78,9 @@ class Shard:
 
     def failures(self) -> list[str]:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return [line.strip() for line in text.splitlines() if line.lstrip().startswith(FAILED)]
+        # pytest prefixes an assertion's report with "E": "E     Falsifying example: ..."
+        lines = (re.sub(r"^E\s+", "", line.strip()) for line in text.splitlines())
+        return [line for line in lines if FAILED.match(line)]
 
 
 def main(

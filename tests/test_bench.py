@@ -53,9 +53,11 @@ def test_the_stress_runner_counts_finished_examples_and_failures_from_a_log(tmp_
     assert shard.programs() == ["litmus R"] * 2  # the third, in progress, is not counted yet
     with log.open("a") as f:
         f.write("ple: test(\n)\nFalsifying example: test(\n)\n")
+        f.write("E           hbcheck.verdict.engines.EngineDisagreement: Random: ...\n")
     shard.poll(now=3.0)
     assert (shard.started, shard.completed) == (4, 3)
-    assert shard.failures() == ["Falsifying example: test("] and shard.durations == [2.0]
+    assert shard.failures() == ["Falsifying example: test(", "hbcheck.verdict.engines.EngineDisagreement: Random: ..."]
+    assert shard.durations == [2.0]
     assert shard.programs() == ["litmus R", "litmus R", "litmus S"]
 
 

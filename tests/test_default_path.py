@@ -307,3 +307,22 @@ def test_a_select_woken_by_a_close_after_its_partner_parked_elsewhere():
     )
     assert r.engines == ["explicit", "smt"] and r.observation == "Always"
     assert {f.kind for f in r.findings} == {"deadlock", "panic", "send-close-race"}
+
+
+def test_instances_named_by_go_order_replay_in_that_order():
+    # found by the wait-group programs: z3 named P1's instance worker#2 (its go
+    # ran second) but the replay ran P1's go first, so the machine named it
+    # worker and no run matched; the go order is now an order of the replay,
+    # and such an execution is a weak one (the program is racy)
+    r = both(
+        """
+        litmus Go+order+names
+        var x int
+        func worker { x = x + 1 }
+        go P0 { r = 0; x = x + 1; go worker() }
+        go P1 { r = 0; go worker() }
+        exists (P0:r == 0 && x == 0)
+        """
+    )
+    assert r.engines == ["explicit", "smt"] and r.extra["weak"]
+    assert "race on x: worker line 3 (read) vs worker#2 line 3 (write)" in {f.describe() for f in r.findings}

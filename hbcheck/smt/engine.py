@@ -166,6 +166,11 @@ class _Engine:
             for (_a, a), (_b, b) in combinations(sites, 2):
                 self.structural.append(implies(and_(a.act, b.act), a.time != b.time))
                 self.choices.append(and_(a.act, b.act, a.time < b.time))  # which instance is which
+                # the names follow that order, so a run of the machine must too: an
+                # execution that needs the go statements the other way round has no
+                # schedule under these names (a weak one, if the model allows it)
+                _add(self.replay_order, (a.id, b.id), and_(a.act, b.act, a.time < b.time))
+                _add(self.replay_order, (b.id, a.id), and_(a.act, b.act, b.time < a.time))
             for name, go in sites:
                 earlier = [z3.If(and_(o.act, o.time < go.time), 1, 0) for other, o in sites if other != name]
                 self.rank[name] = 1 + z3.Sum(earlier) if earlier else z3.IntVal(1)
