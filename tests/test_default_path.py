@@ -326,3 +326,57 @@ def test_instances_named_by_go_order_replay_in_that_order():
     )
     assert r.engines == ["explicit", "smt"] and r.extra["weak"]
     assert "race on x: worker line 3 (read) vs worker#2 line 3 (write)" in {f.describe() for f in r.findings}
+
+
+def test_two_selects_a_close_woke_were_not_parked_beside_each_other():
+    # found in review: P1 and P2 both parked on d (and on c, on opposite sides)
+    # before main's close(d) woke them; z3 let both stay woken, but whichever
+    # polled second would have met the other on c
+    r = both(
+        """
+        litmus Two+woken+selects
+        var c = make(chan int)
+        var d = make(chan int)
+        go main {
+            go P1()
+            go P2()
+            close(d)
+        }
+        func P1 {
+            select {
+            case <-c:
+            case d <- 0:
+            }
+        }
+        func P2 {
+            select {
+            case c <- 1:
+            case d <- 0:
+            }
+        }
+        """
+    )
+    assert r.engines == ["explicit", "smt"]
+    assert {f.kind for f in r.findings} == {"panic", "send-close-race"}
+
+
+def test_a_select_receive_case_writes_at_the_case_s_line():
+    # the explorer put the write at the select's line (6), z3 and Go's race
+    # detector at the case's (7): an engine disagreement
+    r = both(
+        """
+        litmus Case+write+race
+        var b = make(chan int, 1)
+        var x int
+        go P0 {
+            b <- 1
+            select {
+            case x = <-b:
+            }
+        }
+        go P1 {
+            r = x
+        }
+        """
+    )
+    assert {f.describe() for f in r.findings} == {"race on x: P0 line 7 (write) vs P1 line 11 (read)"}

@@ -210,8 +210,11 @@ class _Compiler:
         return self.temp()
 
     def store_back(self, target: str | None, temp: str | None, line: int) -> None:
+        """The write of a received value, at ``line`` (a select's case: its own line)."""
         if target is not None and temp is not None and temp != target:
+            saved, self.line = self.line, line
             self.emit("store", target, _reg(temp), line)
+            self.line = saved
 
     def chan(self, ref: ast.ChanRef) -> str | None:
         """A channel's name, or None for nil (the literal, or a ``var c chan int``)."""

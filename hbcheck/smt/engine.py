@@ -27,6 +27,7 @@ from hbcheck.smt.unfold import (
     NO_STOP,
     Blocked,
     ChanOp,
+    CloseOp,
     MutexOp,
     OnceOp,
     Select,
@@ -342,34 +343,39 @@ class _Engine:
             if k.chan == op.chan:
                 _add(self.replay_order, (op.begin.id, k.event.id), and_(parked, k.event.act))
 
-    def _still_parked_at_close(self, op: ChanOp, ops: list[ChanOp]) -> z3.BoolRef:
-        """``op``'s channel was closed after it tried, and nothing completed on
-        the channels it waits on in between, nor at the time it tried (a receive
-        then would have taken a parked sender), and no channel it receives from
-        was closed before (that close would have woken it as a receiver).
-        Stricter than the runtime, where other operations may come and go
-        meanwhile: z3 may miss such an execution, never add one."""
+    def _woken_by(self, op: ChanOp, ops: list[ChanOp]) -> list[tuple[CloseOp, z3.BoolRef]]:
+        """Each close that may have woken ``op`` (a send, or a select's send
+        case; ``ops``: all it waits on), with when it did: it came after the
+        try, the first close of any of those channels since, with nothing
+        completed on them in between nor at the time of the try (a receive
+        then would have taken a parked sender), and no channel the select
+        receives from was closed by then (closechan releases the receivers
+        first: the select would have returned from that case). Stricter than
+        the runtime, where other operations may come and go meanwhile: z3 may
+        miss such an execution, never add one."""
         chans = {o.chan for o in ops}
         others = [o for o in self.u.chan_ops if o.chan in chans and o not in ops]
-        # closechan wakes the receivers first: a close of a channel the select
-        # also receives from (this one included) completes it as a receive
         receiving = {o.chan for o in ops if o.kind == "recv"}
-        return any_of(
-            [
-                and_(
-                    k.event.act,
-                    op.time < k.event.time,
-                    *[z3.Not(and_(o.done, op.time <= o.time, o.time < k.event.time)) for o in others],
-                    *[
-                        z3.Not(and_(k2.event.act, op.time <= k2.event.time, k2.event.time <= k.event.time))
-                        for k2 in self.u.closes
-                        if k2.chan in receiving
-                    ],
-                )
-                for k in self.u.closes
-                if k.chan == op.chan
+        out = []
+        for k in self.u.closes:
+            if k.chan != op.chan:
+                continue
+            t = k.event.time
+            # an earlier close of one of its channels since the try (of one it
+            # receives from: this one included) woke it first
+            between = [
+                and_(k2.event.act, op.time <= k2.event.time, (k2.event.time <= t) if r else (k2.event.time < t))
+                for k2 in self.u.closes
+                if k2.chan in chans and ((r := k2.chan in receiving) or k2 is not k)
             ]
-        )
+            cond = and_(
+                k.event.act,
+                op.time < t,
+                *[z3.Not(and_(o.done, op.time <= o.time, o.time < t)) for o in others],
+                *[z3.Not(c) for c in between],
+            )
+            out.append((k, cond))
+        return out
 
     def _default_in_order(self, sel: Select) -> None:
         """A select takes default at one instant of its channels' order: never
@@ -528,10 +534,11 @@ class _Engine:
 
     def _waiting(self) -> None:
         """A final state: every operation a goroutine waits at could not run.
-        Waiting partners on an unbuffered channel would meet, so at most one side
-        waits, unless one is a select a close woke (closechan marks it done, so a
-        partner that comes later skips it: runtime/chan.go's dequeue)."""
-        parked_at_end: dict[int, z3.BoolRef] = {}
+        Partners parked at once on the two sides of an unbuffered channel would
+        have met: a sender or select a close woke was parked only until that
+        close (closechan marks it done, so a partner that comes later skips it:
+        runtime/chan.go's dequeue)."""
+        parked_until: dict[int, list[tuple[z3.ArithRef | None, z3.BoolRef]]] = {}
         for b in self.u.blocked:
             if b.mutex is not None:
                 self.quiet.append(implies(b.waiting, self.held_end[b.mutex] == 1))
@@ -544,22 +551,30 @@ class _Engine:
                 # or a sender a close woke, stopped before it ran again (main returned):
                 # it parked, so nothing could run when it tried
                 parked = all_of([z3.Not(self._ready(o, o.time)) for o in b.ops])
-                woken = [
-                    and_(z3.Not(o.resumes), parked, self._still_parked_at_close(o, b.ops))
+                wakes = [
+                    (k.event.time, and_(b.waiting, z3.Not(o.resumes), parked, cond))
                     for o in b.ops
                     if o.resumes is not None
+                    for k, cond in self._woken_by(o, b.ops)
                 ]
-                self.quiet.append(implies(b.waiting, or_(cannot, *woken)))
-                parked_at_end[id(b)] = and_(b.waiting, z3.Not(any_of(woken)))
-        sides: dict[str, list[tuple[Blocked, str]]] = {}
+                self.quiet.append(implies(b.waiting, or_(cannot, *[w for _t, w in wakes])))
+                # parked from its try until the close that woke it, or to the end
+                parked_until[id(b)] = [(None, and_(b.waiting, z3.Not(any_of([w for _t, w in wakes])))), *wakes]
+        sides: dict[str, list[tuple[Blocked, ChanOp]]] = {}
         for b in self.u.blocked:
             for o in b.ops:
                 if o.chan is not None and self.caps[o.chan] == 0:
-                    sides.setdefault(o.chan, []).append((b, o.kind))
+                    sides.setdefault(o.chan, []).append((b, o))
         for pairs in sides.values():
-            for (b1, k1), (b2, k2) in combinations(pairs, 2):
-                if k1 != k2 and b1.g != b2.g:
-                    self.quiet.append(z3.Not(and_(parked_at_end[id(b1)], parked_at_end[id(b2)])))
+            for (b1, o1), (b2, o2) in combinations(pairs, 2):
+                if o1.kind == o2.kind or b1.g == b2.g:
+                    continue
+                # two parked at once on the two sides would have met
+                for e1, c1 in parked_until[id(b1)]:
+                    for e2, c2 in parked_until[id(b2)]:
+                        overlap = [o1.time < e2] if e2 is not None else []
+                        overlap += [o2.time < e1] if e1 is not None else []
+                        self.quiet.append(z3.Not(and_(c1, c2, *overlap)))
 
     def _sc_atomics(self, writes: list[SEvent], reads: list[SEvent]) -> None:
         """Atomics are sequentially consistent: one total order of all of them,
