@@ -246,3 +246,16 @@ def test_hostile_texts_build_and_keep_their_meaning(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stdout
     (test,) = json.loads(out.read_text())["tests"]
     assert test["verdict"] == "ok"
+
+
+def test_the_stores_of_a_received_value_keep_the_receive_s_line(tmp_path):
+    # they had no directive: the race detector put the write of x one or two
+    # lines below the receive, and validate reported a disagreement
+    path = tmp_path / "recv.lit"
+    path.write_text(
+        "litmus Recv\nvar b = make(chan int, 2)\nvar x int\ngo P0 {\n    b <- 1\n    b <- 2\n"
+        "    x, ok = <-b\n    select {\n    case x = <-b:\n    }\n}\ngo P1 {\n    r = x\n}\n"
+    )
+    text = emit_go(load(path), path)
+    assert "/*line recv.lit:7:1*/ e.v_x = t1" in text and "/*line recv.lit:7:1*/ g.r_ok = b2i(t2)" in text
+    assert "/*line recv.lit:9:1*/ e.v_x = t3" in text and "/*line recv.lit:9:1*/ _ = t4" in text

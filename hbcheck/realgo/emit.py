@@ -112,8 +112,8 @@ class _Emitter:
                 else:
                     tv, tok = self.temp(), self.temp()
                     self.at(line, f"{tv}, {tok} := <-{self.chan(c)}")
-                    self.w(f"{self.target(v)} = {tv}" if v is not None else f"_ = {tv}")
-                    self.w(f"{self.target(ok)} = b2i({tok})")
+                    self.at(line, f"{self.target(v)} = {tv}" if v is not None else f"_ = {tv}")
+                    self.at(line, f"{self.target(ok)} = b2i({tok})")
             case ast.Send(chan=c, value=v):
                 self.at(line, f"{self.chan(c)} <- {self.expr(v)}")
             case ast.Call(name="close", args=(arg,)):
@@ -159,7 +159,7 @@ class _Emitter:
                     tv = self.temp()
                     self.at(line, f"for {tv} := range {self.chan(c)} {{")
                     self.indent += 1
-                    self.w(f"{self.target(v)} = {tv}")
+                    self.at(line, f"{self.target(v)} = {tv}")
                     self.stmts(body)
                     self.indent -= 1
                     self.w("}")
@@ -223,8 +223,13 @@ class _Emitter:
                     tv, tok = self.temp(), self.temp()
                     self.case_at(case.loc.line, f"case {tv}, {tok} := <-{self.chan(case.chan)}:")
                     self.indent += 1
-                    self.w(f"{self.target(case.value)} = {tv}" if case.value is not None else f"_ = {tv}")
-                    self.w(f"{self.target(case.ok)} = b2i({tok})" if case.ok is not None else f"_ = {tok}")
+                    # the stores of the received value: at the case's line, as in the model
+                    self.at(
+                        case.loc.line, f"{self.target(case.value)} = {tv}" if case.value is not None else f"_ = {tv}"
+                    )
+                    self.at(
+                        case.loc.line, f"{self.target(case.ok)} = b2i({tok})" if case.ok is not None else f"_ = {tok}"
+                    )
                 self.stmts(case.body)
                 self.indent -= 1
                 continue
