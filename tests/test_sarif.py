@@ -96,7 +96,9 @@ def test_an_unexpected_race_is_a_warning_and_a_bad_file_a_notification(tmp_path)
     (run,) = doc["runs"]
     (res,) = run["results"]
     assert (res["ruleId"], res["level"]) == ("race", "warning")
-    assert res["message"]["text"] == "Racy: race on x: P0 line 3 (write) vs P1 line 4 (read) (in 2 execution(s))"
+    assert res["message"]["text"] == (
+        "Racy: race on x: P0 line 3 (write) vs P1 line 4 (read) (in 2 execution(s)); see [P1: read](0)"
+    )
     (invocation,) = run["invocations"]
     assert invocation["executionSuccessful"] is False
     (note,) = invocation["toolExecutionNotifications"]
@@ -110,7 +112,7 @@ def test_an_unexpected_race_is_a_warning_and_a_bad_file_a_notification(tmp_path)
 def test_only_one_output_may_take_stdout(tmp_path):
     result = runner.invoke(app, ["run", "--sarif", "-", "--json", "-", str(LITMUS / "mp" / "mp-buffered.lit")])
     assert result.exit_code == 2
-    assert "only one of --json, --junit and --sarif can write to stdout (-)" in result.stderr
+    assert "only one of --json, --junit, --sarif and --update-baseline can write to stdout (-)" in result.stderr
 
 
 def _hook_command(files: list[str]) -> list[str]:
@@ -131,3 +133,49 @@ def test_the_pre_commit_hook_passes_on_the_shipped_suite_and_fails_a_failing_tes
     failing.write_text("litmus Fails\nvar x int\ngo P0 { x = 1 }\ngo P1 { r = x }\nexpect no race\n")
     run = subprocess.run(_hook_command([str(failing)]), cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 1 and "expect no race" in run.stdout
+
+
+def test_a_fingerprint_names_what_was_found_not_its_lines_nor_its_count(tmp_path):
+    racy = tmp_path / "racy.lit"
+
+    def fingerprint(text: str) -> str:
+        racy.write_text(text)
+        _code, doc = _sarif(tmp_path, str(racy))
+        (res,) = [r for r in doc["runs"][0]["results"] if "P0" in r["message"]["text"]]
+        return res["partialFingerprints"]["hbcheck/v1"]
+
+    one = fingerprint("litmus Racy\nvar x int\ngo P0 { x = 1 }\ngo P1 { r = x }\n")
+    moved = fingerprint("litmus Racy\nvar y int\nvar x int\ngo P0 { x = 1 }\ngo P1 { r = x }\n")
+    assert moved == one  # a line added above
+    other = fingerprint("litmus Racy\nvar x int\ngo P0 { x = 1 }\ngo P1 { s = x }\n")
+    assert other == one  # what the race is did not change
+    assert fingerprint("litmus Racy\nvar x int\ngo P0 { x = 1 }\ngo P2 { r = x }\n") != one
+
+
+def test_an_interrupted_run_and_a_lineless_finding_are_said(tmp_path):
+    from hbcheck.report.sarif import sarif_log
+
+    doc = sarif_log([], False, ["hbcheck", "run", "my dir/a.lit"], unchecked=3)
+    jsonschema.validate(doc, SARIF_SCHEMA)
+    (invocation,) = doc["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False and invocation["commandLine"] == "hbcheck run 'my dir/a.lit'"
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"] == "interrupted: 3 file(s) not checked"
+    model = tmp_path / "m.cat"
+    model.write_text('"m"\ninclude "go"\ndeclare drf-sc\nflag ~empty [W] as writes\n')
+    test = tmp_path / "w.lit"
+    test.write_text("litmus W\nvar x int\ngo P0 { x = 1 }\n")
+    _code, doc = _sarif(tmp_path, "-m", str(model), str(test))
+    (res,) = doc["runs"][0]["results"]
+    assert (res["ruleId"], _lines(res["locations"][0])) == ("flag", 1)
+
+
+def test_outputs_are_checked_before_the_run(tmp_path):
+    test = str(LITMUS / "mp" / "mp-buffered.lit")
+    out, nowhere = tmp_path / "r.json", tmp_path / "nowhere"
+    result = runner.invoke(app, ["run", "--json", str(out), "--sarif", str(nowhere / "x.sarif"), test])
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr == f"error: cannot write {nowhere / 'x.sarif'}: no folder {nowhere}\n"
+    result = runner.invoke(app, ["run", "--sarif", str(tmp_path), test])
+    assert result.exit_code == 2 and result.stderr == f"error: cannot write {tmp_path}: it is a folder\n"
+    result = runner.invoke(app, ["run", "--sarif", "-", "--update-baseline", "-", test])
+    assert result.exit_code == 2 and "only one of" in result.stderr

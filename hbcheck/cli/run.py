@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,6 +54,21 @@ class Por(StrEnum):
 class Format(StrEnum):
     text = "text"
     herd = "herd"
+
+
+def writable(target: str) -> None:
+    """Refuse an output path before the run, not after it: a folder, or a
+    file in a folder that does not exist or cannot be written."""
+    if target == "-":
+        return
+    path = Path(target)
+    folder = path.parent
+    if path.is_dir():
+        raise fail(HbError(f"cannot write {target}: it is a folder"))
+    if not folder.is_dir():
+        raise fail(HbError(f"cannot write {target}: no folder {folder}"))
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise fail(HbError(f"cannot write {target}: permission denied"))
 
 
 def write_out(target: str, text: str) -> None:
@@ -151,10 +167,12 @@ def run(
     config = ExploreConfig(
         unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget, por=str(por)
     )
-    machine_outs = [o for o in (json_out, junit_out, sarif_out) if o == "-"]
-    if len(machine_outs) > 1:
-        raise fail(HbError("only one of --json, --junit and --sarif can write to stdout (-)"))
-    machine_out = bool(machine_outs)
+    outputs = [o for o in (json_out, junit_out, sarif_out, update_baseline and str(update_baseline)) if o]
+    if outputs.count("-") > 1:
+        raise fail(HbError("only one of --json, --junit, --sarif and --update-baseline can write to stdout (-)"))
+    for target in outputs:
+        writable(target)
+    machine_out = "-" in outputs
     herd_only = output_format == Format.herd
     show_blocks = not quiet and not machine_out
     items = collect(files)
@@ -235,7 +253,8 @@ def run(
     if junit_out:
         write_out(junit_out, junit_xml(results, allow_unknown))
     if sarif_out:
-        write_out(sarif_out, dump(sarif_log(results, allow_unknown, ["hbcheck", *sys.argv[1:]])))
+        unchecked = len(items) - len(results) if interrupted else 0
+        write_out(sarif_out, dump(sarif_log(results, allow_unknown, ["hbcheck", *sys.argv[1:]], unchecked)))
     if update_baseline:
         write_out(str(update_baseline), dump(doc))
     if not herd_only and not machine_out:

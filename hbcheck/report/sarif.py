@@ -13,6 +13,7 @@ be checked are the invocation's error notifications.
 from __future__ import annotations
 
 import hashlib
+import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -82,16 +83,24 @@ def _code_flow(x: Execution, file: str, what: str) -> dict[str, Any]:
 
 
 def _result(
-    rule: str, level: str, text: str, file: str, where: list[dict[str, Any]], related: list[dict[str, Any]]
+    rule: str,
+    level: str,
+    text: str,
+    file: str,
+    where: list[dict[str, Any]],
+    related: list[dict[str, Any]],
+    identity: tuple[str, ...],
 ) -> dict[str, Any]:
+    # what the result is, not where its lines are nor how often: a line added
+    # above it, or another goroutine that multiplies the executions, keeps it
+    key = "\0".join((_uri(file), rule, *identity))
     out: dict[str, Any] = {
         "ruleId": rule,
         "ruleIndex": _RULE_INDEX[rule],
         "level": level,
         "message": {"text": text},
         "locations": where,
-        # stable across runs and line moves elsewhere in the file: the file and what was found
-        "partialFingerprints": {"hbcheck/v1": hashlib.sha256(f"{file}\0{rule}\0{text}".encode()).hexdigest()},
+        "partialFingerprints": {"hbcheck/v1": hashlib.sha256(key.encode()).hexdigest()},
     }
     if related:
         out["relatedLocations"] = [{"id": i, **loc} for i, loc in enumerate(related)]
@@ -107,10 +116,14 @@ def _finding(r: TestResult, f: Finding, expected: bool) -> dict[str, Any]:
     elif f.blocked:
         where = [_location(file, f.blocked[0][2], f"{f.blocked[0][0]} [{f.blocked[0][1]}]")]
         related = [_location(file, ln, f"{g} [{w}]") for g, w, ln in f.blocked]
-    else:
-        where, related = [_location(file, f.line)], []
+    else:  # a model's own flag has no line: the test's first
+        where, related = [_location(file, f.line or 1)], []
     text = f"{r.name}: {f.describe()} (in {r.count_text(f)} execution(s))"
-    out = _result(f.kind, "note" if expected else "warning", text, file, where, related)
+    if related:  # code scanning shows related locations only where the message links them
+        text += "; see " + ", ".join(f"[{loc['message']['text']}]({i})" for i, loc in enumerate(related))
+    who = [f.g or ""] + [g for g, _w, _l in f.blocked] + [side[0] for side in f.pair or ()]
+    identity = (r.name, f.kind, f.text, *sorted(set(who)))
+    out = _result(f.kind, "note" if expected else "warning", text, file, where, related, identity)
     witness = r.witnesses.get(f)
     if witness is not None:
         out["codeFlows"] = [_code_flow(witness, file, f"an execution with {f.describe()}")]
@@ -132,16 +145,22 @@ def _expectation(r: TestResult, e: ExpectResult) -> dict[str, Any]:
     failed = e.status == FAIL
     rule = "expectation-failed" if failed else "expectation-unknown"
     text = f"{r.name}: {e.text}: {e.reason}"
-    out = _result(rule, "error" if failed else "warning", text, file, [_location(file, e.expect.loc.line)], [])
+    where = [_location(file, e.expect.loc.line)]
+    out = _result(rule, "error" if failed else "warning", text, file, where, [], (r.name, e.text))
     x = _counterexample(r, e) if failed else None
     if x is not None:
         out["codeFlows"] = [_code_flow(x, file, f"a counterexample to {e.text}")]
     return out
 
 
-def sarif_log(results: list[TestResult | BadInput], allow_unknown: bool, command: list[str]) -> dict[str, Any]:
+def sarif_log(
+    results: list[TestResult | BadInput], allow_unknown: bool, command: list[str], unchecked: int = 0
+) -> dict[str, Any]:
+    """``unchecked``: files an interrupted run did not check."""
     out: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
+    if unchecked:
+        notes.append({"level": "error", "message": {"text": f"interrupted: {unchecked} file(s) not checked"}})
     for r in results:
         if isinstance(r, BadInput):
             note: dict[str, Any] = {"level": "error", "message": {"text": r.message}}
@@ -156,15 +175,20 @@ def sarif_log(results: list[TestResult | BadInput], allow_unknown: bool, command
             if e.status == FAIL or (e.status == UNKNOWN and not allow_unknown):
                 out.append(_expectation(r, e))
     rules = [
-        {"id": rule, "name": short.title().replace(" ", "").replace("/", ""), "shortDescription": {"text": short}}
-        | {"fullDescription": {"text": full}}
+        {
+            "id": rule,
+            "name": short.title().replace(" ", "").replace("/", ""),
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": full},
+            "help": {"text": f"{full} See docs/ci.md for how hbcheck reports it."},
+        }
         for rule, (short, full) in RULES.items()
     ]
     run = {
         "tool": {"driver": {"name": "hbcheck", "version": __version__, "rules": rules}},
         "invocations": [
             {
-                "commandLine": " ".join(command),
+                "commandLine": shlex.join(command),
                 "executionSuccessful": not notes,
                 "toolExecutionNotifications": notes,
             }
