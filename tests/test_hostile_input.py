@@ -137,3 +137,41 @@ def test_a_name_that_starts_with_a_keyword_is_a_name(tmp_path, name):
     test.write_text(f"litmus K\nvar {name} int\ngo P0 {{ {name} = 1 }}\nexists ({name} == 1)\nexpect always\n")
     result = CliRunner().invoke(app, ["run", "--quiet", str(test)])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "body,error",
+    [
+        ("go init { r = 1 }", "2:4: 'init' names the initial writes: call the goroutine or function otherwise"),
+        ("func init { r = 1 }\ngo P0 { go init() }", "2:6: 'init' names the initial writes"),
+        ("var x int\ngo P0 { x = 9223372036854775808 }", "3:13: constant 9223372036854775808 overflows int (int64)"),
+        ("var x int\ngo P0 { x = 1" + "0" * 5000 + " }", "3:13: constant 100000000000...000000 (5001 digits)"),
+        ('go P0 { panic("bad \\x escape") }', "2:20: unknown escape sequence \\x"),
+        ('go P0 { panic("\\N{BULLET}") }', "2:16: unknown escape sequence \\N"),
+        ('go P0 { panic("\\ud800") }', "2:16: escape sequence \\ud800 is an invalid Unicode code point"),
+        ('go P0 { panic("\\xe9") }', "2:16: escape sequence \\xe9 is a byte past ASCII: write the character"),
+        ('"bad \\q"\ngo P0 { r = 1 }', "2:6: unknown escape sequence \\q"),
+    ],
+)
+def test_bad_literals_and_reserved_names_are_located_errors(tmp_path, body, error):
+    # each was a traceback (a unicodeescape or int-conversion error), a
+    # disagreement between the engines (a literal past int64), or a goroutine
+    # that collided with the initial writes
+    test = tmp_path / "t.lit"
+    test.write_text(f"litmus T\n{body}\n")
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"{test}:{error}"), result.stderr
+
+
+def test_literals_at_the_ends_of_int64_and_go_s_escapes_are_read(tmp_path):
+    test = tmp_path / "t.lit"
+    test.write_text(
+        "litmus T\nvar x int\ngo P0 { x = -9223372036854775808; r = 9223372036854775807 }\n"
+        "exists (x == -9223372036854775808 && P0:r == 9223372036854775807)\nexpect always\n"
+    )
+    result = CliRunner().invoke(app, ["run", "--engine", "both", str(test)])
+    assert result.exit_code == 0, result.stdout
+    test.write_text('litmus T\ngo P0 { panic("\\u00e9 \\x41\\101\\t\\"\\\\") }\nexpect panic "é AA\t\\"\\\\"\n')
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert result.exit_code == 0, result.stdout

@@ -160,9 +160,14 @@ class _Checker:
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
+        for node in ast.nodes((self.test.decls, self.test.condition)):
+            if isinstance(node, ast.IntLit) and node.value == 2**63:  # only -9223372036854775808 is an int
+                raise HbError("constant 9223372036854775808 overflows int (int64)", node.loc)
         for decl in self.test.decls:
             if decl.name in BUILTINS:
                 raise HbError(f"'{decl.name}' is predeclared and cannot be redeclared", decl.loc)
+            if decl.name == "init" and not isinstance(decl, ast.VarDecl):
+                raise HbError("'init' names the initial writes: call the goroutine or function otherwise", decl.loc)
             if decl.name in seen:
                 prev = seen[decl.name]
                 raise HbError(f"'{decl.name}' redeclared (first declared at line {prev.line})", decl.loc)

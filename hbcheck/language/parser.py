@@ -112,10 +112,12 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def neg_op(self, meta, items):
+        if isinstance(items[0], ast.IntLit) and items[0].value == INT_MIN_MAGNITUDE:
+            return ast.IntLit(-INT_MIN_MAGNITUDE, self._loc(meta))  # -9223372036854775808 is an int
         return ast.Unary("-", items[0], self._loc(meta))
 
     def int_atom(self, items):
-        return ast.IntLit(int(items[0]), self._loc(items[0]))
+        return ast.IntLit(_int(items[0], self._loc(items[0])), self._loc(items[0]))
 
     def true_atom(self, items):
         return ast.IntLit(1, self._loc(items[0]))
@@ -140,11 +142,15 @@ class _ToAst(Transformer):
         return ast.ProcReg(proc, reg, self._loc(items[0]))
 
     def int_lit(self, items):
-        value = int(items[-1])
-        return -value if len(items) == 2 else value
+        value = _int(items[-1], self._loc(items[-1]))
+        if len(items) == 2:
+            return -value
+        if value == INT_MIN_MAGNITUDE:
+            raise HbError(f"constant {value} overflows int (int64)", self._loc(items[-1]))
+        return value
 
     def str_arg(self, items):
-        return ast.StrArg(_unquote(items[0]), self._loc(items[0]))
+        return ast.StrArg(_unquote(items[0], self._loc(items[0])), self._loc(items[0]))
 
     def addr_arg(self, items):
         return ast.AddrArg(str(items[0]), self._loc(items[0]))
@@ -314,7 +320,7 @@ class _ToAst(Transformer):
         return ast.GoDecl(str(name), body, self._loc(name))
 
     def description(self, items):
-        return ast.Description(_unquote(items[0]), self._loc(items[0]))
+        return ast.Description(_unquote(items[0], self._loc(items[0])), self._loc(items[0]))
 
     def condition(self, items):
         kind, expr = items
@@ -353,7 +359,7 @@ def _expect(words: list[Token], text_tok: Token | None, loc: Loc, tr: _ToAst) ->
     if text_tok is not None:
         if finding != "panic":
             raise HbError(f"only 'panic' takes a text, not '{finding}'", tr._loc(text_tok))
-        text = _unquote(text_tok)
+        text = _unquote(text_tok, tr._loc(text_tok))
     return ast.Expect(quant, finding, text, source, loc)
 
 
@@ -363,9 +369,44 @@ def _target(tok: Token | None) -> str | None:
     return str(tok)
 
 
-def _unquote(tok: Token) -> str:
+# Integers are Go's int on 64-bit platforms: int64. A literal is at most
+# 2**63 - 1, or 2**63 right after a minus sign.
+INT_MIN_MAGNITUDE = 2**63
+
+
+def _int(tok: Token, loc: Loc) -> int:
+    digits = str(tok)
+    if len(digits.lstrip("0")) > 19 or int(digits) > INT_MIN_MAGNITUDE:
+        shown = digits if len(digits) <= 30 else f"{digits[:12]}...{digits[-6:]} ({len(digits)} digits)"
+        raise HbError(f"constant {shown} overflows int (int64)", loc)
+    return int(digits)
+
+
+# Go's escapes in a string literal; a \x or octal byte must be ASCII (the
+# texts are Unicode strings, a byte past 0x7f would not be Go's byte)
+_ESCAPE = re.compile(r"\\(?:([abfnrtv\\\"])|x([0-9A-Fa-f]{2})|([0-7]{3})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.?))")
+_SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\", '"': '"'}
+
+
+def _unquote(tok: Token, loc: Loc | None = None) -> str:
+    """A string literal's text, with Go's escapes; any other is an error at its column."""
     body = str(tok)[1:-1]
-    return body.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in body else body
+
+    def one(m: re.Match) -> str:
+        simple, hex2, octal, u4, u8, bad = m.groups()
+        if simple is not None:
+            return _SIMPLE[simple]
+        where = None if loc is None else Loc(loc.file, loc.line, loc.col + 1 + m.start())
+        if bad is not None:
+            raise HbError(f"unknown escape sequence {m.group(0)}", where)
+        code = int(hex2 or octal or u4 or u8, 16 if (hex2 or u4 or u8) else 8)
+        if (hex2 or octal) and code > 0x7F:
+            raise HbError(f"escape sequence {m.group(0)} is a byte past ASCII: write the character", where)
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            raise HbError(f"escape sequence {m.group(0)} is an invalid Unicode code point", where)
+        return chr(code)
+
+    return _ESCAPE.sub(one, body) if "\\" in body else body
 
 
 def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
