@@ -142,8 +142,8 @@ def test_a_name_that_starts_with_a_keyword_is_a_name(tmp_path, name):
 @pytest.mark.parametrize(
     "body,error",
     [
-        ("go init { r = 1 }", "2:4: 'init' names the initial writes: call the goroutine or function otherwise"),
-        ("func init { r = 1 }\ngo P0 { go init() }", "2:6: 'init' names the initial writes"),
+        ("go init { r = 1 }", "2:4: 'init' names the initial writes: call the goroutine otherwise"),
+        ("func init { r = 1 }\ngo P0 { go init() }", "3:9: 'init' names the initial writes: start a function"),
         ("var x int\ngo P0 { x = 9223372036854775808 }", "3:13: constant 9223372036854775808 overflows int (int64)"),
         ("var x int\ngo P0 { x = 1" + "0" * 5000 + " }", "3:13: constant 100000000000...000000 (5001 digits)"),
         ('go P0 { panic("bad \\x escape") }', "2:20: unknown escape sequence \\x"),

@@ -132,6 +132,13 @@ THEMED = {
     "select-body-send.lit": ("Sometimes", set()),
     "select-body-blocks.lit": (None, {f"{DL} (P1 [chan send] line 14)"}),
     "select-body-spawn.lit": ("Always", {f"{DL} (main [select] line 23)"}),
+    "select-close-wakes-receive.lit": (
+        "Sometimes",
+        {
+            "panic: send on closed channel (P1, line 12)",
+            "send/close race on a: main line 8 (close) vs P1 line 14 (send)",
+        },
+    ),
     "atomic-plain-racy.lit": ("Sometimes", {"race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"}),
     "atomic-plain-ordered.lit": ("Never", set()),
     "waitgroup-add-in-worker.lit": (None, {"race on wg: worker line 8 (read) vs main line 21 (write)"}),

@@ -166,8 +166,8 @@ class _Checker:
         for decl in self.test.decls:
             if decl.name in BUILTINS:
                 raise HbError(f"'{decl.name}' is predeclared and cannot be redeclared", decl.loc)
-            if decl.name == "init" and not isinstance(decl, ast.VarDecl):
-                raise HbError("'init' names the initial writes: call the goroutine or function otherwise", decl.loc)
+            if decl.name == "init" and isinstance(decl, ast.GoDecl):
+                raise HbError("'init' names the initial writes: call the goroutine otherwise", decl.loc)
             if decl.name in seen:
                 prev = seen[decl.name]
                 raise HbError(f"'{decl.name}' redeclared (first declared at line {prev.line})", decl.loc)
@@ -330,6 +330,8 @@ class _Checker:
             case ast.Call():
                 self._call(owner, s)
             case ast.GoStmt(func=f, args=args, loc=loc):
+                if f == "init":  # its goroutine would be named so
+                    raise HbError("'init' names the initial writes: start a function named otherwise", loc)
                 self._func(f, loc, "'go'")
                 self._no_args(args, f"'{f}'", loc)
                 self.spawned.add(f)
