@@ -59,6 +59,7 @@ def test_in_worker_processes_too(monkeypatch, tmp_path):
     assert doc["errors"][0]["message"].startswith("internal error: RecursionError")
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="-j 2 runs in this process on one core")
 def test_a_worker_that_dies_is_an_internal_error_not_a_lost_run(monkeypatch, tmp_path):
     _crash_on(monkeypatch, "fifo.lit", lambda: os._exit(9))
     result, doc = _run(tmp_path, "-j", "2")
@@ -175,3 +176,40 @@ def test_literals_at_the_ends_of_int64_and_go_s_escapes_are_read(tmp_path):
     test.write_text('litmus T\ngo P0 { panic("\\u00e9 \\x41\\101\\t\\"\\\\") }\nexpect panic "é AA\t\\"\\\\"\n')
     result = CliRunner().invoke(app, ["run", str(test)])
     assert result.exit_code == 0, result.stdout
+
+
+def test_jobs_are_no_more_than_files_and_cores(monkeypatch, tmp_path):
+    # -j 100000 forked 100,000 workers up front
+    import hbcheck.cli.run as run_module
+
+    asked = []
+    real = run_module.ProcessPoolExecutor
+
+    def pool(workers):
+        asked.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    result = CliRunner().invoke(app, ["run", "-q", "-j", "100000", *map(str, FILES)])
+    assert result.exit_code == 0 and asked == [2]
+    result = CliRunner().invoke(app, ["run", "-q", "-j", "100000", str(FILES[0])])
+    assert result.exit_code == 0 and asked == [2]  # one file: no pool at all
+
+
+def test_go_output_folder_errors_are_clear(tmp_path):
+    file = str(lit("mp-buffered.lit"))
+    existing = tmp_path / "existing"
+    existing.write_text("")
+    for target, message in [
+        (existing, f"cannot write {existing}: it is a file, not a folder"),
+        (tmp_path / "no" / "such", f"cannot write {tmp_path / 'no' / 'such'}: no folder {tmp_path / 'no'}"),
+    ]:
+        result = CliRunner().invoke(app, ["go", file, "-o", str(target)])
+        assert result.exit_code == 2 and result.stderr == f"error: {message}\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_solver_timeout_z3_cannot_take_is_refused():
+    result = CliRunner().invoke(app, ["run", "--solver-timeout", "inf", str(FILES[0])])
+    assert result.exit_code == 2 and "--solver-timeout" in result.stderr and "Traceback" not in result.stderr

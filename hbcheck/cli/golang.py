@@ -35,8 +35,15 @@ def go_cmd(
     except HbError as exc:
         raise fail(exc) from None
     target = out_dir or Path(f"{file.stem}-go")
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "main.go").write_text(emit_go(program, file))
+    if not target.parent.is_dir():  # a mistyped path is not a tree to create
+        raise fail(HbError(f"cannot write {target}: no folder {target.parent}"))
+    if target.exists() and not target.is_dir():
+        raise fail(HbError(f"cannot write {target}: it is a file, not a folder"))
+    try:
+        target.mkdir(exist_ok=True)
+        (target / "main.go").write_text(emit_go(program, file))
+    except OSError as exc:
+        raise fail(HbError(f"cannot write {target / 'main.go'}: {exc.strerror}")) from None
     stdout().print(f"wrote {target / 'main.go'} (run: cd {target} && go run main.go -runs 10000)", markup=False)
 
 

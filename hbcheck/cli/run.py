@@ -127,7 +127,9 @@ def run(
         Path | None, typer.Option(help="Fail on any difference from this recorded results file.")
     ] = None,
     update_baseline: Annotated[Path | None, typer.Option(help="Record this run's results as the baseline.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Check files in N processes.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Check files in N processes (at most one per file and per core).")
+    ] = 1,
     times: Annotated[
         bool, typer.Option("--time/--no-time", help="Print herd's Time line (off: output is reproducible).")
     ] = True,
@@ -147,7 +149,8 @@ def run(
             "other; explicit: the explorer alone; smt: z3 alone."
         ),
     ] = Engine.auto,
-    solver_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per z3 query.")] = 60.0,
+    # z3 takes its timeout as a 32-bit count of milliseconds
+    solver_timeout: Annotated[float, typer.Option(min=0.1, max=1_000_000, help="Seconds per z3 query.")] = 60.0,
     stop_early: Annotated[
         bool,
         typer.Option(
@@ -188,7 +191,9 @@ def run(
     results: list[TestResult | BadInput] = []
     interrupted = False
     internal = 0  # engine disagreements and unexpected errors: each its test's, exit 3
-    pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+    # every worker is forked up front: no more than there are files, nor cores
+    workers = min(jobs, sum(isinstance(i, Path) for i in items), os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
         with progress:
             task = progress.add_task("checking", total=len(items))
