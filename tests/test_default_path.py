@@ -3,6 +3,7 @@ shapes the random generators once missed, each with its exact answer."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import lit, program
 
 from hbcheck.explore import ExploreConfig
@@ -380,3 +381,19 @@ def test_a_select_receive_case_writes_at_the_case_s_line():
         """
     )
     assert {f.describe() for f in r.findings} == {"race on x: P0 line 7 (write) vs P1 line 11 (read)"}
+
+
+@pytest.mark.parametrize(
+    "condition,observation",
+    [
+        ("x % 0 == 1 || x / 0 != 0", "Never"),  # z3 read x % 0 as x: it said Always
+        ("!(x / 0 == 0)", "Never"),  # a condition that divides by zero is false, negated or not
+        ("x == 0 || 1 / x == 1", "Always"),  # || stops early: 1 / x is not evaluated where x == 0
+        ("x != 0 && 7 / (x - 1) == 0", "Never"),  # x == 1 divides by zero
+    ],
+)
+def test_a_condition_that_divides_by_zero_is_false_in_both_engines(condition, observation):
+    # found on a helper's hint: the explorer took such a condition as false, z3
+    # computed the bit-vector quotient (an engine disagreement)
+    r = both(f"litmus D\nvar x int\ngo P0 {{ x = 1 }}\nexists ({condition})\n")
+    assert r.engines == ["explicit", "smt"] and r.observation == observation

@@ -1086,7 +1086,22 @@ def _cond_z3(e, env: dict[str, z3.BitVecRef]) -> z3.BoolRef:
                 return z3.If(c, z3.BitVecVal(1, 64), z3.BitVecVal(0, 64))
         raise Unsupported(f"condition {x!r}")
 
-    return val(e) != 0
+    def safe(x) -> z3.BoolRef:
+        """No division by zero is evaluated (&& and || stop early, as in Go)."""
+        match x:
+            case ast.Unary(operand=o):
+                return safe(o)
+            case ast.Binary(op="&&" | "||" as op, left=a, right=b):
+                decided = val(a) == 0 if op == "&&" else val(a) != 0
+                return and_(safe(a), or_(decided, safe(b)))
+            case ast.Binary(op="/" | "%", left=a, right=b):
+                return and_(safe(a), safe(b), val(b) != 0)
+            case ast.Binary(left=a, right=b):
+                return and_(safe(a), safe(b))
+        return z3.BoolVal(True)
+
+    # a condition that divides by zero is false there (the explorer's rule: Go would panic)
+    return and_(safe(e), val(e) != 0)
 
 
 __all__ = ["SmtAnswer", "caps_of", "solve"]
