@@ -475,6 +475,15 @@ def test_select_default_and_fifo_counts_from_z3_alone():
         assert (r.positive, r.negative) == expected, name
 
 
+def _channel_programs_agree(text: str) -> None:
+    """check_program raises EngineDisagreement unless the engines agree; z3
+    answers unless the explorer hit a bound, and every z3 execution replays."""
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"bounded: {', '.join(r.bounds)}")
+    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+
+
 @settings(
     max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -483,10 +492,7 @@ def test_engines_agree_on_random_channel_programs(text):
     """Channels of capacity 0-2, close, select with and without default, a
     mutex, registers and branches: check_program raises EngineDisagreement
     unless states, counts and findings (panics, deadlocks, races) agree."""
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"bounded: {', '.join(r.bounds)}")
-    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+    _channel_programs_agree(text)
 
 
 @settings(
@@ -497,10 +503,7 @@ def test_engines_agree_on_random_channel_programs_whose_main_returns(text):
     """The channel programs with P0 as main: where main returns, a sender or
     a select that a close woke may not have run again (z3 once kept a select
     woken as a sender where the close woke its receive case first)."""
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"bounded: {', '.join(r.bounds)}")
-    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+    _channel_programs_agree(text)
 
 
 @settings(
