@@ -293,3 +293,36 @@ def waitgroup_text(draw) -> str:
     who = draw(st.integers(1 if main else 0, count - 1))
     lines.append(f"exists (P{who}:r == {draw(st.integers(0, 1))} && x == {draw(st.integers(0, 2))})")
     return "\n".join(lines) + "\n"
+
+
+@st.composite
+def cut_text(draw) -> str:
+    """main and goroutines whose loops may pass the unroll bound, with
+    statements after the loop: where main returns first, a goroutine may be
+    left anywhere, just before its loop's cut included (z3 once gave it the
+    registers of its end there). The condition reads those registers."""
+    lines = [
+        "litmus Cut",
+        "var x int",
+        "var n int",
+        "var mu sync.Mutex",
+        "var a = make(chan int, 2)",
+        "var b = make(chan int)",
+    ]
+    writes = ["x = x + 1", "mu.Lock(); x = x + 1; mu.Unlock()", "a <- 1", "r = x", "x = 2"]
+    body = [draw(st.sampled_from(writes)) for _ in range(draw(st.integers(1, 3)))]
+    lines += ["go main {"] + [f"    {s}" for s in body] + ["}"]
+    count = draw(st.integers(1, 2))
+    for i in range(1, count + 1):
+        before = draw(st.sampled_from(["", "r = 1; ", "s = x; "]))
+        step = draw(st.sampled_from(["r = r + 2", "r = x", "s = s + 1", "a <- 0", "mu.Lock(); r = r + 1; mu.Unlock()"]))
+        after = [draw(st.sampled_from(["r = 5", "s = 9", "r = r + 1", "select { case s = <-a:; default: s = 7 }"]))]
+        after = after[: draw(st.integers(0, 1))] + [draw(statement())] * draw(st.integers(0, 1))
+        lines += (
+            [f"go P{i} {{", "    r = 0; s = 0", f"    {before}for x < 2 {{ {step} }}"]
+            + [f"    {s}" for s in after]
+            + ["}"]
+        )
+    who = draw(st.integers(1, count))
+    lines.append(f"exists (P{who}:r == {draw(st.integers(0, 16))} && P{who}:s == {draw(st.integers(0, 9))})")
+    return "\n".join(lines) + "\n"

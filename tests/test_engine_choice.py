@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import BOUNDED, ROOT, lit, program, suite_files
+from conftest import BOUNDED, ROOT, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from programs import memory_text, program_text, shaped_text
@@ -393,6 +393,7 @@ def test_auto_gives_every_verdict_both_gives_on_random_programs(text):
         p = program(text)
     except HbError:
         reject()  # "expect no leak" without main
+    z3_seeded(text)
     config = ExploreConfig(max_executions=ENUMERATION_LIMIT)
     auto = check_program(p, config, GO, "auto")
     both = check_program(p, config, GO, "both")

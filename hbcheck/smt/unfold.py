@@ -547,8 +547,12 @@ class _Unfolder:
                 st = _State(z3.And(st.guard, truth), st.regs, st.ctrl | val.deps)
             if it == bound:
                 if counter is None:
+                    # one iteration more than the bound: a step of its own on the machine,
+                    # so main's return may come first and leave the registers of here
                     self.point += 1
-                    self.u.cuts.append(z3.And(st.guard, self.point < self.stop))  # one iteration more than the bound
+                    beyond = self.point < self.stop
+                    self.stopped_before(st, beyond)
+                    self.u.cuts.append(z3.And(st.guard, beyond))
                 else:
                     exits.append(st)  # a counted loop is done
                 st = _State(z3.BoolVal(False), st.regs, st.ctrl)
