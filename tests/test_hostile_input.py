@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import hbcheck.cli.common as common
 from hbcheck.cli.app import app
+from hbcheck.nesting import MAX_NESTING, TOO_DEEP
 
 FILES = [lit("mp-buffered.lit"), lit("mp-racy.lit"), lit("fifo.lit")]
 
@@ -213,3 +214,63 @@ def test_go_output_folder_errors_are_clear(tmp_path):
 def test_a_solver_timeout_z3_cannot_take_is_refused():
     result = CliRunner().invoke(app, ["run", "--solver-timeout", "inf", str(FILES[0])])
     assert result.exit_code == 2 and "--solver-timeout" in result.stderr and "Traceback" not in result.stderr
+
+
+def _nest(n: int, head: str, tail: str, inner: str) -> str:
+    return head * n + inner + tail * n
+
+
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ("go P0 {\n" + _nest(243, "if r == 0 {\n", "}\n", "r = 1\n") + "}", "112:1"),
+        ("go P0 {\n" + _nest(243, "for i := 0; i < 1; i++ {\n", "}\n", "r = 1\n") + "}", "112:1"),
+        ("go P0 { r = " + _nest(240, "(", ")", "1") + " }", "2:121"),
+        ("go P0 { r = " + " + ".join(["1"] * 973) + " }", "2:3513"),
+        (
+            "var c = make(chan int, 1)\ngo P0 {\n" + _nest(60, "select {\ncase c <- 1:\n", "}\n", "r = 1\n") + "}",
+            "103:1",
+        ),
+    ],
+    ids=["ifs", "fors", "parentheses", "sum", "selects"],
+)
+def test_input_nested_past_the_limit_is_a_located_error(tmp_path, body, where):
+    # each overflowed Python's stack in the parser or a later stage (a traceback, or exit 3)
+    test = tmp_path / "t.lit"
+    test.write_text(f"litmus T\n{body}\n")
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"{test}:{where}: {TOO_DEEP}"), result.stderr
+
+
+def test_input_nested_to_the_limit_runs_in_every_stage(tmp_path):
+    # every stage recurses on the program: the deepest input the parser takes
+    # goes through both engines, the Go and the Promela emitters
+    bodies = [
+        "go P0 {\n" + _nest(MAX_NESTING - 5, "if x == 0 {\n", "}\n", "r = 1\n") + "}",
+        "go P0 { r = " + _nest(MAX_NESTING, "(", ")", "x") + " }",
+        "go P0 { r = " + " + ".join(["x"] * (MAX_NESTING - 5)) + " }",
+    ]
+    for body in bodies:
+        test = tmp_path / "t.lit"
+        test.write_text(f"litmus T\nvar x int\n{body}\nexists (P0:r == 1)\n")
+        for args in (
+            ["run", "--engine", "both"],
+            ["go", "-o", str(tmp_path / "go")],
+            ["promela", "-o", str(tmp_path / "t.pml")],
+        ):
+            result = CliRunner().invoke(app, [*args, str(test)])
+            assert result.exit_code == 0, (args, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "exp,where",
+    [("po" + "+" * 1000, "1:9"), (" | ".join(["po"] * 500), "1:1919"), (" ; ".join(["po"] * 500), "1:1919")],
+    ids=["postfix", "union", "sequence"],
+)
+def test_a_model_nested_past_the_limit_is_a_located_error(tmp_path, exp, where):
+    model = tmp_path / "deep.cat"
+    model.write_text(f"let r = {exp}\nacyclic r as c\n")
+    result = CliRunner().invoke(app, ["run", "--model", str(model), str(FILES[0])])
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"{model}:{where}: {TOO_DEEP}"), result.stderr

@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
+from hbcheck.nesting import check_ast, check_tree
 from hbcheck.source import read_source
 
 OBSERVATIONS = ("never", "sometimes", "always")
@@ -445,6 +446,7 @@ def parse(source: str, file: str = "<input>") -> ast.Test:
         tree = _parser().parse(source)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, file, source) from None
+    check_tree(tree, file, source)  # a block or a parenthesis is two levels of lark's tree
     try:
         items = _ToAst(file).transform(tree)
     except VisitError as exc:
@@ -454,6 +456,7 @@ def parse(source: str, file: str = "<input>") -> ast.Test:
         raise
     except HbError as err:  # pragma: no cover - raised inside callbacks arrive wrapped
         raise HbError(err.message, err.loc, source) from None
+    check_ast(items, source)
     try:
         return _assemble(file, source, items, Loc(file, 1, 1))
     except HbError as err:

@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.hb.relations import BASE_RELATIONS, BASE_SETS
+from hbcheck.nesting import check_ast, check_tree
 from hbcheck.source import read_source
 
 
@@ -280,7 +281,7 @@ def _read(
     text = model_text(path)
     digest.update(text.encode())
     try:
-        items = _ToAst(str(path)).transform(_parser().parse(text))
+        tree = _parser().parse(text)
     except UnexpectedInput as exc:
         loc = Loc(str(path), max(exc.line, 1), max(exc.column, 1))
         if isinstance(exc, UnexpectedCharacters):
@@ -292,8 +293,12 @@ def _read(
             lines = text.rstrip("\n").splitlines() or [""]
             loc = Loc(str(path), len(lines), len(lines[-1]) + 1)
         raise HbError(f"model syntax error: {what}", loc, text) from None
+    check_tree(tree, str(path), text, levels_per_nesting=1)  # r | r | ... nests one level per operator
+    try:
+        items = _ToAst(str(path)).transform(tree)
     except VisitError as exc:  # pragma: no cover - callbacks raise nothing of their own
         raise exc.orig_exc from None
+    check_ast(items, text)
     header = None
     out: list[Stmt] = []
     for item in items:
