@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 import hbcheck.cli.common as common
 from hbcheck.cli.app import app
+from hbcheck.language.check import MAX_INT_CHAN_CAP
+from hbcheck.machine.hchan import HChan, Item
 from hbcheck.nesting import MAX_NESTING, TOO_DEEP
 
 FILES = [lit("mp-buffered.lit"), lit("mp-racy.lit"), lit("fifo.lit")]
@@ -274,3 +276,26 @@ def test_a_model_nested_past_the_limit_is_a_located_error(tmp_path, exp, where):
     result = CliRunner().invoke(app, ["run", "--model", str(model), str(FILES[0])])
     assert result.exit_code == 2, result.stdout
     assert result.stderr.startswith(f"{model}:{where}: {TOO_DEEP}"), result.stderr
+
+
+def test_a_channel_capacity_go_refuses_is_located_and_a_large_legal_one_allocates_nothing(tmp_path):
+    # 10**8 allocated a 2.4 GB ring up front, int64's max ran out of memory
+    test = tmp_path / "t.lit"
+    test.write_text(f"litmus T\nvar c = make(chan int, {MAX_INT_CHAN_CAP + 1})\ngo P0 {{ c <- 1 }}\n")
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"{test}:2:5: make(chan int, {MAX_INT_CHAN_CAP + 1}) panics in Go: makechan: size out of range"
+    )
+    for cap in (MAX_INT_CHAN_CAP, 10**8):
+        test.write_text(
+            f"litmus T\nvar c = make(chan int, {cap})\nvar d = make(chan struct{{}}, 9223372036854775807)\n"
+            "go P0 { c <- 1; c <- 2; r = <-c; d <- struct{}{} }\nexists (P0:r == 1)\nexpect always\n"
+        )
+        result = CliRunner().invoke(app, ["run", "--engine", "both", str(test)])
+        assert result.exit_code == 0, result.stdout
+    c = HChan("c", 10**8)  # the ring holds what is buffered, shown oldest first
+    for v in (1, 2, 3):
+        c.enqueue(Item(v, 0))
+    c.dequeue()
+    assert (len(c.buf), c.ring(), c.copy().ring()) == (2, [2, 3], [2, 3])

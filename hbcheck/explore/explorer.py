@@ -294,7 +294,7 @@ def _state_key(st: State, max_steps: int) -> tuple:
         return (g.name, where, tuple(sorted(g.regs.items())), g.wait, g.wait_line, g.parked, g.pending)
 
     def chan(c: HChan) -> tuple:
-        buffered = tuple(None if i is None else i.value for i in c.buf)
+        buffered = tuple(sorted((k, i.value) for k, i in c.buf.items()))
         queues = tuple((w.g, w.case, w.value) for w in c.recvq), tuple((w.g, w.case, w.value) for w in c.sendq)
         return (c.name, buffered, c.qcount, c.sendx, c.recvx, c.closed, queues)
 

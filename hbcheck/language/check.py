@@ -30,6 +30,11 @@ KIND_NAMES = {
 _INSTANCE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(#(?P<n>[0-9]+))?$")
 
 
+# runtime/chan.go makechan: elemsize * size must not pass maxAlloc - hchanSize
+# (maxAlloc is 1 << 48 on 64-bit Linux, hchanSize 96 bytes): ints are 8 bytes
+MAX_INT_CHAN_CAP = ((1 << 48) - 96) // 8
+
+
 @dataclass(frozen=True, slots=True)
 class SharedVar:
     """A declared shared object. ``cap`` is None for a nil channel."""
@@ -208,6 +213,12 @@ class _Checker:
                 raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan {d.make_elem})", d.loc)
             if d.make_cap is not None and d.make_cap < 0:
                 raise HbError(f"negative buffer argument in make(chan {d.make_elem}, {d.make_cap})", d.loc)
+            if d.make_cap is not None and d.make_elem == "int" and d.make_cap > MAX_INT_CHAN_CAP:
+                raise HbError(
+                    f"make(chan int, {d.make_cap}) panics in Go: makechan: size out of range "
+                    f"(at most {MAX_INT_CHAN_CAP} ints fit the runtime's largest allocation)",
+                    d.loc,
+                )
             return SharedVar(d.name, "chan", 0, d.make_cap or 0, d.loc, d.make_elem)
         if typ is None or typ == "int":
             if typ is None and d.init is None:  # pragma: no cover - grammar needs a type or an init

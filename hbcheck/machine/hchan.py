@@ -54,7 +54,8 @@ class HChan:
     def __init__(self, name: str, dataqsiz: int):
         self.name = name
         self.dataqsiz = dataqsiz
-        self.buf: list[Item | None] = [None] * dataqsiz
+        # the filled slots only: a large legal capacity allocates nothing up front
+        self.buf: dict[int, Item] = {}
         self.qcount = 0
         self.sendx = 0
         self.recvx = 0
@@ -72,7 +73,7 @@ class HChan:
 
     def copy(self) -> HChan:
         c = HChan.__new__(HChan)
-        c.name, c.dataqsiz, c.buf = self.name, self.dataqsiz, list(self.buf)
+        c.name, c.dataqsiz, c.buf = self.name, self.dataqsiz, dict(self.buf)
         c.qcount, c.sendx, c.recvx = self.qcount, self.sendx, self.recvx
         c.closed, c.close_event = self.closed, self.close_event
         c.recvq, c.sendq = list(self.recvq), list(self.sendq)
@@ -130,9 +131,7 @@ class HChan:
     def dequeue(self) -> tuple[Item, int]:
         """Take slot ``recvx`` (chanrecv's buffered path)."""
         slot = self.recvx
-        item = self.buf[slot]
-        assert item is not None
-        self.buf[slot] = None
+        item = self.buf.pop(slot)
         self.recvx += 1
         if self.recvx == self.dataqsiz:
             self.recvx = 0
@@ -144,7 +143,6 @@ class HChan:
         head, put the sender's value in that same slot (the new tail)."""
         slot = self.recvx
         item = self.buf[slot]
-        assert item is not None
         self.buf[slot] = incoming
         self.recvx += 1
         if self.recvx == self.dataqsiz:
@@ -157,10 +155,17 @@ class HChan:
         self.recvq = [w for w in self.recvq if w.g != g]
         self.sendq = [w for w in self.sendq if w.g != g]
 
+    def ring(self) -> list[int | None]:
+        """The buffer slot by slot (None for an empty one); past 64 slots, the
+        buffered values only, oldest first."""
+        if self.dataqsiz <= 64:
+            return [None if (i := self.buf.get(k)) is None else i.value for k in range(self.dataqsiz)]
+        return [self.buf[(self.recvx + k) % self.dataqsiz].value for k in range(self.qcount)]
+
     def snapshot(self) -> dict[str, object]:
         """The ring and queues, for traces and tests."""
         return {
-            "buf": [None if i is None else i.value for i in self.buf],
+            "buf": self.ring(),
             "qcount": self.qcount,
             "sendx": self.sendx,
             "recvx": self.recvx,
