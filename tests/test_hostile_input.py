@@ -143,6 +143,15 @@ def test_a_name_that_starts_with_a_keyword_is_a_name(tmp_path, name):
     assert result.exit_code == 0, result.stderr
 
 
+def _refused(tmp_path, body: str):
+    """Run a test of ``body``, which must be refused as bad input (exit 2)."""
+    test = tmp_path / "t.lit"
+    test.write_text(f"litmus T\n{body}\n")
+    result = CliRunner().invoke(app, ["run", str(test)])
+    assert result.exit_code == 2, result.stdout
+    return test, result.stderr
+
+
 @pytest.mark.parametrize(
     "body,error",
     [
@@ -161,11 +170,8 @@ def test_bad_literals_and_reserved_names_are_located_errors(tmp_path, body, erro
     # each was a traceback (a unicodeescape or int-conversion error), a
     # disagreement between the engines (a literal past int64), or a goroutine
     # that collided with the initial writes
-    test = tmp_path / "t.lit"
-    test.write_text(f"litmus T\n{body}\n")
-    result = CliRunner().invoke(app, ["run", str(test)])
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.startswith(f"{test}:{error}"), result.stderr
+    test, stderr = _refused(tmp_path, body)
+    assert stderr.startswith(f"{test}:{error}"), stderr
 
 
 def test_literals_at_the_ends_of_int64_and_go_s_escapes_are_read(tmp_path):
@@ -238,11 +244,8 @@ def _nest(n: int, head: str, tail: str, inner: str) -> str:
 )
 def test_input_nested_past_the_limit_is_a_located_error(tmp_path, body, where):
     # each overflowed Python's stack in the parser or a later stage (a traceback, or exit 3)
-    test = tmp_path / "t.lit"
-    test.write_text(f"litmus T\n{body}\n")
-    result = CliRunner().invoke(app, ["run", str(test)])
-    assert result.exit_code == 2, result.stdout
-    assert result.stderr.startswith(f"{test}:{where}: {TOO_DEEP}"), result.stderr
+    test, stderr = _refused(tmp_path, body)
+    assert stderr.startswith(f"{test}:{where}: {TOO_DEEP}"), stderr
 
 
 def test_input_nested_to_the_limit_runs_in_every_stage(tmp_path):
