@@ -567,14 +567,15 @@ def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
 
 
 @settings(
-    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 20, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(cut_text())
 def test_engines_agree_on_registers_main_s_return_leaves_at_a_loop_s_bound(text):
     """Loops that may pass the unroll bound, main returning while a goroutine
-    is just before its cut: it keeps the registers of there."""
+    is just before its cut: it keeps the registers of there. Unrolled 3
+    times: the bound's size changes nothing here but the cost."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), ExploreConfig(unroll=3, max_executions=BUDGET), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] else f"not compared: {r.extra.get('smt')}")
     assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
 
