@@ -302,3 +302,86 @@ def test_a_channel_capacity_go_refuses_is_located_and_a_large_legal_one_allocate
         c.enqueue(Item(v, 0))
     c.dequeue()
     assert (len(c.buf), c.ring(), c.copy().ring()) == (2, [2, 3], [2, 3])
+
+
+def _traced(tmp_path):
+    """A test and a trace of its race saved by ``hbcheck trace --save``."""
+    test, trace = tmp_path / "t.lit", tmp_path / "t.json"
+    test.write_text(lit("mp-racy.lit").read_text())
+    assert CliRunner().invoke(app, ["trace", str(test), "--race", "--save", str(trace)]).exit_code == 0
+    return test, trace, json.loads(trace.read_text())
+
+
+def _mangled(doc: dict, **fields) -> str:
+    return json.dumps({**doc, **fields})
+
+
+@pytest.mark.parametrize(
+    "mangle,error",
+    [
+        (lambda d: _mangled(d, events=[e[:2] for e in d["events"]]), "'] is too short"),
+        (lambda d: _mangled(d, version=True), ": not an hbcheck trace: at version: 1 was expected"),
+        (lambda d: _mangled(d, version=2), ": an hbcheck trace of version 2; this hbcheck reads version 1"),
+        (lambda d: _mangled(d, schedule=[["P0", [1]]]), ": not an hbcheck trace: at schedule/0/1: [1] is not of type"),
+        (lambda d: _mangled(d, final={"registers": 5}), ": not an hbcheck trace: at final: 'variables' is a required"),
+        (lambda d: _mangled(d, schedule=[["P0", 10**30]]), " is greater than the maximum of 1000000"),
+        (lambda d: _mangled(d, sha256="x"), ": not an hbcheck trace: at sha256: 'x' does not match"),
+        (lambda d: _mangled(d).replace('"schedule": [', '"schedule": [["P0", ' + "9" * 5000 + "], "), "limit (4300"),
+        (lambda d: "[" * 100_000 + "]" * 100_000, ": not an hbcheck trace: JSON nested too deep"),
+        (lambda d: _mangled(d, test="Other"), " was saved from the test 'Other', not from "),
+    ],
+)
+def test_a_malformed_or_foreign_trace_is_refused_before_its_replay(tmp_path, mangle, error):
+    # each was a traceback (IndexError, ValueError, RecursionError) or a replay of the wrong test
+    test, trace, doc = _traced(tmp_path)
+    trace.write_text(mangle(doc))
+    result = CliRunner().invoke(app, ["replay", str(test), str(trace)])
+    assert result.exit_code == 2, result.stdout
+    assert error in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_trace_that_is_not_utf8_is_located_and_an_edited_test_is_noted_then_replayed(tmp_path):
+    test, trace, doc = _traced(tmp_path)
+    trace.write_bytes(b'{"schema": "\xe9"}')
+    result = CliRunner().invoke(app, ["replay", str(test), str(trace)])
+    assert (result.exit_code, result.stderr) == (2, f"{trace}:1:13: not an hbcheck trace: not UTF-8 text\n")
+    trace.write_text(json.dumps(doc))
+    test.write_text(test.read_text() + "\n")  # the same test, another text: replayed, with a note
+    result = CliRunner().invoke(app, ["replay", str(test), str(trace)])
+    assert result.exit_code == 0 and "same final state" in result.stdout
+    assert result.stderr == f"note: {test} has changed since {trace} was saved; replaying it on the new text\n"
+
+
+@pytest.mark.parametrize(
+    "mangle,error",
+    [
+        (lambda t: t[0].update(findings=5), "at tests/0/findings: 5 is not of type 'array'"),
+        (lambda t: t[0].update(states=[{"x": "a"}]), "at tests/0/states/0/x: 'a' is not of type 'integer'"),
+        (lambda t: t[1].pop("observation"), "at tests/1: 'observation' is a required property"),
+        (lambda t: t[0]["findings"].append({"kind": "race"}), "at tests/0/findings/0: 'text' is a required property"),
+    ],
+)
+def test_a_baseline_is_checked_against_the_results_schema_before_use(tmp_path, mangle, error):
+    # wrongly typed fields were TypeError and KeyError tracebacks
+    base = tmp_path / "base.json"
+    assert CliRunner().invoke(app, ["run", "-q", "--json", str(base), *map(str, FILES)]).exit_code == 0
+    doc = json.loads(base.read_text())
+    mangle(doc["tests"])
+    base.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["run", "--baseline", str(base), *map(str, FILES)])
+    assert (result.exit_code, result.stderr) == (2, f"error: {base}: not an hbcheck results file: {error}\n")
+    base.write_text('{"schema": "hbcheck-results", "version": 1, "tests": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    result = CliRunner().invoke(app, ["run", "--baseline", str(base), *map(str, FILES)])
+    assert result.stderr == f"error: {base}: not an hbcheck results file: JSON nested too deep\n"
+
+
+def test_a_state_asked_of_trace_past_int64_is_refused(tmp_path):
+    # 5,000 digits was a ValueError traceback (Python's int/str limit)
+    for value, shown in [("9" * 5000, "999999999999...999999 (5000 digits)"), ("-9223372036854775809", None)]:
+        result = CliRunner().invoke(app, ["trace", str(lit("fifo.lit")), "--state", f"P1:a={value}"])
+        assert (result.exit_code, result.stderr) == (
+            2,
+            f"error: P1:a={shown or value}: past int (int64), no state holds it\n",
+        )
+    edge = CliRunner().invoke(app, ["trace", str(lit("fifo.lit")), "--state", "P1:a=-9223372036854775808"])
+    assert edge.stderr == "error: no execution ends in the state P1:a=-9223372036854775808\n"

@@ -211,7 +211,9 @@ def test_baseline_classifies_every_kind_of_change():
             "negative": n,
             "executions": p + n,
             "states": list(states),
-            "findings": [{"description": f} for f in findings],
+            "findings": [
+                {"kind": f.split(":")[0], "text": f, "goroutine": "P0", "line": 3, "description": f} for f in findings
+            ],
         }
 
     old = doc(

@@ -20,8 +20,6 @@ from hbcheck.machine import events as ev
 from hbcheck.models import evaluate
 from hbcheck.report.dot import render, to_dot
 from hbcheck.report.trace import (
-    TRACE_SCHEMA,
-    TRACE_VERSION,
     parse_state,
     pick_witness,
     replay,
@@ -31,6 +29,7 @@ from hbcheck.report.trace import (
 )
 from hbcheck.smt.engine import solve
 from hbcheck.smt.schedule import WitnessMismatch
+from hbcheck.source import digest_of, read_json
 from hbcheck.verdict import TestResult, judge
 from hbcheck.verdict.outcome import caps_of
 
@@ -138,21 +137,16 @@ def replay_cmd(
 ) -> None:
     """Re-run a saved witness on the reference machine; exit 1 if it no longer reaches the same events and state."""
     try:
-        doc = json.loads(trace.read_text())
-    except json.JSONDecodeError as exc:
-        raise fail(HbError(f"{trace}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}")) from None
-    if not isinstance(doc, dict) or doc.get("schema") != TRACE_SCHEMA or doc.get("version") != TRACE_VERSION:
-        raise fail(HbError(f"{trace} is not an hbcheck trace (version {TRACE_VERSION})"))
-    try:
-        schedule = [(str(g), alt) for g, alt in doc["schedule"]]
-        recorded = [list(e) for e in doc["events"]]
-        recorded_final = doc["final"]
-    except (KeyError, TypeError, ValueError):
-        raise fail(HbError(f"{trace}: a malformed trace (schedule, events and final are needed)")) from None
-    try:
+        doc = read_json(trace, "an hbcheck trace", "trace.schema.json")
         program = load(file)
     except HbError as exc:
         raise fail(exc) from None
+    if doc["test"] != program.name:
+        raise fail(HbError(f"{trace} was saved from the test {doc['test']!r}, not from {file}'s {program.name!r}"))
+    schedule = [(g, alt) for g, alt in doc["schedule"]]
+    recorded, recorded_final = doc["events"], doc["final"]
+    if doc["sha256"] != digest_of(program.test.source):
+        stderr().print(f"note: {file} has changed since {trace} was saved; replaying it on the new text", markup=False)
     out = stdout()
     try:
         st, _steps = replay(Machine(program), schedule)

@@ -378,9 +378,13 @@ INT_MIN_MAGNITUDE = 2**63
 def _int(tok: Token, loc: Loc) -> int:
     digits = str(tok)
     if len(digits.lstrip("0")) > 19 or int(digits) > INT_MIN_MAGNITUDE:
-        shown = digits if len(digits) <= 30 else f"{digits[:12]}...{digits[-6:]} ({len(digits)} digits)"
-        raise HbError(f"constant {shown} overflows int (int64)", loc)
+        raise HbError(f"constant {show_digits(digits)} overflows int (int64)", loc)
     return int(digits)
+
+
+def show_digits(digits: str) -> str:
+    """A long run of digits, shortened for a message."""
+    return digits if len(digits) <= 30 else f"{digits[:12]}...{digits[-6:]} ({len(digits)} digits)"
 
 
 # Go's escapes in a string literal; a \x or octal byte must be ASCII (the

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from hbcheck.errors import HbError
-from hbcheck.report.results import SCHEMA_VERSION
+from hbcheck.source import read_json
 
 ALLOWING = ("Sometimes", "Always")
 
@@ -25,21 +23,8 @@ class Difference:
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise HbError(f"cannot read baseline {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise HbError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != "hbcheck-results" or not isinstance(doc.get("tests"), list):
-        raise HbError(f"{path} is not an hbcheck results file")
-    if doc.get("version") != SCHEMA_VERSION:
-        raise HbError(f"{path} has results version {doc.get('version')}; this hbcheck reads version {SCHEMA_VERSION}")
-    needed = ("name", "file", "observation", "states", "findings", "positive", "negative", "executions")
-    for i, t in enumerate(doc["tests"]):
-        if not isinstance(t, dict) or any(k not in t for k in needed):
-            raise HbError(f"{path}: test {i} lacks one of {', '.join(needed)}")
-    return doc
+    """A results file (``--json``) as a baseline, valid against the results schema."""
+    return read_json(path, "an hbcheck results file", "results.schema.json")
 
 
 def _counts(t: dict[str, Any]) -> str:
@@ -54,11 +39,9 @@ def finding_key(f: dict[str, Any]) -> tuple:
     """A recorded finding as a value: its kind, text, goroutine and line, the set
     of goroutines a deadlock blocks and the unordered pair of a race (a baseline
     written when these were listed in another order still matches)."""
-    if "kind" not in f:  # a record that keeps only the text
-        return ("description", f.get("description"))
-    blocked = frozenset((b.get("goroutine"), b.get("waits"), b.get("line")) for b in f.get("blocked") or ())
-    pair = frozenset((p.get("goroutine"), p.get("line"), p.get("access")) for p in f.get("pair") or ())
-    return (f.get("kind"), f.get("text"), f.get("goroutine"), f.get("line"), blocked, pair)
+    blocked = frozenset((b["goroutine"], b["waits"], b["line"]) for b in f.get("blocked", ()))
+    pair = frozenset((p["goroutine"], p["line"], p["access"]) for p in f.get("pair", ()))
+    return (f["kind"], f["text"], f["goroutine"], f["line"], blocked, pair)
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:

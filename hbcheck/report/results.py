@@ -6,7 +6,6 @@ The same document is the baseline format (``--baseline`` / ``--update-baseline``
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from hbcheck import __version__
 from hbcheck.explore.execution import Execution, Finding
 from hbcheck.report.summary import BadInput, verdict_of
+from hbcheck.source import digest_of
 from hbcheck.verdict.condition import show_location
 from hbcheck.verdict.outcome import TestResult
 
@@ -58,7 +58,7 @@ def test_json(r: TestResult, allow_unknown: bool) -> dict[str, Any]:
     return {
         "name": r.name,
         "file": test.file,
-        "sha256": hashlib.sha256(test.source.encode()).hexdigest(),
+        "sha256": digest_of(test.source),
         "description": test.description,
         "model": {"name": r.model, "path": display_path(r.model_path), "sha256": r.model_digest},
         "engines": list(r.engines),

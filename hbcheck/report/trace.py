@@ -7,7 +7,6 @@ what the channels look like afterwards (ring slots, indices, queues).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -19,8 +18,10 @@ from rich.text import Text
 from hbcheck.errors import HbError
 from hbcheck.explore.execution import Execution
 from hbcheck.language.check import Program
+from hbcheck.language.parser import INT_MIN_MAGNITUDE, show_digits
 from hbcheck.machine import Choice, Event, Machine, State
 from hbcheck.machine import events as ev
+from hbcheck.source import digest_of
 from hbcheck.verdict.condition import Location, show_location, value_of
 from hbcheck.verdict.outcome import TestResult
 
@@ -43,7 +44,11 @@ def parse_state(text: str, program: Program) -> dict[Location, int]:
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*(?:#[0-9]+)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\s*=\s*(-?[0-9]+)", part)
         if not m:
             raise HbError(f"cannot read '{part}' as LOCATION=VALUE (for instance P1:r1=0 or x=1)")
-        name, reg, value = m.group(1), m.group(2), int(m.group(3))
+        name, reg, digits = m.group(1), m.group(2), m.group(3)
+        if len(digits.lstrip("-0")) > 19 or not -INT_MIN_MAGNITUDE <= int(digits) < INT_MIN_MAGNITUDE:
+            where = name if reg is None else f"{name}:{reg}"
+            raise HbError(f"{where}={show_digits(digits)}: past int (int64), no state holds it")
+        value = int(digits)
         if reg is None and not program.is_int(name):
             raise HbError(f"'{name}' is not a shared integer variable")
         if reg is not None and program.base_of(name) is None:
@@ -178,7 +183,7 @@ def trace_json(program: Program, model: str, what: str, x: Execution) -> dict[st
         "version": TRACE_VERSION,
         "test": test.name,
         "file": test.file,
-        "sha256": hashlib.sha256(test.source.encode()).hexdigest(),
+        "sha256": digest_of(test.source),
         "model": model,
         "witness": what,
         "schedule": [[g, alt] for g, alt in x.schedule],
