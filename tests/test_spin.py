@@ -69,8 +69,8 @@ def test_promela_shape():
     text = CliRunner().invoke(app, ["promela", str(lit("select-default.lit"))]).stdout
     assert "chan c_c = [1] of { int };" in text and "closed_c" not in text  # nobody closes c
     assert ":: (empty(c_c));" in text  # default: no case ready
-    assert "    int r_got = 0;" in text and "atomic { P1_got = r_got }" in text  # locals, copied out at the end
-    assert "assert(!(((P1_got) == (0))));" in text and "xr" not in text  # a select polls c
+    assert "    int r_got = 0;" in text and "atomic { q_P1_got = r_got }" in text  # locals, copied out at the end
+    assert "assert(!(((q_P1_got) == (0))));" in text and "xr" not in text  # a select polls c
     text = CliRunner().invoke(app, ["promela", str(lit("range.lit"))]).stdout
     assert "bool closed_c = false;" in text and ":: atomic { closed_c && empty(c_c) }; break;" in text
 
@@ -84,8 +84,8 @@ def test_promela_declares_exclusive_channels_for_spins_reduction(tmp_path):
         "go P { a <- 1; b <- 2; u <- 3 }\ngo Q { r = <-a; s = <-b; t = <-u }\ngo R { b <- 4 }\n"
     )
     text = CliRunner().invoke(app, ["promela", str(f)]).stdout
-    p_body = text.split("proctype P_go() {")[1].split("}")[0]
-    q_body = text.split("proctype Q_go() {")[1].split("}")[0]
+    p_body = text.split("proctype go_P() {")[1].split("}")[0]
+    q_body = text.split("proctype go_Q() {")[1].split("}")[0]
     assert "xs c_a;" in p_body and "xs c_b" not in p_body and "c_u;" not in p_body.split("int tmp")[0]
     assert "xr c_a;" in q_body and "xr c_b;" in q_body and "xr c_u" not in q_body
 
@@ -104,3 +104,54 @@ def test_no_text_of_a_test_leaves_its_promela_comment(tmp_path):
     if shutil.which("spin"):
         got = spin_check(text, tmp_path / "cmt")
         assert got.error is not None  # x == 1 in every final state: SPIN finds the state
+
+
+HOSTILE_NAMES = """litmus Names
+var go_r int
+var q_r_x int
+var n_W int
+var c = make(chan int)
+func W { tmp = <-c; inst = tmp }
+go r { x = 1; go_r = x }
+go W_2 { a = 1; int32_overflow = 2 }
+go P0 { go W(); go W(); c <- 1; c <- 2 }
+exists (r:x == 1 && W_2:a == 1 && W:inst == 1 && W#2:inst == 2)
+"""
+
+
+@pytest.mark.parametrize(
+    "text,error",
+    [
+        # a goroutine r's register x and r's local r_x, W_2 and the instance W#2, met in one
+        # Promela name: spin -a failed, or a condition on W#2:r read a global never assigned
+        (HOSTILE_NAMES, "assertion violated"),  # a witness: either W may take 1
+        (HOSTILE_NAMES.replace("W#2:inst == 2", "W#2:inst == 3"), None),
+        (HOSTILE_NAMES.replace("exists (", "forall ("), "assertion violated"),  # a counterexample
+        # SPIN's int is 32 bits: Go's 2147483647 + 1 is not negative, and SPIN must not say it is
+        ("litmus Ovf\nvar x = 2147483647\ngo P0 { r = x + 1 }\nexists (P0:r < 0)\n", "int32_overflow"),
+        ("litmus Ovf\nvar x = -2147483647\ngo P0 { r = x - 1; r = r * 1 }\nexists (P0:r > 0)\n", None),
+        ("litmus Ovf\nvar x = 65536\ngo P0 { r = x * x }\nexists (P0:r == 0)\n", "int32_overflow"),
+        ("litmus Ovf\nvar x = 2147483647\ngo P0 { atomic.Add(&x, 1) }\nexists (x < 0)\n", "int32_overflow"),
+        ("litmus Ovf\nvar x = 2147483647\ngo P0 { r = 1 }\nexists (x + P0:r < 0)\n", "int32_overflow"),
+    ],
+)
+def test_promela_names_cannot_meet_and_int32_overflow_stops_spin(tmp_path, text, error):
+    path = tmp_path / "t.lit"
+    path.write_text(text)
+    model = emit_promela(load(path), path)
+    if error != "int32_overflow":  # hbcheck's verdict, which SPIN must share
+        assert _hb_error_expected(path) == (error is not None)
+    if shutil.which("spin"):
+        got = spin_check(model, tmp_path / "spin")
+        assert (got.error is None) if error is None else (error in got.error), got.error
+
+
+def test_a_literal_past_spin_s_int_is_refused(tmp_path):
+    path = tmp_path / "t.lit"
+    for body, where in [("var x = 2147483648\ngo P0 { r = x }", "2:5"), ("go P0 { r = -2147483649 }", "2:14")]:
+        path.write_text(f"litmus Big\n{body}\n")
+        result = CliRunner().invoke(app, ["promela", str(path)])
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"{path}:{where}: ") and "does not fit SPIN's int (32 bits)" in result.stderr
+    path.write_text("litmus Edge\nvar x = -2147483648\ngo P0 { r = x + 2147483647 }\n")
+    assert CliRunner().invoke(app, ["promela", str(path)]).exit_code == 0

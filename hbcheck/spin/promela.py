@@ -23,6 +23,7 @@ state (Go reports those goroutines as leaked, not as a deadlock).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hbcheck.errors import HbError
@@ -37,8 +38,56 @@ def _comment(text: str) -> str:
     return line.replace("*/", "*\\/")
 
 
-def _q(name: str) -> str:
-    return name.replace("#", "_")
+def _enc(name: str) -> str:
+    """A goroutine, instance or register name as part of a Promela name, one to
+    one: ``_`` doubled, and ``W#2`` as ``W_02`` (no name starts with a digit),
+    so ``W_2`` and ``W#2``, or goroutine ``r`` and a local ``r_x``, cannot meet."""
+    return name.replace("_", "__").replace("#", "_0")
+
+
+def _proc(owner: str) -> str:
+    return f"go_{owner}"
+
+
+def _cond_reg(proc: str, reg: str) -> str:
+    """The global a register the condition reads is copied to."""
+    return f"q_{_enc(proc)}_{_enc(reg)}"
+
+
+# SPIN's int is 32 bits, Go's int 64: a literal past int32 is refused, and an
+# operation that would overflow int32 (where Go's int64 might not) stops SPIN
+# at an assertion on ``int32_overflow`` rather than wrapping silently.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_MIN = "(-2147483647 - 1)"
+
+
+def _fits_int32(value: int, loc) -> str:
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise HbError(f"{value} does not fit SPIN's int (32 bits): Promela cannot represent it", loc)
+    return str(value)
+
+
+def _no_overflow(op: str, a: str, b: str | None = None) -> str | None:
+    """A Promela test, itself free of overflow, that ``a op b`` (``-a`` when ``b``
+    is None) stays within int32; None for operators that cannot overflow, and
+    for constants (a literal is within int32)."""
+    if all(re.fullmatch(r"\(*-?[0-9]+\)*", x) for x in (a, b or "0")):
+        return None
+    if b is None:
+        return f"({a}) != {_MIN}" if op == "-" else None
+    match op:
+        case "+":
+            return f"(({b}) > 0 -> ({a}) <= 2147483647 - ({b}) : ({a}) >= {_MIN} - ({b}))"
+        case "-":
+            return f"(({b}) < 0 -> ({a}) <= 2147483647 + ({b}) : ({a}) >= {_MIN} + ({b}))"
+        case "*":
+            return (
+                f"(({a}) == 0 || ({b}) == 0 -> true : (({a}) > 0 -> (({b}) > 0 -> ({a}) <= 2147483647 / ({b}) : "
+                f"({b}) >= {_MIN} / ({a})) : (({b}) > 0 -> ({a}) >= {_MIN} / ({b}) : ({b}) >= 2147483647 / ({a}))))"
+            )
+        case "/" | "%":
+            return f"!(({a}) == {_MIN} && ({b}) == -1)"
+    return None
 
 
 class _Emitter:
@@ -54,6 +103,8 @@ class _Emitter:
         self.ntemp = 0
         self.temps: list[str] = []  # the current proctype's temporaries
         self.closable = p.closed_channels
+        self.overflows = False  # the current proctype checks for int32 overflow
+        self.counted: set[str] = set()  # functions whose instances the condition names
 
     def w(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -86,7 +137,7 @@ class _Emitter:
     def expr(self, e: ast.Expr) -> str:
         match e:
             case ast.IntLit(value=v):
-                return str(v)
+                return _fits_int32(v, e.loc)
             case ast.UnitLit():
                 return "0"
             case ast.Name(name=n):
@@ -94,12 +145,27 @@ class _Emitter:
             case ast.Unary(op="!", operand=o):
                 return f"(({self.expr(o)}) == 0)"
             case ast.Unary(op="-", operand=o):
-                return f"(-({self.expr(o)}))"
+                a = self.expr(o)
+                self.check_overflow(_no_overflow("-", a))
+                return f"(-({a}))"
             case ast.Binary(op="&&" | "||" as op, left=a, right=b):
                 return f"((({self.expr(a)}) != 0) {op} (({self.expr(b)}) != 0))"
             case ast.Binary(op=op, left=a, right=b):
-                return f"(({self.expr(a)}) {op} ({self.expr(b)}))"
+                x, y = self.expr(a), self.expr(b)
+                self.check_overflow(_no_overflow(op, x, y))
+                return f"(({x}) {op} ({y}))"
         raise HbError(f"cannot write {type(e).__name__} in Promela")  # pragma: no cover
+
+    def check_overflow(self, test: str | None) -> None:
+        """A step that stops SPIN where Go's int64 result would not fit its int32."""
+        if test is not None:
+            self.w(self.overflow_test(test))
+
+    def overflow_test(self, test: str | None) -> str:
+        if test is None:
+            return ""
+        self.overflows = True
+        return f"int32_overflow = !({test}); assert(!int32_overflow); "
 
     def chan(self, ref: ast.ChanRef | str | None) -> str | None:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
@@ -177,7 +243,10 @@ class _Emitter:
                 self.stmts(self.p.funcs[f].body)
                 self.stack.pop()
             case ast.GoStmt(func=f):
-                self.w(f"run {_q(f)}_go();")
+                if f in self.counted:  # instances f, f#2, ... in the order their go statements run
+                    self.w(f"atomic {{ n_{f} = n_{f} + 1; run {_proc(f)}(n_{f}) }}")
+                else:
+                    self.w(f"run {_proc(f)}();")
             case ast.MethodCall(obj=o, method=m, args=args):
                 self.method(o, m, args)
             case ast.AtomicCall(target=t, op=op, args=args):
@@ -189,14 +258,15 @@ class _Emitter:
                 elif op == "Load":
                     body = f"{tgt} = {x}"
                 elif op == "Add":
-                    body = f"{x} = {x} + {vals[0]}; {tgt} = {x}"
+                    body = self.overflow_test(_no_overflow("+", x, vals[0])) + f"{x} = {x} + {vals[0]}; {tgt} = {x}"
                 else:
                     body = f"if :: {x} == {vals[0]} -> {x} = {vals[1]}; {tgt} = 1 :: else -> {tgt} = 0 fi"
                 self.w(f"atomic {{ {body} }}")
             case ast.If(cond=c, then=then, orelse=orelse):
                 self.options([(f"({self.expr(c)}) != 0", then), ("else", orelse or ())])
             case ast.ForConst(var=i, start=a, stop=b, body=body):
-                self.w(f"{self.var(i)} = {a};")
+                _fits_int32(b, s.loc)
+                self.w(f"{self.var(i)} = {_fits_int32(a, s.loc)};")
                 self.loop(f"{self.var(i)} < {b}", body, step=f"{self.var(i)}++")
             case ast.ForCond(cond=c, body=body):
                 self.loop("true", body, cond=c)
@@ -257,7 +327,9 @@ class _Emitter:
             case "Unlock":
                 self.w(f"atomic {{ assert(locked_{o}); locked_{o} = false }} /* unlock of unlocked mutex */")
             case "Add":
-                self.w(f"atomic {{ wg_{o} = wg_{o} + {self.expr(args[0])}; assert(wg_{o} >= 0) }}")
+                delta = self.expr(args[0])
+                test = self.overflow_test(_no_overflow("+", f"wg_{o}", delta))
+                self.w(f"atomic {{ {test}wg_{o} = wg_{o} + {delta}; assert(wg_{o} >= 0) }}")
             case "Done":
                 self.w(f"atomic {{ wg_{o} = wg_{o} - 1; assert(wg_{o} >= 0) }}")
             case "Wait":
@@ -357,7 +429,7 @@ def emit_promela(program: Program, lit_path: str | Path) -> str:
     for name, v in p.shared.items():
         match v.kind:
             case "int":
-                out.append(f"int v_{name} = {v.init};")
+                out.append(f"int v_{name} = {_fits_int32(v.init, v.loc)};")
             case "chan" if v.cap is not None:
                 out.append(f"chan c_{name} = [{v.cap}] of {{ int }};")
                 if name in em.closable:
@@ -370,36 +442,40 @@ def emit_promela(program: Program, lit_path: str | Path) -> str:
                 out.append(f"byte once_{name} = 0;")
     cond = p.condition
     checked = cond is not None and not p.has_main
-    named: dict[str, list[str]] = {}  # registers the condition reads, by goroutine
+    named: dict[str, set[str]] = {}  # registers the condition reads, by goroutine or instance
     if checked:
         for n in ast.walk(cond.expr):
             if isinstance(n, ast.ProcReg):
-                named.setdefault(n.proc, []).append(n.reg)
-    for owner, regs in named.items():
-        out += [f"int {_q(owner)}_{r} = 0;" for r in sorted(set(regs))]
+                named.setdefault(n.proc, set()).add(n.reg)
+    em.counted = {b for b in map(p.base_of, named) if b in p.spawned}
+    out += [f"int {_cond_reg(g, r)} = 0;" for g, regs in named.items() for r in sorted(regs)]
+    out += [f"int n_{f} = 0;" for f in sorted(em.counted)]
     out.append("")
     exclusive = _exclusive(p)
     bodies = [(g.name, g.body, []) for g in p.goroutines] + [(f, p.funcs[f].body, [f]) for f in sorted(p.spawned)]
     for owner, body, stack in bodies:
-        em.owner, em.lines, em.indent, em.temps, em.ntemp = owner, [], 1, [], 0
+        em.owner, em.lines, em.indent, em.temps, em.ntemp, em.overflows = owner, [], 1, [], 0, False
         em.stack = stack
         em.stmts(body)
         em.stack = []
         regs = sorted(p.registers.get(owner, ()))
         locals_ = [f"int r_{r} = 0;" for r in regs] + ["int tmp = 0;"] + [f"int {t} = 0;" for t in em.temps]
-        copy = [f"{_q(owner)}_{r} = r_{r}" for r in sorted(set(named.get(owner, ())))]
-        end = [f"atomic {{ {'; '.join(copy)} }}"] if copy else []
+        locals_ += ["bool int32_overflow = false;"] if em.overflows else []
         head = exclusive.get(owner, []) if not stack else []
-        out += [f"proctype {_q(owner)}_go() {{", *("    " + x for x in head + locals_), *em.lines]
-        out += [*("    " + x for x in end), "}", ""]
+        param = "int inst" if owner in em.counted else ""
+        out += [f"proctype {_proc(owner)}({param}) {{", *("    " + x for x in head + locals_), *em.lines]
+        out += ["    " + x for x in _copies(p, owner, named, owner in em.counted)] + ["}", ""]
     out.append("init {")
+    tests: list[str] = []
+    check = _cond(cond.expr, tests) if checked else ""
+    if tests:
+        out.append("    bool int32_overflow = false;")
     out.append("    atomic {")
-    out += [f"        run {_q(g.name)}_go();" for g in p.goroutines]
+    out += [f"        run {_proc(g.name)}();" for g in p.goroutines]
     out.append("    }")
     if checked:
-        em.owner = ""
-        check = _cond(cond.expr)
         out.append("    (_nr_pr == 1);  /* every goroutine has ended */")
+        out += [f"    int32_overflow = !({t}); assert(!int32_overflow);" for t in tests]
         if cond.kind == "forall":
             out.append(f"    assert({check}); /* a violation is a counterexample to {_comment(cond.text)} */")
         else:
@@ -409,18 +485,37 @@ def emit_promela(program: Program, lit_path: str | Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cond(e: ast.Expr) -> str:
+def _copies(p: Program, owner: str, named: dict[str, set[str]], counted: bool) -> list[str]:
+    """The end of ``owner``'s proctype: the registers the condition reads, copied
+    to globals (by an instance of a counted function, to its own)."""
+    if not counted:
+        regs = sorted(named.get(owner, ()))
+        return [f"atomic {{ {'; '.join(f'{_cond_reg(owner, r)} = r_{r}' for r in regs)} }}"] if regs else []
+    out = []
+    for name, regs in sorted(named.items()):
+        if p.base_of(name) == owner:
+            n = 1 if "#" not in name else int(name.split("#")[1])
+            out.append(f":: inst == {n} -> {'; '.join(f'{_cond_reg(name, r)} = r_{r}' for r in sorted(regs))}")
+    return ["atomic {", "    if", *("    " + x for x in out), "    :: else", "    fi", "}"]
+
+
+def _cond(e: ast.Expr, tests: list[str]) -> str:
+    """The condition over the globals; ``tests`` gets its int32 overflow tests."""
     match e:
         case ast.IntLit(value=v):
-            return str(v)
+            return _fits_int32(v, e.loc)
         case ast.ProcReg(proc=p, reg=r):
-            return f"{_q(p)}_{r}"
+            return _cond_reg(p, r)
         case ast.Name(name=n):
             return f"v_{n}"
         case ast.Unary(op="!", operand=o):
-            return f"!({_cond(o)})"
+            return f"!({_cond(o, tests)})"
         case ast.Unary(op="-", operand=o):
-            return f"(-({_cond(o)}))"
+            a = _cond(o, tests)
+            tests += filter(None, [_no_overflow("-", a)])
+            return f"(-({a}))"
         case ast.Binary(op=op, left=a, right=b):
-            return f"(({_cond(a)}) {op} ({_cond(b)}))"
+            x, y = _cond(a, tests), _cond(b, tests)
+            tests += filter(None, [_no_overflow(op, x, y)])
+            return f"(({x}) {op} ({y}))"
     raise HbError("cannot write this condition in Promela")  # pragma: no cover
