@@ -45,3 +45,8 @@ class HbError(Exception):
             return head
         text = lines[self.loc.line - 1].expandtabs(1)
         return f"{head}\n    {text}\n    {' ' * (self.loc.col - 1)}^"
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, as hbcheck's own handler raises it: not KeyboardInterrupt, which
+    click would turn into "Aborted!" and exit 1 (the exit status is 130)."""

@@ -194,9 +194,9 @@ def test_jobs_are_no_more_than_files_and_cores(monkeypatch, tmp_path):
     asked = []
     real = run_module.ProcessPoolExecutor
 
-    def pool(workers):
+    def pool(workers, **kwargs):
         asked.append(workers)
-        return real(workers)
+        return real(workers, **kwargs)
 
     monkeypatch.setattr(run_module, "ProcessPoolExecutor", pool)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

@@ -1,3 +1,3 @@
-from hbcheck.cli.app import main
+from hbcheck.cli.entry import main
 
 main()

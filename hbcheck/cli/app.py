@@ -51,8 +51,4 @@ app.command("validate")(validate_cmd)
 app.command("promela")(promela_cmd)
 
 
-def main() -> None:
-    app()
-
-
-__all__ = ["app", "check_file", "collect", "main"]
+__all__ = ["app", "check_file", "collect"]

@@ -25,7 +25,14 @@ from hbcheck.verdict.engines import EngineDisagreement, check_program
 Unroll = Annotated[int, typer.Option(min=0, help="Iterations of each general loop before an execution is cut.")]
 MaxSteps = Annotated[int, typer.Option(min=1, help="Visible steps one execution may take before it is cut.")]
 MaxExecutions = Annotated[int, typer.Option(min=1, help="Executions to explore per test before stopping.")]
-TimeBudget = Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")]
+TimeBudget = Annotated[
+    float | None,
+    typer.Option(min=0.0, help="Seconds per test: exploring, judging and z3 together; past it, Unknown."),
+]
+MemoryLimit = Annotated[
+    int | None,
+    typer.Option(min=1, metavar="MIB", help="Resident memory (MiB) of the process checking a test; past it, Unknown."),
+]
 ModelName = Annotated[
     str, typer.Option("--model", "-m", help="Memory model: a name in models/ (go, sc, go-nocap) or a .cat path.")
 ]

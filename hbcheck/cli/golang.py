@@ -82,20 +82,21 @@ def validate_cmd(
         cat = model_named(model)
     except HbError as exc:
         raise fail(exc) from None
-    base = workdir or Path(tempfile.mkdtemp(prefix="hbcheck-go-"))
     audits: list[Audit] = []
     programs, bad = load_all(files)
-    for path, program in programs:
-        try:
-            config = ExploreConfig(unroll=unroll, max_executions=max_executions)
-            result = check_program(program, config, cat, "both")
-            binary = build(emit_go(program, path), base / path.stem, race)
-            observed = run(binary, runs, gomaxprocs, timeout, grace)
-        except (HbError, EngineDisagreement) as exc:
-            stderr().print(exc.render() if isinstance(exc, HbError) else f"internal error: {exc}", markup=False)
-            bad = True
-            continue
-        audits.append(audit(result, observed))
+    config = ExploreConfig(unroll=unroll, max_executions=max_executions)
+    with tempfile.TemporaryDirectory(prefix="hbcheck-go-") as scratch:  # removed however the run ends
+        base = workdir or Path(scratch)
+        for path, program in programs:
+            try:
+                result = check_program(program, config, cat, "both")
+                binary = build(emit_go(program, path), base / path.stem, race)
+                observed = run(binary, runs, gomaxprocs, timeout, grace)
+            except (HbError, EngineDisagreement) as exc:
+                stderr().print(exc.render() if isinstance(exc, HbError) else f"internal error: {exc}", markup=False)
+                bad = True
+                continue
+            audits.append(audit(result, observed))
     out = stdout()
     for a in audits:
         out.print(_table(a, race))

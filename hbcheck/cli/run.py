@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -15,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hbcheck.cli.common import (
     InternalError,
+    MemoryLimit,
     ModelName,
+    TimeBudget,
     bad_input,
     check_or_bad,
     collect,
@@ -24,7 +27,7 @@ from hbcheck.cli.common import (
     stderr,
     stdout,
 )
-from hbcheck.errors import HbError
+from hbcheck.errors import HbError, Interrupted
 from hbcheck.explore import ExploreConfig
 from hbcheck.explore.explorer import STOP_EARLY
 from hbcheck.report.baseline import compare, differences_table, load_results
@@ -90,6 +93,21 @@ def _outcome(future: Future, path: Path) -> TestResult | HbError | EngineDisagre
         return InternalError(str(path), "its worker process died (killed, or out of memory)")
 
 
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Workers ignore Ctrl-C (the terminal sends it to them too, and each
+    printed a KeyboardInterrupt traceback): the parent stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, not after their
+    tests: shutdown alone waits for the running ones."""
+    workers = list((pool._processes or {}).values())  # no public way to end a running task
+    pool.shutdown(wait=False, cancel_futures=True)  # (which forgets the workers)
+    for process in workers:
+        process.terminate()
+
+
 def _limit_text(result: TestResult) -> list[str]:
     hit = ["stopped early, every expectation decided" if b == STOP_EARLY else f"{b} hit" for b in result.bounds]
     return hit + result.limits[len(result.bounds) :]
@@ -104,7 +122,8 @@ def run(
     max_executions: Annotated[
         int, typer.Option(min=1, help="Executions to explore per test before stopping.")
     ] = 100_000,
-    time_budget: Annotated[float | None, typer.Option(min=0.0, help="Seconds of exploration per test.")] = None,
+    time_budget: TimeBudget = None,
+    memory_limit: MemoryLimit = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary table.")] = False,
     allow_unknown: Annotated[bool, typer.Option(help="Do not fail tests whose verdict is Unknown.")] = False,
     model: ModelName = "go",
@@ -168,7 +187,12 @@ def run(
     except HbError as exc:
         raise fail(exc) from None
     config = ExploreConfig(
-        unroll=unroll, max_steps=max_steps, max_executions=max_executions, time_budget=time_budget, por=str(por)
+        unroll=unroll,
+        max_steps=max_steps,
+        max_executions=max_executions,
+        time_budget=time_budget,
+        memory_limit=memory_limit,
+        por=str(por),
     )
     outputs = [o for o in (json_out, junit_out, sarif_out, update_baseline and str(update_baseline)) if o]
     if outputs.count("-") > 1:
@@ -193,7 +217,7 @@ def run(
     internal = 0  # engine disagreements and unexpected errors: each its test's, exit 3
     # every worker is forked up front: no more than there are files, nor cores
     workers = min(jobs, sum(isinstance(i, Path) for i in items), os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    pool = ProcessPoolExecutor(workers, initializer=_leave_ctrl_c_to_the_parent) if workers > 1 else None
     try:
         with progress:
             task = progress.add_task("checking", total=len(items))
@@ -231,10 +255,10 @@ def run(
                                 markup=False,
                             )
                 progress.advance(task)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         interrupted = True
         if pool:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool)
         err.print(f"Interrupted: {len(results)} of {len(items)} files checked.", markup=False)
     finally:
         if pool:
@@ -247,6 +271,7 @@ def run(
             "max_steps": max_steps,
             "max_executions": max_executions,
             "time_budget": time_budget,
+            "memory_limit": memory_limit,
             "engine": str(engine),
             "stop_early": stop_early,
         },

@@ -14,11 +14,11 @@ budget that stops the search marks the whole exploration incomplete.
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hbcheck.budget import Budget
 from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, PANIC, Execution, FinalState, Finding
 from hbcheck.explore.footprint import Footprint, Footprints
 from hbcheck.language.check import Program
@@ -33,13 +33,19 @@ class ExploreConfig:
     unroll: int = 8
     max_steps: int = 10_000
     max_executions: int = 100_000
-    time_budget: float | None = None
+    time_budget: float | None = None  # seconds per test: explorer, judge and z3 together
+    memory_limit: int | None = None  # MiB of resident memory while the test is checked
     # "dpor": persistent sets + each trace prefix once; "trace": each trace prefix once;
     # "none": every interleaving (the naive search)
     por: str = "dpor"
     # called with each execution found; True stops the search (the caller's
     # questions are decided), which then counts as the bound STOP_EARLY
     stop_when: Callable[[Execution], bool] | None = field(default=None, compare=False)
+    # the test's budget, started by the caller when its check started (None: from here)
+    budget: Budget | None = field(default=None, compare=False)
+
+    def started(self) -> Budget:
+        return self.budget or Budget(self.time_budget, self.memory_limit)
 
 
 STOP_EARLY = "stop-early"
@@ -66,7 +72,8 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
     machine = Machine(program, MachineConfig(unroll=config.unroll))
     result = Exploration()
     bounds: dict[str, None] = {}
-    deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
+    budget = config.started()
+    limited = config.time_budget is not None or config.memory_limit is not None
     naive = config.por == "none"
     sets = Footprints(program, machine.codes, machine.config) if config.por == "dpor" else None
     memo: dict[tuple, frozenset[str]] = {}  # persistent sets by where every goroutine stands
@@ -80,8 +87,9 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
                 continue
             seen.add(key)
         result.nodes += 1
-        if deadline is not None and result.nodes % 256 == 0 and time.monotonic() > deadline:
-            bounds[f"time-budget {config.time_budget:g}s"] = None
+        # 10% of the time is left to judge what was found and to free the search's memory
+        if limited and result.nodes % 64 == 0 and (spent := budget.spent(reserve=0.1)):
+            bounds[spent] = None
             break
         choices = machine.enabled(st)
         cut = None

@@ -11,7 +11,7 @@ respects (of r, for r+); ``irreflexive`` and ``empty`` forbid the pairs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import count
 
 import z3
@@ -132,9 +132,11 @@ class Compiler:
         # the unions that hold program order, by id (kept alive, so no id is reused)
         self.with_po: dict[int, object] = {id(base["po"]): base["po"]} if chains and "po" in base else {}
 
-    def compile(self, model: Model) -> None:
+    def compile(self, model: Model, between: Callable[[], None] = lambda: None) -> None:
+        """``between`` runs before each statement (the engine's budget check)."""
         acyclic = _checked_acyclic(model.stmts)
         for i, s in enumerate(model.stmts):
+            between()
             if isinstance(s, Let):
                 if s.rec:
                     raise Unsupported(f"the model's let rec (line {s.loc.line}) is not compiled to z3 yet")

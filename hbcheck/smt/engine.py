@@ -17,10 +17,12 @@ from itertools import combinations
 
 import z3
 
+from hbcheck.budget import Budget
 from hbcheck.explore.execution import DEADLOCK_TEXT, RACE_FLAGS, Execution, Finding
 from hbcheck.language.check import Program
 from hbcheck.models import Model
 from hbcheck.smt.cat2z3 import Compiler, Rel, all_of, and2, and_, any_of, implies, or_
+from hbcheck.smt.interrupt import check_within, watch_for_ctrl_c
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
 from hbcheck.smt.snapshot import Reader, Snapshot
 from hbcheck.smt.unfold import (
@@ -67,18 +69,26 @@ def solve(
     timeout_ms: int = 60_000,
     keep_runs: bool = False,
     count_limit: int = ENUMERATION_LIMIT,
+    budget: Budget | None = None,
 ) -> SmtAnswer:
     """``keep_runs``: keep every normally ending execution as a record (for
     reports). ``count_limit``: past that many executions, stop counting and
-    enumerate the remaining states only, one model each."""
+    enumerate the remaining states only, one model each. ``budget``: the
+    test's, which every query shares (each query also has ``timeout_ms``)."""
     start = time.perf_counter()
+    watch_for_ctrl_c()
+    budget = budget or Budget()
     try:
+        if spent := budget.spent():  # the explorer may have spent it all
+            raise _Timeout(f"{spent} hit")
         u = unfold(program, unroll)
-        return _Engine(program, model, u, timeout_ms, unroll).run(start, keep_runs, count_limit)
+        return _Engine(program, model, u, timeout_ms, unroll, budget).run(start, keep_runs, count_limit)
     except Unsupported as exc:
         return SmtAnswer(None, str(exc), time.perf_counter() - start)
     except _Timeout as exc:
-        return SmtAnswer(None, f"solver timeout ({exc})", time.perf_counter() - start)
+        return SmtAnswer(
+            None, str(exc) if str(exc).endswith(" hit") else f"solver timeout ({exc})", time.perf_counter() - start
+        )
 
 
 class _Timeout(Exception):
@@ -86,11 +96,14 @@ class _Timeout(Exception):
 
 
 class _Engine:
-    def __init__(self, program: Program, model: Model, u: Unfolding, timeout_ms: int, unroll: int = 8):
+    def __init__(
+        self, program: Program, model: Model, u: Unfolding, timeout_ms: int, unroll: int, budget: Budget
+    ) -> None:
         self.p, self.model, self.u = program, model, u
         self.unroll = unroll
         self.ev = u.events
         self.timeout_ms = timeout_ms
+        self.budget = budget
         self.rf: dict[tuple[int, int], z3.BoolRef] = {}
         self.co: dict[tuple[int, int], z3.BoolRef] = {}
         self.pos: dict[int, z3.ArithRef] = {}
@@ -742,17 +755,29 @@ class _Engine:
 
     def solver(self, *extra: z3.BoolRef) -> z3.Solver:
         s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s.set("ctrl_c", False)  # Ctrl-C is Python's (smt/interrupt.py), not an "unknown" answer
         # z3's older arithmetic solver: 20-40% less time on the large random
         # programs (race and enumeration queries over times and FIFO places)
         s.set("arith.solver", 2)
         s.add(*self.structural, *self.constraints, *extra)
         return s
 
+    def within_budget(self) -> None:
+        """Between the stages of the encoding, which can take seconds of their own."""
+        spent = self.budget.spent()
+        if spent is not None:
+            raise _Timeout(f"{spent} hit")
+
     def check(self, s: z3.Solver) -> bool:
-        r = s.check()
+        """Every query gets the solver timeout, or the time left of the test's budget."""
+        self.within_budget()
+        left = self.budget.seconds_left()
+        ms = self.timeout_ms if left is None else min(self.timeout_ms, max(1, int(left * 1000)))
+        s.set("timeout", ms)
+        r = check_within(s, self.budget)
         if r == z3.unknown:
-            raise _Timeout(s.reason_unknown())
+            spent = self.budget.spent()
+            raise _Timeout(f"{spent} hit" if spent else s.reason_unknown())
         return r == z3.sat
 
     def query(self, *extra: z3.BoolRef) -> bool:
@@ -798,14 +823,16 @@ class _Engine:
 
     def run(self, start: float, keep_runs: bool = False, count_limit: int = ENUMERATION_LIMIT) -> SmtAnswer:
         self.build()
+        self.within_budget()
         base = self.base()
+        self.within_budget()
         order_rels = [base["rf"], base["co"], base["fr"], base["lock"], *self.sync.values(), self.replay_order]
         replayed = weak = unconfirmed = 0
         witness: Execution | None = None
         counter: Execution | None = None
         runs: list[Execution] = []
         comp = Compiler(base, len(self.ev), self.chains)
-        comp.compile(self.model)
+        comp.compile(self.model, between=self.within_budget)
         self.constraints = comp.constraints
         self.modes()
         locs = locations(self.p)

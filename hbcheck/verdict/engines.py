@@ -78,11 +78,12 @@ def check_program(
     lower bounds)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    config = dataclasses.replace(config, budget=config.started())  # the whole check shares it
     if engine == "smt":
         return _smt_alone(program, config, model, solver_timeout)
     if stop_early and program.expects:
         config = dataclasses.replace(config, stop_when=EarlyAnswer(program, model))
-    explicit = judge(program, explore(program, config), model)
+    explicit = judge(program, explore(program, config), model, budget=config.budget)
     if STOP_EARLY in explicit.bounds:
         explicit.extra["counted"] = False  # the states, counts and findings of the executions run so far
     if engine == "explicit":
@@ -153,7 +154,7 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
     """z3's answer with no explorer run: where z3 steps aside, every
     expectation is Unknown with its reason."""
     try:
-        answer = solve(program, model, config.unroll, int(solver_timeout * 1000))
+        answer = solve(program, model, config.unroll, int(solver_timeout * 1000), budget=config.budget)
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if answer.result is None:
@@ -192,7 +193,14 @@ def _with_z3(
     """Ask z3 too: check the two answers against each other, and let z3's
     exact answer complete the explorer's where it is not exact."""
     try:
-        answer = solve(program, model, config.unroll, int(solver_timeout * 1000), count_limit=count_limit(explicit))
+        answer = solve(
+            program,
+            model,
+            config.unroll,
+            int(solver_timeout * 1000),
+            count_limit=count_limit(explicit),
+            budget=config.budget,
+        )
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if answer.result is None:

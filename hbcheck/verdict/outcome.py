@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from hbcheck.budget import Budget
 from hbcheck.explore.execution import CUT, OK, RACE_FLAGS, Execution, Finding
 from hbcheck.explore.explorer import Exploration
 from hbcheck.hb import send_sites
@@ -145,13 +146,24 @@ def caps_of(program: Program) -> dict[str, int]:
     return {n: v.cap for n, v in program.shared.items() if v.kind == "chan" and v.cap is not None}
 
 
-def judge(program: Program, exploration: Exploration, model: Model | None = None, seconds: float = 0.0) -> TestResult:
-    """Everything ``hbcheck run`` reports about one test, under ``model`` (go.cat by default)."""
+def judge(
+    program: Program,
+    exploration: Exploration,
+    model: Model | None = None,
+    seconds: float = 0.0,
+    budget: Budget | None = None,
+) -> TestResult:
+    """Everything ``hbcheck run`` reports about one test, under ``model`` (go.cat
+    by default). Past ``budget``, the executions judged so far make the answer."""
     model = model or load_model("go")
     caps = caps_of(program)
     judged: list[tuple[Execution, list[Finding]]] = []
     forbidden = 0
+    bounds = list(exploration.bounds)
     for x in exploration.executions:
+        if budget is not None and (spent := budget.spent()):
+            bounds += [spent] if spent not in bounds else []
+            break
         verdict = evaluate(model, x, caps)
         if not verdict.allowed:
             forbidden += 1
@@ -173,7 +185,7 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
     counted: Counter[Finding] = Counter()
     for _x, fs in judged:
         counted.update(set(fs))
-    exact = exploration.exact and not racy_weak
+    exact = not bounds and not racy_weak
     result = TestResult(
         program,
         locs,
@@ -185,7 +197,7 @@ def judge(program: Program, exploration: Exploration, model: Model | None = None
         [],
         len(judged),
         sum(1 for x, _f in judged if x.end == CUT),
-        list(exploration.bounds),
+        bounds,
         seconds,
         model.name,
         forbidden,
