@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from conftest import lit
+from conftest import ROOT, lit
 from typer.testing import CliRunner
 
 import hbcheck.cli.common as common
@@ -385,3 +385,27 @@ def test_a_state_asked_of_trace_past_int64_is_refused(tmp_path):
         )
     edge = CliRunner().invoke(app, ["trace", str(lit("fifo.lit")), "--state", "P1:a=-9223372036854775808"])
     assert edge.stderr == "error: no execution ends in the state P1:a=-9223372036854775808\n"
+
+
+def test_flags_of_one_name_are_one_flag_in_both_engines(tmp_path):
+    # a second data-race flag before go-races.cat: the explorer kept the first's pairs where the
+    # second did not fire, z3 only the last flag's, and the explorer counted an event racing itself
+    model = tmp_path / "two-flags.cat"
+    shipped = (ROOT / "models" / "go.cat").read_text()
+    model.write_text(
+        shipped.replace(
+            'include "go-races.cat"', 'flag ~empty ([W]; loc; [W]) \\ po as data-race\ninclude "go-races.cat"'
+        )
+    )
+    for name in ("go-sync.cat", "go-visibility.cat", "go-races.cat"):
+        (tmp_path / name).write_text((ROOT / "models" / name).read_text())
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        app, ["run", "--engine", "both", "-m", str(model), "--json", str(out), str(lit("mutex.lit"))]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [f["description"] for f in json.loads(out.read_text())["tests"][0]["findings"]] == [
+        "race on x: P0 line 7 (write) vs P1 line 8 (write)",
+        "race on x: init line 0 (write) vs P0 line 7 (write)",
+        "race on x: init line 0 (write) vs P1 line 8 (write)",
+    ]

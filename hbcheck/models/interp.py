@@ -64,8 +64,8 @@ def evaluate(model: Model, x: Execution, caps: dict[str, int]) -> Verdict:
         elif isinstance(s, Check):
             holds, witness = env.test(s)
             if s.flag:
-                if holds:
-                    verdict.flags[s.name] = witness
+                if holds:  # flags of one name are one flag: raised by any, with every witness
+                    verdict.flags[s.name] = verdict.flags.get(s.name, frozenset()) | witness
             elif not holds:
                 verdict.allowed = False
                 verdict.failed.append((s.name, tuple(sorted(witness))))

@@ -57,6 +57,13 @@ def not_(a: z3.BoolRef) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
 
 
+def _union(a: Rel | Sset, b: Rel | Sset) -> Rel | Sset:
+    out = dict(a)
+    for k, x in b.items():
+        out[k] = _or(out.get(k), x)
+    return out  # type: ignore[return-value]
+
+
 def _or(a: z3.BoolRef | None, b: z3.BoolRef) -> z3.BoolRef:
     return b if a is None else _or2(a, b)
 
@@ -153,14 +160,18 @@ class Compiler:
                         self.env[name] = self.eval(exp)
             elif isinstance(s, Check):
                 value = self.eval(s.exp)
-                if s.flag:
-                    self.flags[s.name] = value
+                if s.flag:  # flags of one name are one flag: raised by any, with every witness
+                    earlier = self.flags.get(s.name)
+                    self.flags[s.name] = value if earlier is None else _union(earlier, value)
                     # when the flag is raised (a model's own flag: its finding is that)
-                    if s.test == "acyclic":  # a cycle exists: not quantifier-free with ranks
-                        self.flag_fires[s.name] = None
-                    else:
+                    fires = None
+                    if s.test != "acyclic":  # a cycle exists: not quantifier-free with ranks
                         holds = self.test(s.test, value)
-                        self.flag_fires[s.name] = z3.Not(holds) if s.negated else holds
+                        fires = z3.Not(holds) if s.negated else holds
+                    if s.name in self.flag_fires:
+                        before = self.flag_fires[s.name]
+                        fires = None if fires is None or before is None else z3.Or(before, fires)
+                    self.flag_fires[s.name] = fires
                 elif s.negated:
                     raise Unsupported(f"the model's negated check '{s.name}' is not compiled to z3 yet")
                 else:
@@ -188,9 +199,7 @@ class Compiler:
         args = [self.eval(a) for a in e.args]
         op = e.op
         if op == "|":
-            out = dict(args[0])
-            for k, b in args[1].items():
-                out[k] = _or(out.get(k), b)
+            out = _union(args[0], args[1])
             if id(args[0]) in self.with_po or id(args[1]) in self.with_po:
                 self.with_po[id(out)] = out
             return out

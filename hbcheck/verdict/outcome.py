@@ -245,6 +245,8 @@ def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
     kind = "race" if flag == "data-race" else "send-close-race"
     sites = send_sites(x) if kind == "send-close-race" else {}
     for a, b in pairs:
+        if a == b:  # a race is two accesses; a model's relation may hold an event with itself
+            continue
         ea, eb = x.events[a], x.events[b]
         for obj, la, lb in _touches(sites.get(a, ((ea.obj, ea.line),)), sites.get(b, ((eb.obj, eb.line),))):
             one, two = sorted([(ea.g, la, _access(ea)), (eb.g, lb, _access(eb))], key=lambda t: (t[1], t[0]))
