@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 from conftest import ROOT, lit, suite_files
@@ -242,10 +243,14 @@ def test_hostile_texts_build_and_keep_their_meaning(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "PWNED").exists()
     # the real runtime panics with the very text the model names: validate says ok
     out = tmp_path / "audit.json"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = CliRunner().invoke(app, ["validate", "--runs", "3", "--json", str(out), str(path)])
     assert result.exit_code == 0, result.stdout
     (test,) = json.loads(out.read_text())["tests"]
     assert test["verdict"] == "ok"
+    assert list(scratch.iterdir()) == []  # validate left its build folder behind
 
 
 def test_the_stores_of_a_received_value_keep_the_receive_s_line(tmp_path):
