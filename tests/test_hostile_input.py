@@ -219,6 +219,20 @@ def test_go_output_folder_errors_are_clear(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
+def test_graph_output_errors_are_clear_before_the_search(tmp_path):
+    # a missing folder reached dot after the search ("dot failed: Could not open"); /proc/self got
+    # "cannot write ''"
+    file = str(lit("mp-racy.lit"))
+    for target, message in [
+        (tmp_path / "no" / "g.svg", f"cannot write {tmp_path / 'no' / 'g.svg'}: no folder {tmp_path / 'no'}"),
+        (tmp_path / "g.jpg", f"cannot write {tmp_path / 'g.jpg'}: name it .dot, .svg, .png or .pdf"),
+        (tmp_path, f"cannot write {tmp_path}: name it .dot, .svg, .png or .pdf"),
+    ]:
+        result = CliRunner().invoke(app, ["graph", file, "--race", "-o", str(target)])
+        assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+    assert not (tmp_path / "no").exists()
+
+
 def test_a_solver_timeout_z3_cannot_take_is_refused():
     result = CliRunner().invoke(app, ["run", "--solver-timeout", "inf", str(FILES[0])])
     assert result.exit_code == 2 and "--solver-timeout" in result.stderr and "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hbcheck.cli.common import MaxExecutions, MaxSteps, ModelName, Unroll, fail, model_named, stderr, stdout
-from hbcheck.cli.run import write_out
+from hbcheck.cli.run import writable, write_out
 from hbcheck.errors import HbError
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.explore.execution import Execution
@@ -18,7 +18,7 @@ from hbcheck.language import load
 from hbcheck.machine import Machine
 from hbcheck.machine import events as ev
 from hbcheck.models import evaluate
-from hbcheck.report.dot import render, to_dot
+from hbcheck.report.dot import picture_format, render, to_dot
 from hbcheck.report.trace import (
     parse_state,
     pick_witness,
@@ -191,6 +191,11 @@ def graph_cmd(
     max_executions: MaxExecutions = 100_000,
 ) -> None:
     """Draw the happens-before graph of a witness, highlighting what it shows."""
+    try:
+        picture_format(output)
+    except HbError as exc:
+        raise fail(exc) from None
+    writable(str(output))  # before the search, not after it
     kind = _selected(race, send_close_race, panic, deadlock, leak, assert_, state)
     config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions)
     result, x, what = witness(file, kind, state, model, config)

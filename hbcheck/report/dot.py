@@ -80,14 +80,23 @@ def to_dot(graph: nx.MultiDiGraph, title: str, highlight: list[int], pair_label:
     return "\n".join(lines) + "\n"
 
 
+def picture_format(out: Path) -> str:
+    """What ``out``'s name asks for: dot, svg, png or pdf."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("dot", "svg", "png", "pdf"):
+        raise HbError(f"cannot write {out}: name it .dot, .svg, .png or .pdf")
+    return fmt
+
+
 def render(dot: str, out: Path) -> None:
     """Write ``out``: ``.dot`` as is, ``.svg``/``.png`` through Graphviz's ``dot``."""
-    fmt = out.suffix.lower().lstrip(".")
+    fmt = picture_format(out)
     if fmt == "dot":
-        out.write_text(dot)
+        try:
+            out.write_text(dot)
+        except OSError as exc:
+            raise HbError(f"cannot write {out}: {exc.strerror}") from None
         return
-    if fmt not in ("svg", "png", "pdf"):
-        raise HbError(f"cannot write '{out.suffix}': use .dot, .svg, .png or .pdf")
     exe = shutil.which("dot")
     if exe is None:
         raise HbError(
