@@ -9,9 +9,13 @@ tests/test_fuzz.py --test mutants_of``) draws N inputs per kind."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 from conftest import LITMUS, ROOT, lit, suite_files
@@ -158,19 +162,25 @@ def _damaged(text: str, draw) -> str:
     return text[:i] + "[" * 100_000 + text[i:]
 
 
-def _saved(tmp_path: Path) -> tuple[Path, dict, Path, dict]:
-    test, trace, base = tmp_path / "t.lit", tmp_path / "t.json", tmp_path / "base.json"
+@cache
+def _saved() -> tuple[Path, dict, dict]:
+    """A test, its race's trace and its results, made once: every example
+    corrupts the same documents (their text, times included, must not vary
+    from one example to the next, or hypothesis cannot replay a draw)."""
+    folder = Path(tempfile.mkdtemp(prefix="hbcheck-fuzz-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    test, trace, base = folder / "t.lit", folder / "t.json", folder / "base.json"
     test.write_text(lit("mp-racy.lit").read_text())
     CliRunner().invoke(app, ["trace", str(test), "--race", "--save", str(trace)])
     CliRunner().invoke(app, ["run", "-q", "--json", str(base), str(test)])
-    return test, json.loads(trace.read_text()), base, json.loads(base.read_text())
+    return test, json.loads(trace.read_text()), json.loads(base.read_text())
 
 
 @settings(max_examples=STRESS or 40, **SETTINGS)
 @given(st.data())
 def test_corrupted_traces_and_baselines(tmp_path, data):
-    test, trace_doc, base, base_doc = _saved(tmp_path)
-    trace = tmp_path / "bad-trace.json"
+    test, trace_doc, base_doc = _saved()
+    trace, base = tmp_path / "bad-trace.json", tmp_path / "bad-base.json"
     trace.write_bytes(data.draw(corrupted(trace_doc)).encode("utf-8", "surrogatepass"))
     replayed = CliRunner().invoke(app, ["replay", str(test), str(trace)])
     _answered_or_refused(replayed, trace, located=False)
