@@ -49,4 +49,8 @@ class HbError(Exception):
 
 class Interrupted(BaseException):
     """Ctrl-C, as hbcheck's own handler raises it: not KeyboardInterrupt, which
-    click would turn into "Aborted!" and exit 1 (the exit status is 130)."""
+    click would turn into "Aborted!" and exit 1 (the exit status is 130).
+    ``seen`` stays set once Ctrl-C came, for the places that check between
+    steps: a library's bare ``except:`` can swallow the exception itself."""
+
+    seen = False

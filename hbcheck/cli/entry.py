@@ -15,14 +15,24 @@ from hbcheck.errors import Interrupted
 
 
 def _ctrl_c(signum: int, frame: object) -> None:
+    Interrupted.seen = True
     raise Interrupted
 
 
+def _noted(signum: int, frame: object) -> None:
+    Interrupted.seen = True
+
+
 def main() -> None:
-    signal.signal(signal.SIGINT, _ctrl_c)
+    # While z3, lark and rich load, Ctrl-C is only noted: raised inside a
+    # library's import it was swallowed (z3 has bare excepts), and the run went on.
+    signal.signal(signal.SIGINT, _noted)
     try:
         from hbcheck.cli.app import app
 
+        if Interrupted.seen:
+            raise Interrupted
+        signal.signal(signal.SIGINT, _ctrl_c)
         app()
     except Interrupted:
         sys.stderr.write("Interrupted.\n")

@@ -255,6 +255,8 @@ def run(
                                 markup=False,
                             )
                 progress.advance(task)
+                if Interrupted.seen:  # raised where a library swallowed it
+                    raise Interrupted
     except (KeyboardInterrupt, Interrupted):
         interrupted = True
         if pool:
