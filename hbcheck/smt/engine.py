@@ -86,13 +86,12 @@ def solve(
     except Unsupported as exc:
         return SmtAnswer(None, str(exc), time.perf_counter() - start)
     except _Timeout as exc:
-        return SmtAnswer(
-            None, str(exc) if str(exc).endswith(" hit") else f"solver timeout ({exc})", time.perf_counter() - start
-        )
+        return SmtAnswer(None, str(exc), time.perf_counter() - start)
 
 
 class _Timeout(Exception):
-    pass
+    """z3 stops: its message is the reason the answer shows (a query's
+    timeout, or the test's budget spent)."""
 
 
 class _Engine:
@@ -777,7 +776,7 @@ class _Engine:
         r = check_within(s, self.budget)
         if r == z3.unknown:
             spent = self.budget.spent()
-            raise _Timeout(f"{spent} hit" if spent else s.reason_unknown())
+            raise _Timeout(f"{spent} hit" if spent else f"solver timeout ({s.reason_unknown()})")
         return r == z3.sat
 
     def query(self, *extra: z3.BoolRef) -> bool:
@@ -891,7 +890,7 @@ class _Engine:
             seen += 1
             if seen >= ENUMERATION_LIMIT:
                 what = "executions" if counted else "states"
-                raise _Timeout(f"more than {ENUMERATION_LIMIT} {what} to enumerate")
+                raise _Timeout(f"solver timeout (more than {ENUMERATION_LIMIT} {what} to enumerate)")
             if counted and seen >= count_limit:
                 # each later model is a new state, so a new execution: the counts
                 # stay lower bounds while the states and findings stay exact
