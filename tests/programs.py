@@ -200,6 +200,8 @@ def shaped_statement(draw, depth: int = 0, spawn: bool = True) -> str:
                 c = chan()
                 head = f"case {c} <- {k()}:" if draw(st.booleans()) else f"case r = <-{c}:"
                 cases.append(f"{head} {body()}")
+            if draw(st.integers(0, 3)) == 0:  # two cases alike: which one ran shows in no event
+                cases.append(cases[-1])
             if draw(st.integers(0, 3)) == 0:
                 cases.append(f"default: {body()}")
             sel = "select { " + "; ".join(cases) + " }"

@@ -633,6 +633,10 @@ def test_main_returning_first_spares_a_sender_a_close_woke():
         (1, "go main { close(a); r = <-a }\ngo P1 { a <- 1; a <- 2 }", 3),
         # woken, P1's select is off b's queue: P2's send parks rather than meets it
         (1, "go main { a <- 7; close(a) }\ngo P1 { select { case a <- 0: ; case r = <-b: } }\ngo P2 { b <- 1 }", 5),
+        # two cases the same: which one the close woke shows in no event (one execution)
+        (0, "go main { close(a) }\ngo P1 { select { case a <- 0: ; case a <- 0: } }", 2),
+        # nor which of two closes woke it: P2 closed b or not, P1 parked first or not at all
+        (0, "go main { go P2(); close(a) }\ngo P1 { select { case a <- 0: ; case b <- 0: } }\nfunc P2 { close(b) }", 4),
         # after its send P1 stops before the loop's read of x, after it, or parked on the next send
         (0, "go main { r = <-a }\ngo P1 { for x < 2 { a <- 0 } }", 3),
     ]

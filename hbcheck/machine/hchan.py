@@ -68,7 +68,7 @@ class HChan:
         self.recvd: tuple[tuple, ...] = ()  # receives that took a value, in FIFO order
         self.closed_recvs: frozenset[tuple] = frozenset()  # receives that returned because it is closed
         self.closed_by: tuple | None = None
-        # sends that panic: (op, True) at once on a closed channel, (op, False) woken by the close
+        # sends that panic at once on a closed channel (those a close woke leave no event)
         self.failed_sends: frozenset[tuple] = frozenset()
 
     def copy(self) -> HChan:

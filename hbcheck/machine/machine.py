@@ -323,7 +323,7 @@ class Machine:
         polls = (((chan, case_line),) if ch.closed and case is not None else ()) + polls
         begin = self._begin(st, g, case, ev.SEND, line, chan, value, polls)
         if ch.closed:
-            ch.failed_sends |= {(_op(sid, case), True)}
+            ch.failed_sends |= {_op(sid, case)}
             self._panic(st, g, "send on closed channel", line)
             return
         if ch.recvq:
@@ -430,7 +430,9 @@ class Machine:
             sender = st.g(w.g)
             if sender.status != PARKED:
                 continue
-            ch.failed_sends |= {(w.op, False)}
+            # no event says which case or which close woke it, and its future (the
+            # panic) is the same: the trace key leaves it out (its empty queues and
+            # the close are what set this state apart)
             self._unpark(st, sender)
             sender.status = FAIL
             sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
