@@ -90,7 +90,7 @@ def time_test(path: Path, model: Model, config: ExploreConfig) -> Row:
     middle = time.process_time()
     answer = solve(program, model, config.unroll, count_limit=count_limit(explicit))
     end = time.process_time()
-    if answer.result is None:
+    if not answer.answered:
         what = answer.reason or ""
     else:
         what = "exact" if answer.counted else f"counts ≥ (past {', '.join(explicit.bounds)})"
@@ -101,7 +101,7 @@ def time_test(path: Path, model: Model, config: ExploreConfig) -> Row:
         explicit.executions,
         middle - start,
         end - middle,
-        answer.result is not None,
+        answer.answered,
         what,
         auto,
         both,

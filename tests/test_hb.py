@@ -12,12 +12,11 @@ from conftest import Driver
 from hbcheck.explore.explorer import record
 from hbcheck.hb import execution_graph
 from hbcheck.hb.graph import edges_of
-from hbcheck.verdict.outcome import caps_of
 
 
 def _graph(d: Driver):
     x = record(d.machine, d.state, d.state.trace_key())
-    return x, execution_graph(x, caps_of(d.machine.program))
+    return x, execution_graph(x, d.machine.program.caps)
 
 
 def _id(x, g: str, label: str, nth: int = 0) -> int:
@@ -135,7 +134,7 @@ def test_a_read_modify_write_reads_before_later_writes_not_before_itself():
     """)
     d.run("P0", "P0", "P1", "P1")
     x = record(d.machine, d.state, d.state.trace_key())
-    base = base_relations(x, caps_of(d.machine.program))
+    base = base_relations(x, d.machine.program.caps)
     first, second = _id(x, "P0", "A.Add x=1"), _id(x, "P1", "A.Add x=2")
     assert base["fr"] == {(first, second)}
     ran = [_id(x, "P0", "start"), _id(x, "P1", "start"), first]

@@ -13,7 +13,6 @@ from hbcheck.cli.app import app
 from hbcheck.explore import explore
 from hbcheck.hb import execution_graph
 from hbcheck.report.results import SCHEMA_PATH
-from hbcheck.verdict.outcome import caps_of
 
 # Every racy test of the suite, with its racing accesses read off the source.
 RACY = {
@@ -116,7 +115,7 @@ def test_split_adds_no_edge_but_po_while_data_crosses_goroutines():
         expect always
         expect no race
     """)
-    caps = caps_of(p)
+    caps = p.caps
     xs = explore(p).executions
     assert xs
     for x in xs:

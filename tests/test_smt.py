@@ -16,6 +16,7 @@ from hbcheck.smt.engine import ENUMERATION_LIMIT, solve
 from hbcheck.smt.unfold import MAX_INLINE
 from hbcheck.verdict import judge
 from hbcheck.verdict.engines import check_program
+from hbcheck.verdict.outcome import from_smt
 
 STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
 # The explicit engine's budget on random programs: z3's own (ENUMERATION_LIMIT).
@@ -52,17 +53,17 @@ def test_weak_outcomes_under_go_and_sc(name):
     for model, want in zip(("go", "sc"), WEAK[name], strict=True):
         answer = solve(p, load_model(model))
         assert answer.reason is None
-        assert answer.result.observation == want, (name, model)
+        assert from_smt(answer).observation == want, (name, model)
 
 
 def test_coherence_forbids_corr_only_in_go_coherent():
     p = program(lit("corr-racy.lit").read_text())
-    assert solve(p, load_model("go")).result.observation == "Sometimes"
-    assert solve(p, load_model("go-coherent")).result.observation == "Never"
+    assert from_smt(solve(p, load_model("go"))).observation == "Sometimes"
+    assert from_smt(solve(p, load_model("go-coherent"))).observation == "Never"
 
 
 def test_lb_ctrl_is_race_free_because_no_allowed_execution_stores():
-    r = solve(program(lit("lb-ctrl.lit").read_text()), load_model("go")).result
+    r = from_smt(solve(program(lit("lb-ctrl.lit").read_text()), load_model("go")))
     assert not r.findings and r.states == [(0, 0)]
 
 
@@ -77,7 +78,7 @@ def test_forall_visibility_is_proved_by_unsat():
         go main2 { d = atomic.Load(&done); if d == 1 { r = a } else { r = 1 } }
         forall (main2:r == 1)
     """)
-    r = solve(p, load_model("go")).result
+    r = from_smt(solve(p, load_model("go")))
     assert r.observation == "Always" and r.exact and not r.findings
 
 
@@ -92,7 +93,7 @@ def test_witnesses_come_with_schedules_the_machine_replays():
     sc = solve(p, load_model("sc"))
     assert (sc.replayed, sc.weak, sc.witness) == (3, 0, None)
     sb = solve(program(lit("sb-racy.lit").read_text()), load_model("sc"))
-    assert sb.result.observation == "Never" and sb.witness is None
+    assert from_smt(sb).observation == "Never" and sb.witness is None
     x = program("""
         litmus Witness
         var x int
@@ -180,7 +181,7 @@ def test_channel_executions_are_replayed_through_parked_hand_offs():
 
     for name in ("hello-unbuffered.lit", "select-choice.lit", "close-broadcast.lit", "limit.lit"):
         a = solve(program(lit(name).read_text()), load_model("go"))
-        assert a.replayed == a.result.executions and (a.weak, a.unconfirmed) == (0, 0), name
+        assert a.replayed == from_smt(a).executions and (a.weak, a.unconfirmed) == (0, 0), name
     p = program("""
         litmus Handoff
         var c = make(chan int)
@@ -214,7 +215,7 @@ def test_wait_groups_in_z3_release_waits_and_panic_below_zero():
     }
     for name, (states, pos, neg, proved, findings) in cases.items():
         a = solve(program(lit(name).read_text()), load_model("go"))
-        r = a.result
+        r = from_smt(a)
         assert (r.states, r.positive, r.negative, a.proved) == (states, pos, neg, proved), name
         assert sorted(f.describe() for f in r.findings) == findings, name
         both = check_program(program(lit(name).read_text()), ExploreConfig(), load_model("go"), "both")
@@ -248,7 +249,7 @@ exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"] and r.exact
     explicit = check_program(program(text), ExploreConfig(), load_model("go"), "explicit")
-    assert (answer.result.states, answer.result.positive, answer.result.negative) == (
+    assert (answer.states, answer.positive, answer.negative) == (
         explicit.states,
         explicit.positive,
         explicit.negative,
@@ -257,13 +258,13 @@ exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
     body = "    c <- 1\n    go w()\n    c <- 2\n    go w()\n    c <- 3\n    go w()\n"
     assert body in text
     looped = solve(program(text.replace(body, "    for k := 1; k < 4; k++ { c <- k; go w() }\n")), load_model("go"))
-    assert (looped.result.states, looped.result.positive, looped.result.negative) == (
+    assert (looped.states, looped.positive, looped.negative) == (
         explicit.states,
         explicit.positive,
         explicit.negative,
     )
     wg = solve(program(lit("waitgroup.lit").read_text()), load_model("go"))
-    assert (wg.result.states, wg.result.positive, wg.result.negative, wg.proved) == ([(2,)], 4, 0, "Always")
+    assert (wg.states, wg.positive, wg.negative, wg.proved) == ([(2,)], 4, 0, "Always")
     assert wg.replayed == 4
     branch = text.replace("    go w()\n    c <- 2", "    if 1 == 1 { go w() }\n    c <- 2")
     assert solve(program(branch), load_model("go")).reason is None  # always runs: still its predecessor's
@@ -282,7 +283,7 @@ def test_once_in_z3_runs_f_once_and_a_reentrant_do_waits_for_itself():
     UNSAT, the once edge from f's end to each later return); a Do inside f on
     the same once waits for ever. Both engines agree on each."""
     three = solve(program(lit("once-three.lit").read_text()), load_model("go"))
-    assert (three.result.states, three.result.positive, three.result.negative, three.proved) == (
+    assert (three.states, three.positive, three.negative, three.proved) == (
         [(42, 42, 42, 42)],
         3,
         0,
@@ -290,7 +291,7 @@ def test_once_in_z3_runs_f_once_and_a_reentrant_do_waits_for_itself():
     )
     ends = [e for e in three.witness.events if e.kind == "once" and e.phase == "end"]
     assert [e.src for e in ends] == [None, ends[0].id, ends[0].id]
-    stuck = solve(program(lit("once-reentrant.lit").read_text()), load_model("go")).result
+    stuck = from_smt(solve(program(lit("once-reentrant.lit").read_text()), load_model("go")))
     assert [f.describe() for f in stuck.findings] == [
         "all goroutines are asleep - deadlock! (P0 [sync.Once.Do o] line 7)"
     ]
@@ -307,7 +308,7 @@ def test_unrolled_loops_are_bounded_not_guessed():
         go P1 { for r == 0 { r = x } }
         forall (P1:r == 1)
     """)
-    r = solve(p, load_model("sc"), unroll=3).result
+    r = from_smt(solve(p, load_model("sc"), unroll=3))
     assert r.bounds == ["unroll 3"]
     assert (r.positive > 0, r.negative) == (True, 0)  # every complete execution ends with r == 1
     assert r.observation == "Unknown" and r.possible == ("Sometimes", "Always")
@@ -333,21 +334,21 @@ def test_engines_agree_on_random_memory_programs(text):
     explicit = judge(p, explore(p))
     answer = solve(p, load_model("go"))
     assert answer.replayed == explicit.executions
-    assert answer.replayed + answer.weak == answer.result.executions
+    assert answer.replayed + answer.weak == from_smt(answer).executions
 
 
 def test_buffered_hello_world_is_proved_always_by_unsat():
     """The Go memory model's buffered example: z3 proves that no normally
     ending execution has main:r != 1 (UNSAT), so the verdict is Always."""
     answer = solve(program(lit("hello-buffered.lit").read_text()), load_model("go"))
-    r = answer.result
+    r = from_smt(answer)
     assert answer.proved == "Always" and r.observation == "Always" and r.exact
     assert (r.states, r.positive, r.negative) == ([(1,)], 1, 0) and not r.findings
     # not vacuous: with the send before the write, main may read 0 (and races)
     broken = lit("hello-buffered.lit").read_text().replace("a = 1\n    c <- 0", "c <- 0\n    a = 1")
     answer = solve(program(broken), load_model("sc"))
-    assert answer.proved is None and answer.result.observation == "Sometimes"
-    assert answer.result.states == [(0,), (1,)]
+    assert answer.proved is None and from_smt(answer).observation == "Sometimes"
+    assert answer.states == [(0,), (1,)]
 
 
 def test_channel_findings_come_from_z3_with_their_lines():
@@ -356,7 +357,7 @@ def test_channel_findings_come_from_z3_with_their_lines():
     def findings(name: str) -> list[str]:
         answer = solve(program(lit(name).read_text()), load_model("go"))
         assert answer.reason is None
-        return sorted(f.describe() for f in answer.result.findings)
+        return sorted(f.describe() for f in from_smt(answer).findings)
 
     assert findings("double-close.lit") == [
         "panic: close of closed channel (P0, line 6)",
@@ -378,8 +379,8 @@ def test_a_send_case_polled_before_the_case_that_ran_races_with_a_close():
     a could not run, and the close of a is only seen through a racy x: z3
     alone finds that send/close race at a's case line, as the machine does."""
     answer = solve(program(lit("select-polled-close-racy.lit").read_text()), load_model("go"))
-    assert answer.reason is None and answer.result is not None
-    assert sorted(f.describe() for f in answer.result.findings) == [
+    assert answer.reason is None
+    assert sorted(f.describe() for f in from_smt(answer).findings) == [
         "race on x: P0 line 13 (write) vs P1 line 16 (read)",
         "send/close race on a: P0 line 10 (send) vs P1 line 18 (close)",
     ]
@@ -429,7 +430,7 @@ go P1 {
 }
 exists (P1:r == 2)
 """
-    r = solve(program(text), load_model("go")).result
+    r = from_smt(solve(program(text), load_model("go")))
     assert sorted(f.describe() for f in r.findings) == ["panic: send on closed channel (P1, line 6)"]
     assert (r.states, r.positive, r.negative) == ([], 0, 0)
     both = check_program(
@@ -438,7 +439,7 @@ exists (P1:r == 2)
     assert both.engines == ["explicit", "smt"] and (both.positive, both.negative) == (1, 0)
     # two send cases on one closed channel: the select panics once, on one of them (CI, again)
     same = text.replace("case b <- 1", "case a <- 1").replace("close(b)", "close(a)")
-    r = solve(program(same), load_model("go")).result
+    r = from_smt(solve(program(same), load_model("go")))
     assert sorted(f.describe() for f in r.findings) == ["panic: send on closed channel (P1, line 6)"]
 
 
@@ -458,7 +459,7 @@ go P1 {
 }
 exists (P0:r == 1)
 """
-    r = solve(program(text), load_model("go")).result
+    r = from_smt(solve(program(text), load_model("go")))
     assert (r.states, r.positive, r.negative) == ([(0,)], 0, 1)
     both = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert both.engines == ["explicit", "smt"] and both.observation == "Never"
@@ -472,7 +473,7 @@ def test_select_default_and_fifo_counts_from_z3_alone():
         "fifo.lit": (1, 0),
         "leak-range.lit": (0, 3),
     }.items():
-        r = solve(program(lit(name).read_text()), load_model("go")).result
+        r = from_smt(solve(program(lit(name).read_text()), load_model("go")))
         assert (r.positive, r.negative) == expected, name
 
 
@@ -611,7 +612,7 @@ def test_main_returning_stops_the_others_after_any_step():
     # P1 stops before Do, after its begin, after the read of y, after the write, or after Do: 5
     for text, expected in ((inc, ([(0,), (1,)], 1, 2)), (once, ([(0,), (1,)], 2, 3))):
         answer = solve(program(text), load_model("go"))
-        assert (answer.result.states, answer.result.positive, answer.result.negative) == expected
+        assert (answer.states, answer.positive, answer.negative) == expected
         r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
         assert r.engines == ["explicit", "smt"] and (r.states, r.positive, r.negative) == expected
 
@@ -697,7 +698,7 @@ def test_frames_are_encoded_unless_the_stack_may_overflow():
         forall (P0:r == 1)
         """
     fits = solve(program(text.format(frame=500_000_000)), load_model("go"))
-    assert fits.reason is None and fits.result.observation == "Always"
+    assert fits.reason is None and from_smt(fits).observation == "Always"
     # 600 MB and the guard do not fit the largest stack under 1e9 bytes (512 MiB)
     overflows = solve(program(text.format(frame=600_000_000)), load_model("go"))
     assert overflows.reason == "a stack that may grow past the runtime's maximum (stack overflow) is not encoded"
@@ -769,11 +770,11 @@ def test_past_its_count_limit_z3_finds_the_other_states_and_keeps_the_verdict(mo
     p = program(BOUNDED)
     full = check_program(p, ExploreConfig(), load_model("go"), "explicit")
     whole = solve(p, load_model("go"))
-    assert whole.counted and (whole.result.positive, whole.result.negative) == (full.positive, full.negative)
+    assert whole.counted and (whole.positive, whole.negative) == (full.positive, full.negative)
     one = solve(p, load_model("go"), count_limit=1)
-    assert not one.counted and one.result.states == full.states and one.result.observation == "Sometimes"
+    assert not one.counted and one.states == full.states and from_smt(one).observation == "Sometimes"
     # one execution counted, then one model for each other state
-    assert one.result.positive + one.result.negative == len(full.states) < full.executions
+    assert one.positive + one.negative == len(full.states) < full.executions
     monkeypatch.setattr(engines, "COUNT_PAST_BOUND", 2)
     r = check_program(p, ExploreConfig(max_executions=1), load_model("go"), "both")
     assert r.exact and r.extra["explicit_bounds"] == ["max-executions 1"] and r.extra["counted"] is False

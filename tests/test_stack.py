@@ -7,7 +7,6 @@ from conftest import lit, program
 from hbcheck.explore import explore
 from hbcheck.hb import base_relations
 from hbcheck.verdict import judge
-from hbcheck.verdict.outcome import caps_of
 
 
 def _strip(events):
@@ -40,7 +39,7 @@ def test_stack_split_never_changes_verdict():
 def test_split_events_sit_in_program_order_only():
     p = program(lit("stack-split.lit").read_text())
     x = explore(p).executions[0]
-    rel = base_relations(x, caps_of(p))
+    rel = base_relations(x, p.caps)
     splits = {e.id for e in x.events if e.kind == "split"}
     for name, pairs in rel.items():
         touching = {p for p in pairs if splits & set(p)}

@@ -31,7 +31,6 @@ from hbcheck.smt.engine import solve
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.source import digest_of, read_json
 from hbcheck.verdict import TestResult, judge
-from hbcheck.verdict.outcome import caps_of
 
 Race = Annotated[bool, typer.Option("--race", help="Witness of a data race.")]
 SendClose = Annotated[bool, typer.Option("--send-close-race", help="Witness of a send/close race.")]
@@ -80,12 +79,12 @@ def witness(
         except WitnessMismatch as exc:  # a checker bug, said as ``hbcheck run`` says it
             stderr().print(f"internal error: the engines disagree on {program.name}: {exc}", markup=False)
             raise typer.Exit(3) from None
-        if answer.result is None:
+        if not answer.answered:
             stderr().print(f"Warning: z3 cannot look beyond SC here ({answer.reason}).", markup=False)
         else:
             executions = executions + [x for x in answer.runs if not x.schedule]
-            result.positive_witness = result.positive_witness or answer.result.positive_witness
-            result.negative_witness = result.negative_witness or answer.result.negative_witness
+            result.positive_witness = result.positive_witness or answer.witness
+            result.negative_witness = result.negative_witness or answer.counter
     try:
         x, what = pick_witness(result, executions, kind, wanted)
     except HbError as exc:  # nothing to show: a verdict, not bad input
@@ -199,7 +198,7 @@ def graph_cmd(
     kind = _selected(race, send_close_race, panic, deadlock, leak, assert_, state)
     config = ExploreConfig(unroll=unroll, max_steps=max_steps, max_executions=max_executions)
     result, x, what = witness(file, kind, state, model, config)
-    caps = caps_of(result.program)
+    caps = result.program.caps
     highlight, pair = _highlight(result, x, kind, caps)
     dot = to_dot(execution_graph(x, caps), f"{result.name}: {what}", highlight, pair)
     try:

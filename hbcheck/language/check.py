@@ -80,6 +80,11 @@ class Program:
         named = (n.args[0] for n in ast.nodes(self.test) if isinstance(n, ast.Call) and n.name == "close" and n.args)
         return frozenset(a.name for a in named if getattr(a, "name", None) in self.shared)
 
+    @property
+    def caps(self) -> dict[str, int]:
+        """Each non-nil channel's capacity."""
+        return {n: v.cap for n, v in self.shared.items() if v.kind == "chan" and v.cap is not None}
+
     def channel(self, name: str | None) -> str | None:
         """A channel's name, or None for nil (the literal, or a ``var c chan int``): the one
         place both engines learn which operations block forever."""

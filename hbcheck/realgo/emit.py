@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hbcheck.language import ast
 from hbcheck.language.check import Program
-from hbcheck.verdict.condition import locations, show_location
+from hbcheck.language.locations import locations, show_location
 
 _HARNESS = (Path(__file__).with_name("harness.go.txt")).read_text()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hbcheck.explore.explorer import STOP_EARLY
+from hbcheck.language.locations import show_location
 from hbcheck.report.summary import engine_names
-from hbcheck.verdict.condition import show_location
 from hbcheck.verdict.outcome import TestResult
 
 FLAG_NAMES = {"race": "data-race"}  # herd's name for the flag a finding kind raises

@@ -12,9 +12,9 @@ from typing import Any
 
 from hbcheck import __version__
 from hbcheck.explore.execution import Execution, Finding
+from hbcheck.language.locations import show_location
 from hbcheck.report.summary import BadInput, verdict_of
 from hbcheck.source import digest_of
-from hbcheck.verdict.condition import show_location
 from hbcheck.verdict.outcome import TestResult
 
 SCHEMA_VERSION = 1

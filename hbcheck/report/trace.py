@@ -18,11 +18,12 @@ from rich.text import Text
 from hbcheck.errors import HbError
 from hbcheck.explore.execution import Execution
 from hbcheck.language.check import Program
+from hbcheck.language.locations import Location, show_location
 from hbcheck.language.parser import INT_MIN_MAGNITUDE, show_digits
 from hbcheck.machine import Choice, Event, Machine, State
 from hbcheck.machine import events as ev
 from hbcheck.source import digest_of
-from hbcheck.verdict.condition import Location, show_location, value_of
+from hbcheck.verdict.condition import value_of
 from hbcheck.verdict.outcome import TestResult
 
 WITNESS_KINDS = ("race", "send-close-race", "panic", "deadlock", "leak", "assert")

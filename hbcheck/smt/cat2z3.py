@@ -252,61 +252,16 @@ class Compiler:
         act = self.env.get("_", {})
         universal = self._universal_sources(r, act)  # type: ignore[arg-type]
         chains = [[e for e in c if e not in universal] for c in self.chains]
-        chain_of: dict[int, int] = {}
-        pos: dict[int, int] = {}
-        for ci, c in enumerate(chains):
-            for k, e in enumerate(c):
-                chain_of[e], pos[e] = ci, k
-        for e in self.ids:
-            if e not in chain_of and e not in universal:
-                chain_of[e], pos[e] = len(chains), 0
-                chains.append([e])
-        sync: dict[int, list[tuple[int, z3.BoolRef]]] = {}
+        placed = {e for c in chains for e in c}
+        chains += [[e] for e in self.ids if e not in universal and e not in placed]
+        clocks = _Clocks(chains, next(_fresh))
         for (p, b), t in r.items():
-            if p in universal or z3.is_false(t) or (chain_of[p] == chain_of[b] and pos[p] < pos[b]):
+            if p in universal or z3.is_false(t) or clocks.before_in_chain(p, b):
                 continue  # program order (r holds all of it), or a universal source's row
             if b in universal:
                 return None
-            sync.setdefault(b, []).append((p, and2(and2(t, act[p]), act[b])))  # an edge that passes on needs both
-        tag = next(_fresh)
-        clk: dict[int, list[list[z3.BoolRef]]] = {
-            b: [
-                [z3.Bool(f"clk{tag}_{b}_{c}_{k}") for k in range(len(chain))] if c != chain_of[b] else []
-                for c, chain in enumerate(chains)
-            ]
-            for b in sync
-        }
-        last: dict[int, int | None] = {}  # the latest event at or before e with clock variables
-        for c in chains:
-            mark = None
-            for e in c:
-                mark = e if e in clk else mark
-                last[e] = mark
-
-        def bit(e: int | None, c: int, k: int) -> z3.BoolRef | None:
-            if e is None or c == chain_of[e]:
-                return None  # no clock yet; or e's own goroutine, which program order covers
-            return clk[e][c][k]
-
-        for b, edges in sync.items():
-            cb = chain_of[b]
-            before = last[chains[cb][pos[b] - 1]] if pos[b] > 0 else None
-            for c, chain in enumerate(chains):
-                if c == cb:
-                    continue
-                for k in range(len(chain)):
-                    terms = []
-                    kept = bit(before, c, k)
-                    if kept is not None:
-                        terms.append(kept)
-                    for p, t in edges:
-                        if chain_of[p] == c and pos[p] >= k:
-                            terms.append(t)
-                        else:
-                            via = bit(last[p], c, k)
-                            if via is not None:
-                                terms.append(and2(t, via))
-                    self.constraints.append(clk[b][c][k] == any_of(terms))
+            clocks.edge(p, b, and2(and2(t, act[p]), act[b]))  # an edge that passes on needs both
+        self.constraints.extend(clocks.equations())
         out: Rel = {}
         for i in universal:
             for j in self.ids:
@@ -317,13 +272,8 @@ class Compiler:
                 for b in chain[x + 1 :]:
                     out[(a, b)] = and2(act[a], act[b])
         for b in self.ids:
-            if b in universal or last[b] is None:
-                continue
-            for c, chain in enumerate(chains):
-                if c == chain_of[b]:
-                    continue
-                for k, a in enumerate(chain):
-                    out[(a, b)] = and2(and2(act[a], act[b]), clk[last[b]][c][k])  # type: ignore[index]
+            if b not in universal:
+                out.update(clocks.reaching(b, act))
         return out
 
     def _universal_sources(self, r: Rel, act: Sset) -> set[int]:
@@ -371,4 +321,80 @@ class Compiler:
                     out[(i, j)] = new
                     into.setdefault(j, {})[i] = new
                     outof.setdefault(i, {})[j] = new
+        return out
+
+
+class _Clocks:
+    """The vector clocks of ``Compiler.clocked_plus``: ``clk[b][c][k]`` says
+    that some event at place k or later of chain c reaches the point just
+    after b. Only events with an incoming edge off program order get clock
+    variables; the others read those of the latest such event before them."""
+
+    def __init__(self, chains: list[list[int]], tag: int) -> None:
+        self.chains, self.tag = chains, tag
+        self.chain_of: dict[int, int] = {}
+        self.pos: dict[int, int] = {}
+        for ci, c in enumerate(chains):
+            for k, e in enumerate(c):
+                self.chain_of[e], self.pos[e] = ci, k
+        self.sync: dict[int, list[tuple[int, z3.BoolRef]]] = {}  # b -> its incoming edges off program order
+        self.clk: dict[int, list[list[z3.BoolRef]]] = {}
+        self.last: dict[int, int | None] = {}  # the latest event at or before e with clock variables
+
+    def before_in_chain(self, a: int, b: int) -> bool:
+        return self.chain_of[a] == self.chain_of[b] and self.pos[a] < self.pos[b]
+
+    def edge(self, p: int, b: int, cond: z3.BoolRef) -> None:
+        self.sync.setdefault(b, []).append((p, cond))
+
+    def bit(self, e: int | None, c: int, k: int) -> z3.BoolRef | None:
+        if e is None or c == self.chain_of[e]:
+            return None  # no clock yet; or e's own goroutine, which program order covers
+        return self.clk[e][c][k]
+
+    def equations(self) -> list[z3.BoolRef]:
+        """Each clock bit: kept from the event before, or set by an edge from a
+        source at or after that place (directly or through the source's clock)."""
+        chains, chain_of, pos = self.chains, self.chain_of, self.pos
+        self.clk = {
+            b: [
+                [z3.Bool(f"clk{self.tag}_{b}_{c}_{k}") for k in range(len(chain))] if c != chain_of[b] else []
+                for c, chain in enumerate(chains)
+            ]
+            for b in self.sync
+        }
+        for c in chains:
+            mark = None
+            for e in c:
+                mark = e if e in self.clk else mark
+                self.last[e] = mark
+        out = []
+        for b, edges in self.sync.items():
+            cb = chain_of[b]
+            before = self.last[chains[cb][pos[b] - 1]] if pos[b] > 0 else None
+            for c, chain in enumerate(chains):
+                if c == cb:
+                    continue
+                for k in range(len(chain)):
+                    kept = self.bit(before, c, k)
+                    terms = [kept] if kept is not None else []
+                    for p, t in edges:
+                        if chain_of[p] == c and pos[p] >= k:
+                            terms.append(t)
+                        elif (via := self.bit(self.last[p], c, k)) is not None:
+                            terms.append(and2(t, via))
+                    out.append(self.clk[b][c][k] == any_of(terms))
+        return out
+
+    def reaching(self, b: int, act: Sset) -> Rel:
+        """The pairs (a, b) of r+ with a on another chain: a's bit in b's clock."""
+        mark = self.last[b]
+        if mark is None:
+            return {}
+        out: Rel = {}
+        for c, chain in enumerate(self.chains):
+            if c == self.chain_of[b]:
+                continue
+            for k, a in enumerate(chain):
+                out[(a, b)] = and2(and2(act[a], act[b]), self.clk[mark][c][k])
         return out

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import z3
@@ -25,131 +24,156 @@ from hbcheck.machine import events as mev
 from hbcheck.machine.events import Event
 from hbcheck.machine.machine import DEFAULT
 from hbcheck.models import Model, evaluate
+from hbcheck.smt.encoding import Encoding
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.smt.snapshot import Snapshot
 from hbcheck.smt.unfold import ChanOp, SEvent
 
-if TYPE_CHECKING:  # pragma: no cover
-    from hbcheck.smt.engine import _Engine
-
 
 def weak_execution(
-    m: Snapshot, eng: _Engine, finals: dict[str, z3.BitVecRef], model: Model, names: dict[str, str] | None = None
+    m: Snapshot, enc: Encoding, finals: dict[str, z3.BitVecRef], model: Model, names: dict[str, str] | None = None
 ) -> Execution:
     """The record of the z3 execution ``m`` (goroutines by their ``names`` in it);
     raises ``WitnessMismatch`` if the model rejects it."""
-    names = names or {}
-    holds, num = m.true, m.num
+    rec = _Record(m, enc, names or {})
+    for i in _listing(rec.active, m.num):
+        rec.add(rec.by_id[i])
+    x = rec.finish(finals)
+    verdict = evaluate(model, x, enc.caps)
+    if not verdict.allowed:
+        failed = ", ".join(name for name, _w in verdict.failed)
+        raise WitnessMismatch(f"the model allows a z3 execution its interpreter rejects ({failed})")
+    return x
 
-    u = eng.u
-    active = [e for e in u.events if holds(e.act) or e.kind == "IW"]
-    ops: dict[int, ChanOp] = {o.end.id: o for o in u.chan_ops}
-    case_of = {o.end.id: (i, sel.begin.id) for sel in u.selects for i, o in enumerate(sel.cases)}
-    starter = {start.id: go.id for go, start in u.spawns}
-    ids = _listing(active, num)
-    new: dict[int, int] = {}  # z3 event -> its record's id
-    events: list[Event] = []
-    idx: dict[str, int] = {}
-    last_unlock: dict[str, int] = {}
 
-    links: list[tuple[Event, str, int | None]] = []  # fields naming another event, by its z3 id
-    released: list[tuple[Event, int]] = []  # each Wait's record, to list the Done calls it waited for
+class _Record:
+    """The execution record under construction, event by event in listing
+    order; fields that name another event are filled in at the end, when
+    every z3 event has its record's id."""
 
-    def emit(e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
-        g = "init" if e.kind == "IW" else names.get(e.g, e.g)
-        rec = Event(len(events), g, idx.get(g, 0), kind, e.line, **fields)
-        idx[g] = idx.get(g, 0) + 1
-        events.append(rec)
-        new.setdefault(e.id, rec.id)
-        links.extend((rec, name, z) for name, z in (links_to or {}).items())
+    def __init__(self, m: Snapshot, enc: Encoding, names: dict[str, str]) -> None:
+        self.m, self.enc, self.names = m, enc, names
+        holds = m.true
+        u = enc.u
+        self.active = [e for e in u.events if holds(e.act) or e.kind == "IW"]
+        self.by_id = {e.id: e for e in self.active}
+        self.ops: dict[int, ChanOp] = {o.end.id: o for o in u.chan_ops}
+        self.case_of = {o.end.id: (i, sel.begin.id) for sel in u.selects for i, o in enumerate(sel.cases)}
+        self.starter = {start.id: go.id for go, start in u.spawns}
+        self.rf_src = {r: w for (w, r), b in enc.rf.items() if r in self.by_id and holds(b)}
+        self.new: dict[int, int] = {}  # z3 event -> its record's id
+        self.events: list[Event] = []
+        self.idx: dict[str, int] = {}
+        self.last_unlock: dict[str, int] = {}
+        self.links: list[tuple[Event, str, int | None]] = []  # fields naming another event, by its z3 id
+        self.released: list[tuple[Event, int]] = []  # each Wait's record, to list the Done calls it waited for
+
+    def emit(self, e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
+        g = "init" if e.kind == "IW" else self.names.get(e.g, e.g)
+        rec = Event(len(self.events), g, self.idx.get(g, 0), kind, e.line, **fields)
+        self.idx[g] = self.idx.get(g, 0) + 1
+        self.events.append(rec)
+        self.new.setdefault(e.id, rec.id)
+        self.links.extend((rec, name, z) for name, z in (links_to or {}).items())
         return rec
 
-    by_id = {e.id: e for e in active}
-    rf_src = {r: w for (w, r), b in eng.rf.items() if r in by_id and holds(b)}
-    for i in ids:
-        e = by_id[i]
+    def add(self, e: SEvent) -> None:
+        """``e`` as the machine records it."""
+        num, holds, enc = self.m.num, self.m.true, self.enc
         match e.kind:
             case "IW" | "W":
-                emit(e, mev.INIT_WRITE if e.kind == "IW" else mev.WRITE, obj=e.loc, value=num(e.val))
+                self.emit(e, mev.INIT_WRITE if e.kind == "IW" else mev.WRITE, obj=e.loc, value=num(e.val))
             case "R":
-                emit(e, mev.READ, {"src": rf_src[e.id]}, obj=e.loc, value=num(e.val))
+                self.emit(e, mev.READ, {"src": self.rf_src[e.id]}, obj=e.loc, value=num(e.val))
             case "A" if e.rmw_of is not None:
-                continue  # recorded with its read half
+                pass  # recorded with its read half
             case "A":
-                fields, half = _atomic(e, u.events, num, holds)
-                rec = emit(e, mev.ATOMIC, {"src": rf_src.get(e.id)}, **fields)
+                fields, half = _atomic(e, enc.u.events, num, holds)
+                rec = self.emit(e, mev.ATOMIC, {"src": self.rf_src.get(e.id)}, **fields)
                 if half is not None:
-                    new[half.id] = rec.id
+                    self.new[half.id] = rec.id
             case "ST":
-                emit(e, mev.START, {"src": starter.get(e.id)})
+                self.emit(e, mev.START, {"src": self.starter.get(e.id)})
             case "GO":
-                emit(e, mev.GO, obj=names.get(e.loc, e.loc))
+                self.emit(e, mev.GO, obj=self.names.get(e.loc, e.loc))
             case "SB" | "RB":
                 kind = mev.SEND if e.kind == "SB" else mev.RECV
-                emit(e, kind, obj=e.loc or None, phase=mev.BEGIN, value=num(e.val) if e.kind == "SB" else None)
+                self.emit(e, kind, obj=e.loc or None, phase=mev.BEGIN, value=num(e.val) if e.kind == "SB" else None)
             case "XB":
-                emit(e, mev.SELECT, phase=mev.BEGIN)
+                self.emit(e, mev.SELECT, phase=mev.BEGIN)
             case "XE":
-                sel = next(s for s in u.selects if s.begin.id in new and s.time.eq(e.time))
-                emit(e, mev.SELECT, {"begin": sel.begin.id}, phase=mev.END, case=DEFAULT)
+                sel = next(s for s in enc.u.selects if s.begin.id in self.new and s.time.eq(e.time))
+                self.emit(e, mev.SELECT, {"begin": sel.begin.id}, phase=mev.END, case=DEFAULT)
             case "SE" | "RE":
-                op = ops[e.id]
-                fields: dict = {"obj": op.chan}
-                link: dict[str, int | None] = {"begin": op.begin.id}
-                if e.kind == "RE" and not holds(op.done):
-                    fields.update(value=0, ok=0, closed=True)
-                    link["src"] = next(k.event.id for k in u.closes if k.chan == op.chan and holds(k.event.act))
-                else:
-                    seq = num(eng.fifo[e.id])
-                    fields.update(value=num(e.val), seq=seq + 1)
-                    if e.kind == "RE":
-                        sends = [s for s in u.chan_ops if s.kind == "send" and s.chan == op.chan and holds(s.done)]
-                        partner = next(s for s in sends if num(eng.fifo[s.end.id]) == seq)
-                        fields["ok"] = 1
-                        link["src"] = partner.begin.id
-                if e.id in case_of:
-                    emit(e, mev.SELECT, link, phase=mev.END, case=case_of[e.id][0], op=op.kind, **fields)
-                else:
-                    emit(e, mev.SEND if op.kind == "send" else mev.RECV, link, phase=mev.END, **fields)
+                self.channel_end(e)
             case "C":
-                emit(e, mev.CLOSE, obj=e.loc, phase=mev.BEGIN)
-                g = names.get(e.g, e.g)
-                events.append(Event(len(events), g, idx[g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
-                idx[g] += 1
+                self.emit(e, mev.CLOSE, obj=e.loc, phase=mev.BEGIN)
+                g = self.names.get(e.g, e.g)
+                self.events.append(Event(len(self.events), g, self.idx[g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
+                self.idx[g] += 1
             case "L":
-                emit(e, mev.LOCK, {"src": last_unlock.get(e.loc)}, obj=e.loc)
+                self.emit(e, mev.LOCK, {"src": self.last_unlock.get(e.loc)}, obj=e.loc)
             case "U":
-                last_unlock[e.loc] = e.id
-                emit(e, mev.UNLOCK, obj=e.loc)
+                self.last_unlock[e.loc] = e.id
+                self.emit(e, mev.UNLOCK, obj=e.loc)
             case "WA":
-                emit(e, mev.WG_DONE if e.op == "Done" else mev.WG_ADD, obj=e.loc, value=num(e.val))
+                self.emit(e, mev.WG_DONE if e.op == "Done" else mev.WG_ADD, obj=e.loc, value=num(e.val))
             case "WW":
-                released.append((emit(e, mev.WG_WAIT, obj=e.loc), e.id))
+                self.released.append((self.emit(e, mev.WG_WAIT, obj=e.loc), e.id))
             case "OB":
-                emit(e, mev.ONCE, obj=e.loc, phase=mev.BEGIN)
+                self.emit(e, mev.ONCE, obj=e.loc, phase=mev.BEGIN)
             case "OE":
-                ran = [d for (d, w), b in eng.sync["once"].items() if w == e.id and holds(b)]
-                emit(e, mev.ONCE, {"src": ran[0] if ran else None}, obj=e.loc, phase=mev.END)
-    for rec, name, z in links:
-        setattr(rec, name, None if z is None else new[z])
-    for rec, w in released:
-        rec.srcs = tuple(sorted(new[d] for (d, w2), b in eng.sync["wg"].items() if w2 == w and holds(b)))
-    writes: dict[str, list[SEvent]] = {}
-    for e in active:
-        if e.writes:
-            writes.setdefault(e.loc, []).append(e)
-    order = tuple(
-        tuple(new[w.rmw_of if w.rmw_of is not None else w.id] for w in sorted(ws, key=lambda w: num(eng.pos[w.id])))
-        for ws in writes.values()
-    )
-    regs = {names.get(g, g): {r: num(v) for r, v in rs.items()} for g, rs in u.regs.items() if names.get(g, g) in idx}
-    final = FinalState(regs, {var: num(v) for var, v in finals.items()})
-    x = Execution(tuple(events), final, OK, (), (), write_order=order)
-    verdict = evaluate(model, x, eng.caps)
-    if not verdict.allowed:
-        names = ", ".join(name for name, _w in verdict.failed)
-        raise WitnessMismatch(f"the model allows a z3 execution its interpreter rejects ({names})")
-    return x
+                ran = [d for (d, w), b in enc.sync["once"].items() if w == e.id and holds(b)]
+                self.emit(e, mev.ONCE, {"src": ran[0] if ran else None}, obj=e.loc, phase=mev.END)
+
+    def channel_end(self, e: SEvent) -> None:
+        """A send's or receive's end: its FIFO place and partner, or the close
+        it returned because of; a select case's end is the select's."""
+        num, holds, enc = self.m.num, self.m.true, self.enc
+        op = self.ops[e.id]
+        fields: dict = {"obj": op.chan}
+        link: dict[str, int | None] = {"begin": op.begin.id}
+        if e.kind == "RE" and not holds(op.done):
+            fields.update(value=0, ok=0, closed=True)
+            link["src"] = next(k.event.id for k in enc.u.closes if k.chan == op.chan and holds(k.event.act))
+        else:
+            seq = num(enc.fifo[e.id])
+            fields.update(value=num(e.val), seq=seq + 1)
+            if e.kind == "RE":
+                sends = [s for s in enc.u.chan_ops if s.kind == "send" and s.chan == op.chan and holds(s.done)]
+                partner = next(s for s in sends if num(enc.fifo[s.end.id]) == seq)
+                fields["ok"] = 1
+                link["src"] = partner.begin.id
+        if e.id in self.case_of:
+            self.emit(e, mev.SELECT, link, phase=mev.END, case=self.case_of[e.id][0], op=op.kind, **fields)
+        else:
+            self.emit(e, mev.SEND if op.kind == "send" else mev.RECV, link, phase=mev.END, **fields)
+
+    def finish(self, finals: dict[str, z3.BitVecRef]) -> Execution:
+        """The links filled in, the write orders and the final state."""
+        num, holds, new = self.m.num, self.m.true, self.new
+        for rec, name, z in self.links:
+            setattr(rec, name, None if z is None else new[z])
+        for rec, w in self.released:
+            waited = (d for (d, w2), b in self.enc.sync["wg"].items() if w2 == w and holds(b))
+            rec.srcs = tuple(sorted(new[d] for d in waited))
+        writes: dict[str, list[SEvent]] = {}
+        for e in self.active:
+            if e.writes:
+                writes.setdefault(e.loc, []).append(e)
+        pos = self.enc.pos
+        order = tuple(
+            tuple(new[w.rmw_of if w.rmw_of is not None else w.id] for w in sorted(ws, key=lambda w: num(pos[w.id])))
+            for ws in writes.values()
+        )
+        names = self.names
+        regs = {
+            names.get(g, g): {r: num(v) for r, v in rs.items()}
+            for g, rs in self.enc.u.regs.items()
+            if names.get(g, g) in self.idx
+        }
+        final = FinalState(regs, {var: num(v) for var, v in finals.items()})
+        return Execution(tuple(self.events), final, OK, (), (), write_order=order)
 
 
 def _listing(active: list[SEvent], num: Callable[[z3.ExprRef], int]) -> list[int]:

@@ -33,6 +33,7 @@ from hbcheck.verdict.outcome import (
     ExpectResult,
     TestResult,
     expectations,
+    from_smt,
     judge,
     matches,
 )
@@ -157,7 +158,7 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
         answer = solve(program, model, config.unroll, int(solver_timeout * 1000), budget=config.budget)
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
-    if answer.result is None:
+    if not answer.answered:
         empty = judge(program, Exploration(), model)
         empty.engines = []
         empty.possible = (NEVER, SOMETIMES, ALWAYS)
@@ -166,7 +167,7 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
         why = f"z3 stepped aside ({answer.reason}); {SMT_ALONE}"
         empty.expectations = [ExpectResult(e, UNKNOWN, why) for e in program.expects]
         return empty
-    s = answer.result
+    s = from_smt(answer)
     _note_z3(s, answer)
     if not answer.counted:
         s.extra["counted"] = False
@@ -203,10 +204,10 @@ def _with_z3(
         )
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
-    if answer.result is None:
+    if not answer.answered:
         explicit.extra["smt"] = answer.reason
         return explicit
-    s = answer.result
+    s = from_smt(answer)
     _note_z3(explicit, answer)
     explicit.engines = ["explicit", "smt"]
     name = program.name

@@ -20,10 +20,12 @@ from hbcheck.explore.explorer import Exploration
 from hbcheck.hb import send_sites
 from hbcheck.language import ast
 from hbcheck.language.check import Program
+from hbcheck.language.locations import Location, locations
 from hbcheck.machine import events as ev
 from hbcheck.machine.events import Event
 from hbcheck.models import Model, evaluate, load_model
-from hbcheck.verdict.condition import Location, locations, predicate, value_of
+from hbcheck.smt.engine import SmtAnswer
+from hbcheck.verdict.condition import predicate, value_of
 
 NEVER, SOMETIMES, ALWAYS = "Never", "Sometimes", "Always"
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -142,8 +144,31 @@ def possible_observations(p: int, n: int, exact: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-def caps_of(program: Program) -> dict[str, int]:
-    return {n: v.cap for n, v in program.shared.items() if v.kind == "chan" and v.cap is not None}
+def from_smt(answer: SmtAnswer) -> TestResult:
+    """z3's answer as a result (it answered: ``answer.reason`` is None)."""
+    assert answer.answered, answer.reason
+    model, p, n = answer.model, answer.positive, answer.negative
+    result = TestResult(
+        program=answer.program,
+        locations=answer.locations,
+        states=answer.states,
+        positive=p,
+        negative=n,
+        possible=possible_observations(p, n, not answer.bounds),
+        findings=answer.findings,
+        expectations=[],
+        executions=p + n,
+        incomplete=0,
+        bounds=list(answer.bounds),
+        seconds=answer.seconds,
+        model=model.name,
+        model_path=model.path,
+        model_digest=model.digest,
+        positive_witness=answer.witness,
+        negative_witness=answer.counter,
+        engines=["smt"],
+    )
+    return result
 
 
 def judge(
@@ -156,7 +181,7 @@ def judge(
     """Everything ``hbcheck run`` reports about one test, under ``model`` (go.cat
     by default). Past ``budget``, the executions judged so far make the answer."""
     model = model or load_model("go")
-    caps = caps_of(program)
+    caps = program.caps
     judged: list[tuple[Execution, list[Finding]]] = []
     forbidden = 0
     bounds = list(exploration.bounds)
