@@ -106,7 +106,7 @@ def time_test(path: Path, model: Model, config: ExploreConfig) -> Row:
         auto,
         both,
         needs_z3(explicit, model),
-        "smt" in by_default.engines or "smt" in by_default.extra,
+        "smt" in by_default.engines or by_default.notes.smt is not None,
     )
 
 

@@ -45,7 +45,7 @@ def test_a_time_budget_stops_z3_too(tmp_path, engine):
     start = time.monotonic()
     r = check_program(load(_slow(tmp_path)), ExploreConfig(time_budget=2), load_model("go"), engine)
     assert time.monotonic() - start < 10
-    assert r.observation == "Unknown" and r.extra["smt"] == "time-budget 2s hit"
+    assert r.observation == "Unknown" and r.notes.smt == "time-budget 2s hit"
     assert r.bounds == ([] if engine == "smt" else ["time-budget 2s"])
 
 

@@ -97,7 +97,7 @@ def test_a_spawned_select_may_take_the_value_before_the_spawner_s_select():
 
 def test_an_atomic_write_and_a_plain_read_race_in_both_engines():
     r = both(lit("atomic-plain-racy.lit").read_text())
-    assert r.engines == ["explicit", "smt"] and r.extra["weak"]
+    assert r.engines == ["explicit", "smt"] and r.notes.weak
     race = Finding("race", "race on x", "P0", 7, pair=(("P0", 7, "atomic write"), ("P1", 10, "read")))
     assert set(r.findings) == {race}
     assert (r.observation, r.states) == ("Sometimes", [(0,), (1,)])
@@ -188,7 +188,7 @@ def test_z3_reads_the_registers_main_s_return_leaves_another_goroutine_with():
         exists (w:r == 2 && P1:r == 9 && P2:t == 3 && P3:u == 1)
         """
     )
-    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    assert r.engines == ["explicit", "smt"] and r.notes.smt is None
     # P1:r, P2:t, P3:u, w:r
     assert r.states == [(0, 3, 0, 2), (0, 3, 1, 2), (9, 3, 0, 2), (9, 3, 1, 2)]
     assert (r.positive, r.negative) == (1, 3)
@@ -238,7 +238,7 @@ def test_a_weak_execution_through_a_spawn_is_not_replayed():
         exists (x == 0)
         """
     )
-    assert r.engines == ["explicit", "smt"] and r.extra["weak"]
+    assert r.engines == ["explicit", "smt"] and r.notes.weak
     assert r.observation == "Sometimes" and (0,) in r.states and (1,) in r.states
 
 
@@ -347,7 +347,7 @@ def test_instances_named_by_go_order_replay_in_that_order():
         exists (P0:r == 0 && x == 0)
         """
     )
-    assert r.engines == ["explicit", "smt"] and r.extra["weak"]
+    assert r.engines == ["explicit", "smt"] and r.notes.weak
     assert "race on x: worker line 3 (read) vs worker#2 line 3 (write)" in {f.describe() for f in r.findings}
 
 

@@ -97,7 +97,7 @@ def test_auto_skips_z3_on_a_race_free_test(monkeypatch):
     asked = _no_z3(monkeypatch)
     r = check_program(load(lit("mp-buffered.lit")), ExploreConfig(), GO, "auto")
     assert asked == [] and r.engines == ["explicit"]
-    assert r.extra == {"auto": "z3 not run: the explorer's answer is exact"}
+    assert r.notes.as_json() == {"auto": "z3 not run: the explorer's answer is exact"}
     assert (r.exact, r.observation, r.states, r.positive, r.negative) == (True, "Never", [(1,)], 0, 1)
     assert [e.status for e in r.expectations] == ["pass", "pass"]
 
@@ -105,7 +105,7 @@ def test_auto_skips_z3_on_a_race_free_test(monkeypatch):
 def test_auto_asks_z3_on_a_racy_test_with_a_condition():
     r = check_program(load(lit("mp-racy.lit")), ExploreConfig(), GO, "auto")
     assert r.engines == ["explicit", "smt"] and r.exact
-    assert r.extra["auto"] == (
+    assert r.notes.auto == (
         "z3 asked: racy under a weak model, and the condition's states depend on executions beyond SC"
     )
     # the weak outcome r1=1, r2=0 that no interleaving gives
@@ -117,7 +117,7 @@ def test_auto_leaves_a_racy_test_without_a_condition_to_the_explorer(monkeypatch
     asked = _no_z3(monkeypatch)
     r = check_program(program(RACY_LOOP), ExploreConfig(), GO, "auto")
     assert asked == [] and r.engines == ["explicit"] and r.executions == 420
-    assert r.extra["auto"] == "z3 not run: racy, with no condition, and every expectation decided on SC executions"
+    assert r.notes.auto == "z3 not run: racy, with no condition, and every expectation decided on SC executions"
     assert [(e.status, e.reason) for e in r.expectations] == [("pass", "race in 420 execution(s)")]
 
 
@@ -125,7 +125,7 @@ def test_auto_asks_z3_where_a_racy_expectation_is_undecided():
     text = RACY_LOOP.replace("expect race\n", "expect race\nexpect no panic\n")
     r = check_program(program(text), ExploreConfig(), GO, "auto")
     assert r.engines == ["explicit", "smt"] and r.exact
-    assert r.extra["auto"] == "z3 asked: racy under a weak model, and expect no panic depends on executions beyond SC"
+    assert r.notes.auto == "z3 asked: racy under a weak model, and expect no panic depends on executions beyond SC"
     assert [e.status for e in r.expectations] == ["pass", "pass"]
 
 
@@ -134,11 +134,11 @@ def test_auto_asks_z3_past_an_explorer_bound_and_z3_lifts_it():
     explicit = check_program(p, ExploreConfig(max_executions=2), GO, "explicit")
     assert (explicit.bounds, explicit.observation) == (["max-executions 2"], "Unknown")
     r = check_program(p, ExploreConfig(max_executions=2), GO, "auto")
-    assert r.engines == ["explicit", "smt"] and r.extra["auto"] == "z3 asked: the explorer stopped at max-executions 2"
-    assert (r.exact, r.bounds, r.extra["explicit_bounds"], r.observation) == (
+    assert r.engines == ["explicit", "smt"] and r.notes.auto == "z3 asked: the explorer stopped at max-executions 2"
+    assert (r.exact, r.bounds, r.notes.explicit_bounds, r.observation) == (
         True,
         [],
-        ["max-executions 2"],
+        ("max-executions 2",),
         "Sometimes",
     )
     assert [e.status for e in r.expectations] == ["pass", "pass", "pass"]
@@ -161,7 +161,7 @@ def test_without_the_declaration_explicit_is_unknown_and_auto_gets_z3s_answer(tm
         ("unknown", f"no panic found, but {why}"),
     ]
     auto = check_program(p, ExploreConfig(), model, "auto")
-    assert auto.engines == ["explicit", "smt"] and auto.extra["auto"] == f"z3 asked: {why}"
+    assert auto.engines == ["explicit", "smt"] and auto.notes.auto == f"z3 asked: {why}"
     assert (auto.exact, auto.observation, auto.states, auto.positive, auto.negative) == (True, "Never", [(1,)], 0, 1)
     assert [e.status for e in auto.expectations] == ["pass", "pass"]
 
@@ -197,7 +197,7 @@ def test_where_z3_steps_aside_auto_answers_unknown_with_both_reasons(tmp_path):
     model = load_model(str(_undeclared(tmp_path)))
     r = check_program(load(lit("stack-overflow.lit")), ExploreConfig(), model, "auto")
     assert r.engines == ["explicit"]
-    assert r.extra["smt"] == "calls nested deeper than 16 (recursion) are not encoded"
+    assert r.notes.smt == "calls nested deeper than 16 (recursion) are not encoded"
     assert r.limits == ["model Go does not declare drf-sc: outcomes beyond SC need the symbolic engine"]
     assert r.status == "unknown"
 
@@ -287,7 +287,10 @@ def test_stop_early_ends_a_racy_loop_at_its_first_race(tmp_path):
     p = program(RACY_LOOP)
     r = check_program(p, ExploreConfig(), GO, "auto", stop_early=True)
     assert r.executions == 1 and r.bounds == ["stop-early"] and r.engines == ["explicit"]
-    assert r.extra == {"counted": False, "auto": "z3 not run: the search stopped early, every expectation decided"}
+    assert r.notes.as_json() == {
+        "counted": False,
+        "auto": "z3 not run: the search stopped early, every expectation decided",
+    }
     assert r.counts_at_least and [e.status for e in r.expectations] == ["pass"]
     assert {r.count_text(f) for f in r.findings} == {"≥1"} and len(r.findings) == 3
     assert "Counts Racy+loop lower bounds: the search stopped early\n" in herd_block(r)
@@ -333,7 +336,7 @@ def test_stop_early_does_not_stop_an_expectation_that_needs_every_execution():
     for r in (full, early):
         assert (r.executions, r.bounds, r.exact, r.observation) == (22, [], True, "Never")
         assert (r.positive, r.negative) == (0, 22)
-        assert [e.status for e in r.expectations] == ["pass", "pass"] and "counted" not in r.extra
+        assert [e.status for e in r.expectations] == ["pass", "pass"] and r.notes.counted
     limit = check_program(load(lit("limit.lit")), ExploreConfig(), GO, "explicit", stop_early=True)  # expect no ...
     assert (limit.executions, limit.bounds, [e.status for e in limit.expectations]) == (360, [], ["pass"] * 3)
 
@@ -399,7 +402,7 @@ def test_auto_gives_every_verdict_both_gives_on_random_programs(text):
     both = check_program(p, config, GO, "both")
     assert [(e.text, e.status) for e in auto.expectations] == [(e.text, e.status) for e in both.expectations]
     assert (auto.observation, auto.possible) == (both.observation, both.possible)
-    if auto.engines == both.engines or not both.extra.get("weak"):
+    if auto.engines == both.engines or not both.notes.weak:
         assert auto.states == both.states
         assert set(auto.findings) == set(both.findings)
     event(f"auto: {'+'.join(auto.engines)}")

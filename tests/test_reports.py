@@ -276,7 +276,7 @@ def test_every_witness_of_the_suite_replays_on_the_machine():
         assert witnesses or not (r.findings or r.program.condition), path.name
         for x in witnesses:
             if not x.schedule:  # a weak execution from z3: the model must allow what no interleaving gives
-                assert r.extra.get("weak") and evaluate(load_model("go"), x, r.program.caps).allowed, path.name
+                assert r.notes.weak and evaluate(load_model("go"), x, r.program.caps).allowed, path.name
                 weak.add(path.name)
                 expected -= 1
                 continue

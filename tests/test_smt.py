@@ -28,7 +28,7 @@ BUDGET = ENUMERATION_LIMIT
 def _at_limit(r) -> bool:
     """z3 stepped aside at its enumeration limit (counting executions, or states past a bound)."""
     what = ("executions", "states")
-    return r.extra.get("smt") in {f"solver timeout (more than {ENUMERATION_LIMIT} {w} to enumerate)" for w in what}
+    return r.notes.smt in {f"solver timeout (more than {ENUMERATION_LIMIT} {w} to enumerate)" for w in what}
 
 
 # test: (observation under go.cat, under sc.cat), as the memory model's text and SC give them
@@ -271,10 +271,10 @@ exists (w:r == 1 && w#2:r == 2 && w#3:r == 3)
     # otherwise each go statement's instance is named by when it runs, as the machine names it
     maybe = text.replace("c <- 2\n    go w()", "c <- 2\n    r = <-c\n    if r == 1 { go w() }")
     r = check_program(program(maybe), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    assert r.engines == ["explicit", "smt"] and r.notes.smt is None
     two = "litmus Two\nfunc w { r = s; s = 1 }\ngo P0 { go w() }\ngo P1 { s = 2; go w() }\nexists (w#2:r == 0)\n"
     r = check_program(program(two), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] and "smt" not in r.extra
+    assert r.engines == ["explicit", "smt"] and r.notes.smt is None
     assert (r.states, r.positive, r.negative) == ([(0,)], 2, 0)
 
 
@@ -325,7 +325,7 @@ def test_engines_agree_on_random_memory_programs(text):
     p = program(text)
     r = check_program(p, ExploreConfig(), load_model("go"), "both")
     if r.engines == ["explicit"]:  # a few mixed programs have more weak executions than z3 counts
-        assert _at_limit(r), r.extra
+        assert _at_limit(r), r.notes
         event("z3 stopped at its enumeration limit")
         return
     event("compared")
@@ -482,9 +482,9 @@ def _channel_programs_agree(text: str) -> None:
     answers unless the explorer hit a bound, and every z3 execution replays."""
     z3_seeded(text)
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+    assert r.engines == ["explicit", "smt"] or r.bounds, r.notes
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"bounded: {', '.join(r.bounds)}")
-    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+    assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
 
 # 150 in CI (3 s each, most of it judging; 300 took 17 of CI's minutes): the stress
@@ -525,8 +525,8 @@ def test_engines_agree_on_the_shapes_real_programs_use(text):
     z3_seeded(text)
     budget = BUDGET if STRESS else 2_000
     r = check_program(program(text), ExploreConfig(max_executions=budget), load_model("go"), "both")
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
-    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
+    assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
 
 @settings(
@@ -538,7 +538,7 @@ def test_engines_agree_on_instances_of_a_function_started_several_times(text):
     machine does (worker, worker#2, worker#3), so states, counts and findings agree."""
     z3_seeded(text)
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"] or r.bounds, r.extra
+    assert r.engines == ["explicit", "smt"] or r.bounds, r.notes
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else "bounded")
 
 
@@ -553,7 +553,7 @@ def test_engines_agree_on_rich_programs_where_main_returns_early(text):
     read). The condition reads only variables, so z3 answers most of them."""
     z3_seeded(text)
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
 @settings(
@@ -566,7 +566,7 @@ def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
     visible step (the machine runs local code eagerly) or where it waits."""
     z3_seeded(text)
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
 @settings(
@@ -579,8 +579,8 @@ def test_engines_agree_on_registers_main_s_return_leaves_at_a_loop_s_bound(text)
     times: the bound's size changes nothing here but the cost."""
     z3_seeded(text)
     r = check_program(program(text), ExploreConfig(unroll=3, max_executions=BUDGET), load_model("go"), "both")
-    event("compared" if r.engines == ["explicit", "smt"] else f"not compared: {r.extra.get('smt')}")
-    assert not r.extra.get("smt_unconfirmed"), "the replay search gave up on a z3 execution"
+    event("compared" if r.engines == ["explicit", "smt"] else f"not compared: {r.notes.smt}")
+    assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
 
 @settings(
@@ -594,8 +594,8 @@ def test_engines_agree_on_random_wait_group_programs(text):
     z3_seeded(text)
     p = program(text)
     r = check_program(p, ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
-    assert (r.engines == ["explicit"]) == bool(p.shared_waitgroups()) or r.bounds or _at_limit(r), r.extra
-    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.extra.get('smt')}")
+    assert (r.engines == ["explicit"]) == bool(p.shared_waitgroups()) or r.bounds or _at_limit(r), r.notes
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
 def test_main_returning_stops_the_others_after_any_step():
@@ -715,7 +715,7 @@ def test_engines_agree_on_the_suite_under_every_model(name):
         p = program(path.read_text())
         if path.parent.name != "stack" and not p.shared_waitgroups():
             r = check_program(p, ExploreConfig(), model, "both")
-            assert r.engines == ["explicit", "smt"], (path.name, r.extra)
+            assert r.engines == ["explicit", "smt"], (path.name, r.notes)
             assert r.states or r.findings, path.name
 
 
@@ -752,7 +752,7 @@ def test_z3_completes_what_a_bound_cut_short_and_meets_its_expectations(budget):
     alone = check_program(p, ExploreConfig(max_executions=budget), load_model("go"), "explicit")
     r = check_program(p, ExploreConfig(max_executions=budget), load_model("go"), "both")
     assert full.exact and alone.bounds == [f"max-executions {budget}"] and alone.observation == "Unknown"
-    assert r.exact and r.extra["explicit_bounds"] == [f"max-executions {budget}"]
+    assert r.exact and r.notes.explicit_bounds == (f"max-executions {budget}",)
     assert (r.states, r.positive, r.negative, r.observation) == (full.states, full.positive, full.negative, "Sometimes")
     assert set(r.findings) == set(full.findings)
     assert [e.status for e in r.expectations] == [e.status for e in full.expectations] == ["pass", "pass", "pass"]
@@ -777,7 +777,7 @@ def test_past_its_count_limit_z3_finds_the_other_states_and_keeps_the_verdict(mo
     assert one.positive + one.negative == len(full.states) < full.executions
     monkeypatch.setattr(engines, "COUNT_PAST_BOUND", 2)
     r = check_program(p, ExploreConfig(max_executions=1), load_model("go"), "both")
-    assert r.exact and r.extra["explicit_bounds"] == ["max-executions 1"] and r.extra["counted"] is False
+    assert r.exact and r.notes.explicit_bounds == ("max-executions 1",) and r.notes.counted is False
     assert (r.states, r.observation, set(r.findings)) == (full.states, "Sometimes", set(full.findings))
     assert 1 <= r.positive < full.positive and 1 <= r.negative < full.negative
     assert [e.status for e in r.expectations] == ["pass", "pass", "pass"]

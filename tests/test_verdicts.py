@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from textwrap import dedent
 
 from conftest import lit, run_text
@@ -119,7 +120,7 @@ def test_a_race_makes_never_unknown_under_go_but_not_under_sc():
 
 def test_herd_block_layout_by_hand():
     r = run_text((lit("select-default.lit")).read_text())
-    r.seconds = 0.0
+    r = dataclasses.replace(r, seconds=0.0)
     assert herd_block(r) == dedent("""\
         Test Select+default Allowed
         States 2
@@ -145,7 +146,7 @@ def test_not_exists_swaps_witnesses_and_flags_are_listed():
         expect never
         expect panic "empty"
     """)
-    r.seconds = 0.0
+    r = dataclasses.replace(r, seconds=0.0)
     assert herd_block(r) == dedent("""\
         Test NotExists Forbidden
         States 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import traceback
@@ -84,8 +85,7 @@ def check_file(
     program = load(path)
     start = time.perf_counter()
     result = check_program(program, config, model or model_named("go"), engine, solver_timeout, stop_early)
-    result.seconds = time.perf_counter() - start
-    return result
+    return dataclasses.replace(result, seconds=time.perf_counter() - start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -83,8 +84,11 @@ def witness(
             stderr().print(f"Warning: z3 cannot look beyond SC here ({answer.reason}).", markup=False)
         else:
             executions = executions + [x for x in answer.runs if not x.schedule]
-            result.positive_witness = result.positive_witness or answer.witness
-            result.negative_witness = result.negative_witness or answer.counter
+            result = dataclasses.replace(
+                result,
+                positive_witness=result.positive_witness or answer.witness,
+                negative_witness=result.negative_witness or answer.counter,
+            )
     try:
         x, what = pick_witness(result, executions, kind, wanted)
     except HbError as exc:  # nothing to show: a verdict, not bad input

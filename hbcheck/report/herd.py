@@ -42,7 +42,7 @@ def herd_block(result: TestResult, times: bool = True, engines: bool = False) ->
         lines.append(f"Time {name} {result.seconds:0.2f}")
     if engines:
         lines.append(f"Engines {name} {engine_names(result)}")
-    if result.extra.get("counted") is False:
+    if not result.notes.counted:
         why = "the search stopped early" if STOP_EARLY in result.bounds else "z3 stopped counting past a bound"
         lines.append(f"Counts {name} lower bounds: {why}")
     return "\n".join(lines) + "\n\n"

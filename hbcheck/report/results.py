@@ -87,7 +87,7 @@ def test_json(r: TestResult, allow_unknown: bool) -> dict[str, Any]:
         ],
         "result": {"PASS": "pass", "FAIL": "fail", "—": "none"}.get(verdict.split(" ")[0], "unknown"),
         "seconds": round(r.seconds, 4),
-        "extra": dict(r.extra),  # how the engines met: why z3 stepped aside, what it completed
+        "extra": r.notes.as_json(),  # how the engines met: why z3 stepped aside, what it completed
     }
 
 

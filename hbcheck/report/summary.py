@@ -49,7 +49,7 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
         obs = r.observation if r.program.condition else "—"
         if not r.exact:
             obs += f" ({', '.join(r.limits)})"
-        if r.program.condition and r.extra.get("counted") is False:
+        if r.program.condition and not r.notes.counted:
             obs += f"\nP≥{r.positive} N≥{r.negative}"  # lower bounds
         findings = Text()
         for f in sorted(r.findings, key=Finding.describe):

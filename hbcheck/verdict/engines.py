@@ -30,6 +30,7 @@ from hbcheck.verdict.outcome import (
     RACY,
     SOMETIMES,
     UNKNOWN,
+    EngineNotes,
     ExpectResult,
     TestResult,
     expectations,
@@ -85,13 +86,13 @@ def check_program(
     if stop_early and program.expects:
         config = dataclasses.replace(config, stop_when=EarlyAnswer(program, model))
     explicit = judge(program, explore(program, config), model, budget=config.budget)
-    if STOP_EARLY in explicit.bounds:
-        explicit.extra["counted"] = False  # the states, counts and findings of the executions run so far
+    if STOP_EARLY in explicit.bounds:  # the states, counts and findings of the executions run so far
+        explicit = _noted(explicit, counted=False)
     if engine == "explicit":
         return explicit
     if engine == "auto":
         ask, why = z3_needed(explicit)
-        explicit.extra["auto"] = ("z3 asked: " if ask else "z3 not run: ") + why
+        explicit = _noted(explicit, auto=("z3 asked: " if ask else "z3 not run: ") + why)
         if not ask:
             return explicit
     return _with_z3(program, config, model, explicit, solver_timeout)
@@ -159,33 +160,40 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if not answer.answered:
-        empty = judge(program, Exploration(), model)
-        empty.engines = []
-        empty.possible = (NEVER, SOMETIMES, ALWAYS)
-        empty.racy_weak, empty.weak_reason = True, f"z3 stepped aside: {answer.reason}"
-        empty.extra["smt"] = answer.reason or ""
         why = f"z3 stepped aside ({answer.reason}); {SMT_ALONE}"
-        empty.expectations = [ExpectResult(e, UNKNOWN, why) for e in program.expects]
-        return empty
-    s = from_smt(answer)
-    _note_z3(s, answer)
-    if not answer.counted:
-        s.extra["counted"] = False
-    s.expectations = [
-        ExpectResult(e.expect, UNKNOWN, f"z3 does not prove {e.expect.finding} in every execution; {SMT_ALONE}")
-        if e.status == UNKNOWN and e.expect.quantifier == "always" and e.expect.finding
-        else e
-        for e in expectations(s, SMT_ALONE, COMPARED_KINDS)
-    ]
-    return s
+        return dataclasses.replace(
+            judge(program, Exploration(), model),
+            engines=[],
+            possible=(NEVER, SOMETIMES, ALWAYS),
+            racy_weak=True,
+            weak_reason=f"z3 stepped aside: {answer.reason}",
+            notes=EngineNotes(smt=answer.reason or ""),
+            expectations=[ExpectResult(e, UNKNOWN, why) for e in program.expects],
+        )
+    s = _noted(from_smt(answer), **_z3_notes(answer), counted=answer.counted)
+    return dataclasses.replace(
+        s,
+        expectations=[
+            ExpectResult(e.expect, UNKNOWN, f"z3 does not prove {e.expect.finding} in every execution; {SMT_ALONE}")
+            if e.status == UNKNOWN and e.expect.quantifier == "always" and e.expect.finding
+            else e
+            for e in expectations(s, SMT_ALONE, COMPARED_KINDS)
+        ],
+    )
 
 
-def _note_z3(r: TestResult, answer: SmtAnswer) -> None:
+def _noted(r: TestResult, **notes) -> TestResult:
+    """``r`` with more said of how the engines met."""
+    return dataclasses.replace(r, notes=dataclasses.replace(r.notes, **notes))
+
+
+def _z3_notes(answer: SmtAnswer) -> dict:
     """What JSON's ``extra`` says of z3's run."""
-    r.extra["smt_seconds"] = round(answer.seconds, 4)
-    r.extra["smt_replayed"] = answer.replayed
-    if answer.unconfirmed:
-        r.extra["smt_unconfirmed"] = answer.unconfirmed
+    return {
+        "smt_seconds": round(answer.seconds, 4),
+        "smt_replayed": answer.replayed,
+        "smt_unconfirmed": answer.unconfirmed,
+    }
 
 
 def _with_z3(
@@ -205,11 +213,9 @@ def _with_z3(
     except WitnessMismatch as exc:
         raise EngineDisagreement(f"{program.name}: a z3 execution replayed on the machine: {exc}") from exc
     if not answer.answered:
-        explicit.extra["smt"] = answer.reason
-        return explicit
+        return _noted(explicit, smt=answer.reason)
     s = from_smt(answer)
-    _note_z3(explicit, answer)
-    explicit.engines = ["explicit", "smt"]
+    explicit = dataclasses.replace(_noted(explicit, **_z3_notes(answer)), engines=["explicit", "smt"])
     name = program.name
     if explicit.exact and s.exact:
         same = (explicit.states, explicit.positive, explicit.negative) == (s.states, s.positive, s.negative)
@@ -250,18 +256,16 @@ def _with_z3(
             findings=explicit.findings + (s.findings - explicit.findings),
             positive_witness=explicit.positive_witness or s.positive_witness,
             negative_witness=explicit.negative_witness or s.negative_witness,
+            # z3's own count replaces the explorer's stop-early
+            notes=dataclasses.replace(
+                explicit.notes,
+                weak=explicit.racy_weak,
+                explicit_bounds=tuple(explicit.bounds),  # what z3 completed
+                counted=answer.counted,
+            ),
         )
-        merged.extra = dict(explicit.extra)
-        merged.extra.pop("counted", None)  # the explorer's stop-early; z3's own count follows
-        if explicit.racy_weak:
-            merged.extra["weak"] = True
-        if explicit.bounds:
-            merged.extra["explicit_bounds"] = list(explicit.bounds)  # what z3 completed
-        if not answer.counted:
-            merged.extra["counted"] = False
         unrun = "z3's weak executions are not run" if explicit.racy_weak else ""
         if explicit.bounds:
             unrun = "it stopped at " + ", ".join(explicit.bounds)
-        merged.expectations = expectations(merged, unrun, COMPARED_KINDS)
-        return merged
+        return dataclasses.replace(merged, expectations=expectations(merged, unrun, COMPARED_KINDS))
     return explicit

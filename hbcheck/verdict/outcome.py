@@ -12,7 +12,7 @@ about every execution is Unknown, never a guess.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hbcheck.budget import Budget
 from hbcheck.explore.execution import CUT, OK, RACE_FLAGS, Execution, Finding
@@ -48,8 +48,48 @@ class ExpectResult:
         return f"expect {self.expect.source}"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class EngineNotes:
+    """How the engines met on one test: the results JSON's ``extra``."""
+
+    smt: str | None = None  # why z3 did not answer
+    auto: str | None = None  # --engine auto: why z3 was asked, or why not
+    smt_seconds: float | None = None
+    smt_replayed: int | None = None  # z3 executions run on the machine
+    smt_unconfirmed: int = 0  # z3 executions the replay search gave up on
+    weak: bool = False  # z3's executions beyond SC completed the answer
+    explicit_bounds: tuple[str, ...] = ()  # the explorer's bounds z3's exact answer lifted
+    # False: the counts are lower bounds (z3 stopped counting past the
+    # explorer's bounds, or --stop-early stopped the search)
+    counted: bool = True
+
+    def as_json(self) -> dict[str, object]:
+        """Only what is said (results.schema.json's ``extra``)."""
+        out: dict[str, object] = {}
+        if self.smt is not None:
+            out["smt"] = self.smt
+        if self.auto is not None:
+            out["auto"] = self.auto
+        if self.smt_seconds is not None:
+            out["smt_seconds"] = self.smt_seconds
+        if self.smt_replayed is not None:
+            out["smt_replayed"] = self.smt_replayed
+        if self.smt_unconfirmed:
+            out["smt_unconfirmed"] = self.smt_unconfirmed
+        if self.weak:
+            out["weak"] = True
+        if self.explicit_bounds:
+            out["explicit_bounds"] = list(self.explicit_bounds)
+        if not self.counted:
+            out["counted"] = False
+        return out
+
+
+@dataclass(frozen=True)
 class TestResult:
+    """One test's answer. A value: the engines and the reports derive new
+    ones (``dataclasses.replace``), never patch one."""
+
     program: Program
     locations: list[Location]
     states: list[tuple[int, ...]]
@@ -76,7 +116,7 @@ class TestResult:
     engines: list[str] = field(default_factory=lambda: ["explicit"])
     # every allowed execution of the explicit engine, with its findings (for "expect always ...")
     judged: list[tuple[Execution, list[Finding]]] = field(default_factory=list, repr=False)
-    extra: dict[str, object] = field(default_factory=dict)
+    notes: EngineNotes = EngineNotes()
     weak_reason: str = RACY  # what ``racy_weak`` means here (RACY, or the model's missing declaration)
 
     @property
@@ -100,10 +140,10 @@ class TestResult:
         """Are finding counts only lower bounds? When z3 completed the answer (past
         the explorer's bounds, or with weak executions) they count the explorer's
         executions alone: z3 decides whether a finding occurs, not how often.
-        So are they when the search stopped early (``extra["counted"]`` is
+        So are they when the search stopped early (``notes.counted`` is
         false) and when z3 answered alone."""
-        lower = self.extra.get("explicit_bounds") or self.extra.get("weak") or self.extra.get("counted") is False
-        return bool(lower) or self.engines == ["smt"]
+        notes = self.notes
+        return bool(notes.explicit_bounds) or notes.weak or not notes.counted or self.engines == ["smt"]
 
     def count_text(self, f: Finding) -> str:
         return ("≥" if self.counts_at_least else "") + str(self.findings[f])
@@ -211,36 +251,39 @@ def judge(
     for _x, fs in judged:
         counted.update(set(fs))
     exact = not bounds and not racy_weak
-    result = TestResult(
-        program,
-        locs,
-        states,
-        p,
-        n,
-        possible_observations(p, n, exact),
-        counted,
-        [],
-        len(judged),
-        sum(1 for x, _f in judged if x.end == CUT),
-        bounds,
-        seconds,
-        model.name,
-        forbidden,
-        racy_weak,
-    )
-    result.model_path, result.model_digest = model.path, model.digest
-    if not model.drf_sc:
-        result.weak_reason = not_drf_sc(model.name)
-    result.judged = judged
-    result.expectations = [_expect(e, result, judged) for e in program.expects]
+    witnesses: dict[Finding, Execution] = {}
     for x, fs in sorted(judged, key=lambda xf: len(xf[0].schedule)):
         for f in fs:
-            result.witnesses.setdefault(f, x)
+            witnesses.setdefault(f, x)
     by_length = sorted(normal, key=lambda x: len(x.schedule))
+    sides: list[Execution | None] = [None, None]
     if holds is not None:
-        result.positive_witness = next((x for x in by_length if holds(x.final)), None)
-        result.negative_witness = next((x for x in by_length if not holds(x.final)), None)
-    return result
+        sides = [next((x for x in by_length if holds(x.final) == side), None) for side in (True, False)]
+    result = TestResult(
+        program=program,
+        locations=locs,
+        states=states,
+        positive=p,
+        negative=n,
+        possible=possible_observations(p, n, exact),
+        findings=counted,
+        expectations=[],
+        executions=len(judged),
+        incomplete=sum(1 for x, _f in judged if x.end == CUT),
+        bounds=bounds,
+        seconds=seconds,
+        model=model.name,
+        forbidden=forbidden,
+        racy_weak=racy_weak,
+        model_path=model.path,
+        model_digest=model.digest,
+        witnesses=witnesses,
+        positive_witness=sides[0],
+        negative_witness=sides[1],
+        judged=judged,
+        weak_reason=RACY if model.drf_sc else not_drf_sc(model.name),
+    )
+    return replace(result, expectations=[_expect(e, result, judged) for e in program.expects])
 
 
 def _on_memory(f: Finding, program: Program) -> bool:
