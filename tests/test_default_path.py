@@ -8,8 +8,9 @@ import z3
 from conftest import lit, program
 
 from hbcheck.explore import ExploreConfig
-from hbcheck.explore.execution import DEADLOCK_TEXT, Finding
+from hbcheck.explore.execution import Finding
 from hbcheck.models import load_model
+from hbcheck.names import DEADLOCK_TEXT
 from hbcheck.report.baseline import compare
 from hbcheck.smt.unfold import NO_STOP, unfold
 from hbcheck.verdict.engines import check_program

@@ -19,6 +19,7 @@ from hbcheck.language import load
 from hbcheck.machine import Machine
 from hbcheck.machine import events as ev
 from hbcheck.models import evaluate
+from hbcheck.names import FLAG_OF, RACES, FindingKind
 from hbcheck.report.dot import picture_format, render, to_dot
 from hbcheck.report.trace import (
     parse_state,
@@ -215,8 +216,8 @@ def graph_cmd(
 def _highlight(
     result: TestResult, x: Execution, kind: str | None, caps: dict[str, int]
 ) -> tuple[list[int], str | None]:
-    if kind in ("race", "send-close-race"):
-        flag = "data-race" if kind == "race" else "send-close-race"
+    if kind in RACES:
+        flag = FLAG_OF[FindingKind(kind)]
         pairs = sorted(evaluate(model_named(result.model_path), x, caps).flags.get(flag, ()))
         if pairs:
             a, b = pairs[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hbcheck.machine.events import Event
+from hbcheck.names import RACE_FLAGS, FindingKind
 
 # how an execution ended
 OK = "ok"  # every goroutine returned, or main returned
@@ -17,11 +18,7 @@ ASSERT = "assert"
 DEADLOCK = "deadlock"
 CUT = "cut"  # a bound stopped it: incomplete
 
-DEADLOCK_TEXT = "all goroutines are asleep - deadlock!"
-
-
-# the flags a model raises for races, which findings name by their two accesses
-RACE_FLAGS = ("data-race", "send-close-race")
+Access = tuple[str, int, str]  # a race's side: (goroutine, line, access as the race detector names it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +26,12 @@ class Finding:
     """Something wrong in one execution. ``blocked`` lists, for a deadlock,
     each goroutine with what it waits on and the line it waits at."""
 
-    kind: str  # "panic", "assert", "deadlock", "leak", "race", "send-close-race", "flag"
+    kind: FindingKind
     text: str
     g: str | None = None
     line: int | None = None
     blocked: tuple[tuple[str, str, int], ...] = ()
-    pair: tuple[tuple[str, int, str], tuple[str, int, str]] | None = None  # a race: (goroutine, line, access) x 2
+    pair: tuple[Access, Access] | None = None  # a race's two sides
 
     def __post_init__(self) -> None:
         # a finding is a value: the goroutines of a deadlock form a set, and the
@@ -45,20 +42,29 @@ class Finding:
             one, two = sorted(self.pair, key=lambda t: (t[1], t[0], t[2]))
             object.__setattr__(self, "pair", (one, two))
 
+    @classmethod
+    def race(cls, flag: str, obj: str, a: Access, b: Access) -> Finding:
+        """The finding a model's race flag raises between two source accesses:
+        the one builder of race findings for both engines."""
+        kind = RACE_FLAGS[flag]
+        text = f"race on {obj}" if kind == FindingKind.RACE else f"send/close race on {obj}"
+        one, two = sorted((a, b), key=lambda t: (t[1], t[0], t[2]))
+        return cls(kind, text, one[0], one[1], pair=(one, two))
+
     def describe(self) -> str:
         match self.kind:
-            case "race" | "send-close-race":
+            case FindingKind.RACE | FindingKind.SEND_CLOSE_RACE:
                 assert self.pair is not None
                 (g1, l1, a1), (g2, l2, a2) = self.pair
                 return f"{self.text}: {g1} line {l1} ({a1}) vs {g2} line {l2} ({a2})"
-            case "deadlock":
+            case FindingKind.DEADLOCK:
                 who = ", ".join(f"{g} [{w}] line {ln}" for g, w, ln in self.blocked)
                 return f"{self.text} ({who})"
-            case "leak":
+            case FindingKind.LEAK:
                 return f"{self.g} leaked: {self.text} at line {self.line}"
-            case "assert":
+            case FindingKind.ASSERT:
                 return f"assertion failed in {self.g} at line {self.line}"
-            case "flag":  # a model's own flag, raised by some execution
+            case FindingKind.FLAG:  # a model's own flag, raised by some execution
                 return f"flag {self.text}"
             case _:
                 return f"panic: {self.text} ({self.g}, line {self.line})"

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hbcheck.budget import Budget
-from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, DEADLOCK_TEXT, OK, PANIC, Execution, FinalState, Finding
+from hbcheck.explore.execution import ASSERT, CUT, DEADLOCK, OK, PANIC, Execution, FinalState, Finding
 from hbcheck.explore.footprint import Footprint, Footprints
 from hbcheck.language.check import Program
 from hbcheck.machine import Machine, MachineConfig, State
 from hbcheck.machine.hchan import HChan
 from hbcheck.machine.machine import Choice
 from hbcheck.machine.state import DONE, G
+from hbcheck.names import DEADLOCK_TEXT, FindingKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +194,11 @@ def record(machine: Machine, st: State, key: tuple, cut: str | None = None, max_
         if blocked:
             kind = DEADLOCK
             findings.append(
-                Finding("deadlock", DEADLOCK_TEXT, blocked=tuple((g.name, *machine.blocked_on(st, g)) for g in blocked))
+                Finding(
+                    FindingKind.DEADLOCK,
+                    DEADLOCK_TEXT,
+                    blocked=tuple((g.name, *machine.blocked_on(st, g)) for g in blocked),
+                )
             )
         else:
             kind = OK

@@ -9,8 +9,9 @@ import networkx as nx
 from hbcheck.explore.execution import Execution
 from hbcheck.hb.relations import sync_edges
 from hbcheck.machine import events as ev
+from hbcheck.names import HB_EDGES
 
-EDGE_KINDS = ("po", "spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
+EDGE_KINDS = ("po", *HB_EDGES)
 
 
 def execution_graph(x: Execution, caps: dict[str, int]) -> nx.MultiDiGraph:

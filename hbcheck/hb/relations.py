@@ -37,6 +37,7 @@ from operator import or_
 from hbcheck.explore.execution import Execution
 from hbcheck.machine import events as ev
 from hbcheck.machine.events import Event
+from hbcheck.names import HB_EDGES, SYNC_EDGES
 
 Rel = frozenset[tuple[int, int]]
 Set = frozenset[int]
@@ -50,14 +51,7 @@ BASE_RELATIONS = (
     "ext",
     "int",
     "id",
-    "spawn",
-    "chan-send",
-    "chan-close",
-    "chan-unbuf",
-    "chan-cap",
-    "lock",
-    "once",
-    "wg",
+    *SYNC_EDGES,
     "sc",
     "sync-order",
     "data",
@@ -128,10 +122,7 @@ def event_sets(x: Execution) -> dict[str, Set]:
 
 def sync_edges(x: Execution, caps: dict[str, int]) -> dict[str, set[tuple[int, int]]]:
     """The synchronisation edges of the Go memory model, by kind (see the module doc)."""
-    out: dict[str, set[tuple[int, int]]] = {
-        k: set()
-        for k in ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
-    }
+    out: dict[str, set[tuple[int, int]]] = {k: set() for k in HB_EDGES}
     end_of: dict[int, Event] = {e.begin: e for e in x.events if e.begin is not None and e.phase == ev.END}
     recvs: dict[str, dict[int, Event]] = defaultdict(dict)
     sends: dict[str, dict[int, Event]] = defaultdict(dict)
@@ -261,7 +252,7 @@ class BaseEnv:
 
 
 Rows = tuple[int, ...]
-SYNC_KINDS = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "lock", "once", "wg", "sc", "rf")
+SYNC_KINDS = HB_EDGES
 
 
 def _synchronises(e: Event) -> bool:

@@ -15,11 +15,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
+from hbcheck.names import EXPECTABLE
 from hbcheck.nesting import check_ast, check_tree
 from hbcheck.source import read_source
 
 OBSERVATIONS = ("never", "sometimes", "always")
-FINDINGS = ("race", "send-close-race", "panic", "deadlock", "leak", "assert")
+FINDINGS: tuple[str, ...] = EXPECTABLE
 
 _TOKEN_NAMES = {
     "NAME": "a name",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hbcheck.names import RACES
 from hbcheck.realgo.runner import Observed
 from hbcheck.report.herd import format_state
 from hbcheck.verdict.outcome import TestResult
@@ -69,7 +70,7 @@ def audit(result: TestResult, obs: Observed) -> Audit:
             )
     model_races = {}
     for f in result.findings:
-        if f.kind in ("race", "send-close-race") and f.pair:
+        if f.kind in RACES and f.pair:
             model_races.setdefault(tuple(sorted((f.pair[0][1], f.pair[1][1]))), f.describe())
     reported = set()
     for r in obs.races:

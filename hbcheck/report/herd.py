@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hbcheck.explore.explorer import STOP_EARLY
 from hbcheck.language.locations import show_location
+from hbcheck.names import FLAG_OF
 from hbcheck.report.summary import engine_names
 from hbcheck.verdict.outcome import TestResult
 
-FLAG_NAMES = {"race": "data-race"}  # herd's name for the flag a finding kind raises
 _KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 
 
@@ -34,7 +34,7 @@ def herd_block(result: TestResult, times: bool = True, engines: bool = False) ->
         lines.append("Witnesses")
         wp, wn = (n, p) if cond.kind == "~exists" else (p, n)
         lines.append(f"Positive: {wp} Negative: {wn}")
-    lines.extend(f"Flag {FLAG_NAMES.get(flag, flag)}" for flag in result.flags)
+    lines.extend(f"Flag {FLAG_OF.get(flag, flag)}" for flag in result.flags)
     if cond is not None:
         lines.append(f"Condition {cond.text}")
         lines.append(f"Observation {name} {result.observation} {p} {n}")

@@ -22,6 +22,7 @@ from hbcheck import __version__
 from hbcheck.explore.execution import Execution, Finding
 from hbcheck.language import ast
 from hbcheck.machine import events as ev
+from hbcheck.names import FindingKind
 from hbcheck.report.results import display_path
 from hbcheck.report.summary import BadInput
 from hbcheck.verdict.outcome import FAIL, PASS, UNKNOWN, ExpectResult, TestResult, matches
@@ -30,19 +31,25 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 # rule id -> (short description, full description)
 RULES: dict[str, tuple[str, str]] = {
-    "race": (
+    FindingKind.RACE: (
         "Data race",
         "Two accesses to one variable, at least one a write, not ordered by happens-before in some execution.",
     ),
-    "send-close-race": (
+    FindingKind.SEND_CLOSE_RACE: (
         "Send/close race",
         "A send and a close of one channel not ordered by happens-before: the send may panic.",
     ),
-    "panic": ("Panic", "Some execution panics (send on or close of a closed channel, nil channel, misuse, ...)."),
-    "assert": ("Assertion failure", "An assert statement fails in some execution."),
-    "deadlock": ("Deadlock", "Every goroutine is blocked in some execution."),
-    "leak": ("Goroutine leak", "A goroutine stays blocked for ever after main returns, in some execution."),
-    "flag": ("Model flag", "A flag of the memory model (other than its race flags) is raised in some execution."),
+    FindingKind.PANIC: (
+        "Panic",
+        "Some execution panics (send on or close of a closed channel, nil channel, misuse, ...).",
+    ),
+    FindingKind.ASSERT: ("Assertion failure", "An assert statement fails in some execution."),
+    FindingKind.DEADLOCK: ("Deadlock", "Every goroutine is blocked in some execution."),
+    FindingKind.LEAK: ("Goroutine leak", "A goroutine stays blocked for ever after main returns, in some execution."),
+    FindingKind.FLAG: (
+        "Model flag",
+        "A flag of the memory model (other than its race flags) is raised in some execution.",
+    ),
     "expectation-failed": ("Expectation failed", "An expect line of the test does not hold."),
     "expectation-unknown": (
         "Expectation undecided",

@@ -22,11 +22,12 @@ from hbcheck.language.locations import Location, show_location
 from hbcheck.language.parser import INT_MIN_MAGNITUDE, show_digits
 from hbcheck.machine import Choice, Event, Machine, State
 from hbcheck.machine import events as ev
+from hbcheck.names import EXPECTABLE
 from hbcheck.source import digest_of
 from hbcheck.verdict.condition import value_of
 from hbcheck.verdict.outcome import TestResult
 
-WITNESS_KINDS = ("race", "send-close-race", "panic", "deadlock", "leak", "assert")
+WITNESS_KINDS: tuple[str, ...] = EXPECTABLE
 TRACE_SCHEMA = "hbcheck-trace"
 TRACE_VERSION = 1
 

@@ -14,12 +14,13 @@ import z3
 
 from hbcheck.language.check import Program
 from hbcheck.models import Model
+from hbcheck.names import SYNC_EDGES
 from hbcheck.smt.cat2z3 import Rel, or_
 from hbcheck.smt.snapshot import Snapshot
 from hbcheck.smt.unfold import ChanOp, SEvent, Unfolding
 
-# the model's synchronisation edges the encoders fill (go-sync.cat names them)
-SYNC_KINDS = ("spawn", "chan-send", "chan-close", "chan-unbuf", "chan-cap", "wg", "once")
+# the synchronisation edges the encoders fill (a mutex's is ``lock_rel``)
+SYNC_KINDS = tuple(k for k in SYNC_EDGES if k != "lock")
 
 
 class Encoding:

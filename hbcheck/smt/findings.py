@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import z3
 
-from hbcheck.explore.execution import DEADLOCK_TEXT, RACE_FLAGS, Finding
+from hbcheck.explore.execution import Finding
+from hbcheck.machine import events as mev
+from hbcheck.names import DEADLOCK_TEXT, RACE_FLAGS, FindingKind
 from hbcheck.smt.cat2z3 import Compiler, all_of, and2, and_, or_
 from hbcheck.smt.channels import send_cases
 from hbcheck.smt.encoding import Encoding
@@ -33,13 +35,13 @@ def flagged(enc: Encoding, comp: Compiler) -> Candidates:
             fires = comp.flag_fires[name]
             if fires is None:
                 raise Unsupported(f"the model's flag '{name}' tests for a cycle, which z3 does not decide")
-            out.append((Finding("flag", name), fires))
+            out.append((Finding(FindingKind.FLAG, name), fires))
             continue
         for (a, b), bexpr in sorted(rel.items()) if isinstance(next(iter(rel), None), tuple) else []:
             if a < b:
                 both = or_(bexpr, rel.get((b, a), z3.BoolVal(False)))
                 out += [
-                    (race_finding(name, (gx, x), (gy, y), ax, ay), and_(both, cond, cx, cy, nx, ny))
+                    (Finding.race(name, x.loc, (gx, x.line, ax), (gy, y.line, ay)), and_(both, cond, cx, cy, nx, ny))
                     for x, y, cond in _sites(enc.events[a], enc.events[b], cases)
                     for ax, cx in accesses(enc, x)
                     for ay, cy in accesses(enc, y)
@@ -61,7 +63,7 @@ def deadlocks(enc: Encoding, q: Queries, stuck: z3.BoolRef) -> list[Finding]:
         ranks = {g: m.eval(enc.rank[g], model_completion=True) for g in {b.g for b in waiting} & enc.rank.keys()}
         named = {g: n for g in ranks for n, c in enc.named(g) if z3.is_true(m.eval(c, model_completion=True))}
         blocked = tuple((named.get(b.g, b.g), b.what, b.line) for b in waiting)
-        out.append(Finding("deadlock", DEADLOCK_TEXT, blocked=blocked))
+        out.append(Finding(FindingKind.DEADLOCK, DEADLOCK_TEXT, blocked=blocked))
         same = [b.waiting if b in waiting else z3.Not(b.waiting) for b in enc.u.blocked]
         s.add(z3.Not(all_of(same + [enc.rank[g] == k for g, k in ranks.items()])))
     s.pop()
@@ -72,11 +74,11 @@ def accesses(enc: Encoding, e: SEvent) -> list[tuple[str, z3.BoolRef]]:
     """How a race report names an access, and when: a read-modify-write is
     one access, an atomic write when it writes (its write half is there),
     as the machine records it (one event)."""
-    if e.kind in ("SB", "SE"):
+    if e.kind == mev.SEND:
         return [("send", z3.BoolVal(True))]
-    if e.kind == "C":
+    if e.kind == mev.CLOSE:
         return [("close", z3.BoolVal(True))]
-    if e.kind != "A":
+    if e.kind != mev.ATOMIC:
         return [("write" if e.writes else "read", z3.BoolVal(True))]
     if e.writes or e.op == "Load":
         return [("atomic write" if e.writes else "atomic read", z3.BoolVal(True))]
@@ -92,13 +94,3 @@ def _sites(
     xs = [(o.end, c) for o, c in cases[a.id]] if a.id in cases else [(a, z3.BoolVal(True))]
     ys = [(o.end, c) for o, c in cases[b.id]] if b.id in cases else [(b, z3.BoolVal(True))]
     return [(x, y, and2(cx, cy)) for x, cx in xs for y, cy in ys if x.loc == y.loc]
-
-
-def race_finding(
-    flag: str, named_a: tuple[str, SEvent], named_b: tuple[str, SEvent], access_a: str, access_b: str
-) -> Finding:
-    (ga, a), (gb, b) = named_a, named_b
-    one, two = sorted([(ga, a.line, access_a), (gb, b.line, access_b)], key=lambda t: (t[1], t[0]))
-    kind = "race" if flag == "data-race" else "send-close-race"
-    text = f"race on {a.loc}" if kind == "race" else f"send/close race on {a.loc}"
-    return Finding(kind, text, one[0], one[1], pair=(one, two))

@@ -8,6 +8,7 @@ from itertools import combinations
 
 import z3
 
+from hbcheck.machine import events as mev
 from hbcheck.smt.cat2z3 import all_of, and_, any_of, implies
 from hbcheck.smt.encoding import Encoding
 from hbcheck.smt.unfold import SEvent
@@ -18,7 +19,7 @@ Location = tuple[str, str | None]  # (proc, reg) for a register, (var, None) for
 def encode_memory(enc: Encoding) -> None:
     """Each read reads exactly one write of its value; the writes of a
     variable take distinct places in its order, the initial write first."""
-    enc.choices.extend(e.act for e in enc.events if e.kind != "IW")
+    enc.choices.extend(e.act for e in enc.events if e.kind != mev.INIT_WRITE)
     by_loc: dict[str, list[SEvent]] = {}
     for e in enc.events:
         if e.reads or e.writes:
@@ -46,7 +47,7 @@ def encode_memory(enc: Encoding) -> None:
 def _write_order(enc: Encoding, writes: list[SEvent]) -> None:
     for w in writes:
         enc.pos[w.id] = z3.Int(f"pos{w.id}")
-        enc.structural.append(enc.pos[w.id] == 0 if w.kind == "IW" else enc.pos[w.id] >= 1)
+        enc.structural.append(enc.pos[w.id] == 0 if w.kind == mev.INIT_WRITE else enc.pos[w.id] >= 1)
     for a, b in combinations(writes, 2):
         enc.structural.append(implies(and_(a.act, b.act), enc.pos[a.id] != enc.pos[b.id]))
         enc.co[(a.id, b.id)] = and_(a.act, b.act, enc.pos[a.id] < enc.pos[b.id])
@@ -60,10 +61,10 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
     it, an RMW's write right after its read. On a variable also accessed
     plainly, a read may read a plain write instead (the model decides which)
     and the plain writes take any place in the write order the model allows."""
-    timed = [w for w in writes if w.kind in ("A", "IW")]
-    mixed = len(timed) < len(writes) or any(r.kind != "A" for r in reads)
+    timed = [w for w in writes if w.kind in (mev.ATOMIC, mev.INIT_WRITE)]
+    mixed = len(timed) < len(writes) or any(r.kind != mev.ATOMIC for r in reads)
     for r in reads:
-        if r.kind != "A":
+        if r.kind != mev.ATOMIC:
             continue
         for w in timed:
             if (w.id, r.id) not in enc.rf:
@@ -74,15 +75,15 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
             latest = and_(w.act, r.act, before_r, z3.Not(hidden))
             rf = enc.rf[(w.id, r.id)]
             enc.structural.append(implies(rf, latest) if mixed else rf == latest)
-            if mixed and w.kind == "A" and not w.time.eq(r.time):
+            if mixed and w.kind == mev.ATOMIC and not w.time.eq(r.time):
                 # an atomic read of a plain write leaves its order against the
                 # atomic writes open: that order is part of the execution
                 enc.choices.append(and_(w.act, r.act, w.time < r.time))
     for w in timed:
-        if w.kind != "IW":
+        if w.kind != mev.INIT_WRITE:
             # the write order of the atomic writes is their SC order
             for w2 in timed:
-                if w2.id != w.id and w2.kind != "IW":
+                if w2.id != w.id and w2.kind != mev.INIT_WRITE:
                     enc.structural.append(
                         implies(and_(w.act, w2.act), (enc.pos[w.id] < enc.pos[w2.id]) == atomic_before(w, w2))
                     )
@@ -90,7 +91,7 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
 
 def apos(e: SEvent) -> z3.ArithRef:
     """An atomic's place in the SC order (the initial write before all)."""
-    if e.kind == "IW":
+    if e.kind == mev.INIT_WRITE:
         return z3.IntVal(-1)
     assert e.time is not None
     return e.time

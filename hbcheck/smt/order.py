@@ -8,6 +8,7 @@ from itertools import combinations
 
 import z3
 
+from hbcheck.machine import events as mev
 from hbcheck.smt.cat2z3 import and_, implies
 from hbcheck.smt.encoding import Encoding, add, at
 from hbcheck.smt.unfold import SEvent
@@ -31,7 +32,7 @@ def encode_times(enc: Encoding) -> None:
         for a, b in combinations(es, 2):
             if not a.time.eq(b.time):
                 enc.structural.append(implies(and_(at(a), at(b)), a.time < b.time))
-    atomics = [e for e in timed if e.kind == "A" and e.rmw_of is None]
+    atomics = [e for e in timed if e.kind == mev.ATOMIC and e.rmw_of is None]
     for a, b in combinations(atomics, 2):
         enc.structural.append(implies(and_(a.act, b.act), a.time != b.time))
     for go, start in enc.u.spawns:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from hbcheck.machine import events as mev
 from hbcheck.smt.cat2z3 import Compiler, and2, and_, any_of
 from hbcheck.smt.channels import send_cases
 from hbcheck.smt.encoding import Encoding
@@ -38,13 +39,13 @@ def base_relations(enc: Encoding) -> dict:
     plain_sends = {o.begin.id for o in enc.u.chan_ops if o.kind == "send" and o.select is None and o.chan}
     sets = {
         "_": act,
-        "R": {e.id: e.act for e in ev if e.kind == "R"},
-        "W": {e.id: e.act for e in ev if e.kind in ("W", "IW")},
-        "IW": {e.id: e.act for e in ev if e.kind == "IW"},
-        "A": {e.id: e.act for e in ev if e.kind == "A"},
+        "R": {e.id: e.act for e in ev if e.kind == mev.READ},
+        "W": {e.id: e.act for e in ev if e.kind in (mev.WRITE, mev.INIT_WRITE)},
+        "IW": {e.id: e.act for e in ev if e.kind == mev.INIT_WRITE},
+        "A": {e.id: e.act for e in ev if e.kind == mev.ATOMIC},
         # an RMW's halves: its read in AR, its write (when it writes) in AW
-        "AR": {e.id: e.act for e in ev if e.kind == "A" and e.reads},
-        "AW": {e.id: e.act for e in ev if e.kind == "A" and e.writes},
+        "AR": {e.id: e.act for e in ev if e.kind == mev.ATOMIC and e.reads},
+        "AW": {e.id: e.act for e in ev if e.kind == mev.ATOMIC and e.writes},
         "SEND": {e.id: e.act for e in ev if e.id in plain_sends},
         "RECV": {o.end.id: o.end.act for o in enc.u.chan_ops if o.kind == "recv" and o.chan},
         "CLOSE": {k.event.id: k.event.act for k in enc.u.closes},
@@ -80,7 +81,7 @@ def base_relations(enc: Encoding) -> dict:
             data[(r, e.id)] = and2(act[r], e.act)
         for r in e.ctrl:
             ctrl[(r, e.id)] = and2(act[r], e.act)
-    atomics = [e for e in ev if e.kind == "A"]
+    atomics = [e for e in ev if e.kind == mev.ATOMIC]
     sc = {(a.id, b.id): and_(a.act, b.act, atomic_before(a, b)) for a in atomics for b in atomics if a.id != b.id}
     rels = {
         "po": po,
@@ -99,7 +100,9 @@ def base_relations(enc: Encoding) -> dict:
         **enc.sync,
     }
     if "sync-order" in enc.model.names():  # n² pairs: built only when named
-        timed = [e for e in ev if e.time is not None and e.kind != "XB" and e.rmw_of is None]
+        timed = [
+            e for e in ev if e.time is not None and (e.kind, e.phase) != (mev.SELECT, mev.BEGIN) and e.rmw_of is None
+        ]
         rels["sync-order"] = {
             (a.id, b.id): and_(a.act, b.act, a.time < b.time)
             for a in timed

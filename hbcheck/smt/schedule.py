@@ -59,7 +59,7 @@ def sc_order(
     holds = m.true
     # a start is a node too (it carries the spawn edge to the new goroutine's
     # first event), though no step of its own: it is left out of the order
-    active = {e.id: e for e in events if e.kind != "IW" and holds(e.act)}
+    active = {e.id: e for e in events if e.kind != mev.INIT_WRITE and holds(e.act)}
     # an RMW is one step: its write half is the node of its read half
     node = {i: (e.rmw_of if e.rmw_of is not None else i) for i, e in active.items()}
     graph = nx.DiGraph()
@@ -76,7 +76,9 @@ def sc_order(
             by_obj.setdefault(e.loc, []).append((m.num(e.time), i))
     for timed in by_obj.values():
         for (ta, a), (tb, b) in itertools.combinations(sorted(timed), 2):
-            pure_reads = active[a].kind == active[b].kind == "A" and not active[a].writes and not active[b].writes
+            pure_reads = (
+                active[a].kind == active[b].kind == mev.ATOMIC and not active[a].writes and not active[b].writes
+            )
             if ta < tb and node[a] != node[b] and not pure_reads:
                 graph.add_edge(node[a], node[b])
     for rel in relations:
@@ -95,7 +97,7 @@ def sc_order(
                 graph.add_edge(node[a], node[b])
                 if nx.has_path(graph, node[b], node[a]):
                     graph.remove_edge(node[a], node[b])
-    return [active[i] for i in nx.lexicographical_topological_sort(graph) if active[i].kind != "ST"]
+    return [active[i] for i in nx.lexicographical_topological_sort(graph) if active[i].kind != mev.START]
 
 
 def z3_steps(
@@ -111,34 +113,34 @@ def z3_steps(
     out: dict[str, list[tuple[Step, float, SEvent]]] = {}
     for e in sorted(order, key=lambda e: e.id):
         step: Step | None
-        match e.kind:
-            case "R" | "W":
+        match (e.kind, e.phase):
+            case (mev.READ | mev.WRITE, _):
                 step = (e.kind, e.loc, value(e.val))
-            case "A":
+            case (mev.ATOMIC, _):
                 step = None if e.rmw_of is not None else ("A", e.loc, value(e.val))
-            case "SB" | "RB":
-                step = ("send?" if e.kind == "SB" else "recv?", e.loc)
-            case "XB":
+            case (mev.SEND | mev.RECV, mev.BEGIN):
+                step = (f"{e.kind}?", e.loc)
+            case (mev.SELECT, mev.BEGIN):
                 step = ("select?",)
-            case "SE":
+            case (mev.SEND, mev.END):
                 step = ("send", e.loc, value(e.val))
-            case "RE":
+            case (mev.RECV, mev.END):
                 got = m.true(done_of[e.id])
                 step = ("recv", e.loc, value(e.val), 1) if got else ("recv", e.loc, 0, 0)
-            case "XE":
+            case (mev.SELECT, mev.END):
                 step = ("default",)
-            case "C":
+            case (mev.CLOSE, _):
                 step = ("close", e.loc)
-            case "L" | "U":
-                step = ("lock" if e.kind == "L" else "unlock", e.loc)
-            case "GO":
+            case (mev.LOCK | mev.UNLOCK, _):
+                step = (e.kind, e.loc)
+            case (mev.GO, _):
                 step = ("go", names.get(e.loc, e.loc))
-            case "WA":
+            case (mev.WG_ADD | mev.WG_DONE, _):
                 step = ("wg-add", e.loc, value(e.val))
-            case "WW":
+            case (mev.WG_WAIT, _):
                 step = ("wg-wait", e.loc)
-            case "OB" | "OE":
-                step = ("once?" if e.kind == "OB" else "once", e.loc)
+            case (mev.ONCE, _):
+                step = ("once?" if e.phase == mev.BEGIN else "once", e.loc)
             case _:
                 step = None
         if step is not None:

@@ -27,8 +27,10 @@ from itertools import count
 
 import z3
 
+from hbcheck import names
 from hbcheck.language import ast
 from hbcheck.language.check import Program
+from hbcheck.machine import events as mev
 from hbcheck.machine.config import MachineConfig
 
 BITS = 64
@@ -55,9 +57,7 @@ class SV:
 class SEvent:
     id: int
     g: str
-    # IW R W A (memory); SB SE RB RE (send/recv begin/end); XB XE (select begin, default end); C L U GO ST;
-    # WA WW (WaitGroup Add or Done, Wait); OB OE (once.Do begin, end)
-    kind: str
+    kind: str  # the machine's event kind (machine/events.py)
     loc: str
     act: z3.BoolRef
     val: z3.BitVecRef
@@ -70,6 +70,9 @@ class SEvent:
     ctrl: frozenset[int] = frozenset()
     time: z3.ArithRef | None = None  # synchronising events: their place in the total order
     at: z3.BoolRef | None = None  # when its time counts, if not ``act`` (a close or Unlock that panics)
+    # begin or end, as the machine's: a send, receive, select or once.Do is a
+    # begin/end pair (a select's end event here: its default taken)
+    phase: str = ""
 
 
 @dataclass
@@ -88,7 +91,7 @@ class ChanOp:
     time: z3.ArithRef
     closed: z3.BoolRef = field(default_factory=lambda: z3.BoolVal(False))  # a receive returned because of close
     select: Select | None = None
-    failure: Failure | None = None  # a send: "send on closed channel"
+    failure: Failure | None = None  # a send: send on closed channel
     # a send (a select's send case too): its goroutine runs again after it parked
     # (main's return may stop it woken by a close and not yet run: no panic)
     resumes: z3.BoolRef | None = None
@@ -265,7 +268,9 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         _check_vars(program, u)
         for name, var in program.shared.items():
             if var.kind == "int":
-                init = SEvent(len(u.events), "init", "IW", name, z3.BoolVal(True), _bv(var.init), 0, writes=True)
+                init = SEvent(
+                    len(u.events), "init", mev.INIT_WRITE, name, z3.BoolVal(True), _bv(var.init), 0, writes=True
+                )
                 u.events.append(init)
         spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
         try:
@@ -315,7 +320,7 @@ class _Unfolder:
         self.ends: list[tuple[z3.BoolRef, dict[str, SV]]] = []
 
     def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int) -> SEvent:
-        start = self.event(_State(root, {}, frozenset()), "ST", "", ZERO, line, timed=True)
+        start = self.event(_State(root, {}, frozenset()), mev.START, "", ZERO, line, timed=True)
         st = self.stmts(body, _State(root, {}, frozenset()))
         names = {n for regs in (st.regs, *(r for _c, r in self.ends)) for n in regs if not n.startswith("$")}
         final: dict[str, z3.BitVecRef] = {}
@@ -339,7 +344,7 @@ class _Unfolder:
     def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, **kw) -> SEvent:
         # a safety net: a step after a read needs a place to stop between them
         # (after_reads); one that has none makes z3 step aside, not miscount
-        if "R" in self.seg and kind != "R":
+        if mev.READ in self.seg and kind != mev.READ:
             raise Unsupported(f"a step after a read in one statement (line {line}) has no place to stop before it")
         self.seg.append(kind)
         self.stopped_before(st)
@@ -354,7 +359,7 @@ class _Unfolder:
     def read(self, st: _State, loc: str, line: int) -> SV:
         eid = len(self.u.events)
         v = z3.BitVec(f"rd{eid}_{loc}", BITS)
-        self.event(st, "R", loc, v, line, reads=True)
+        self.event(st, mev.READ, loc, v, line, reads=True)
         return SV(v, frozenset({eid}))
 
     def stopped_before(self, st: _State, cond: z3.BoolRef | None = None) -> None:
@@ -416,7 +421,7 @@ class _Unfolder:
                 vb, st = self.value(b, st, line)
                 x, y, deps = va.expr, vb.expr, va.deps | vb.deps
                 if op in ("/", "%"):
-                    self.fail(st, "panic", "runtime error: integer divide by zero", line, y == 0)
+                    self.fail(st, "panic", names.DIVIDE_BY_ZERO, line, y == 0)
                     st = _State(z3.And(st.guard, y != 0), st.regs, st.ctrl)
                     return SV(x / y if op == "/" else z3.SRem(x, y), deps), st
                 expr = {
@@ -460,14 +465,14 @@ class _Unfolder:
     def after_reads(self, st: _State) -> _State:
         """Each plain read is a step of its own (the machine's): it may stop
         after the reads of a statement, before the step they feed."""
-        return self.may_stop(st) if "R" in self.seg else st
+        return self.may_stop(st) if mev.READ in self.seg else st
 
     def assign(self, st: _State, target: str | None, v: SV, line: int) -> _State:
         if target is None or target == "_":
             return st
         if self.p.is_int(target):
             st = self.after_reads(st)
-            self.event(st, "W", target, v.expr, line, writes=True, data=v.deps)
+            self.event(st, mev.WRITE, target, v.expr, line, writes=True, data=v.deps)
             return st
         return _State(st.guard, {**st.regs, target: v}, st.ctrl)
 
@@ -596,7 +601,7 @@ class _Unfolder:
     ) -> ChanOp:
         reach = st.guard
         if select is None:
-            begin = self.event(st, "SB" if kind == "send" else "RB", chan or "", val.expr if val else ZERO, line)
+            begin = self.event(st, kind, chan or "", val.expr if val else ZERO, line, phase=mev.BEGIN)
             time = z3.Int(f"t{len(self.u.events)}")
         else:
             begin, time = select.begin, select.time
@@ -605,12 +610,13 @@ class _Unfolder:
         value = val.expr if val is not None else z3.BitVec(f"rv{len(self.u.events)}", BITS)
         end = self.event(
             st,
-            "SE" if kind == "send" else "RE",
+            kind,
             chan or "",
             value,
             line,
             act=z3.And(reach, z3.Or(done, closed)),
             time=time,
+            phase=mev.END,
         )
         op = ChanOp(
             kind, chan, self.g, line, reach, z3.And(reach, done), begin, end, value, time, z3.And(reach, closed)
@@ -619,15 +625,15 @@ class _Unfolder:
         self.u.chan_ops.append(op)
         if select is None:
             waiting = z3.And(reach, z3.Not(done), z3.Not(closed))
-            what = "chan send" if kind == "send" else "chan receive"
-            self.blocks(st, what if chan is not None else f"{what} (nil chan)", line, waiting, [op])
+            what = names.WAIT_SEND if kind == "send" else names.WAIT_RECEIVE
+            self.blocks(st, what if chan is not None else what + names.NIL_CHAN, line, waiting, [op])
             if kind == "send" and chan is not None:
                 # a send that parked before a close panics when it next runs: main's
                 # return may come first. Its time is then when it tried (one closed
                 # before it panics at once), in program order whether or not it completes.
                 end.at = reach
                 op.resumes = self.may_resume(st)
-                op.failure = self.fail(st, "panic", "send on closed channel", line, z3.Bool(f"sendfail{end.id}"))
+                op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, z3.Bool(f"sendfail{end.id}"))
         return op
 
     def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int) -> _State:
@@ -639,7 +645,7 @@ class _Unfolder:
         comm = [c for c in cases if not isinstance(c, ast.DefaultCase)]
         default = next((c for c in cases if isinstance(c, ast.DefaultCase)), None)
         if not comm and default is None:
-            self.blocks(st, "select (no cases)", line, st.guard)
+            self.blocks(st, names.WAIT_SELECT_NO_CASES, line, st.guard)
             return _State(z3.BoolVal(False), st.regs, st.ctrl)
         values: list[SV | None] = []
         for case in comm:  # Go evaluates every send value on entering the select, in source order
@@ -649,12 +655,12 @@ class _Unfolder:
             else:
                 values.append(None)
         st = self.after_reads(st)
-        begin = self.event(st, "XB", "", ZERO, line)
+        begin = self.event(st, mev.SELECT, "", ZERO, line, phase=mev.BEGIN)
         sel = Select(self.g, line, st.guard, z3.Int(f"t{begin.id}"), begin)
         self.u.selects.append(sel)
         outs: list[_State] = []
         for case, val in zip(comm, values, strict=True):
-            self.seg = ["XB"]  # each case goes on from the poll, not from the case before
+            self.seg = [mev.SELECT]  # each case goes on from the poll, not from the case before
             kind = "send" if isinstance(case, ast.SendCase) else "recv"
             op = self.chan_op(st, kind, self.chan(case.chan), case.loc.line, val, sel)
             sel.cases.append(op)
@@ -667,8 +673,10 @@ class _Unfolder:
         taken = [z3.Or(op.done, op.closed) for op in sel.cases]
         if default is not None:
             sel.default = self.var("default")
-            self.seg = ["XB"]
-            d = self.event(st, "XE", "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time)
+            self.seg = [mev.SELECT]
+            d = self.event(
+                st, mev.SELECT, "", ZERO, line, act=z3.And(st.guard, sel.default), time=sel.time, phase=mev.END
+            )
             sel.default_end = d
             outs.append(self.select_body(default.body, _State(d.act, st.regs, st.ctrl)))
             taken.append(sel.default)
@@ -680,9 +688,9 @@ class _Unfolder:
                 panic = self.var("selpanic")
                 sel.panics.append((op, panic))
                 op.resumes = sel.resumes
-                op.failure = self.fail(st, "panic", "send on closed channel", line, panic)
+                op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, panic)
         if default is None:
-            self.blocks(st, "select", line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
+            self.blocks(st, names.WAIT_SELECT, line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
         return _merge(outs)
 
     def select_body(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
@@ -695,26 +703,27 @@ class _Unfolder:
 
     def close(self, st: _State, chan: str | None, line: int) -> _State:
         if chan is None:
-            self.fail(st, "panic", "close of nil channel", line, z3.BoolVal(True))
+            self.fail(st, "panic", names.CLOSE_OF_NIL, line, z3.BoolVal(True))
             return _State(z3.BoolVal(False), st.regs, st.ctrl)
         ok = self.var("closeok")
-        e = self.event(st, "C", chan, ZERO, line, timed=True)
+        e = self.event(st, mev.CLOSE, chan, ZERO, line, timed=True)
         act = e.at = e.act
         e.act = z3.And(act, ok)
         self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e))
-        self.fail(st, "panic", "close of closed channel", line, z3.Not(ok))
+        self.fail(st, "panic", names.CLOSE_OF_CLOSED, line, z3.Not(ok))
         return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
 
     def mutex(self, st: _State, m: str, kind: str, line: int) -> _State:
         done = self.var("lockdone" if kind == "lock" else "unlockok")
-        e = self.event(st, "L" if kind == "lock" else "U", m, ZERO, line, timed=True, act=z3.And(st.guard, done))
+        ekind = mev.LOCK if kind == "lock" else mev.UNLOCK
+        e = self.event(st, ekind, m, ZERO, line, timed=True, act=z3.And(st.guard, done))
         if kind == "unlock":
             e.at = st.guard
         self.u.mutex_ops.append(MutexOp(kind, m, self.g, line, st.guard, e.act, e))
         if kind == "lock":
-            self.blocks(st, f"sync.Mutex.Lock {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
+            self.blocks(st, f"{names.WAIT_LOCK} {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
         else:
-            self.fail(st, "panic", "sync: unlock of unlocked mutex", line, z3.Not(done))
+            self.fail(st, "panic", names.UNLOCK_OF_UNLOCKED, line, z3.Not(done))
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def call(self, f: str, st: _State) -> _State:
@@ -741,28 +750,32 @@ class _Unfolder:
 
     def once_do(self, st: _State, once: str, f: str, line: int) -> _State:
         first, done = self.var("oncefirst"), self.var("oncedone")
-        begin = self.event(st, "OB", once, ZERO, line, timed=True, act=z3.And(st.guard, z3.Or(first, done)))
+        begin = self.event(
+            st, mev.ONCE, once, ZERO, line, timed=True, act=z3.And(st.guard, z3.Or(first, done)), phase=mev.BEGIN
+        )
         ran = self.call(f, _State(z3.And(st.guard, first), st.regs, st.ctrl))
         ran = self.may_stop(ran)  # f's return and the once's completion are two steps
-        end = self.event(ran, "OE", once, ZERO, line, timed=True)
-        waited = self.event(st, "OE", once, ZERO, line, act=z3.And(st.guard, z3.Not(first), done), time=begin.time)
+        end = self.event(ran, mev.ONCE, once, ZERO, line, timed=True, phase=mev.END)
+        cond = z3.And(st.guard, z3.Not(first), done)
+        waited = self.event(st, mev.ONCE, once, ZERO, line, act=cond, time=begin.time, phase=mev.END)
         self.u.once_ops.append(OnceOp(once, self.g, line, st.guard, first, done, begin, end, waited))
-        self.blocks(st, f"sync.Once.Do {once}", line, z3.And(st.guard, z3.Not(first), z3.Not(done)), once=once)
+        self.blocks(st, f"{names.WAIT_ONCE} {once}", line, z3.And(st.guard, z3.Not(first), z3.Not(done)), once=once)
         return _merge([ran, _State(waited.act, st.regs, st.ctrl)])
 
     def wg_add(self, st: _State, wg: str, method: str, delta: z3.BitVecRef, line: int) -> _State:
         ok = self.var("wgok")
-        e = self.event(st, "WA", wg, delta, line, timed=True, act=z3.And(st.guard, ok), op=method)
+        ekind = mev.WG_DONE if method == "Done" else mev.WG_ADD
+        e = self.event(st, ekind, wg, delta, line, timed=True, act=z3.And(st.guard, ok), op=method)
         e.at = st.guard
         self.u.wg_ops.append(WgOp("add", wg, self.g, line, st.guard, e.act, delta, e))
-        self.fail(st, "panic", "sync: negative WaitGroup counter", line, z3.Not(ok))
+        self.fail(st, "panic", names.NEGATIVE_COUNTER, line, z3.Not(ok))
         return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
 
     def wg_wait(self, st: _State, wg: str, line: int) -> _State:
         done = self.var("wgdone")
-        e = self.event(st, "WW", wg, ZERO, line, timed=True, act=z3.And(st.guard, done))
+        e = self.event(st, mev.WG_WAIT, wg, ZERO, line, timed=True, act=z3.And(st.guard, done))
         self.u.wg_ops.append(WgOp("wait", wg, self.g, line, st.guard, e.act, ZERO, e))
-        self.blocks(st, f"sync.WaitGroup.Wait {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
+        self.blocks(st, f"{names.WAIT_WG} {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def go(self, st: _State, f: str, line: int) -> _State:
@@ -783,7 +796,7 @@ class _Unfolder:
             name = f if len(guards) == 1 else f"{f}#{len(guards)}"
         if name in self.u.stops:  # pragma: no cover - the language keeps goroutine and function names apart
             raise Unsupported(f"{name} names two goroutines")
-        go = self.event(st, "GO", name, ZERO, line, timed=True)
+        go = self.event(st, mev.GO, name, ZERO, line, timed=True)
         if f in self.u.dynamic:
             self.u.dynamic[f].append((name, go))
         child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
@@ -800,21 +813,32 @@ class _Unfolder:
             vals.append(v)
         st = self.after_reads(st)
         if op == "Store":
-            self.event(st, "A", loc, vals[0].expr, line, op=op, writes=True, data=vals[0].deps, timed=True)
+            self.event(st, mev.ATOMIC, loc, vals[0].expr, line, op=op, writes=True, data=vals[0].deps, timed=True)
             return st
         rid = len(self.u.events)
         old = z3.BitVec(f"rd{rid}_{loc}", BITS)
-        r = self.event(st, "A", loc, old, line, op=op, reads=True, timed=True)
+        r = self.event(st, mev.ATOMIC, loc, old, line, op=op, reads=True, timed=True)
         deps = frozenset({rid})
         if op == "Load":
             return self.assign(st, target, SV(old, deps), line)
         if op == "Add":
             new = old + vals[0].expr
-            self.event(st, "A", loc, new, line, op=op, writes=True, rmw_of=rid, data=deps | vals[0].deps, time=r.time)
+            self.event(
+                st, mev.ATOMIC, loc, new, line, op=op, writes=True, rmw_of=rid, data=deps | vals[0].deps, time=r.time
+            )
             return self.assign(st, target, SV(new, deps | vals[0].deps), line)
         ok = old == vals[0].expr
         guarded = _State(z3.And(st.guard, ok), st.regs, st.ctrl)
         self.event(
-            guarded, "A", loc, vals[1].expr, line, op=op, writes=True, rmw_of=rid, data=deps | vals[1].deps, time=r.time
+            guarded,
+            mev.ATOMIC,
+            loc,
+            vals[1].expr,
+            line,
+            op=op,
+            writes=True,
+            rmw_of=rid,
+            data=deps | vals[1].deps,
+            time=r.time,
         )
         return self.assign(st, target, SV(_b2v(ok), deps | vals[0].deps), line)

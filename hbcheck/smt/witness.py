@@ -55,7 +55,7 @@ class _Record:
         self.m, self.enc, self.names = m, enc, names
         holds = m.true
         u = enc.u
-        self.active = [e for e in u.events if holds(e.act) or e.kind == "IW"]
+        self.active = [e for e in u.events if holds(e.act) or e.kind == mev.INIT_WRITE]
         self.by_id = {e.id: e for e in self.active}
         self.ops: dict[int, ChanOp] = {o.end.id: o for o in u.chan_ops}
         self.case_of = {o.end.id: (i, sel.begin.id) for sel in u.selects for i, o in enumerate(sel.cases)}
@@ -69,7 +69,7 @@ class _Record:
         self.released: list[tuple[Event, int]] = []  # each Wait's record, to list the Done calls it waited for
 
     def emit(self, e: SEvent, kind: str, links_to: dict[str, int | None] | None = None, **fields) -> Event:
-        g = "init" if e.kind == "IW" else self.names.get(e.g, e.g)
+        g = "init" if e.kind == mev.INIT_WRITE else self.names.get(e.g, e.g)
         rec = Event(len(self.events), g, self.idx.get(g, 0), kind, e.line, **fields)
         self.idx[g] = self.idx.get(g, 0) + 1
         self.events.append(rec)
@@ -80,49 +80,49 @@ class _Record:
     def add(self, e: SEvent) -> None:
         """``e`` as the machine records it."""
         num, holds, enc = self.m.num, self.m.true, self.enc
-        match e.kind:
-            case "IW" | "W":
-                self.emit(e, mev.INIT_WRITE if e.kind == "IW" else mev.WRITE, obj=e.loc, value=num(e.val))
-            case "R":
+        match (e.kind, e.phase):
+            case (mev.INIT_WRITE | mev.WRITE, _):
+                self.emit(e, e.kind, obj=e.loc, value=num(e.val))
+            case (mev.READ, _):
                 self.emit(e, mev.READ, {"src": self.rf_src[e.id]}, obj=e.loc, value=num(e.val))
-            case "A" if e.rmw_of is not None:
+            case (mev.ATOMIC, _) if e.rmw_of is not None:
                 pass  # recorded with its read half
-            case "A":
+            case (mev.ATOMIC, _):
                 fields, half = _atomic(e, enc.u.events, num, holds)
                 rec = self.emit(e, mev.ATOMIC, {"src": self.rf_src.get(e.id)}, **fields)
                 if half is not None:
                     self.new[half.id] = rec.id
-            case "ST":
+            case (mev.START, _):
                 self.emit(e, mev.START, {"src": self.starter.get(e.id)})
-            case "GO":
+            case (mev.GO, _):
                 self.emit(e, mev.GO, obj=self.names.get(e.loc, e.loc))
-            case "SB" | "RB":
-                kind = mev.SEND if e.kind == "SB" else mev.RECV
-                self.emit(e, kind, obj=e.loc or None, phase=mev.BEGIN, value=num(e.val) if e.kind == "SB" else None)
-            case "XB":
+            case (mev.SEND | mev.RECV, mev.BEGIN):
+                value = num(e.val) if e.kind == mev.SEND else None
+                self.emit(e, e.kind, obj=e.loc or None, phase=mev.BEGIN, value=value)
+            case (mev.SELECT, mev.BEGIN):
                 self.emit(e, mev.SELECT, phase=mev.BEGIN)
-            case "XE":
+            case (mev.SELECT, mev.END):
                 sel = next(s for s in enc.u.selects if s.begin.id in self.new and s.time.eq(e.time))
                 self.emit(e, mev.SELECT, {"begin": sel.begin.id}, phase=mev.END, case=DEFAULT)
-            case "SE" | "RE":
+            case (mev.SEND | mev.RECV, mev.END):
                 self.channel_end(e)
-            case "C":
+            case (mev.CLOSE, _):
                 self.emit(e, mev.CLOSE, obj=e.loc, phase=mev.BEGIN)
                 g = self.names.get(e.g, e.g)
                 self.events.append(Event(len(self.events), g, self.idx[g], mev.CLOSE, e.line, obj=e.loc, phase=mev.END))
                 self.idx[g] += 1
-            case "L":
+            case (mev.LOCK, _):
                 self.emit(e, mev.LOCK, {"src": self.last_unlock.get(e.loc)}, obj=e.loc)
-            case "U":
+            case (mev.UNLOCK, _):
                 self.last_unlock[e.loc] = e.id
                 self.emit(e, mev.UNLOCK, obj=e.loc)
-            case "WA":
-                self.emit(e, mev.WG_DONE if e.op == "Done" else mev.WG_ADD, obj=e.loc, value=num(e.val))
-            case "WW":
+            case (mev.WG_ADD | mev.WG_DONE, _):
+                self.emit(e, e.kind, obj=e.loc, value=num(e.val))
+            case (mev.WG_WAIT, _):
                 self.released.append((self.emit(e, mev.WG_WAIT, obj=e.loc), e.id))
-            case "OB":
+            case (mev.ONCE, mev.BEGIN):
                 self.emit(e, mev.ONCE, obj=e.loc, phase=mev.BEGIN)
-            case "OE":
+            case (mev.ONCE, mev.END):
                 ran = [d for (d, w), b in enc.sync["once"].items() if w == e.id and holds(b)]
                 self.emit(e, mev.ONCE, {"src": ran[0] if ran else None}, obj=e.loc, phase=mev.END)
 
@@ -133,13 +133,13 @@ class _Record:
         op = self.ops[e.id]
         fields: dict = {"obj": op.chan}
         link: dict[str, int | None] = {"begin": op.begin.id}
-        if e.kind == "RE" and not holds(op.done):
+        if e.kind == mev.RECV and not holds(op.done):
             fields.update(value=0, ok=0, closed=True)
             link["src"] = next(k.event.id for k in enc.u.closes if k.chan == op.chan and holds(k.event.act))
         else:
             seq = num(enc.fifo[e.id])
             fields.update(value=num(e.val), seq=seq + 1)
-            if e.kind == "RE":
+            if e.kind == mev.RECV:
                 sends = [s for s in enc.u.chan_ops if s.kind == "send" and s.chan == op.chan and holds(s.done)]
                 partner = next(s for s in sends if num(enc.fifo[s.end.id]) == seq)
                 fields["ok"] = 1

@@ -22,6 +22,7 @@ from hbcheck.explore.explorer import STOP_EARLY
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.models import Model
+from hbcheck.names import COMPARED
 from hbcheck.smt.engine import ENUMERATION_LIMIT, SmtAnswer, solve
 from hbcheck.smt.schedule import WitnessMismatch
 from hbcheck.verdict.outcome import (
@@ -41,7 +42,7 @@ from hbcheck.verdict.outcome import (
 
 ENGINES = ("auto", "both", "explicit", "smt")
 SMT_ALONE = "--engine smt runs no explorer"
-COMPARED_KINDS = ("panic", "assert", "race", "send-close-race", "deadlock")
+COMPARED_KINDS: tuple[str, ...] = COMPARED
 # Past the explorer's bounds z3 counts this many executions, then enumerates
 # the states alone: counting a program with tens of thousands of executions
 # one model each cost minutes, and the verdict needs no count.

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from hbcheck.budget import Budget
-from hbcheck.explore.execution import CUT, OK, RACE_FLAGS, Execution, Finding
+from hbcheck.explore.execution import CUT, OK, Execution, Finding
 from hbcheck.explore.explorer import Exploration
 from hbcheck.hb import send_sites
 from hbcheck.language import ast
@@ -24,6 +24,7 @@ from hbcheck.language.locations import Location, locations
 from hbcheck.machine import events as ev
 from hbcheck.machine.events import Event
 from hbcheck.models import Model, evaluate, load_model
+from hbcheck.names import RACE_FLAGS, RACES, FindingKind
 from hbcheck.smt.engine import SmtAnswer
 from hbcheck.verdict.condition import predicate, value_of
 
@@ -308,18 +309,15 @@ def _access(e: Event) -> str:
 def _race_findings(flag: str, pairs: frozenset, x: Execution) -> list[Finding]:
     """One finding per racing pair of source accesses, in a canonical order."""
     if flag not in RACE_FLAGS:
-        return [Finding("flag", flag)]
+        return [Finding(FindingKind.FLAG, flag)]
     out = set()
-    kind = "race" if flag == "data-race" else "send-close-race"
-    sites = send_sites(x) if kind == "send-close-race" else {}
+    sites = send_sites(x) if RACE_FLAGS[flag] == FindingKind.SEND_CLOSE_RACE else {}
     for a, b in pairs:
         if a == b:  # a race is two accesses; a model's relation may hold an event with itself
             continue
         ea, eb = x.events[a], x.events[b]
         for obj, la, lb in _touches(sites.get(a, ((ea.obj, ea.line),)), sites.get(b, ((eb.obj, eb.line),))):
-            one, two = sorted([(ea.g, la, _access(ea)), (eb.g, lb, _access(eb))], key=lambda t: (t[1], t[0]))
-            what = f"race on {obj}" if kind == "race" else f"send/close race on {obj}"
-            out.add(Finding(kind, what, one[0], one[1], pair=(one, two)))
+            out.add(Finding.race(flag, obj, (ea.g, la, _access(ea)), (eb.g, lb, _access(eb))))
     return sorted(out, key=lambda f: f.describe())
 
 
@@ -370,7 +368,7 @@ def _expect(e: ast.Expect, r: TestResult, judged: list[tuple[Execution, list[Fin
     symbolic = not witnesses and any(matches(f, e) for f in r.findings)  # found by z3 alone
     complete = [fs for x, fs in judged if x.end != CUT]
     # races are decided exactly on SC executions (a racy program has a racy SC execution)
-    exact = r.exact or (r.races_exact and e.finding in ("race", "send-close-race") and e.quantifier != "always")
+    exact = r.exact or (r.races_exact and e.finding in RACES and e.quantifier != "always")
     if symbolic and e.quantifier in ("some", "no"):
         return ExpectResult(e, PASS if e.quantifier == "some" else FAIL, f"{what} in an execution z3 found")
     if e.quantifier == "some":
