@@ -1,7 +1,7 @@
 """Run the engines' random differential tests in stress mode, in shards side by side.
 
     python bench/stress.py [--examples 10000] [--shards 2] [--seed N] [--test random_channel]
-                           [--file tests/test_smt.py]
+                           [--file tests/smt/test_smt.py]
 
 Each shard is one pytest process on ``FILE -k TEST`` with
 ``HBCHECK_STRESS`` set to its share of the examples and its own
@@ -92,7 +92,7 @@ def main(
     test: Annotated[str, typer.Option(help="pytest -k expression in FILE")] = "random_channel",
     file: Annotated[
         Path, typer.Option(help="the test file (test_por.py: reduced vs naive search; test_engine_choice.py: auto)")
-    ] = Path("tests/test_smt.py"),
+    ] = Path("tests/smt/test_smt.py"),
     logs: Annotated[Path, typer.Option(help="folder for the shards' verbose logs")] = Path("stress-logs"),
 ) -> None:
     if not (ROOT / file).is_file():

@@ -11,7 +11,7 @@ channel that matters; a "merge" is an order of them the channel allows.
 from __future__ import annotations
 
 import pytest
-from conftest import lit, run_file, suite_files
+from helpers import lit, run_file, suite_files
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.explore.execution import Finding

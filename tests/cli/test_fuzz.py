@@ -5,7 +5,7 @@ disagree, or a defect), and a refused test or model is located
 (``file:line:col``).
 
 CI runs a fixed sample; ``HBCHECK_STRESS=N`` (or ``bench/stress.py --file
-tests/test_fuzz.py --test mutants_of``) draws N inputs per kind."""
+tests/cli/test_fuzz.py --test mutants_of``) draws N inputs per kind."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from conftest import LITMUS, ROOT, lit, suite_files
+from helpers import LITMUS, ROOT, lit, suite_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import BOUNDED, LITMUS, ROOT, lit, run_file, suite_files
+from helpers import BOUNDED, LITMUS, ROOT, lit, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app

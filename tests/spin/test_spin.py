@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import lit, suite_files
+from helpers import lit, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app

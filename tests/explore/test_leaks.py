@@ -5,7 +5,7 @@ leaves it blocked for ever, not when it merely had not finished yet."""
 from __future__ import annotations
 
 import pytest
-from conftest import lit, program, run_file, run_text
+from helpers import lit, program, run_file, run_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.explore.execution import CUT, Finding

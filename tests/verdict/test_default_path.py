@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import z3
-from conftest import lit, program
+from helpers import lit, program
 
 from hbcheck.explore import ExploreConfig
 from hbcheck.explore.execution import Finding

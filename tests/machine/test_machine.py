@@ -6,7 +6,7 @@ stack.go as docs/architecture.md cites them.
 
 from __future__ import annotations
 
-from conftest import Driver
+from helpers import Driver
 
 from hbcheck.machine.machine import DEFAULT, PARK, Choice
 from hbcheck.machine.state import DONE, FAIL, PARKED
@@ -341,7 +341,7 @@ def test_once_blocks_other_callers_until_the_function_returns():
 
 def test_waitgroup_negative_counter_panics_and_wait_needs_zero():
     # Add and Wait in one goroutine: the Wait is one step, enabled at zero
-    # (tests/test_waitgroup_misuse.py has a Wait in another goroutine, which parks)
+    # (tests/verdict/test_waitgroup_misuse.py has a Wait in another goroutine, which parks)
     d = Driver("""
         litmus WG
         var wg sync.WaitGroup

@@ -1,4 +1,5 @@
-"""Shared helpers: build programs from text and drive the machine by hand."""
+"""Shared helpers of the tests (on pytest's path, see pyproject.toml): build
+programs from text, find suite files, drive the machine by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import zlib
 from pathlib import Path
 from textwrap import dedent
 
-import pytest
 import z3
 
 from hbcheck.explore import ExploreConfig, explore
@@ -92,12 +92,7 @@ def run_file(path: Path, model: str = "go", engine: str = "explicit", **config) 
     return judge(p, explore(p, ExploreConfig(**config)), load_model(model))
 
 
-@pytest.fixture
-def litmus_dir() -> Path:
-    return LITMUS
-
-
-# A program the explorer's budget can cut short and z3 completes (tests/test_smt.py, test_reports.py)
+# A program the explorer's budget can cut short and z3 completes (tests/smt/test_smt.py, test_reports.py)
 BOUNDED = """litmus Bounded
 var x int
 var c = make(chan int, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import lit, program
+from helpers import lit, program
 
 from hbcheck.explore import explore
 from hbcheck.hb import base_relations

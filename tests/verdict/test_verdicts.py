@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from textwrap import dedent
 
-from conftest import lit, run_text
+from helpers import lit, run_text
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import BOUNDED, ROOT, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, ROOT, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from programs import memory_text, program_text, shaped_text

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import program
+from helpers import program
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -18,7 +18,7 @@ from hbcheck.models import load_model
 from hbcheck.verdict import judge
 from hbcheck.verdict.engines import check_program
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MISUSE = "sync: WaitGroup misuse: Add called concurrently with Wait"
 REUSED = "sync: WaitGroup is reused before previous Wait has returned"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import BOUNDED, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import cut_text, memory_text, program_text, shaped_text, spawning_text, waitgroup_text
 

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 
 import pytest
-from conftest import ROOT, lit, suite_files
+from helpers import ROOT, lit, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -74,7 +74,7 @@ def test_race_reports_map_back_to_lit_lines():
 
 
 def test_audit_confirms_races_and_flags_a_forbidden_state():
-    from conftest import run_file
+    from helpers import run_file
 
     r = run_file(lit("mp-racy.lit"), model="sc")  # SC: exact, and (1, 0) is forbidden
     obs = Observed(runs=10, states={"P1:r1=0; P1:r2=0;": 9, "P1:r1=1; P1:r2=0;": 1})
@@ -94,7 +94,7 @@ def test_audit_confirms_races_and_flags_a_forbidden_state():
 
 
 def test_audit_flags_an_unknown_panic_and_accepts_a_known_one():
-    from conftest import run_file
+    from helpers import run_file
 
     r = run_file(lit("double-close.lit"))
     assert audit(r, Observed(runs=5, panics={"close of closed channel": 5})).verdict == "ok"

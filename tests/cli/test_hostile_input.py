@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from conftest import ROOT, lit
+from helpers import ROOT, lit
 from typer.testing import CliRunner
 
 import hbcheck.cli.common as common

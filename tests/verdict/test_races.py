@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 import pytest
-from conftest import lit, program, run_file, suite_files
+from helpers import lit, program, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app

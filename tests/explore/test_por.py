@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import program, suite_files
+from helpers import program, suite_files
 from hypothesis import HealthCheck, event, given, settings
 from programs import program_text, waitgroup_text
 

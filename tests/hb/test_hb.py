@@ -7,7 +7,7 @@ the expected edges read like the Go memory model's rules.
 
 from __future__ import annotations
 
-from conftest import Driver
+from helpers import Driver
 
 from hbcheck.explore.explorer import record
 from hbcheck.hb import execution_graph

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-from conftest import LITMUS, ROOT
+from helpers import LITMUS, ROOT
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
 
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
 runner = CliRunner()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import z3
-from conftest import lit
+from helpers import lit
 
 from hbcheck.budget import Budget, resident_mib
 from hbcheck.explore import ExploreConfig, explore
