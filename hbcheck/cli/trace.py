@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hbcheck import names
 from hbcheck.cli.common import MaxExecutions, MaxSteps, ModelName, Unroll, fail, model_named, stderr, stdout
 from hbcheck.cli.run import writable, write_out
 from hbcheck.errors import HbError
@@ -225,7 +226,7 @@ def _highlight(
     if kind == "panic":
         p = next(e for e in x.events if e.kind == ev.PANIC)
         closes = [e.id for e in x.events if e.kind == ev.CLOSE and e.phase == ev.BEGIN]
-        return ([*closes[-1:], p.id] if "close of closed" in (p.text or "") else [p.id]), None
+        return ([*closes[-1:], p.id] if p.text == names.CLOSE_OF_CLOSED else [p.id]), None
     if kind == "assert":
         return [e.id for e in x.events if e.kind == ev.ASSERT], None
     if kind in ("deadlock", "leak"):

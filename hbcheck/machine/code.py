@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hbcheck import names
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.machine.config import MachineConfig
@@ -40,14 +41,14 @@ def wrap(v: int) -> int:
 
 def go_div(a: int, b: int) -> int:
     if b == 0:
-        raise GoPanic("runtime error: integer divide by zero")
+        raise GoPanic(names.DIVIDE_BY_ZERO)
     q = abs(a) // abs(b)
     return wrap(q if (a < 0) == (b < 0) else -q)
 
 
 def go_mod(a: int, b: int) -> int:
     if b == 0:
-        raise GoPanic("runtime error: integer divide by zero")
+        raise GoPanic(names.DIVIDE_BY_ZERO)
     r = abs(a) % abs(b)
     return -r if a < 0 else r
 
@@ -359,7 +360,7 @@ class _Compiler:
         comm = [c for c in s.cases if not isinstance(c, ast.DefaultCase)]
         default = next((c for c in s.cases if isinstance(c, ast.DefaultCase)), None)
         if not comm and default is None:
-            self.emit("block", "select (no cases)", None, line)
+            self.emit("block", names.WAIT_SELECT_NO_CASES, None, line)
             return
         # Go evaluates every send value on entering the select, in source order.
         specs: list[list] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 from math import prod
 from typing import NamedTuple
 
+from hbcheck import names
 from hbcheck.language.check import Program
 from hbcheck.machine import events as ev
 from hbcheck.machine.code import LOCAL_OPS, Code, GoPanic, compile_program, wrap
@@ -52,11 +53,11 @@ def _park_order(cases: tuple, variant: int) -> list[int]:
     return order
 
 
-WAITS = {"lock": "sync.Mutex.Lock", "wgwait": "sync.WaitGroup.Wait", "once": "sync.Once.Do"}
+WAITS = {"lock": names.WAIT_LOCK, "wgwait": names.WAIT_WG, "once": names.WAIT_ONCE}
 
 # the runtime's WaitGroup misuse panics (sync/waitgroup.go, Go 1.19)
-WG_MISUSE = "sync: WaitGroup misuse: Add called concurrently with Wait"
-WG_REUSED = "sync: WaitGroup is reused before previous Wait has returned"
+WG_MISUSE = names.WG_MISUSE
+WG_REUSED = names.WG_REUSED
 
 
 def wg_waiting(g: G) -> str | None:
@@ -242,7 +243,7 @@ class Machine:
                 m = ins[1]
                 self._touch(st, m, sid, write=True)
                 if st.mutex[m][0] is None:
-                    self._panic(st, g, "sync: unlock of unlocked mutex", line)
+                    self._panic(st, g, names.UNLOCK_OF_UNLOCKED, line)
                     return
                 e = self._emit(st, g, ev.UNLOCK, line, obj=m)
                 st.mutex[m] = (None, e.id)
@@ -259,7 +260,7 @@ class Machine:
                 sema = ev.SEMA_READ if shared and delta > 0 and counter == 0 else None
                 e = self._emit(st, g, kind, line, obj=w, value=delta, op=sema)
                 if new < 0:
-                    self._panic(st, g, "sync: negative WaitGroup counter", line)
+                    self._panic(st, g, names.NEGATIVE_COUNTER, line)
                     return
                 if counter == 0 and new > 0:
                     releasing = ()
@@ -317,14 +318,14 @@ class Machine:
         cases the select may have read first, see ``_select``)."""
         if chan is None:  # a nil channel blocks forever
             self._emit(st, g, ev.SEND, line, phase=ev.BEGIN, value=value)
-            self._park(g, "chan send (nil chan)", line, ())
+            self._park(g, names.WAIT_SEND + names.NIL_CHAN, line, ())
             return
         ch = st.chan(chan)
         polls = (((chan, case_line),) if ch.closed and case is not None else ()) + polls
         begin = self._begin(st, g, case, ev.SEND, line, chan, value, polls)
         if ch.closed:
             ch.failed_sends |= {_op(sid, case)}
-            self._panic(st, g, "send on closed channel", line)
+            self._panic(st, g, names.SEND_ON_CLOSED, line)
             return
         if ch.recvq:
             w = ch.recvq.pop(0)
@@ -348,7 +349,7 @@ class Machine:
             )
         else:
             ch.sendq.append(Waiter(g.name, -1, value, begin.id, _op(sid, None)))
-            self._park(g, "chan send", line, (chan,))
+            self._park(g, names.WAIT_SEND, line, (chan,))
 
     def _recv(
         self,
@@ -365,7 +366,7 @@ class Machine:
     ) -> None:
         if chan is None:
             self._emit(st, g, ev.RECV, line, phase=ev.BEGIN)
-            self._park(g, "chan receive (nil chan)", line, ())
+            self._park(g, names.WAIT_RECEIVE + names.NIL_CHAN, line, ())
             return
         ch = st.chan(chan)
         begin = self._begin(st, g, case, ev.RECV, line, chan, None, polls)
@@ -406,15 +407,15 @@ class Machine:
                 self._wake_sender(st, ch, w, recv_begin=begin.id, seq=ch.count_send(w.op))
         else:
             ch.recvq.append(Waiter(g.name, -1, None, begin.id, _op(sid, None)))
-            self._park(g, "chan receive", line, (chan,))
+            self._park(g, names.WAIT_RECEIVE, line, (chan,))
 
     def _close(self, st: State, g: G, sid: tuple, chan: str | None, line: int) -> None:
         if chan is None:
-            self._panic(st, g, "close of nil channel", line)
+            self._panic(st, g, names.CLOSE_OF_NIL, line)
             return
         ch = st.chan(chan)
         if ch.closed:
-            self._panic(st, g, "close of closed channel", line)
+            self._panic(st, g, names.CLOSE_OF_CLOSED, line)
             return
         begin = self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.BEGIN)
         ch.closed = True
@@ -435,7 +436,7 @@ class Machine:
             # the close are what set this state apart)
             self._unpark(st, sender)
             sender.status = FAIL
-            sender.pending = Pending("panic", "send on closed channel", sender.wait_line)
+            sender.pending = Pending("panic", names.SEND_ON_CLOSED, sender.wait_line)
         self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.END)
 
     def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
@@ -469,7 +470,7 @@ class Machine:
                 else:
                     ch.recvq.append(Waiter(g.name, i, None, begin.id, _op(sid, i)))
                 chans.append(chan)
-            self._park(g, "select", line, tuple(dict.fromkeys(chans)))
+            self._park(g, names.WAIT_SELECT, line, tuple(dict.fromkeys(chans)))
             return
         kind, chan, fn, vreg, okreg, body_pc, case_line = cases[alt]
         g.pc = body_pc
@@ -780,7 +781,7 @@ class Machine:
             while new - g.stack_used < frame + cfg.stack_guard:
                 new *= 2
             if new > cfg.max_stack:
-                self._fail(g, "panic", "stack overflow", line)
+                self._fail(g, "panic", names.STACK_OVERFLOW, line)
                 return False
             self._emit(st, g, ev.SPLIT, line, split=(g.stack_size, new, g.stack_used, len(g.frames)))
             g.stack_size = new
