@@ -188,7 +188,7 @@ class BaseEnv:
             if "_sets" not in self.__dict__:
                 self._sets = {k: _mask(v) for k, v in event_sets(x).items()}
             return self._sets[name]
-        if name in SYNC_KINDS:
+        if name in HB_EDGES:
             for k, pairs in sync_edges(x, self.caps).items():
                 self.cache.setdefault(k, rows_of(pairs, n))
             return self.cache[name]
@@ -252,7 +252,6 @@ class BaseEnv:
 
 
 Rows = tuple[int, ...]
-SYNC_KINDS = HB_EDGES
 
 
 def _synchronises(e: Event) -> bool:

@@ -20,7 +20,6 @@ from hbcheck.nesting import check_ast, check_tree
 from hbcheck.source import read_source
 
 OBSERVATIONS = ("never", "sometimes", "always")
-FINDINGS: tuple[str, ...] = EXPECTABLE
 
 _TOKEN_NAMES = {
     "NAME": "a name",
@@ -354,8 +353,8 @@ def _expect(words: list[Token], text_tok: Token | None, loc: Loc, tr: _ToAst) ->
             tr._loc(rest[1] if len(rest) > 1 else words[0]),
         )
     finding = str(rest[0])
-    if finding not in FINDINGS:
-        known = ", ".join(OBSERVATIONS + FINDINGS)
+    if finding not in EXPECTABLE:
+        known = ", ".join(OBSERVATIONS + EXPECTABLE)
         raise HbError(f"unknown expectation '{finding}' (known: {known})", tr._loc(rest[0]))
     text = None
     if text_tok is not None:
@@ -512,4 +511,4 @@ def load(path: str | Path):
     return check(parse_file(path))
 
 
-__all__ = ["FINDINGS", "OBSERVATIONS", "Tree", "load", "parse", "parse_file"]
+__all__ = ["OBSERVATIONS", "Tree", "load", "parse", "parse_file"]

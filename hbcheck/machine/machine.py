@@ -55,10 +55,6 @@ def _park_order(cases: tuple, variant: int) -> list[int]:
 
 WAITS = {"lock": names.WAIT_LOCK, "wgwait": names.WAIT_WG, "once": names.WAIT_ONCE}
 
-# the runtime's WaitGroup misuse panics (sync/waitgroup.go, Go 1.19)
-WG_MISUSE = names.WG_MISUSE
-WG_REUSED = names.WG_REUSED
-
 
 def wg_waiting(g: G) -> str | None:
     """The wait group a goroutine is parked on in ``Wait`` (shared wait groups only)."""
@@ -578,7 +574,7 @@ class Machine:
         goroutines run. True when ``g`` does not go on to the next instruction."""
         waiters = self._wg_waiters(st, w)
         if waiters and delta > 0 and counter == 0:
-            self._fail(g, "panic", WG_MISUSE, line)
+            self._fail(g, "panic", names.WG_MISUSE, line)
             return True
         if new > 0 or waiters == 0:
             return False
@@ -606,7 +602,7 @@ class Machine:
         if p.kind == WG_RELEASE:
             self._touch(st, w, st.sid, write=True)
             if counter != 0 or self._wg_waiters(st, w) != p.value:
-                self._panic(st, g, WG_MISUSE, p.line)
+                self._panic(st, g, names.WG_MISUSE, p.line)
                 return
             ins = self.codes[g.code].instrs[g.pc]
             kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
@@ -620,7 +616,7 @@ class Machine:
             return
         self._touch(st, w, st.sid, write=False)
         if counter != 0 or self._wg_waiters(st, w) != 0:
-            self._panic(st, g, WG_REUSED, p.line)
+            self._panic(st, g, names.WG_REUSED, p.line)
             return
         self._emit(st, g, ev.WG_WAIT, p.line, obj=w, phase=ev.END, srcs=releasing)
         g.pc += 1

@@ -42,7 +42,6 @@ from hbcheck.verdict.outcome import (
 
 ENGINES = ("auto", "both", "explicit", "smt")
 SMT_ALONE = "--engine smt runs no explorer"
-COMPARED_KINDS: tuple[str, ...] = COMPARED
 # Past the explorer's bounds z3 counts this many executions, then enumerates
 # the states alone: counting a program with tens of thousands of executions
 # one model each cost minutes, and the verdict needs no count.
@@ -61,7 +60,7 @@ class EngineDisagreement(Exception):
 
 def _findings(r: TestResult) -> set[Finding]:
     """The findings both engines look for, as values (never their rendered text)."""
-    return {f for f in r.findings if f.kind in COMPARED_KINDS}
+    return {f for f in r.findings if f.kind in COMPARED}
 
 
 def _shown(fs: set[Finding]) -> list[str]:
@@ -178,7 +177,7 @@ def _smt_alone(program: Program, config: ExploreConfig, model: Model, solver_tim
             ExpectResult(e.expect, UNKNOWN, f"z3 does not prove {e.expect.finding} in every execution; {SMT_ALONE}")
             if e.status == UNKNOWN and e.expect.quantifier == "always" and e.expect.finding
             else e
-            for e in expectations(s, SMT_ALONE, COMPARED_KINDS)
+            for e in expectations(s, SMT_ALONE, COMPARED)
         ],
     )
 
@@ -268,5 +267,5 @@ def _with_z3(
         unrun = "z3's weak executions are not run" if explicit.racy_weak else ""
         if explicit.bounds:
             unrun = "it stopped at " + ", ".join(explicit.bounds)
-        return dataclasses.replace(merged, expectations=expectations(merged, unrun, COMPARED_KINDS))
+        return dataclasses.replace(merged, expectations=expectations(merged, unrun, COMPARED))
     return explicit
