@@ -26,6 +26,33 @@ from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.machine.code import Code
 from hbcheck.machine.config import MachineConfig
+from hbcheck.machine.instructions import (
+    Assert,
+    Atomic,
+    Block,
+    Bound,
+    Call,
+    Close,
+    Exit,
+    Go,
+    Jump,
+    Jz,
+    Load,
+    Lock,
+    Once,
+    OnceDone,
+    Panic,
+    Recv,
+    Ret,
+    Select,
+    Send,
+    Set,
+    Store,
+    Unlock,
+    WgAdd,
+    WgDone,
+    WgWait,
+)
 from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, G
 
 
@@ -66,12 +93,13 @@ class Footprints:
         for c in codes.values():
             calls.add_node(c.name)
             for i in c.instrs:
-                if i[0] == "select":
-                    chans = [case[1] for case in i[1] if case[1] is not None]
-                    groups.add_nodes_from(chans)
-                    groups.add_edges_from(itertools.pairwise(chans))
-                elif i[0] in ("call", "go", "once"):
-                    calls.add_edge(c.name, i[2] if i[0] == "once" else i[1])
+                match i:
+                    case Select(cases=cases):
+                        chans = [case.chan for case in cases if case.chan is not None]
+                        groups.add_nodes_from(chans)
+                        groups.add_edges_from(itertools.pairwise(chans))
+                    case Call(func=f) | Go(func=f) | Once(func=f):
+                        calls.add_edge(c.name, f)
         self.partners = {ch: frozenset(comp) for comp in nx.connected_components(groups) for ch in comp}
         # without recursion the stack never exceeds twice every frame plus the guard
         total = sum(c.frame for c in codes.values()) + config.stack_guard + config.initial_stack
@@ -89,61 +117,61 @@ class Footprints:
 
     def instr(self, code: Code, pc: int) -> Footprint:
         """The instruction's own footprint (not what it calls or spawns)."""
-        ins = code.instrs[pc]
         div = self.divides
-        match ins[0]:
-            case "load":
-                return Footprint(reads=frozenset({ins[2]}))
-            case "store" | "atomic":
-                var = ins[1] if ins[0] == "store" else ins[2]
+        match code.instrs[pc]:
+            case Load(var=var):
+                return Footprint(reads=frozenset({var}))
+            case Store(var=var) | Atomic(var=var):
                 return Footprint(writes=frozenset({var}), ends=div)
-            case "send" | "recv" | "close":
-                if ins[1] is None:
-                    return ENDS if ins[0] == "close" else NONE
-                ends = ins[0] == "close" or (ins[0] == "send" and (div or ins[1] in self.closable))
-                return Footprint(writes=self._chans([ins[1]]), ends=ends)
-            case "select":
-                cases = ins[1]
-                chans = [c[1] for c in cases if c[1] is not None]
-                sends = [c[1] for c in cases if c[0] == "send"]
+            case Send(chan=None) | Recv(chan=None):
+                return NONE
+            case Close(chan=None):
+                return ENDS
+            case Send(chan=ch):
+                return Footprint(writes=self._chans([ch]), ends=div or ch in self.closable)
+            case Recv(chan=ch):
+                return Footprint(writes=self._chans([ch]), ends=False)
+            case Close(chan=ch):
+                return Footprint(writes=self._chans([ch]), ends=True)
+            case Select(cases=cases):
+                chans = [c.chan for c in cases if c.chan is not None]
+                sends = [c.chan for c in cases if c.send]
                 ends = bool(sends) and (div or any(ch in self.closable for ch in sends))
                 return Footprint(writes=self._chans(chans), ends=ends)
-            case "go":
-                return Footprint(writes=frozenset({f"go:{ins[1]}"}), ends=self.overflows)
-            case "call":
+            case Go(func=func):
+                return Footprint(writes=frozenset({f"go:{func}"}), ends=self.overflows)
+            case Call():
                 return Footprint(ends=self.overflows)
-            case "lock" | "oncedone":
-                return Footprint(writes=frozenset({ins[1]}))
-            case "once":
-                return Footprint(writes=frozenset({ins[1]}), ends=self.overflows)
-            case "unlock" | "wgadd" | "wgdone":  # unlock of unlocked, negative counter
-                return Footprint(writes=frozenset({ins[1]}), ends=True)
-            case "wgwait":
-                if ins[1] in self.shared_wgs:
-                    return Footprint(writes=frozenset({ins[1]}), ends=True)
-                return Footprint(reads=frozenset({ins[1]}))
-            case "set" | "jz":
+            case Lock(mutex=obj) | OnceDone(once=obj):
+                return Footprint(writes=frozenset({obj}))
+            case Once(once=obj):
+                return Footprint(writes=frozenset({obj}), ends=self.overflows)
+            case Unlock(mutex=obj) | WgAdd(wg=obj) | WgDone(wg=obj):  # unlock of unlocked, negative counter
+                return Footprint(writes=frozenset({obj}), ends=True)
+            case WgWait(wg=w):
+                if w in self.shared_wgs:
+                    return Footprint(writes=frozenset({w}), ends=True)
+                return Footprint(reads=frozenset({w}))
+            case Set() | Jz():
                 return ENDS if div else NONE
-            case "assert" | "panic" | "bound":
+            case Assert() | Panic() | Bound():
                 return ENDS
-            case "end":
+            case Exit():
                 return ENDS if code.is_main else NONE
-        return NONE  # jump, ret, block
+        return NONE  # Jump, Ret, Block
 
     # ---- futures
     def _succ(self, code: Code, pc: int) -> list[int]:
-        ins = code.instrs[pc]
-        match ins[0]:
-            case "ret" | "end" | "block" | "panic":
+        match code.instrs[pc]:
+            case Ret() | Exit() | Block() | Panic():
                 return []
-            case "jump":
-                return [ins[1]]
-            case "jz":
-                return [pc + 1, ins[2]]
-            case "select":
-                cases, default_pc = ins[1], ins[2]
-                return [c[5] for c in cases] + ([default_pc] if default_pc is not None else [])
-            case "once":
+            case Jump(target=target):
+                return [target]
+            case Jz(target=target):
+                return [pc + 1, target]
+            case Select(cases=cases, default_pc=default_pc):
+                return [c.body_pc for c in cases] + ([default_pc] if default_pc is not None else [])
+            case Once():
                 return [pc + 1, pc + 2]
         return [pc + 1]
 
@@ -156,11 +184,9 @@ class Footprints:
         while todo:
             p = todo.pop()
             out |= self.instr(code, p)
-            ins = code.instrs[p]
-            if ins[0] in ("call", "go"):
-                out |= self._summary(ins[1])
-            elif ins[0] == "once":
-                out |= self._summary(ins[2])
+            match code.instrs[p]:
+                case Call(func=f) | Go(func=f) | Once(func=f):
+                    out |= self._summary(f)
             for q in self._succ(code, p):
                 if q not in seen:
                     seen.add(q)
@@ -205,7 +231,7 @@ class Footprints:
         if g.status == PARKED:
             fp = Footprint(writes=frozenset(g.parked))
             code = self.codes[g.code]
-            if not g.parked and g.pc < len(code.instrs) and code.instrs[g.pc][0] == "wgwait":
+            if not g.parked and g.pc < len(code.instrs) and isinstance(code.instrs[g.pc], WgWait):
                 # parked in a shared wait group's Wait (its pc stays there): the
                 # releasing Add wakes it. (A goroutine parked for ever on a nil
                 # channel just before a Wait gets the same, harmless, footprint:

@@ -1,30 +1,52 @@
 """Lower a checked program to the machine's instructions.
 
-Each goroutine body and function becomes a flat list of tuples. Shared loads
-are split out of expressions into ``load`` instructions (left to right, and
-only where Go evaluates them: the right side of ``&&``/``||`` is loaded under
-its guard), so an instruction touches at most one shared object and each
-visible step is atomic. Expressions over registers become closures.
-
-Instructions (opcode first):
-    local:   set jz jump bound call ret assert panic end
-    visible: load store send recv close select go lock unlock wgadd wgdone
-             wgwait once oncedone atomic block
+Each goroutine body and function becomes a flat tuple of instructions
+(``instructions.py``). Shared loads are split out of expressions into
+``Load`` instructions (left to right, and only where Go evaluates them: the
+right side of ``&&``/``||`` is loaded under its guard), so an instruction
+touches at most one shared object and each visible step is atomic.
+Expressions over registers become closures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hbcheck import names
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.machine.config import MachineConfig
-
-Fn = Callable[[dict[str, int]], int]
-
-LOCAL_OPS = frozenset({"set", "jz", "jump", "bound", "call", "ret", "assert", "panic", "end"})
+from hbcheck.machine.instructions import (
+    Assert,
+    Atomic,
+    Block,
+    Bound,
+    Call,
+    Close,
+    Exit,
+    Fn,
+    Go,
+    Instr,
+    Jump,
+    Jz,
+    Load,
+    Lock,
+    Once,
+    OnceDone,
+    Panic,
+    Recv,
+    Ret,
+    Select,
+    SelectCase,
+    Send,
+    Set,
+    Store,
+    Unlock,
+    WgAdd,
+    WgDone,
+    WgWait,
+)
 
 _MASK = (1 << 64) - 1
 
@@ -73,7 +95,7 @@ class Code:
     """A compiled body: a goroutine's (frame 0) or a function's."""
 
     name: str
-    instrs: tuple[tuple, ...]
+    instrs: tuple[Instr, ...]
     lines: tuple[int, ...]  # source line of each instruction
     frame: int
     is_main: bool = False
@@ -139,7 +161,7 @@ class _Compiler:
     def __init__(self, program: Program, config: MachineConfig):
         self.program = program
         self.config = config
-        self.out: list[list] = []
+        self.out: list[Instr] = []
         self.lines: list[int] = []
         self.line = 0
         self.ntemps = 0
@@ -150,12 +172,12 @@ class _Compiler:
         self.name = name
         self.stmts(body)
         self.line = body[-1].loc.line if body else 0
-        self.emit("ret") if is_func else self.emit("end", self.line)
-        return Code(name, tuple(tuple(i) for i in self.out), tuple(self.lines), frame, is_main)
+        self.emit(Ret() if is_func else Exit(self.line))
+        return Code(name, tuple(self.out), tuple(self.lines), frame, is_main)
 
     # ---- helpers
-    def emit(self, *instr: object) -> int:
-        self.out.append(list(instr))
+    def emit(self, instr: Instr) -> int:
+        self.out.append(instr)
         self.lines.append(self.line)
         return len(self.out) - 1
 
@@ -163,7 +185,8 @@ class _Compiler:
         return len(self.out)
 
     def patch(self, at: int, target: int) -> None:
-        self.out[at][-1] = target
+        """Point the forward jump at ``at`` (a ``Jz`` or ``Jump``) to ``target``."""
+        self.out[at] = replace(self.out[at], target=target)  # type: ignore[type-var]
 
     def temp(self) -> str:
         self.ntemps += 1
@@ -176,29 +199,29 @@ class _Compiler:
         match e:
             case ast.Name(name=n, loc=loc):
                 t = self.temp()
-                self.emit("load", t, n, loc.line)
+                self.emit(Load(t, n, loc.line))
                 return _reg(t)
             case ast.Unary(op=op, operand=o, loc=loc):
                 t = self.temp()
                 f = self.value(o)
-                self.emit("set", t, f)
+                self.emit(Set(t, f))
                 return pure(ast.Unary(op, ast.Name(t, loc), loc), _reg)
             case ast.Binary(op="&&" | "||" as op, left=a, right=b, loc=loc):
                 t = self.temp()
                 fa = self.value(a)
-                self.emit("set", t, lambda r: int(bool(fa(r))))
+                self.emit(Set(t, lambda r: int(bool(fa(r)))))
                 if op == "&&":
-                    skip = self.emit("jz", _reg(t), None)
+                    skip = self.emit(Jz(_reg(t), None))
                 else:
-                    skip = self.emit("jz", lambda r: int(not r[t]), None)
+                    skip = self.emit(Jz(lambda r: int(not r[t]), None))
                 fb = self.value(b)
-                self.emit("set", t, lambda r: int(bool(fb(r))))
+                self.emit(Set(t, lambda r: int(bool(fb(r)))))
                 self.patch(skip, self.here())
                 return _reg(t)
             case ast.Binary(op=op, left=a, right=b):
                 fa = self.value(a)
                 ta = self.temp()
-                self.emit("set", ta, fa)  # pin the left value before the right's loads
+                self.emit(Set(ta, fa))  # pin the left value before the right's loads
                 fb = self.value(b)
                 f = _BINOPS[op]
                 return lambda r: f(r[ta], fb(r))
@@ -214,7 +237,7 @@ class _Compiler:
         """The write of a received value, at ``line`` (a select's case: its own line)."""
         if target is not None and temp is not None and temp != target:
             saved, self.line = self.line, line
-            self.emit("store", target, _reg(temp), line)
+            self.emit(Store(target, _reg(temp), line))
             self.line = saved
 
     def chan(self, ref: ast.ChanRef) -> str | None:
@@ -235,41 +258,41 @@ class _Compiler:
             case ast.Assign(target=t, value=v):
                 f = self.value(v)
                 if self.program.is_int(t):
-                    self.emit("store", t, f, line)
+                    self.emit(Store(t, f, line))
                 else:
-                    self.emit("set", t, f)
+                    self.emit(Set(t, f))
             case ast.Recv(value=v, ok=ok, chan=c):
                 tv, tok = self.assign_to(v), self.assign_to(ok)
-                self.emit("recv", self.chan(c), tv, tok, line)
+                self.emit(Recv(self.chan(c), tv, tok, line))
                 self.store_back(v, tv, line)
                 self.store_back(ok, tok, line)
             case ast.Send(chan=c, value=v):
                 f = self.value(v)
-                self.emit("send", self.chan(c), f, line)
+                self.emit(Send(self.chan(c), f, line))
             case ast.Call(name="close", args=(arg,)):
                 assert isinstance(arg, ast.Name)
-                self.emit("close", self.chan_name(arg.name), line)
+                self.emit(Close(self.chan_name(arg.name), line))
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
-                self.emit("panic", arg.text, line)
+                self.emit(Panic(arg.text, line))
             case ast.Call(name=f):
-                self.emit("call", f, line)
+                self.emit(Call(f, line))
             case ast.GoStmt(func=f):
-                self.emit("go", f, line)
+                self.emit(Go(f, line))
             case ast.MethodCall():
                 self.method(s)
             case ast.AtomicCall(target=t, op=op, args=args):
                 assert isinstance(args[0], ast.AddrArg)
                 fns = tuple(self.value(a) for a in args[1:])  # type: ignore[arg-type]
                 tt = self.assign_to(t)
-                self.emit("atomic", op, args[0].name, fns, tt, line)
+                self.emit(Atomic(op, args[0].name, fns, tt, line))
                 self.store_back(t, tt, line)
             case ast.If(cond=c, then=then, orelse=orelse):
                 f = self.value(c)
-                jz = self.emit("jz", f, None)
+                jz = self.emit(Jz(f, None))
                 self.stmts(then)
                 if orelse:
-                    jend = self.emit("jump", None)
+                    jend = self.emit(Jump(None))
                     self.patch(jz, self.here())
                     self.stmts(orelse)
                     self.patch(jend, self.here())
@@ -277,44 +300,46 @@ class _Compiler:
                     self.patch(jz, self.here())
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 counter = self.temp()
-                self.emit("set", i, lambda r: a)
-                self.emit("set", counter, lambda r: 0)
+                self.emit(Set(i, lambda r: a))
+                self.emit(Set(counter, lambda r: 0))
                 head = self.here()
-                jz = self.emit("jz", lambda r: int(r.get(i, 0) < b), None)
-                self.emit("bound", counter, max(b - a, 0), line)
-                self.loop(body, head, jz, step=lambda: self.emit("set", i, lambda r: wrap(r.get(i, 0) + 1)))
+                jz = self.emit(Jz(lambda r: int(r.get(i, 0) < b), None))
+                self.emit(Bound(counter, max(b - a, 0), line))
+                self.loop(body, head, jz, step=lambda: self.emit(Set(i, lambda r: wrap(r.get(i, 0) + 1))))
             case ast.ForCond(cond=c, body=body):
                 counter = self.temp()
-                self.emit("set", counter, lambda r: 0)
+                self.emit(Set(counter, lambda r: 0))
                 head = self.here()
-                jz = self.emit("jz", self.value(c), None) if c is not None else None
-                self.emit("bound", counter, 0, line)
+                jz = self.emit(Jz(self.value(c), None)) if c is not None else None
+                self.emit(Bound(counter, 0, line))
                 self.loop(body, head, jz)
             case ast.ForRange(var=v, chan=c, body=body):
                 tv, tok = self.temp(), self.temp()
-                head = self.emit("recv", self.chan(c), tv, tok, line)
-                jz = self.emit("jz", _reg(tok), None)
+                head = self.emit(Recv(self.chan(c), tv, tok, line))
+                jz = self.emit(Jz(_reg(tok), None))
                 if v != "_":
                     if self.program.is_int(v):  # pragma: no cover - the checker allows only registers
-                        self.emit("store", v, _reg(tv), line)
+                        self.emit(Store(v, _reg(tv), line))
                     else:
-                        self.emit("set", v, _reg(tv))
+                        self.emit(Set(v, _reg(tv)))
                 self.loop(body, head, jz)
             case ast.Break():
-                self.loops[-1][0].append(self.emit("jump", None))
+                self.loops[-1][0].append(self.emit(Jump(None)))
             case ast.Continue():
                 for _breaks, cont in reversed(self.loops):
                     if cont is not None:
-                        cont.append(self.emit("jump", None))
+                        cont.append(self.emit(Jump(None)))
                         break
             case ast.Select():
                 self.select(s)
             case ast.Assert(cond=c):
-                self.emit("assert", self.value(c), line)
+                self.emit(Assert(self.value(c), line))
             case _:  # pragma: no cover
                 raise AssertionError(f"unexpected statement {s!r}")
 
-    def loop(self, body: tuple[ast.Stmt, ...], head: int, jz: int | None, step=None) -> None:
+    def loop(
+        self, body: tuple[ast.Stmt, ...], head: int, jz: int | None, step: Callable[[], int] | None = None
+    ) -> None:
         """The body, then ``step`` (a counted loop's increment) and the jump
         back to ``head``; ``continue`` goes to the step, ``break`` and the
         exit test ``jz`` past the loop."""
@@ -324,7 +349,7 @@ class _Compiler:
         again = self.here()
         if step is not None:
             step()
-        self.emit("jump", head)
+        self.emit(Jump(head))
         breaks, _ = self.loops.pop()
         end = self.here()
         for at in cont:
@@ -337,21 +362,21 @@ class _Compiler:
         kind = self.program.shared[s.obj].kind
         match (kind, s.method):
             case ("mutex", "Lock"):
-                self.emit("lock", s.obj, line)
+                self.emit(Lock(s.obj, line))
             case ("mutex", "Unlock"):
-                self.emit("unlock", s.obj, line)
+                self.emit(Unlock(s.obj, line))
             case ("wg", "Add"):
                 f = self.value(s.args[0])  # type: ignore[arg-type]
-                self.emit("wgadd", s.obj, f, line)
+                self.emit(WgAdd(s.obj, f, line))
             case ("wg", "Done"):
-                self.emit("wgdone", s.obj, line)
+                self.emit(WgDone(s.obj, line))
             case ("wg", "Wait"):
-                self.emit("wgwait", s.obj, line)
+                self.emit(WgWait(s.obj, line))
             case ("once", "Do"):
                 arg = s.args[0]
                 assert isinstance(arg, ast.Name)
-                self.emit("once", s.obj, arg.name, line)
-                self.emit("oncedone", s.obj, line)
+                self.emit(Once(s.obj, arg.name, line))
+                self.emit(OnceDone(s.obj, line))
             case _:  # pragma: no cover - the checker rejects the rest
                 raise AssertionError(f"unexpected method {s!r}")
 
@@ -360,35 +385,46 @@ class _Compiler:
         comm = [c for c in s.cases if not isinstance(c, ast.DefaultCase)]
         default = next((c for c in s.cases if isinstance(c, ast.DefaultCase)), None)
         if not comm and default is None:
-            self.emit("block", names.WAIT_SELECT_NO_CASES, None, line)
+            self.emit(Block(names.WAIT_SELECT_NO_CASES, line))
             return
         # Go evaluates every send value on entering the select, in source order.
-        specs: list[list] = []
+        specs: list[SelectCase] = []
         for case in comm:
             if isinstance(case, ast.SendCase):
-                specs.append(["send", self.chan(case.chan), self.value(case.value), None, None, None, case.loc.line])
+                specs.append(
+                    SelectCase(
+                        send=True,
+                        chan=self.chan(case.chan),
+                        value=self.value(case.value),
+                        vreg=None,
+                        okreg=None,
+                        body_pc=-1,
+                        line=case.loc.line,
+                    )
+                )
             else:
                 specs.append(
-                    [
-                        "recv",
-                        self.chan(case.chan),
-                        None,
-                        self.assign_to(case.value),
-                        self.assign_to(case.ok),
-                        None,
-                        case.loc.line,
-                    ]
+                    SelectCase(
+                        send=False,
+                        chan=self.chan(case.chan),
+                        value=None,
+                        vreg=self.assign_to(case.value),
+                        okreg=self.assign_to(case.ok),
+                        body_pc=-1,
+                        line=case.loc.line,
+                    )
                 )
-        at = self.emit("select", None, None, line)
+        at = self.emit(Select((), None, line))  # its cases once their bodies' pcs are known
         self.loops.append(([], None))
         ends: list[int] = []
+        cases: list[SelectCase] = []
         for spec, case in zip(specs, comm, strict=True):
-            spec[5] = self.here()
+            cases.append(replace(spec, body_pc=self.here()))
             if isinstance(case, ast.RecvCase):
-                self.store_back(case.value, spec[3], case.loc.line)
-                self.store_back(case.ok, spec[4], case.loc.line)
+                self.store_back(case.value, spec.vreg, case.loc.line)
+                self.store_back(case.ok, spec.okreg, case.loc.line)
             self.stmts(case.body)
-            ends.append(self.emit("jump", None))
+            ends.append(self.emit(Jump(None)))
         default_pc = None
         if default is not None:
             default_pc = self.here()
@@ -397,4 +433,4 @@ class _Compiler:
         end = self.here()
         for j in ends + breaks:
             self.patch(j, end)
-        self.out[at] = ["select", tuple(tuple(sp) for sp in specs), default_pc, line]
+        self.out[at] = Select(tuple(cases), default_pc, line)

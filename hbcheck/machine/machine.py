@@ -18,30 +18,59 @@ from typing import NamedTuple
 from hbcheck import names
 from hbcheck.language.check import Program
 from hbcheck.machine import events as ev
-from hbcheck.machine.code import LOCAL_OPS, Code, GoPanic, compile_program, wrap
+from hbcheck.machine.code import Code, GoPanic, compile_program, wrap
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.events import Event
 from hbcheck.machine.hchan import HChan, Item, Waiter
+from hbcheck.machine.instructions import (
+    Assert,
+    Atomic,
+    Block,
+    Bound,
+    Call,
+    Close,
+    Exit,
+    Go,
+    Instr,
+    Jump,
+    Jz,
+    Load,
+    Lock,
+    Once,
+    OnceDone,
+    Panic,
+    Recv,
+    Ret,
+    Select,
+    SelectCase,
+    Send,
+    Set,
+    Store,
+    Unlock,
+    WgAdd,
+    WgDone,
+    WgWait,
+)
 from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, WG_RELEASE, WG_RETURN, End, G, Pending, State
 
 DEFAULT = -1  # the select alternative that takes ``default``
 PARK = -2  # the select alternative that parks on every case; PARK - v: its v-th queue order
 
 
-def _park_groups(cases: tuple) -> list[list[int]]:
+def _park_groups(cases: tuple[SelectCase, ...]) -> list[list[int]]:
     """The cases that wait in one queue (same channel, same direction), for
     each queue holding two or more. selectgo enqueues in lockorder, which
     heap-sorts a random pollorder by channel address and so permutes cases on
     one channel: whichever case of such a group is enqueued first is the one
     a partner (or a close) completes, so each may be."""
-    by_queue: dict[tuple[str, str], list[int]] = {}
-    for i, (kind, chan, *_rest) in enumerate(cases):
-        if chan is not None:
-            by_queue.setdefault((chan, kind), []).append(i)
+    by_queue: dict[tuple[str, bool], list[int]] = {}
+    for i, case in enumerate(cases):
+        if case.chan is not None:
+            by_queue.setdefault((case.chan, case.send), []).append(i)
     return [g for g in by_queue.values() if len(g) > 1]
 
 
-def _park_order(cases: tuple, variant: int) -> list[int]:
+def _park_order(cases: tuple[SelectCase, ...], variant: int) -> list[int]:
     """The enqueue order of ``PARK - variant``: case order, save that in each
     shared queue the case the variant picks goes first."""
     order = list(range(len(cases)))
@@ -53,12 +82,12 @@ def _park_order(cases: tuple, variant: int) -> list[int]:
     return order
 
 
-WAITS = {"lock": names.WAIT_LOCK, "wgwait": names.WAIT_WG, "once": names.WAIT_ONCE}
+WAITS: dict[type[Instr], str] = {Lock: names.WAIT_LOCK, WgWait: names.WAIT_WG, Once: names.WAIT_ONCE}
 
 
 def wg_waiting(g: G) -> str | None:
     """The wait group a goroutine is parked on in ``Wait`` (shared wait groups only)."""
-    prefix = WAITS["wgwait"] + " "
+    prefix = WAITS[WgWait] + " "
     return g.wait[len(prefix) :] if g.status == PARKED and g.wait.startswith(prefix) else None
 
 
@@ -121,35 +150,34 @@ class Machine:
                 out.append(Choice(g.name))
             elif g.status == RUN:
                 ins = self.codes[g.code].instrs[g.pc]
-                op = ins[0]
-                if op == "select":
+                if isinstance(ins, Select):
                     out.extend(Choice(g.name, alt) for alt in self._select_alts(st, ins))
                 elif self._may_run(st, ins):
                     out.append(Choice(g.name))
         return out
 
-    def _may_run(self, st: State, ins: tuple) -> bool:
-        match ins[0]:
-            case "lock":
-                return st.mutex[ins[1]][0] is None
-            case "wgwait":  # a shared wait group's Wait returns or parks; a woken one returns
-                return ins[1] in self.shared_wgs or st.wg[ins[1]][0] == 0
-            case "once":
-                return st.once[ins[1]][0] != 1
+    def _may_run(self, st: State, ins: Instr) -> bool:
+        match ins:
+            case Lock(mutex=m):
+                return st.mutex[m][0] is None
+            case WgWait(wg=w):  # a shared wait group's Wait returns or parks; a woken one returns
+                return w in self.shared_wgs or st.wg[w][0] == 0
+            case Once(once=o):
+                return st.once[o][0] != 1
         return True
 
-    def _select_alts(self, st: State, ins: tuple) -> list[int]:
-        cases, default_pc = ins[1], ins[2]
+    def _select_alts(self, st: State, ins: Select) -> list[int]:
+        cases = ins.cases
         ready = []
-        for i, (kind, chan, *_rest) in enumerate(cases):
-            if chan is None:
+        for i, case in enumerate(cases):
+            if case.chan is None:
                 continue  # a nil channel is never ready
-            ch = st.chans[chan]
-            if ch.recv_ready() if kind == "recv" else ch.send_ready():
+            ch = st.chans[case.chan]
+            if ch.send_ready() if case.send else ch.recv_ready():
                 ready.append(i)
         if ready:
             return ready
-        if default_pc is not None:
+        if ins.default_pc is not None:
             return [DEFAULT]
         return [PARK - v for v in range(prod(len(g) for g in _park_groups(cases)))]
 
@@ -159,7 +187,11 @@ class Machine:
             return g.wait, g.wait_line
         code = self.codes[g.code]
         ins = code.instrs[g.pc]
-        return f"{WAITS.get(ins[0], ins[0])} {ins[1]}", code.lines[g.pc]
+        match ins:
+            case Lock(mutex=obj) | WgWait(wg=obj) | Once(once=obj):
+                return f"{WAITS[type(ins)]} {obj}", code.lines[g.pc]
+        # one that could still move (a state recorded before the end, as tests do)
+        return type(ins).__name__, code.lines[g.pc]
 
     # ---- stepping
     def step(self, st: State, choice: Choice) -> State:
@@ -197,46 +229,40 @@ class Machine:
         ins = code.instrs[g.pc]
         line = code.lines[g.pc]
         sid = st.sid
-        match ins[0]:
-            case "load":
-                _, reg, var, _l = ins
+        match ins:
+            case Load(reg=reg, var=var):
                 self._touch(st, var, sid, write=False)
                 value = st.vars[var]
                 self._emit(st, g, ev.READ, line, obj=var, value=value, src=st.last_write[var])
                 g.regs[reg] = value
                 g.pc += 1
-            case "store":
-                _, var, fn, _l = ins
+            case Store(var=var, value=fn):
                 value = fn(g.regs)
                 self._touch(st, var, sid, write=True)
                 e = self._emit(st, g, ev.WRITE, line, obj=var, value=value)
                 st.vars[var] = value
                 st.last_write[var] = e.id
                 g.pc += 1
-            case "send":
-                _, chan, fn, _l = ins
+            case Send(chan=chan, value=fn):
                 g.pc += 1
                 self._send(st, g, sid, chan, fn(g.regs), line, case=None)
-            case "recv":
-                _, chan, vreg, okreg, _l = ins
+            case Recv(chan=chan, vreg=vreg, okreg=okreg):
                 g.pc += 1
                 self._recv(st, g, sid, chan, vreg, okreg, line, case=None)
-            case "close":
+            case Close(chan=chan):
                 g.pc += 1
-                self._close(st, g, sid, ins[1], line)
-            case "select":
+                self._close(st, g, sid, chan, line)
+            case Select():
                 self._select(st, g, sid, ins, alt, line)
-            case "go":
-                self._go(st, g, sid, ins[1], line)
+            case Go(func=func):
+                self._go(st, g, sid, func, line)
                 g.pc += 1
-            case "lock":
-                m = ins[1]
+            case Lock(mutex=m):
                 self._touch(st, m, sid, write=True)
                 self._emit(st, g, ev.LOCK, line, obj=m, src=st.mutex[m][1])
                 st.mutex[m] = (g.name, st.mutex[m][1])
                 g.pc += 1
-            case "unlock":
-                m = ins[1]
+            case Unlock(mutex=m):
                 self._touch(st, m, sid, write=True)
                 if st.mutex[m][0] is None:
                     self._panic(st, g, names.UNLOCK_OF_UNLOCKED, line)
@@ -244,57 +270,58 @@ class Machine:
                 e = self._emit(st, g, ev.UNLOCK, line, obj=m)
                 st.mutex[m] = (None, e.id)
                 g.pc += 1
-            case "wgadd" | "wgdone":
-                w = ins[1]
-                delta = ins[2](g.regs) if ins[0] == "wgadd" else -1
-                self._touch(st, w, sid, write=True)
-                counter, releasing = st.wg[w]
-                kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
-                new = counter + delta
-                shared = w in self.shared_wgs
-                # Add: "if race.Enabled && delta > 0 && v == int32(delta) { race.Read(semap) }"
-                sema = ev.SEMA_READ if shared and delta > 0 and counter == 0 else None
-                e = self._emit(st, g, kind, line, obj=w, value=delta, op=sema)
-                if new < 0:
-                    self._panic(st, g, names.NEGATIVE_COUNTER, line)
-                    return
-                if counter == 0 and new > 0:
-                    releasing = ()
-                if delta < 0 or new == 0:
-                    releasing = (*releasing, e.id)
-                st.wg[w] = (new, releasing)
-                if shared and self._wg_add_waiters(st, g, w, delta, counter, new, line):
-                    return
-                g.pc += 1
-            case "wgwait":
-                w = ins[1]
+            case WgAdd(wg=w, delta=fn):
+                self._wg_add(st, g, sid, w, fn(g.regs), ev.WG_ADD, line)
+            case WgDone(wg=w):
+                self._wg_add(st, g, sid, w, -1, ev.WG_DONE, line)
+            case WgWait(wg=w):
                 if w in self.shared_wgs and st.wg[w][0] != 0:
                     self._wg_park(st, g, sid, w, line)
                     return
                 self._touch(st, w, sid, write=False)
                 self._emit(st, g, ev.WG_WAIT, line, obj=w, srcs=st.wg[w][1])
                 g.pc += 1
-            case "once":
-                self._once(st, g, sid, ins, line)
-            case "oncedone":
-                o = ins[1]
+            case Once(once=o, func=func):
+                self._once(st, g, sid, o, func, line)
+            case OnceDone(once=o):
                 self._touch(st, o, sid, write=True)
                 e = self._emit(st, g, ev.ONCE, line, obj=o, phase=ev.END)
                 st.once[o] = (2, e.id)
                 g.pc += 1
-            case "atomic":
+            case Atomic():
                 self._atomic(st, g, sid, ins, line)
                 g.pc += 1
-            case "block":
-                self._emit(st, g, ev.BLOCK, line, text=ins[1])
-                self._park(g, ins[1], line, ())
+            case Block(text=text):
+                self._emit(st, g, ev.BLOCK, line, text=text)
+                self._park(g, text, line, ())
                 g.pc += 1
-            case "end":
+            case Exit():
                 self._emit(st, g, ev.EXIT, line)
                 g.status = DONE
                 st.end = End("main-exit", g.name, "", line)
-            case op:  # pragma: no cover - compile_program emits only the above
-                raise AssertionError(f"unexpected instruction {op}")
+            case _:  # pragma: no cover - local instructions run in _run_local
+                raise AssertionError(f"unexpected instruction {ins}")
+
+    def _wg_add(self, st: State, g: G, sid: tuple, w: str, delta: int, kind: str, line: int) -> None:
+        """``w.Add(delta)``, or ``w.Done()`` (``delta`` -1): the event ``kind``."""
+        self._touch(st, w, sid, write=True)
+        counter, releasing = st.wg[w]
+        new = counter + delta
+        shared = w in self.shared_wgs
+        # Add: "if race.Enabled && delta > 0 && v == int32(delta) { race.Read(semap) }"
+        sema = ev.SEMA_READ if shared and delta > 0 and counter == 0 else None
+        e = self._emit(st, g, kind, line, obj=w, value=delta, op=sema)
+        if new < 0:
+            self._panic(st, g, names.NEGATIVE_COUNTER, line)
+            return
+        if counter == 0 and new > 0:
+            releasing = ()
+        if delta < 0 or new == 0:
+            releasing = (*releasing, e.id)
+        st.wg[w] = (new, releasing)
+        if shared and self._wg_add_waiters(st, g, w, delta, counter, new, line):
+            return
+        g.pc += 1
 
     # ---- channels
     def _send(
@@ -435,45 +462,45 @@ class Machine:
             sender.pending = Pending("panic", names.SEND_ON_CLOSED, sender.wait_line)
         self._emit(st, g, ev.CLOSE, line, obj=chan, phase=ev.END)
 
-    def _select(self, st: State, g: G, sid: tuple, ins: tuple, alt: int | None, line: int) -> None:
+    def _select(self, st: State, g: G, sid: tuple, ins: Select, alt: int | None, line: int) -> None:
         """selectgo. Its first pass reads the channel of each send case it polls
         (racereadpc, in a random order) until one can run: so every send case
         when it parks or takes default, and, when a case runs, each send case
         that could not (the others may come first in the poll order)."""
-        cases, default_pc = ins[1], ins[2]
+        cases = ins.cases
         assert alt is not None
         waits = alt == DEFAULT or alt <= PARK  # no case could run: each was polled
         polls = tuple(
-            (chan, case_line)
-            for i, (kind, chan, _f, _v, _ok, _pc, case_line) in enumerate(cases)
-            if kind == "send" and chan is not None and (waits or (i != alt and not st.chan(chan).send_ready()))
+            (c.chan, c.line)
+            for i, c in enumerate(cases)
+            if c.send and c.chan is not None and (waits or (i != alt and not st.chan(c.chan).send_ready()))
         )
         if alt == DEFAULT:
             self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
             self._emit(st, g, ev.SELECT, line, phase=ev.END, case=DEFAULT)
-            g.pc = default_pc
+            g.pc = ins.default_pc
             return
         if alt <= PARK:
             begin = self._emit(st, g, ev.SELECT, line, phase=ev.BEGIN, polls=polls)
             chans = []
             for i in _park_order(cases, PARK - alt):
-                kind, chan, fn, _v, _ok, _pc, _l = cases[i]
-                if chan is None:
+                c = cases[i]
+                if c.chan is None:
                     continue
-                ch = st.chan(chan)
-                if kind == "send":
-                    ch.sendq.append(Waiter(g.name, i, fn(g.regs), begin.id, _op(sid, i)))
+                ch = st.chan(c.chan)
+                if c.send:
+                    ch.sendq.append(Waiter(g.name, i, c.value(g.regs), begin.id, _op(sid, i)))
                 else:
                     ch.recvq.append(Waiter(g.name, i, None, begin.id, _op(sid, i)))
-                chans.append(chan)
+                chans.append(c.chan)
             self._park(g, names.WAIT_SELECT, line, tuple(dict.fromkeys(chans)))
             return
-        kind, chan, fn, vreg, okreg, body_pc, case_line = cases[alt]
-        g.pc = body_pc
-        if kind == "send":
-            self._send(st, g, sid, chan, fn(g.regs), line, case=alt, case_line=case_line, polls=polls)
+        c = cases[alt]
+        g.pc = c.body_pc
+        if c.send:
+            self._send(st, g, sid, c.chan, c.value(g.regs), line, case=alt, case_line=c.line, polls=polls)
         else:
-            self._recv(st, g, sid, chan, vreg, okreg, line, case=alt, case_line=case_line, polls=polls)
+            self._recv(st, g, sid, c.chan, c.vreg, c.okreg, line, case=alt, case_line=c.line, polls=polls)
 
     def _begin(
         self, st: State, g: G, case: int | None, kind: str, line: int, chan: str, value: int | None, polls: ev.Polls
@@ -503,20 +530,23 @@ class Machine:
         r = st.g(w.g)
         self._unpark(st, r)
         if w.case == -1:
-            ins = self.codes[r.code].instrs[r.pc - 1]  # parked receives already advanced their pc
-            vreg, okreg = ins[2], ins[3]
+            recv = self.codes[r.code].instrs[r.pc - 1]  # parked receives already advanced their pc
+            assert isinstance(recv, Recv)
+            vreg, okreg = recv.vreg, recv.okreg
             self._end(
                 st, r, None, ev.RECV, r.wait_line, ch.name, w.begin, value=value, ok=ok, closed=closed, src=src, seq=seq
             )
         else:
-            ins = self.codes[r.code].instrs[r.pc]
-            _k, _c, _fn, vreg, okreg, body_pc, case_line = ins[1][w.case]
+            sel = self.codes[r.code].instrs[r.pc]
+            assert isinstance(sel, Select)
+            case = sel.cases[w.case]
+            vreg, okreg = case.vreg, case.okreg
             self._end(
                 st,
                 r,
                 w.case,
                 ev.RECV,
-                case_line,
+                case.line,
                 ch.name,
                 w.begin,
                 value=value,
@@ -525,7 +555,7 @@ class Machine:
                 src=src,
                 seq=seq,
             )
-            r.pc = body_pc
+            r.pc = case.body_pc
         _set(r, vreg, value)
         _set(r, okreg, ok)
         self._run_local(st, r)
@@ -536,10 +566,11 @@ class Machine:
         if w.case == -1:
             self._end(st, s, None, ev.SEND, s.wait_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
         else:
-            ins = self.codes[s.code].instrs[s.pc]
-            body_pc, case_line = ins[1][w.case][5:7]
-            self._end(st, s, w.case, ev.SEND, case_line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
-            s.pc = body_pc
+            sel = self.codes[s.code].instrs[s.pc]
+            assert isinstance(sel, Select)
+            case = sel.cases[w.case]
+            self._end(st, s, w.case, ev.SEND, case.line, ch.name, w.begin, value=w.value, src=recv_begin, seq=seq)
+            s.pc = case.body_pc
         self._run_local(st, s)
 
     def _park(self, g: G, wait: str, line: int, chans: tuple[str, ...]) -> None:
@@ -588,7 +619,7 @@ class Machine:
         first = self._wg_waiters(st, w) == 0
         self._touch(st, w, sid, write=True)
         self._emit(st, g, ev.WG_WAIT, line, obj=w, phase=ev.BEGIN, op=ev.SEMA_WRITE if first else None)
-        self._park(g, f"{WAITS['wgwait']} {w}", line, ())
+        self._park(g, f"{WAITS[WgWait]} {w}", line, ())
 
     def _wg_resume(self, st: State, g: G, p: Pending) -> None:
         """The second step of a shared wait group's operation.
@@ -604,8 +635,7 @@ class Machine:
             if counter != 0 or self._wg_waiters(st, w) != p.value:
                 self._panic(st, g, names.WG_MISUSE, p.line)
                 return
-            ins = self.codes[g.code].instrs[g.pc]
-            kind = ev.WG_ADD if ins[0] == "wgadd" else ev.WG_DONE
+            kind = ev.WG_ADD if isinstance(self.codes[g.code].instrs[g.pc], WgAdd) else ev.WG_DONE
             self._emit(st, g, kind, p.line, obj=w, phase=ev.END)
             for other in list(st.gs.values()):
                 if wg_waiting(other) == w:
@@ -636,8 +666,7 @@ class Machine:
         if self._push_frame(st, child, self.codes[func].frame, line):
             self._run_local(st, child)
 
-    def _once(self, st: State, g: G, sid: tuple, ins: tuple, line: int) -> None:
-        o, func = ins[1], ins[2]
+    def _once(self, st: State, g: G, sid: tuple, o: str, func: str, line: int) -> None:
         state, done_event = st.once[o]
         if state == 2:  # already done: return at once, after f's completion
             self._touch(st, o, sid, write=False)
@@ -650,9 +679,9 @@ class Machine:
         st.once[o] = (1, None)
         self._call(st, g, func, g.pc + 1, line)
 
-    def _atomic(self, st: State, g: G, sid: tuple, ins: tuple, line: int) -> None:
-        _, op, var, fns, target, _l = ins
-        args = [f(g.regs) for f in fns]
+    def _atomic(self, st: State, g: G, sid: tuple, ins: Atomic, line: int) -> None:
+        op, var, target = ins.op, ins.var, ins.target
+        args = [f(g.regs) for f in ins.args]
         old = st.vars[var]
         src = st.last_write[var]
         if op == "Load":
@@ -701,57 +730,57 @@ class Machine:
         budget = self.config.max_local_steps
         while g.status == RUN:
             ins = instrs[g.pc]
-            op = ins[0]
-            if op not in LOCAL_OPS:
+            if not ins.local:
                 return
             budget -= 1
             if budget < 0:
                 self._fail(g, "cut", f"max-local-steps {self.config.max_local_steps}", code.lines[g.pc])
                 return
             try:
-                if op == "set":
-                    g.regs[ins[1]] = ins[2](g.regs)
-                    g.pc += 1
-                elif op == "jz":
-                    g.pc = ins[2] if not ins[1](g.regs) else g.pc + 1
-                elif op == "jump":
-                    g.pc = ins[1]
-                elif op == "bound":
-                    count = g.regs[ins[1]] + 1
-                    g.regs[ins[1]] = count
-                    if count > ins[2] + self.config.unroll:
-                        self._fail(g, "cut", f"unroll {self.config.unroll}", ins[3])
+                match ins:
+                    case Set(reg=reg, value=fn):
+                        g.regs[reg] = fn(g.regs)
+                        g.pc += 1
+                    case Jz(cond=cond, target=target):
+                        g.pc = target if not cond(g.regs) else g.pc + 1
+                    case Jump(target=target):
+                        g.pc = target
+                    case Bound(counter=counter, trips=trips, line=line):
+                        count = g.regs[counter] + 1
+                        g.regs[counter] = count
+                        if count > trips + self.config.unroll:
+                            self._fail(g, "cut", f"unroll {self.config.unroll}", line)
+                            return
+                        g.pc += 1
+                    case Call(func=func, line=line):
+                        if not self._call(st, g, func, g.pc + 1, line):
+                            return
+                        code = self.codes[g.code]
+                        instrs = code.instrs
+                    case Ret():
+                        if not g.frames:
+                            self._emit(st, g, ev.EXIT, code.lines[g.pc])
+                            g.status = DONE
+                            return
+                        caller, ret_pc, frame = g.frames.pop()
+                        g.stack_used -= frame
+                        g.code, g.pc = caller, ret_pc
+                        code = self.codes[g.code]
+                        instrs = code.instrs
+                    case Assert(cond=cond, line=line):
+                        if not cond(g.regs):
+                            self._fail(g, "assert", "assertion failed", line)
+                            return
+                        g.pc += 1
+                    case Panic(text=text, line=line):
+                        self._fail(g, "panic", text, line)
                         return
-                    g.pc += 1
-                elif op == "call":
-                    if not self._call(st, g, ins[1], g.pc + 1, ins[2]):
-                        return
-                    code = self.codes[g.code]
-                    instrs = code.instrs
-                elif op == "ret":
-                    if not g.frames:
-                        self._emit(st, g, ev.EXIT, code.lines[g.pc])
+                    case Exit(line=line):  # of a top-level body
+                        if code.is_main:
+                            return  # main's return is a visible step: it ends the program
+                        self._emit(st, g, ev.EXIT, line)
                         g.status = DONE
                         return
-                    caller, ret_pc, frame = g.frames.pop()
-                    g.stack_used -= frame
-                    g.code, g.pc = caller, ret_pc
-                    code = self.codes[g.code]
-                    instrs = code.instrs
-                elif op == "assert":
-                    if not ins[1](g.regs):
-                        self._fail(g, "assert", "assertion failed", ins[2])
-                        return
-                    g.pc += 1
-                elif op == "panic":
-                    self._fail(g, "panic", ins[1], ins[2])
-                    return
-                else:  # "end" of a top-level body
-                    if code.is_main:
-                        return  # main's return is a visible step: it ends the program
-                    self._emit(st, g, ev.EXIT, ins[1])
-                    g.status = DONE
-                    return
             except GoPanic as exc:
                 self._fail(g, "panic", str(exc), code.lines[g.pc])
                 return

@@ -1,0 +1,232 @@
+"""The machine's instructions: one frozen class per opcode.
+
+``code.py`` emits them; the machine and the footprints match on their
+classes. ``local`` ones touch only registers and the pc, and run inside the
+step before them (``Machine._run_local``); every other one is a visible
+step, touching at most one shared object (a select: its cases' channels).
+Expressions over registers are closures (``Fn``). A ``line`` field is the
+source line the instruction reports in its events and failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+Fn = Callable[[dict[str, int]], int]
+
+
+class Instr:
+    """Any instruction; ``local`` says whether it runs inside the step before it."""
+
+    __slots__ = ()
+    local: ClassVar[bool] = False
+
+
+class _Local(Instr):
+    __slots__ = ()
+    local: ClassVar[bool] = True
+
+
+# ---- local: registers and control flow
+
+
+@dataclass(frozen=True, slots=True)
+class Set(_Local):
+    reg: str
+    value: Fn
+
+
+@dataclass(frozen=True, slots=True)
+class Jz(_Local):
+    """Jump to ``target`` when ``cond`` is 0 (None only while compiling: a forward jump)."""
+
+    cond: Fn
+    target: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Jump(_Local):
+    target: int | None  # None only while compiling
+
+
+@dataclass(frozen=True, slots=True)
+class Bound(_Local):
+    """A loop's head: counts its iterations in ``counter``; one past ``trips``
+    plus the unroll bound cuts the execution."""
+
+    counter: str
+    trips: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call(_Local):
+    func: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ret(_Local):
+    """A function body's end: back to the caller, or a spawned goroutine exits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assert(_Local):
+    cond: Fn
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Panic(_Local):
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Exit(_Local):
+    """A top-level goroutine body's end (``main``'s is a visible step: it ends the program)."""
+
+    line: int
+
+
+# ---- visible: shared variables
+
+
+@dataclass(frozen=True, slots=True)
+class Load(Instr):
+    reg: str
+    var: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Store(Instr):
+    var: str
+    value: Fn
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Atomic(Instr):
+    """``target = atomic.<op>(&var, args...)``; ``target`` None: the result is dropped."""
+
+    op: str  # "Load", "Store", "Add", "CompareAndSwap"
+    var: str
+    args: tuple[Fn, ...]
+    target: str | None
+    line: int
+
+
+# ---- visible: channels (``chan`` None: a nil channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Send(Instr):
+    chan: str | None
+    value: Fn
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recv(Instr):
+    """``vreg, okreg = <-chan``; a register None: that value is dropped."""
+
+    chan: str | None
+    vreg: str | None
+    okreg: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Close(Instr):
+    chan: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SelectCase:
+    """A send (``value``) or receive (``vreg``, ``okreg``) case; it runs on at ``body_pc``."""
+
+    send: bool
+    chan: str | None
+    value: Fn | None
+    vreg: str | None
+    okreg: str | None
+    body_pc: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Select(Instr):
+    """A select with communication cases; ``default_pc`` None: no default."""
+
+    cases: tuple[SelectCase, ...]
+    default_pc: int | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block(Instr):
+    """Park for ever (``select {}``), waiting on ``text``."""
+
+    text: str
+    line: int
+
+
+# ---- visible: goroutines and sync
+
+
+@dataclass(frozen=True, slots=True)
+class Go(Instr):
+    func: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lock(Instr):
+    mutex: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock(Instr):
+    mutex: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class WgAdd(Instr):
+    wg: str
+    delta: Fn
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class WgDone(Instr):
+    wg: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class WgWait(Instr):
+    wg: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Once(Instr):
+    """``once.Do(func)``: begins it, calling ``func`` the first time; a ``OnceDone`` follows."""
+
+    once: str
+    func: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class OnceDone(Instr):
+    """The end of ``once.Do``, where ``func`` returns to."""
+
+    once: str
+    line: int
