@@ -82,6 +82,7 @@ def _park_order(cases: tuple[SelectCase, ...], variant: int) -> list[int]:
     return order
 
 
+# the instructions that may wait without parking (``Machine._may_run``), as Go's traceback names them
 WAITS: dict[type[Instr], str] = {Lock: names.WAIT_LOCK, WgWait: names.WAIT_WG, Once: names.WAIT_ONCE}
 
 
@@ -150,9 +151,11 @@ class Machine:
                 out.append(Choice(g.name))
             elif g.status == RUN:
                 ins = self.codes[g.code].instrs[g.pc]
-                if isinstance(ins, Select):
+                # type(ins), not isinstance or a class pattern: on CPython 3.11 a
+                # failing isinstance looks up __class__, and this runs per goroutine per state
+                if type(ins) is Select:
                     out.extend(Choice(g.name, alt) for alt in self._select_alts(st, ins))
-                elif self._may_run(st, ins):
+                elif type(ins) not in WAITS or self._may_run(st, ins):
                     out.append(Choice(g.name))
         return out
 
@@ -736,51 +739,54 @@ class Machine:
             if budget < 0:
                 self._fail(g, "cut", f"max-local-steps {self.config.max_local_steps}", code.lines[g.pc])
                 return
+            # type(ins) is ..., not class patterns: on CPython 3.11 a failing
+            # isinstance looks up __class__ and a match allocates, and this loop
+            # runs every register instruction of every step (3x the dispatch cost)
+            t = type(ins)
             try:
-                match ins:
-                    case Set(reg=reg, value=fn):
-                        g.regs[reg] = fn(g.regs)
-                        g.pc += 1
-                    case Jz(cond=cond, target=target):
-                        g.pc = target if not cond(g.regs) else g.pc + 1
-                    case Jump(target=target):
-                        g.pc = target
-                    case Bound(counter=counter, trips=trips, line=line):
-                        count = g.regs[counter] + 1
-                        g.regs[counter] = count
-                        if count > trips + self.config.unroll:
-                            self._fail(g, "cut", f"unroll {self.config.unroll}", line)
-                            return
-                        g.pc += 1
-                    case Call(func=func, line=line):
-                        if not self._call(st, g, func, g.pc + 1, line):
-                            return
-                        code = self.codes[g.code]
-                        instrs = code.instrs
-                    case Ret():
-                        if not g.frames:
-                            self._emit(st, g, ev.EXIT, code.lines[g.pc])
-                            g.status = DONE
-                            return
-                        caller, ret_pc, frame = g.frames.pop()
-                        g.stack_used -= frame
-                        g.code, g.pc = caller, ret_pc
-                        code = self.codes[g.code]
-                        instrs = code.instrs
-                    case Assert(cond=cond, line=line):
-                        if not cond(g.regs):
-                            self._fail(g, "assert", "assertion failed", line)
-                            return
-                        g.pc += 1
-                    case Panic(text=text, line=line):
-                        self._fail(g, "panic", text, line)
+                if t is Set:
+                    g.regs[ins.reg] = ins.value(g.regs)
+                    g.pc += 1
+                elif t is Jz:
+                    g.pc = ins.target if not ins.cond(g.regs) else g.pc + 1
+                elif t is Jump:
+                    g.pc = ins.target
+                elif t is Bound:
+                    count = g.regs[ins.counter] + 1
+                    g.regs[ins.counter] = count
+                    if count > ins.trips + self.config.unroll:
+                        self._fail(g, "cut", f"unroll {self.config.unroll}", ins.line)
                         return
-                    case Exit(line=line):  # of a top-level body
-                        if code.is_main:
-                            return  # main's return is a visible step: it ends the program
-                        self._emit(st, g, ev.EXIT, line)
+                    g.pc += 1
+                elif t is Call:
+                    if not self._call(st, g, ins.func, g.pc + 1, ins.line):
+                        return
+                    code = self.codes[g.code]
+                    instrs = code.instrs
+                elif t is Ret:
+                    if not g.frames:
+                        self._emit(st, g, ev.EXIT, code.lines[g.pc])
                         g.status = DONE
                         return
+                    caller, ret_pc, frame = g.frames.pop()
+                    g.stack_used -= frame
+                    g.code, g.pc = caller, ret_pc
+                    code = self.codes[g.code]
+                    instrs = code.instrs
+                elif t is Assert:
+                    if not ins.cond(g.regs):
+                        self._fail(g, "assert", "assertion failed", ins.line)
+                        return
+                    g.pc += 1
+                elif t is Panic:
+                    self._fail(g, "panic", ins.text, ins.line)
+                    return
+                else:  # Exit, of a top-level body
+                    if code.is_main:
+                        return  # main's return is a visible step: it ends the program
+                    self._emit(st, g, ev.EXIT, ins.line)
+                    g.status = DONE
+                    return
             except GoPanic as exc:
                 self._fail(g, "panic", str(exc), code.lines[g.pc])
                 return
