@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
 import re
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
 
-from helpers import LITMUS, ROOT, lit, suite_files
+from helpers import LITMUS, ROOT, STRESS, lit, suite_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
 
-STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
 SETTINGS = {
     "deadline": None,
     "derandomize": not STRESS,

@@ -11,18 +11,14 @@ reduced search would lose executions and these tests fail.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from helpers import program, suite_files
+from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
 from programs import program_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
 from hbcheck.verdict import judge
-
-STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
 
 
 def _summary(p, exploration):

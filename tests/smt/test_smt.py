@@ -3,10 +3,8 @@ UNSAT, and agreement with the explicit engine (docs/engines.md)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from helpers import BOUNDED, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, BUDGET, STRESS, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import cut_text, memory_text, program_text, shaped_text, spawning_text, waitgroup_text
 
@@ -17,12 +15,6 @@ from hbcheck.smt.unfold import MAX_INLINE
 from hbcheck.verdict import judge
 from hbcheck.verdict.engines import check_program
 from hbcheck.verdict.outcome import from_smt
-
-STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
-# The explicit engine's budget on random programs: z3's own (ENUMERATION_LIMIT).
-# A few programs of 4 goroutines have 100,000 executions that all panic; at
-# the default budget each cost a minute and a half, to compare nothing.
-BUDGET = ENUMERATION_LIMIT
 
 
 def _at_limit(r) -> bool:
@@ -523,8 +515,7 @@ def test_engines_agree_on_the_shapes_real_programs_use(text):
     the other states): a few of these programs have tens of thousands, which
     z3 counts one model each; stress runs take z3's whole budget."""
     z3_seeded(text)
-    budget = BUDGET if STRESS else 2_000
-    r = check_program(program(text), ExploreConfig(max_executions=budget), load_model("go"), "both")
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 

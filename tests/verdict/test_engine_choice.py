@@ -6,13 +6,12 @@ decided (issue 20, defects 7 and 8)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import BOUNDED, ROOT, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, BUDGET, ROOT, STRESS, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from programs import memory_text, program_text, shaped_text
@@ -26,11 +25,9 @@ from hbcheck.language import load
 from hbcheck.models import load_model
 from hbcheck.report.herd import herd_block
 from hbcheck.report.results import SCHEMA_PATH
-from hbcheck.smt.engine import ENUMERATION_LIMIT
 from hbcheck.verdict.engines import check_program
 
 runner = CliRunner()
-STRESS = int(os.environ.get("HBCHECK_STRESS", "0"))
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 GO = load_model("go")
 
@@ -397,7 +394,7 @@ def test_auto_gives_every_verdict_both_gives_on_random_programs(text):
     except HbError:
         reject()  # "expect no leak" without main
     z3_seeded(text)
-    config = ExploreConfig(max_executions=ENUMERATION_LIMIT)
+    config = ExploreConfig(max_executions=BUDGET)
     auto = check_program(p, config, GO, "auto")
     both = check_program(p, config, GO, "both")
     assert [(e.text, e.status) for e in auto.expectations] == [(e.text, e.status) for e in both.expectations]
