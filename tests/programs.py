@@ -81,8 +81,10 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
         case "atomic":
             return f"{reg()} = atomic.Add(&n, {k()})"
         case "select":
+            # rich: no case at all, maybe, so select {} (a wait with no event of its
+            # own, which once left z3 a place to stop with another branch's registers)
             r, cases = reg(), []
-            for _ in range(draw(st.integers(1, 2))):
+            for _ in range(draw(st.integers(0 if rich else 1, 2))):
                 c = chan()
                 if draw(st.booleans()):
                     cases.append(f"case {c} <- {k()}: {r} = {r} + 1")
@@ -90,7 +92,7 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
                     cases.append(f"case {r} = <-{c}:")
             if draw(st.booleans()):
                 cases.append(f"default: {r} = 9")
-            return "select { " + "; ".join(cases) + " }"
+            return "select { " + "; ".join(cases) + " }" if cases else "select {}"
         case _:
             cond = f"{reg()} == {k()}"
             then = draw(statement(depth + 1, rich))

@@ -383,7 +383,10 @@ class _Unfolder:
     ) -> None:
         self.u.blocked.append(Blocked(self.g, what, line, waiting, list(ops), mutex, wg, once))
         if self.partial:
-            self.ends.append((waiting, st.regs))
+            # waiting there unless stopped before an earlier step (an earlier end
+            # holds first): a stop past its last event, before a wait with no
+            # event of its own (select {}), leaves it waiting there all the same
+            self.ends.append((z3.substitute(waiting, (self.stop, z3.IntVal(NO_STOP))), st.regs))
 
     def var(self, prefix: str) -> z3.BoolRef:
         return z3.Bool(f"{prefix}{next(self.u.names)}")

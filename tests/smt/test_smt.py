@@ -608,6 +608,22 @@ def test_main_returning_stops_the_others_after_any_step():
         assert r.engines == ["explicit", "smt"] and (r.states, r.positive, r.negative) == expected
 
 
+def test_main_returning_leaves_a_goroutine_at_a_select_with_no_cases_with_its_own_registers():
+    """select {} waits with no event of its own. z3 let a goroutine stop after
+    its read and before that wait, where no end recorded its registers, so it
+    kept the other branch's (done = 1 after reading f = 0: an engine
+    disagreement, exit 3, on GoBench's istio 8967 kernel). Hand count: loop
+    has not run; has read f = 1 and ended; has read f = 0 and waits for ever."""
+    text = (
+        "litmus Blocked\nvar f = 1\nfunc loop { d = f; if d == 1 { done = 1 } else { select {} } }\n"
+        "go main { go loop(); f = 0 }\nexists (loop:done == 1)\n"
+    )
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"]
+    assert (r.states, r.positive, r.negative) == ([(0,), (1,)], 1, 2)
+    assert {f.kind for f in r.findings} == {"race", "leak"}
+
+
 def test_main_returning_first_spares_a_sender_a_close_woke():
     """A sender parked when the channel is closed panics when it next runs
     (chansend after gopark); main's return may come first. A send that finds
