@@ -234,11 +234,11 @@ def run(
                     if isinstance(outcome, EngineDisagreement):
                         err.print(f"internal error: the engines disagree on {outcome}", markup=False)
                         internal += 1
-                        results.append(BadInput(str(item), f"engines disagree: {outcome}"))
+                        results.append(BadInput(str(item), f"engines disagree: {outcome}", internal=True))
                     elif isinstance(outcome, InternalError):
                         err.print(f"{item}: internal error: {outcome.message}", markup=False)
                         internal += 1
-                        results.append(BadInput(str(item), f"internal error: {outcome.message}"))
+                        results.append(BadInput(str(item), f"internal error: {outcome.message}", internal=True))
                     elif isinstance(outcome, HbError):
                         err.print(outcome.render(), markup=False)
                         results.append(bad_input(item, outcome))

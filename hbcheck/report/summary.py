@@ -22,6 +22,7 @@ class BadInput:
     message: str
     line: int | None = None
     col: int | None = None
+    internal: bool = False  # hbcheck's own fault (exit 3), not the file's
 
 
 def verdict_of(result: TestResult, allow_unknown: bool) -> str:
@@ -79,10 +80,10 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
 
 
 def totals(results: list[TestResult | BadInput], allow_unknown: bool) -> str:
-    counts = {"PASS": 0, "FAIL": 0, "UNKNOWN": 0, "ERROR": 0, "—": 0}
+    counts = {"PASS": 0, "FAIL": 0, "UNKNOWN": 0, "ERROR": 0, "INTERNAL": 0, "—": 0}
     for r in results:
         if isinstance(r, BadInput):
-            counts["ERROR"] += 1
+            counts["INTERNAL" if r.internal else "ERROR"] += 1
         else:
             counts[verdict_of(r, allow_unknown).split(" ")[0]] += 1
     plural = "" if len(results) == 1 else "s"
@@ -91,6 +92,8 @@ def totals(results: list[TestResult | BadInput], allow_unknown: bool) -> str:
         parts.append(f"{counts['UNKNOWN']} unknown" + (" (tolerated)" if allow_unknown else ""))
     if counts["ERROR"]:
         parts.append(f"{counts['ERROR']} bad input")
+    if counts["INTERNAL"]:
+        parts.append(f"{counts['INTERNAL']} internal error" + ("" if counts["INTERNAL"] == 1 else "s"))
     if counts["—"]:
         parts.append(f"{counts['—']} without expectations")
     checked = [r for r in results if isinstance(r, TestResult)]

@@ -52,7 +52,9 @@ def test_an_unexpected_error_is_its_test_s_and_the_others_finish(monkeypatch, tm
     assert error["message"].startswith("internal error: RecursionError: maximum recursion depth exceeded (at ")
     assert f"{FILES[1]}: internal error: RecursionError" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert "Total: 3 tests, 2 passed" in result.stdout  # the summary is printed
+    # the summary is printed, the crash counted as hbcheck's, not the file's
+    assert "Total: 3 tests, 2 passed, 0 failed, 1 internal error" in result.stdout
+    assert "bad input" not in result.stdout
 
 
 def test_in_worker_processes_too(monkeypatch, tmp_path):
