@@ -28,6 +28,11 @@ def encode_waiting(enc: Encoding) -> None:
             enc.quiet.append(implies(b.waiting, enc.wg_final[b.wg] != 0))
         elif b.once is not None:
             enc.quiet.append(implies(b.waiting, z3.Not(enc.once_done[b.once])))
+        elif not b.ops:
+            # select {}: no event of its own marks that it parked there, yet
+            # the machine's parking is a step (stopped before it or parked at
+            # it are two executions), so whether it waits is a choice of its own
+            enc.choices.append(b.waiting)
         else:
             cannot = all_of([z3.Not(ready(enc, o, None)) for o in b.ops])
             # or a sender a close woke, stopped before it ran again (main returned):
