@@ -1,7 +1,7 @@
 """Run the engines' random differential tests in stress mode, in shards side by side.
 
     python bench/stress.py [--examples 10000] [--shards 2] [--seed N] [--test random_channel]
-                           [--file tests/smt/test_smt.py]
+                           [--file tests/smt/test_smt.py] [--budget N]
 
 Each shard is one pytest process on ``FILE -k TEST`` with
 ``HBCHECK_STRESS`` set to its share of the examples and its own
@@ -94,6 +94,14 @@ def main(
         Path, typer.Option(help="the test file (test_por.py: reduced vs naive search; test_engine_choice.py: auto)")
     ] = Path("tests/smt/test_smt.py"),
     logs: Annotated[Path, typer.Option(help="folder for the shards' verbose logs")] = Path("stress-logs"),
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="the explorer's executions per program (default: z3's enumeration limit, so that z3 counts "
+            "every execution); past it the engines are compared on states and findings, as in CI",
+        ),
+    ] = None,
 ) -> None:
     if not (ROOT / file).is_file():
         Console(stderr=True).print(f"error: no test file {file} under {ROOT}", markup=False)
@@ -112,6 +120,8 @@ def main(
     command = [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider", str(file)]
     for shard in runs:
         env = {**os.environ, "HBCHECK_STRESS": str(shard.examples), "PYTHONPATH": str(ROOT)}
+        if budget is not None:
+            env["HBCHECK_STRESS_BUDGET"] = str(budget)
         args = [*command, "-k", test, f"--hypothesis-seed={shard.seed}", "--hypothesis-verbosity=verbose", "-s"]
         with shard.log.open("w") as out:
             shard.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
