@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import BOUNDED, BUDGET, ROOT, STRESS, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, BUDGET, ROOT, STRESS, goker_files, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 from programs import memory_text, program_text, shaped_text
@@ -226,20 +226,32 @@ def test_an_included_declaration_is_not_inherited(tmp_path):
     assert not load_model(str(wrapper)).drf_sc
 
 
-def test_auto_and_both_agree_on_every_test_of_the_shipped_suite():
-    for path in suite_files():
-        p = load(path)
-        auto = check_program(p, ExploreConfig(), GO, "auto")
-        both = check_program(p, ExploreConfig(), GO, "both")
+def _small_kernels() -> list[Path]:
+    """The race-free GoKer kernels of at most 300 executions (as the baseline
+    records). z3 counts executions one model at a time, and a racy kernel's
+    weak executions are many more than the explorer's: kubernetes 70892 (260
+    sequentially consistent executions) keeps it busy for minutes."""
+    baseline = json.loads((ROOT / "litmus" / "baseline.json").read_text())
+    racy = {t["file"] for t in baseline["tests"] if any(f["kind"] == "race" for f in t["findings"])}
+    small = {t["file"] for t in baseline["tests"] if t["executions"] <= 300} - racy
+    return [p for p in goker_files() if str(p.relative_to(ROOT)) in small]
+
+
+@pytest.mark.parametrize("path", [*suite_files(), *_small_kernels()], ids=lambda p: p.name)
+def test_auto_and_both_agree_on_every_test_of_the_shipped_suite(path):
+    p = load(path)
+    auto = check_program(p, ExploreConfig(), GO, "auto")
+    both = check_program(p, ExploreConfig(), GO, "both")
+    if p.condition is not None:  # without one, auto asks z3 nothing of a racy test's outcomes
         assert (auto.observation, auto.possible, auto.states, auto.positive, auto.negative) == (
             both.observation,
             both.possible,
             both.states,
             both.positive,
             both.negative,
-        ), path.name
-        assert dict(auto.findings) == dict(both.findings), path.name
-        assert [(e.text, e.status) for e in auto.expectations] == [(e.text, e.status) for e in both.expectations]
+        )
+    assert dict(auto.findings) == dict(both.findings)
+    assert [(e.text, e.status) for e in auto.expectations] == [(e.text, e.status) for e in both.expectations]
 
 
 def test_smt_is_z3_alone():
