@@ -35,6 +35,7 @@ from hbcheck.machine.instructions import (
     Close,
     Exit,
     Go,
+    Invoke,
     Jump,
     Jz,
     Load,
@@ -44,6 +45,7 @@ from hbcheck.machine.instructions import (
     Panic,
     Recv,
     Ret,
+    Return,
     Select,
     Send,
     Set,
@@ -98,8 +100,10 @@ class Footprints:
                         chans = [case.chan for case in cases if case.chan is not None]
                         groups.add_nodes_from(chans)
                         groups.add_edges_from(itertools.pairwise(chans))
-                    case Call(func=f) | Go(func=f) | Once(func=f):
+                    case Call(func=f) | Invoke(code=f) | Once(func=f):
                         calls.add_edge(c.name, f)
+                    case Go(func=f, code=key):
+                        calls.add_edge(c.name, key or f)
         self.partners = {ch: frozenset(comp) for comp in nx.connected_components(groups) for ch in comp}
         # without recursion the stack never exceeds twice every frame plus the guard
         total = sum(c.frame for c in codes.values()) + config.stack_guard + config.initial_stack
@@ -138,10 +142,14 @@ class Footprints:
                 sends = [c.chan for c in cases if c.send]
                 ends = bool(sends) and (div or any(ch in self.closable for ch in sends))
                 return Footprint(writes=self._chans(chans), ends=ends)
-            case Go(func=func):
-                return Footprint(writes=frozenset({f"go:{func}"}), ends=self.overflows)
+            case Go(func=func, args=args):
+                return Footprint(writes=frozenset({f"go:{func}"}), ends=self.overflows or (div and bool(args)))
             case Call():
                 return Footprint(ends=self.overflows)
+            case Invoke(args=args):  # its arguments may divide by zero
+                return Footprint(ends=self.overflows or (div and bool(args)))
+            case Return(value=value):
+                return ENDS if div and value is not None else NONE
             case Lock(mutex=obj) | OnceDone(once=obj):
                 return Footprint(writes=frozenset({obj}))
             case Once(once=obj):
@@ -163,7 +171,7 @@ class Footprints:
     # ---- futures
     def _succ(self, code: Code, pc: int) -> list[int]:
         match code.instrs[pc]:
-            case Ret() | Exit() | Block() | Panic():
+            case Ret() | Return() | Exit() | Block() | Panic():
                 return []
             case Jump(target=target):
                 return [target]
@@ -185,8 +193,10 @@ class Footprints:
             p = todo.pop()
             out |= self.instr(code, p)
             match code.instrs[p]:
-                case Call(func=f) | Go(func=f) | Once(func=f):
+                case Call(func=f) | Invoke(code=f) | Once(func=f):
                     out |= self._summary(f)
+                case Go(func=f, code=key):
+                    out |= self._summary(key or f)
             for q in self._succ(code, p):
                 if q not in seen:
                     seen.add(q)
@@ -213,7 +223,7 @@ class Footprints:
             return ENDS
         if not g.frames:
             return self._reach(g.code, g.pc)
-        return self._future(g.code, g.pc, tuple((caller, ret_pc) for caller, ret_pc, _f in g.frames))
+        return self._future(g.code, g.pc, tuple((f[0], f[1]) for f in g.frames))
 
     @cache  # noqa: B019 - one Footprints per exploration
     def _future(self, code: str, pc: int, frames: tuple[tuple[str, int], ...]) -> Footprint:

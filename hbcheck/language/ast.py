@@ -61,7 +61,16 @@ class Binary:
     loc: Loc
 
 
-Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary
+@dataclass(frozen=True, slots=True)
+class CallExpr:
+    """``f(a, b)`` inside an expression: a call of a function with a result."""
+
+    name: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +243,14 @@ class Assert:
     loc: Loc
 
 
+@dataclass(frozen=True, slots=True)
+class Return:
+    """``return`` or ``return EXPR``."""
+
+    value: Expr | None
+    loc: Loc
+
+
 Stmt = (
     Assign
     | Recv
@@ -250,6 +267,7 @@ Stmt = (
     | Continue
     | Select
     | Assert
+    | Return
 )
 
 # ---- declarations --------------------------------------------------------
@@ -271,11 +289,29 @@ class VarDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter: ``type`` is ``int``, ``bool``, ``chan int``, ``chan struct{}`` or ``*sync.X``."""
+
+    name: str
+    type: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class FuncDecl:
+    """``params`` None: the paren-less form ``func NAME { }``, which runs on its
+    caller's registers; a tuple: a Go signature, whose frame has its own."""
+
     name: str
     frame: int | None
     body: tuple[Stmt, ...]
     loc: Loc
+    params: tuple[Param, ...] | None = None
+    result: str | None = None
+
+    @property
+    def go_sig(self) -> bool:
+        return self.params is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,3 +379,7 @@ def walk(e: Expr):
     elif isinstance(e, Binary):
         yield from walk(e.left)
         yield from walk(e.right)
+    elif isinstance(e, CallExpr):
+        for a in e.args:
+            if not isinstance(a, StrArg | AddrArg):
+                yield from walk(a)

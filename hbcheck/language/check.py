@@ -27,6 +27,18 @@ KIND_NAMES = {
     "wg": "a sync.WaitGroup",
     "once": "a sync.Once",
 }
+# a Go signature's parameter types: values are ints and bools (0 or 1) in
+# registers; channels and sync objects are bound to a declared one at the call
+PARAM_TYPES = {
+    "int": "int",
+    "bool": "int",
+    "chan int": "chan",
+    "chan struct{}": "chan",
+    "*sync.Mutex": "mutex",
+    "*sync.WaitGroup": "wg",
+    "*sync.Once": "once",
+}
+RESULT_TYPES = ("int", "bool")
 _INSTANCE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(#(?P<n>[0-9]+))?$")
 
 
@@ -57,6 +69,9 @@ class Program:
     goroutines: tuple[ast.GoDecl, ...]
     registers: dict[str, frozenset[str]] = field(default_factory=dict)
     spawned: frozenset[str] = frozenset()
+    # per function with a Go signature: the registers of its frame (parameters,
+    # what it assigns, what its paren-less callees assign)
+    frame_regs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -74,11 +89,32 @@ class Program:
     def expects(self) -> tuple[ast.Expect, ...]:
         return self.test.expects
 
+    def obj_params(self, func: str) -> dict[str, str]:
+        """A Go-signature function's channel and sync parameters, by name: their kind."""
+        params = self.funcs[func].params if func in self.funcs else None
+        return {q.name: PARAM_TYPES[q.type] for q in params or () if PARAM_TYPES[q.type] != "int"}
+
+    def bodies(self):
+        """Every body with the channel and sync parameters in its scope."""
+        for g in self.goroutines:
+            yield g.body, {}
+        for f in self.funcs.values():
+            yield f.body, self.obj_params(f.name)
+
     @property
     def closed_channels(self) -> frozenset[str]:
-        """Declared channels some ``close`` statement names (who may panic on a close)."""
-        named = (n.args[0] for n in ast.nodes(self.test) if isinstance(n, ast.Call) and n.name == "close" and n.args)
-        return frozenset(a.name for a in named if getattr(a, "name", None) in self.shared)
+        """Declared channels some ``close`` statement names (who may panic on a
+        close); a close of a channel parameter may close any channel."""
+        out: set[str] = set()
+        for body, params in self.bodies():
+            for n in ast.nodes(body):
+                if isinstance(n, ast.Call) and n.name == "close" and n.args:
+                    name = getattr(n.args[0], "name", None)
+                    if name in params:
+                        out |= {c for c, v in self.shared.items() if v.kind == "chan"}
+                    elif name in self.shared:
+                        out.add(name)
+        return frozenset(out)
 
     @property
     def caps(self) -> dict[str, int]:
@@ -104,30 +140,34 @@ class Program:
         misuse panics), which needs the two in different goroutines. Over-approximate:
         a goroutine a ``go`` starts always counts as another."""
         owners: dict[str, set[str]] = {}  # a function -> who runs it
-        work = [(g.name, g.body) for g in self.goroutines]
+        work = [(g.name, g.body, "") for g in self.goroutines]
         sites: dict[str, set[str]] = {}  # a wait group -> who Waits or Adds more on it
         adds: set[str] = set()
         waits: set[str] = set()
+        every = [n for n, v in self.shared.items() if v.kind == "wg"]
         while work:
-            who, body = work.pop()
+            who, body, func = work.pop()
+            params = self.obj_params(func) if func else {}
             for n in ast.nodes(body):
                 match n:
-                    case ast.Call(name=f) | ast.MethodCall(method="Do", args=(ast.Name(name=f),)) if f in self.funcs:
+                    case (
+                        ast.Call(name=f) | ast.CallExpr(name=f) | ast.MethodCall(method="Do", args=(ast.Name(name=f),))
+                    ) if f in self.funcs:
                         if who not in owners.setdefault(f, set()):
                             owners[f].add(who)
-                            work.append((who, self.funcs[f].body))
+                            work.append((who, self.funcs[f].body, f))
                     case ast.GoStmt(func=f) if f in self.funcs:
                         spawned = f"go {f}"
                         if spawned not in owners.setdefault(f, set()):
                             owners[f].add(spawned)
-                            work.append((spawned, self.funcs[f].body))
-                    case ast.MethodCall(obj=w, method="Wait"):
-                        sites.setdefault(w, set()).add(who)
-                        waits.add(w)
-                    case ast.MethodCall(obj=w, method="Add", args=(delta,)):
-                        if not _at_most_zero(delta):
-                            sites.setdefault(w, set()).add(who)
-                            adds.add(w)
+                            work.append((spawned, self.funcs[f].body, f))
+                    case ast.MethodCall(obj=w, method="Wait" | "Add" as m, args=args):
+                        if m == "Add" and _at_most_zero(args[0]):
+                            continue
+                        # a wait group parameter may be any of them: each counts as shared
+                        for obj, owner in [(x, "go param") for x in every] if w in params else [(w, who)]:
+                            sites.setdefault(obj, set()).add(owner)
+                            (waits if m == "Wait" else adds).add(obj)
         return frozenset(
             w
             for w, who in sites.items()
@@ -167,6 +207,9 @@ class _Checker:
         # per body (goroutine or function name): assigned registers and callees
         self.assigned: dict[str, set[str]] = {}
         self.callees: dict[str, set[str]] = {}
+        # while checking a Go-signature function: it, and its parameters' kinds
+        self.cur: ast.FuncDecl | None = None
+        self.scope: dict[str, str] = {}
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
@@ -189,6 +232,7 @@ class _Checker:
                     raise HbError("declare the main goroutine as 'go main { ... }', not as a function", decl.loc)
                 if decl.frame is not None and decl.frame <= 0:
                     raise HbError("a frame size must be a positive number of bytes", decl.loc)
+                self._signature(decl)
                 self.funcs[decl.name] = decl
             else:
                 self.goroutines.append(decl)
@@ -197,18 +241,39 @@ class _Checker:
         for g in self.goroutines:
             self._body(g.name, g.body)
         for f in self.funcs.values():
+            self.cur = f if f.go_sig else None
+            self.scope = {q.name: PARAM_TYPES[q.type] for q in f.params or ()}
             self._body(f.name, f.body)
+            self.assigned[f.name] |= {q.name for q in f.params or () if PARAM_TYPES[q.type] == "int"}
+            if f.result is not None and not _terminates(f.body):
+                raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
+        self.cur, self.scope = None, {}
         registers = {g.name: frozenset(self._reach_regs(g.name)) for g in self.goroutines}
         for name in self.spawned:
             registers[name] = frozenset(self._reach_regs(name))
+        frame_regs = {f.name: frozenset(self._reach_regs(f.name)) for f in self.funcs.values() if f.go_sig}
         program = Program(
-            self.test, self.shared, self.funcs, tuple(self.goroutines), registers, frozenset(self.spawned)
+            self.test, self.shared, self.funcs, tuple(self.goroutines), registers, frozenset(self.spawned), frame_regs
         )
         self._condition(program)
         self._expects(program)
         return program
 
     # ---- declarations
+    def _signature(self, f: ast.FuncDecl) -> None:
+        seen: set[str] = set()
+        for q in f.params or ():
+            if q.type not in PARAM_TYPES:
+                known = ", ".join(PARAM_TYPES)
+                raise HbError(f"unsupported parameter type '{q.type}' (known: {known})", q.loc)
+            if q.name in seen:
+                raise HbError(f"duplicate parameter '{q.name}'", q.loc)
+            if q.name in BUILTINS:
+                raise HbError(f"'{q.name}' is predeclared and cannot name a parameter", q.loc)
+            seen.add(q.name)
+        if f.result is not None and f.result not in RESULT_TYPES:
+            raise HbError(f"unsupported result type '{f.result}' (int or bool)", f.loc)
+
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
         if d.make_elem is not None:
@@ -241,6 +306,7 @@ class _Checker:
 
     # ---- bodies
     def _body(self, owner: str, body: tuple[ast.Stmt, ...]) -> None:
+        self._owner = owner
         self.assigned.setdefault(owner, set())
         self.callees.setdefault(owner, set())
         self._stmts(owner, body, in_loop=False)
@@ -256,6 +322,11 @@ class _Checker:
             raise HbError(f"cannot assign to '{name}'", loc)
         if name in self.funcs or any(g.name == name for g in self.goroutines):
             raise HbError(f"cannot assign to '{name}': it is a function or goroutine", loc)
+        if name in self.scope:
+            if self.scope[name] != "int":
+                raise HbError(f"cannot assign to '{name}': it is a parameter of type {self._ptype(name)}", loc)
+            self.assigned[owner].add(name)
+            return
         var = self.shared.get(name)
         if var is not None:
             if var.kind != "int":
@@ -263,8 +334,16 @@ class _Checker:
             return
         self.assigned[owner].add(name)
 
+    def _ptype(self, name: str) -> str:
+        assert self.cur is not None and self.cur.params is not None
+        return next(q.type for q in self.cur.params if q.name == name)
+
     def _elem(self, ref: ast.ChanRef) -> str:
-        return "int" if ref.name is None else self.shared[ref.name].elem
+        if ref.name is None:
+            return "int"
+        if ref.name in self.scope:
+            return self._ptype(ref.name)[5:]
+        return self.shared[ref.name].elem
 
     def _send_value(self, ref: ast.ChanRef, value: ast.Expr) -> None:
         if self._elem(ref) == "struct{}":
@@ -284,6 +363,10 @@ class _Checker:
     def _chan(self, ref: ast.ChanRef) -> None:
         if ref.name is None:
             return
+        if ref.name in self.scope:
+            if self.scope[ref.name] != "chan":
+                raise HbError(f"'{ref.name}' is a parameter of type {self._ptype(ref.name)}, not a channel", ref.loc)
+            return
         var = self.shared.get(ref.name)
         if var is None:
             raise HbError(f"undeclared channel '{ref.name}'", ref.loc)
@@ -295,9 +378,18 @@ class _Checker:
             return
         if isinstance(e, ast.UnitLit):
             raise HbError("struct{}{} is only sent on a chan struct{}", e.loc)
+        if isinstance(e, ast.CallExpr):
+            if in_condition:
+                raise HbError("a condition cannot call a function", e.loc)
+            self._invoke(self._owner, e.name, e.args, e.loc, value=True)
+            return
         if isinstance(e, ast.Name):
             if e.name == "nil":
                 raise HbError("nil is not an integer", e.loc)
+            if e.name in self.scope:
+                if self.scope[e.name] != "int":
+                    raise HbError(f"'{e.name}' is a parameter of type {self._ptype(e.name)}, not an integer", e.loc)
+                return
             var = self.shared.get(e.name)
             if var is not None and var.kind != "int":
                 raise HbError(f"'{e.name}' is {KIND_NAMES[var.kind]}, not an integer", e.loc)
@@ -349,7 +441,7 @@ class _Checker:
                 if f == "init":  # its goroutine would be named so
                     raise HbError("'init' names the initial writes: start a function named otherwise", loc)
                 self._func(f, loc, "'go'")
-                self._no_args(args, f"'{f}'", loc)
+                self._invoke(owner, f, args, loc, value=False, spawn=True)
                 self.spawned.add(f)
             case ast.MethodCall():
                 self._method(owner, s)
@@ -392,6 +484,8 @@ class _Checker:
                     self._stmts(owner, case.body, in_loop, True)
             case ast.Assert(cond=c):
                 self.expr(c)
+            case ast.Return(value=v, loc=loc):
+                self._return(v, loc)
             case _:  # pragma: no cover - the parser builds only the cases above
                 raise HbError(f"unknown statement {type(s).__name__}", s.loc)
 
@@ -412,11 +506,126 @@ class _Checker:
         if s.name in self.shared:
             raise HbError(f"cannot call '{s.name}': it is {KIND_NAMES[self.shared[s.name].kind]}", s.loc)
         self._func(s.name, s.loc, "a call")
-        self._no_args(s.args, f"'{s.name}'", s.loc)
-        self.callees[owner].add(s.name)
+        self._invoke(owner, s.name, s.args, s.loc, value=False)
+
+    def _return(self, v: ast.Expr | None, loc: Loc) -> None:
+        f = self.cur
+        if f is None or f.result is None:
+            if v is not None:
+                where = f"'{f.name}' has no result" if f is not None else "only a function with a result returns one"
+                raise HbError(f"too many return values: {where}", v.loc)
+            return
+        if v is None:
+            raise HbError(f"not enough return values: '{f.name}' returns {f.result}", loc)
+        self.expr(v)
+        self._typed(v, f.result, f"return value of '{f.name}'")
+
+    def _typed(self, e: ast.Expr, want: str, what: str) -> None:
+        """ints and bools are both registers' integers; what is plainly the other is an error."""
+        got = self._value_type(e)
+        if got is not None and got != want:
+            raise HbError(f"cannot use {got} as {want} in {what}", e.loc)
+
+    def _value_type(self, e: ast.Expr) -> str | None:
+        match e:
+            case ast.Binary(op=op) if op in ("==", "!=", "<", "<=", ">", ">=", "&&", "||"):
+                return "bool"
+            case ast.Unary(op="!"):
+                return "bool"
+            case ast.Binary() | ast.Unary():
+                return "int"
+            case ast.CallExpr(name=f) if f in self.funcs:
+                return self.funcs[f].result
+            case ast.Name(name=n) if n in self.scope and self.cur is not None:
+                return self._ptype(n)
+        return None
+
+    def _invoke(
+        self, owner: str, name: str, args: tuple[ast.Arg, ...], loc: Loc, value: bool, spawn: bool = False
+    ) -> None:
+        """A call (``value``: inside an expression) or a ``go`` of a declared function:
+        arity and argument types against its signature."""
+        self._func(name, loc, "a call")
+        f = self.funcs[name]
+        self.callees[owner].add(name)
+        if not f.go_sig:
+            if value:
+                raise HbError(f"'{name}' has no result: it cannot be used as a value", loc)
+            self._no_args(args, f"'{name}'", loc)
+            return
+        if value and f.result is None:
+            raise HbError(f"'{name}()' has no result: it cannot be used as a value", loc)
+        params = f.params or ()
+        if len(args) != len(params):
+            many = "not enough" if len(args) < len(params) else "too many"
+            want = ", ".join(q.type for q in params)
+            raise HbError(f"{many} arguments in call to '{name}': it takes ({want}), got {len(args)}", loc)
+        for q, a in zip(params, args, strict=True):
+            self._arg(name, q, a)
+
+    def _arg(self, func: str, q: ast.Param, a: ast.Arg) -> None:
+        kind = PARAM_TYPES[q.type]
+        what = f"argument '{q.name}' of '{func}'"
+        if kind == "int":
+            if isinstance(a, ast.StrArg | ast.AddrArg) or (isinstance(a, ast.Name) and self._kind(a.name) != "int"):
+                raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
+            self.expr(a)
+            self._typed(a, q.type, what)
+        elif kind == "chan":
+            if not isinstance(a, ast.Name) or self._kind(a.name) != "chan":
+                raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}: pass a channel or nil", a.loc)
+            if a.name != "nil" and self._elem(ast.ChanRef(a.name, a.loc)) != q.type[5:]:
+                raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
+        else:
+            name = a.name if isinstance(a, ast.AddrArg) else None
+            if isinstance(a, ast.Name) and a.name in self.scope:
+                name = a.name  # a pointer parameter passed on
+            elif isinstance(a, ast.AddrArg) and a.name in self.scope:
+                name = None  # &p of a pointer parameter: a pointer to a pointer
+            if name is None or self._kind(name) != kind:
+                raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
+
+    def _kind(self, name: str) -> str | None:
+        """What a name in the current scope is: int, chan, mutex, wg, once, or None (a function)."""
+        if name == "nil":
+            return "chan"
+        if name in self.scope:
+            return self.scope[name]
+        var = self.shared.get(name)
+        if var is not None:
+            return var.kind
+        if name in self.funcs or any(g.name == name for g in self.goroutines):
+            return None
+        return "int"  # a register
+
+    def _show(self, a: ast.Arg) -> str:
+        match a:
+            case ast.StrArg():
+                return "a string"
+            case ast.AddrArg(name=n):
+                return f"&{n} ({self._describe(n, pointer=True)})"
+            case ast.Name(name=n) if self._kind(n) != "int":
+                return f"{n} ({self._describe(n)})"
+        return "an integer"
+
+    def _describe(self, name: str, pointer: bool = False) -> str:
+        if name in self.scope and self.cur is not None:
+            return f"a parameter of type {self._ptype(name)}"
+        var = self.shared.get(name)
+        if var is None:
+            return "nil" if name == "nil" else "not a declared object"
+        what = KIND_NAMES[var.kind]
+        return f"a pointer to {what}" if pointer else what
 
     def _method(self, owner: str, s: ast.MethodCall) -> None:
         var = self.shared.get(s.obj)
+        if s.obj in self.scope:
+            if self.scope[s.obj] == "int":
+                var = SharedVar(s.obj, "int")
+            elif self.scope[s.obj] == "chan":
+                var = SharedVar(s.obj, "chan")
+            else:
+                var = SharedVar(s.obj, self.scope[s.obj])
         if var is None:
             raise HbError(f"undeclared '{s.obj}'", s.loc)
         methods = METHODS.get(var.kind)
@@ -440,6 +649,9 @@ class _Checker:
             if not isinstance(arg, ast.Name):
                 raise HbError(f"{s.obj}.Do needs a function name", arg.loc)
             self._func(arg.name, arg.loc, "once.Do")
+            f = self.funcs[arg.name]
+            if f.params or f.result is not None:
+                raise HbError(f"{s.obj}.Do needs a func(): '{arg.name}' has parameters or a result", arg.loc)
             self.callees[owner].add(arg.name)
 
     def _atomic(self, owner: str, s: ast.AtomicCall) -> None:
@@ -451,7 +663,7 @@ class _Checker:
         addr = s.args[0]
         if not isinstance(addr, ast.AddrArg):
             raise HbError(f"atomic.{s.op} needs the address of a shared variable: &x", addr.loc)
-        var = self.shared.get(addr.name)
+        var = None if addr.name in self.scope else self.shared.get(addr.name)
         if var is None or var.kind != "int":
             what = "undeclared" if var is None else KIND_NAMES[var.kind]
             raise HbError(f"atomic.{s.op} needs a shared integer variable; '{addr.name}' is {what}", addr.loc)
@@ -472,7 +684,8 @@ class _Checker:
                 continue
             seen.add(name)
             regs |= self.assigned.get(name, set())
-            todo.extend(self.callees.get(name, ()))
+            # a Go-signature callee has registers of its own
+            todo.extend(c for c in self.callees.get(name, ()) if not self.funcs[c].go_sig)
         return regs
 
     # ---- condition and expectations
@@ -495,6 +708,37 @@ class _Checker:
                 raise HbError(f"'expect {e.quantifier}' needs a condition (exists, ~exists or forall)", e.loc)
             if e.finding == "leak" and not program.has_main:
                 raise HbError("'leak' needs a 'main' goroutine: without one every goroutine runs to completion", e.loc)
+
+
+def _terminates(body: tuple[ast.Stmt, ...]) -> bool:
+    """Go's terminating statement (the spec's list, for the forms the language has):
+    a function with a result must end in one."""
+    if not body:
+        return False
+    match body[-1]:
+        case ast.Return():
+            return True
+        case ast.Call(name="panic"):
+            return True
+        case ast.If(then=then, orelse=orelse):
+            return bool(orelse) and _terminates(then) and _terminates(orelse)
+        case ast.ForCond(cond=None, body=inner):
+            return not _breaks(inner)
+        case ast.Select(cases=cases):
+            return all(not _breaks(c.body) and _terminates(c.body) for c in cases)
+    return False
+
+
+def _breaks(body: tuple[ast.Stmt, ...]) -> bool:
+    """A ``break`` that leaves the statement holding ``body`` (not an inner loop or select)."""
+    for s in body:
+        match s:
+            case ast.Break():
+                return True
+            case ast.If(then=then, orelse=orelse):
+                if _breaks(then) or _breaks(orelse):
+                    return True
+    return False
 
 
 def _at_most_zero(e: object) -> bool:

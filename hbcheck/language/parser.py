@@ -150,6 +150,10 @@ class _ToAst(Transformer):
             raise HbError(f"constant {value} overflows int (int64)", self._loc(items[-1]))
         return value
 
+    def call_atom(self, items):
+        name = items[0]
+        return ast.CallExpr(str(name), items[1] if len(items) > 1 else (), self._loc(name))
+
     def str_arg(self, items):
         return ast.StrArg(_unquote(items[0], self._loc(items[0])), self._loc(items[0]))
 
@@ -252,6 +256,10 @@ class _ToAst(Transformer):
         return ast.Assert(items[0], self._loc(meta))
 
     @v_args(meta=True)
+    def return_stmt(self, meta, items):
+        return ast.Return(items[0] if items else None, self._loc(meta))
+
+    @v_args(meta=True)
     def select_stmt(self, meta, items):
         loc = self._loc(meta)
         defaults = [c for c in items if isinstance(c, ast.DefaultCase)]
@@ -315,6 +323,39 @@ class _ToAst(Transformer):
         name = items[0]
         frame = int(items[1]) if len(items) == 3 else None
         return ast.FuncDecl(str(name), frame, items[-1], self._loc(name))
+
+    def func_sig_decl(self, items):
+        name = items[0]
+        params: tuple = ()
+        result = None
+        frame = None
+        for item in items[1:-1]:
+            if isinstance(item, tuple):
+                params = item
+            elif isinstance(item, Token) and item.type == "INT":
+                frame = int(item)
+            else:
+                result = item
+        return ast.FuncDecl(str(name), frame, items[-1], self._loc(name), params, result)
+
+    def params(self, items):
+        return tuple(items)
+
+    def param(self, items):
+        name, typ = items
+        return ast.Param(str(name), typ, self._loc(name))
+
+    def param_plain(self, items):
+        return str(items[0])
+
+    def param_chan(self, items):
+        return f"chan {items[0]}"
+
+    def param_ptr(self, items):
+        return f"*{items[0]}.{items[1]}"
+
+    def result_type(self, items):
+        return str(items[0])
 
     def go_decl(self, items):
         name, body = items

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from hbcheck import names
 from hbcheck.language import ast
-from hbcheck.language.check import Program
+from hbcheck.language.check import PARAM_TYPES, Program
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.instructions import (
     Assert,
@@ -28,6 +28,7 @@ from hbcheck.machine.instructions import (
     Fn,
     Go,
     Instr,
+    Invoke,
     Jump,
     Jz,
     Load,
@@ -37,6 +38,7 @@ from hbcheck.machine.instructions import (
     Panic,
     Recv,
     Ret,
+    Return,
     Select,
     SelectCase,
     Send,
@@ -99,29 +101,42 @@ class Code:
     lines: tuple[int, ...]  # source line of each instruction
     frame: int
     is_main: bool = False
+    # a Go signature: its int and bool parameters in order (the registers an
+    # ``Invoke`` sets in a fresh frame); None: a paren-less function or a goroutine
+    params: tuple[str, ...] | None = None
+
+
+# what a function's body is compiled for: its name, then per channel or sync
+# parameter the declared object it is bound to (None: a nil channel)
+Todo = list[tuple[str, str, dict[str, str | None]]]
+
+
+def spec_key(func: str, binding: dict[str, str | None]) -> str:
+    """The code of ``func`` for ``binding``: its name alone when it binds nothing."""
+    if not binding:
+        return func
+    return f"{func}[{','.join(v if v is not None else 'nil' for v in binding.values())}]"
 
 
 def compile_program(program: Program, config: MachineConfig) -> dict[str, Code]:
-    """Codes for every top-level goroutine and every function, by name."""
+    """Codes for every top-level goroutine and every function, by name; a
+    function with channel or sync parameters once per binding its calls make
+    (they are known where it is called: names, never values)."""
     codes: dict[str, Code] = {}
+    todo: Todo = []
     for g in program.goroutines:
-        codes[g.name] = _Compiler(program, config).body(
+        codes[g.name] = _Compiler(program, config, todo).body(
             g.name, g.body, frame=0, is_func=False, is_main=g.name == "main"
         )
-    for f in program.funcs.values():
+    todo.extend((f.name, f.name, {}) for f in program.funcs.values() if not program.obj_params(f.name))
+    while todo:
+        key, name, binding = todo.pop(0)
+        if key in codes:
+            continue
+        f = program.funcs[name]
         frame = f.frame if f.frame is not None else config.default_frame
-        codes[f.name] = _Compiler(program, config).body(f.name, f.body, frame=frame, is_func=True)
+        codes[key] = _Compiler(program, config, todo, f, binding).body(key, f.body, frame=frame, is_func=True)
     return codes
-
-
-def has_loads(e: ast.Expr, program: Program) -> bool:
-    if isinstance(e, ast.Name):
-        return program.is_int(e.name)
-    if isinstance(e, ast.Unary):
-        return has_loads(e.operand, program)
-    if isinstance(e, ast.Binary):
-        return has_loads(e.left, program) or has_loads(e.right, program)
-    return False
 
 
 def pure(e: ast.Expr, lookup: Callable[[str], Fn]) -> Fn:
@@ -158,9 +173,24 @@ def _reg(name: str) -> Fn:
 
 
 class _Compiler:
-    def __init__(self, program: Program, config: MachineConfig):
+    def __init__(
+        self,
+        program: Program,
+        config: MachineConfig,
+        todo: Todo,
+        func: ast.FuncDecl | None = None,
+        binding: dict[str, str | None] | None = None,
+    ):
         self.program = program
         self.config = config
+        self.todo = todo
+        self.func = func
+        self.go_sig = func is not None and func.go_sig
+        self.objs = binding or {}  # channel and sync parameters: what they are bound to
+        # int and bool parameters: registers, even where a shared variable has their name
+        self.locals = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] == "int"} if func else set()
+        # a paren-less function runs on its caller's registers: temps of its own
+        self.prefix = f"${func.name}." if func is not None and not self.go_sig else "$"
         self.out: list[Instr] = []
         self.lines: list[int] = []
         self.line = 0
@@ -172,8 +202,60 @@ class _Compiler:
         self.name = name
         self.stmts(body)
         self.line = body[-1].loc.line if body else 0
-        self.emit(Ret() if is_func else Exit(self.line))
-        return Code(name, tuple(self.out), tuple(self.lines), frame, is_main)
+        if self.go_sig:
+            self.emit(Return(None, self.line))
+        else:
+            self.emit(Ret() if is_func else Exit(self.line))
+        params = None
+        if self.go_sig:
+            assert self.func is not None
+            params = tuple(q.name for q in self.func.params or () if PARAM_TYPES[q.type] == "int")
+        return Code(name, tuple(self.out), tuple(self.lines), frame, is_main, params)
+
+    def is_int(self, name: str) -> bool:
+        """A shared integer variable (a parameter of that name is a register)."""
+        return name not in self.locals and name not in self.objs and self.program.is_int(name)
+
+    def has_loads(self, e: ast.Expr) -> bool:
+        """Does evaluating ``e`` take visible steps (loads, or calls)?"""
+        match e:
+            case ast.Name(name=n):
+                return self.is_int(n)
+            case ast.Unary(operand=o):
+                return self.has_loads(o)
+            case ast.Binary(left=a, right=b):
+                return self.has_loads(a) or self.has_loads(b)
+            case ast.CallExpr():
+                return True
+        return False
+
+    def bind(self, func: str, args: tuple[ast.Arg, ...]) -> tuple[str, tuple[Fn, ...]]:
+        """A call's code and its value arguments, evaluated left to right (their loads
+        and calls emitted here); its channel and sync arguments choose the code."""
+        f = self.program.funcs[func]
+        if not f.go_sig:
+            return func, ()
+        fns: list[Fn] = []
+        binding: dict[str, str | None] = {}
+        for q, a in zip(f.params or (), args, strict=True):
+            kind = PARAM_TYPES[q.type]
+            if kind == "int":
+                fns.append(self.value(a))  # type: ignore[arg-type]
+            elif kind == "chan":
+                assert isinstance(a, ast.Name)
+                binding[q.name] = self.chan_name(a.name)
+            else:
+                assert isinstance(a, ast.AddrArg | ast.Name)
+                binding[q.name] = self.obj(a.name)
+        key = spec_key(func, binding)
+        self.todo.append((key, func, binding))
+        return key, tuple(fns)
+
+    def obj(self, name: str) -> str:
+        """The declared sync object a name stands for (a parameter: what it is bound to)."""
+        bound = self.objs.get(name, name)
+        assert bound is not None
+        return bound
 
     # ---- helpers
     def emit(self, instr: Instr) -> int:
@@ -190,13 +272,18 @@ class _Compiler:
 
     def temp(self) -> str:
         self.ntemps += 1
-        return f"${self.ntemps}"
+        return f"{self.prefix}{self.ntemps}"
 
     def value(self, e: ast.Expr) -> Fn:
         """Emit the loads of ``e`` and return the closure computing it."""
-        if not has_loads(e, self.program):
+        if not self.has_loads(e):
             return pure(e, _reg)
         match e:
+            case ast.CallExpr(name=f, args=args, loc=loc):
+                key, fns = self.bind(f, args)
+                t = self.temp()
+                self.emit(Invoke(key, fns, t, loc.line))
+                return _reg(t)
             case ast.Name(name=n, loc=loc):
                 t = self.temp()
                 self.emit(Load(t, n, loc.line))
@@ -229,7 +316,7 @@ class _Compiler:
 
     def assign_to(self, target: str | None) -> str | None:
         """Where a received value goes: a register, or a temp stored afterwards."""
-        if target is None or not self.program.is_int(target):
+        if target is None or not self.is_int(target):
             return target
         return self.temp()
 
@@ -245,6 +332,8 @@ class _Compiler:
         return self.chan_name(ref.name)
 
     def chan_name(self, name: str | None) -> str | None:
+        if name is not None and name in self.objs:
+            return self.objs[name]
         return self.program.channel(name)
 
     # ---- statements
@@ -257,7 +346,7 @@ class _Compiler:
         match s:
             case ast.Assign(target=t, value=v):
                 f = self.value(v)
-                if self.program.is_int(t):
+                if self.is_int(t):
                     self.emit(Store(t, f, line))
                 else:
                     self.emit(Set(t, f))
@@ -275,10 +364,25 @@ class _Compiler:
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
                 self.emit(Panic(arg.text, line))
+            case ast.Call(name=f, args=args) if self.program.funcs[f].go_sig:
+                key, fns = self.bind(f, args)
+                self.line = line
+                self.emit(Invoke(key, fns, None, line))
             case ast.Call(name=f):
                 self.emit(Call(f, line))
-            case ast.GoStmt(func=f):
-                self.emit(Go(f, line))
+            case ast.GoStmt(func=f, args=args):
+                key, fns = self.bind(f, args)
+                self.line = line
+                self.emit(Go(f, line, key, fns))
+            case ast.Return(value=v):
+                if self.go_sig:
+                    fn = self.value(v) if v is not None else None
+                    self.line = line
+                    self.emit(Return(fn, line))
+                elif self.func is not None:
+                    self.emit(Ret())
+                else:
+                    self.emit(Exit(line))
             case ast.MethodCall():
                 self.method(s)
             case ast.AtomicCall(target=t, op=op, args=args):
@@ -318,7 +422,7 @@ class _Compiler:
                 head = self.emit(Recv(self.chan(c), tv, tok, line))
                 jz = self.emit(Jz(_reg(tok), None))
                 if v != "_":
-                    if self.program.is_int(v):  # pragma: no cover - the checker allows only registers
+                    if self.is_int(v):  # pragma: no cover - the checker allows only registers
                         self.emit(Store(v, _reg(tv), line))
                     else:
                         self.emit(Set(v, _reg(tv)))
@@ -359,24 +463,26 @@ class _Compiler:
 
     def method(self, s: ast.MethodCall) -> None:
         line = s.loc.line
-        kind = self.program.shared[s.obj].kind
+        obj = self.obj(s.obj)
+        kind = self.program.shared[obj].kind
         match (kind, s.method):
             case ("mutex", "Lock"):
-                self.emit(Lock(s.obj, line))
+                self.emit(Lock(obj, line))
             case ("mutex", "Unlock"):
-                self.emit(Unlock(s.obj, line))
+                self.emit(Unlock(obj, line))
             case ("wg", "Add"):
                 f = self.value(s.args[0])  # type: ignore[arg-type]
-                self.emit(WgAdd(s.obj, f, line))
+                self.line = line
+                self.emit(WgAdd(obj, f, line))
             case ("wg", "Done"):
-                self.emit(WgDone(s.obj, line))
+                self.emit(WgDone(obj, line))
             case ("wg", "Wait"):
-                self.emit(WgWait(s.obj, line))
+                self.emit(WgWait(obj, line))
             case ("once", "Do"):
                 arg = s.args[0]
                 assert isinstance(arg, ast.Name)
-                self.emit(Once(s.obj, arg.name, line))
-                self.emit(OnceDone(s.obj, line))
+                self.emit(Once(obj, arg.name, line))
+                self.emit(OnceDone(obj, line))
             case _:  # pragma: no cover - the checker rejects the rest
                 raise AssertionError(f"unexpected method {s!r}")
 

@@ -68,8 +68,30 @@ class Call(_Local):
 
 
 @dataclass(frozen=True, slots=True)
+class Invoke(_Local):
+    """A call of a function with a Go signature (``code``: its body for the
+    channels and sync objects its parameters are bound to): a frame of
+    registers of its own, the parameters set to ``args`` evaluated in the
+    caller's; its result goes to the caller's ``result`` (None: dropped)."""
+
+    code: str
+    args: tuple[Fn, ...]
+    result: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Ret(_Local):
     """A function body's end: back to the caller, or a spawned goroutine exits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Return(_Local):
+    """``return [value]`` of a function with a Go signature (its body's end too):
+    back to the caller's registers, or a spawned goroutine exits."""
+
+    value: Fn | None
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +202,13 @@ class Block(Instr):
 
 @dataclass(frozen=True, slots=True)
 class Go(Instr):
+    """``go func(args)``: ``code`` is the body to run (see ``Invoke``), ``args``
+    are evaluated by the spawner."""
+
     func: str
     line: int
+    code: str = ""
+    args: tuple[Fn, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

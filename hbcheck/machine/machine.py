@@ -32,6 +32,7 @@ from hbcheck.machine.instructions import (
     Exit,
     Go,
     Instr,
+    Invoke,
     Jump,
     Jz,
     Load,
@@ -41,6 +42,7 @@ from hbcheck.machine.instructions import (
     Panic,
     Recv,
     Ret,
+    Return,
     Select,
     SelectCase,
     Send,
@@ -257,8 +259,8 @@ class Machine:
                 self._close(st, g, sid, chan, line)
             case Select():
                 self._select(st, g, sid, ins, alt, line)
-            case Go(func=func):
-                self._go(st, g, sid, func, line)
+            case Go(func=func, code=code, args=args):
+                self._go(st, g, sid, func, code or func, tuple(f(g.regs) for f in args), line)
                 g.pc += 1
             case Lock(mutex=m):
                 self._touch(st, m, sid, write=True)
@@ -655,18 +657,23 @@ class Machine:
         g.pc += 1
 
     # ---- other operations
-    def _go(self, st: State, g: G, sid: tuple, func: str, line: int) -> None:
+    def _go(self, st: State, g: G, sid: tuple, func: str, code: str, args: tuple[int, ...], line: int) -> None:
+        """``go func(args)``: the instance is named after ``func`` and runs ``code``
+        with its parameters set to ``args`` (evaluated by the spawner)."""
         self._touch(st, f"go:{func}", sid, write=True)
         n = st.spawns.get(func, 0) + 1
         st.spawns[func] = n
         name = func if n == 1 else f"{func}#{n}"
         e = self._emit(st, g, ev.GO, line, obj=name)
-        child = G(name, func, self.config.initial_stack)
+        child = G(name, code, self.config.initial_stack)
+        params = self.codes[code].params
+        if params:
+            child.regs = dict(zip(params, args, strict=True))
         st.gs[name] = child
         if st.own is not None:
             st.own.add(name)
         self._emit(st, child, ev.START, line, src=e.id)
-        if self._push_frame(st, child, self.codes[func].frame, line):
+        if self._push_frame(st, child, self.codes[code].frame, line):
             self._run_local(st, child)
 
     def _once(self, st: State, g: G, sid: tuple, o: str, func: str, line: int) -> None:
@@ -763,13 +770,24 @@ class Machine:
                         return
                     code = self.codes[g.code]
                     instrs = code.instrs
-                elif t is Ret:
+                elif t is Invoke:
+                    args = tuple(f(g.regs) for f in ins.args)
+                    if not self._call(st, g, ins.code, g.pc + 1, ins.line, args, ins.result):
+                        return
+                    code = self.codes[g.code]
+                    instrs = code.instrs
+                elif t is Ret or t is Return:
+                    value = ins.value(g.regs) if t is Return and ins.value is not None else 0
                     if not g.frames:
                         self._emit(st, g, ev.EXIT, code.lines[g.pc])
                         g.status = DONE
                         return
-                    caller, ret_pc, frame = g.frames.pop()
+                    caller, ret_pc, frame, saved, result = g.frames.pop()
                     g.stack_used -= frame
+                    if saved is not None:  # back to the caller's registers
+                        g.regs = dict(saved)
+                        if result is not None:
+                            g.regs[result] = value
                     g.code, g.pc = caller, ret_pc
                     code = self.codes[g.code]
                     instrs = code.instrs
@@ -795,11 +813,27 @@ class Machine:
         g.status = CUT if kind == "cut" else FAIL
         g.pending = Pending(kind, text, line)
 
-    def _call(self, st: State, g: G, func: str, ret_pc: int, line: int) -> bool:
+    def _call(
+        self,
+        st: State,
+        g: G,
+        func: str,
+        ret_pc: int,
+        line: int,
+        args: tuple[int, ...] = (),
+        result: str | None = None,
+    ) -> bool:
+        """Push a frame for ``func``. A Go-signature callee gets registers of its
+        own (its parameters); the caller's are kept in the frame, a sorted tuple
+        (hashable, and never changed while saved), and come back at its return."""
         callee = self.codes[func]
         if not self._push_frame(st, g, callee.frame, line):
             return False
-        g.frames.append((g.code, ret_pc, callee.frame))
+        if callee.params is None:
+            g.frames.append((g.code, ret_pc, callee.frame, None, None))
+        else:
+            g.frames.append((g.code, ret_pc, callee.frame, tuple(sorted(g.regs.items())), result))
+            g.regs = dict(zip(callee.params, args, strict=True))
         g.code, g.pc = func, 0
         return True
 

@@ -61,7 +61,9 @@ class G:
         self.code = code
         self.pc = 0
         self.regs: dict[str, int] = {}
-        self.frames: list[tuple[str, int, int]] = []  # (caller code, return pc, frame bytes)
+        # (caller code, return pc, frame bytes, the caller's registers when the
+        # callee has a frame of its own, else None, and where its result goes)
+        self.frames: list[tuple[str, int, int, tuple | None, str | None]] = []
         self.stack_size = stack_size
         self.stack_used = 0
         self.status = RUN
@@ -82,8 +84,10 @@ class G:
         return g
 
     def user_regs(self) -> dict[str, int]:
-        """Registers a test can name (the compiler's temps start with ``$``)."""
-        return {k: v for k, v in self.regs.items() if not k.startswith("$")}
+        """Registers a test can name (the compiler's temps start with ``$``): its
+        top frame's, kept in the first frame a Go-signature call pushed, if any."""
+        regs = next((dict(f[3]) for f in self.frames if f[3] is not None), self.regs)
+        return {k: v for k, v in regs.items() if not k.startswith("$")}
 
 
 @dataclass(frozen=True, slots=True)

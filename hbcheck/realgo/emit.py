@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from hbcheck.errors import HbError
 from hbcheck.language import ast
 from hbcheck.language.check import Program
 from hbcheck.language.locations import locations, show_location
@@ -283,6 +284,12 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     """The Go source of one test."""
     lit = Path(lit_path).name
     p = program
+    for f in p.funcs.values():
+        if f.go_sig:
+            raise HbError(f"'{f.name}' has a Go signature: not written in Go yet", f.loc)
+    for node in ast.nodes(p.test):
+        if isinstance(node, ast.Return):
+            raise HbError("'return' is not written in Go yet", node.loc)
     em = _Emitter(p, lit)
     regs: set[str] = set()
     for names in p.registers.values():

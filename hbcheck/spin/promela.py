@@ -414,8 +414,26 @@ def _exclusive(p: Program) -> dict[str, list[str]]:
     return out
 
 
+def _refuse_functions(p: Program) -> None:
+    """Functions with a Go signature have frames of registers, parameters and
+    results; SPIN's inlines have none of them, and a ``return`` is a jump out of
+    every block it sits in: neither is written in Promela (the explorer and z3
+    check them)."""
+    for f in p.funcs.values():
+        if f.go_sig:
+            raise HbError(
+                f"'{f.name}' has a Go signature (parameters, a result, registers of its own): "
+                "Promela's inlines have no frames or results, so it is not written in Promela",
+                f.loc,
+            )
+    for node in ast.nodes(p.test):
+        if isinstance(node, ast.Return):
+            raise HbError("'return' is not written in Promela (an inline cannot return early)", node.loc)
+
+
 def emit_promela(program: Program, lit_path: str | Path) -> str:
     p = program
+    _refuse_functions(p)
     shared = p.shared_waitgroups()
     if shared:
         w = sorted(shared)[0]
