@@ -330,3 +330,150 @@ def cut_text(draw) -> str:
     who = draw(st.integers(1, count))
     lines.append(f"exists (P{who}:r == {draw(st.integers(0, 16))} && P{who}:s == {draw(st.integers(0, 9))})")
     return "\n".join(lines) + "\n"
+
+
+@st.composite
+def function_text(draw) -> str:
+    """A function with a Go signature (an int, a channel and a mutex by
+    pointer; an int result) whose body runs drawn statements and returns from
+    a drawn place (an if, a loop or a select case), called inside expressions
+    by two goroutines with different channels and started with ``go`` with
+    arguments the spawner reads; a paren-less function beside it."""
+    caps = [draw(st.integers(0, 2)) for _ in CHANS]
+    lines = ["litmus Functions", "var x int", "var n int", "var mu sync.Mutex"]
+    lines += [f"var {c} = make(chan int, {cap})" for c, cap in zip(CHANS, caps)]
+    body = [draw(statement()) for _ in range(draw(st.integers(1, 2)))]
+    early = draw(st.sampled_from(["if", "loop", "select", "none"]))
+    if early == "if":
+        body.insert(draw(st.integers(0, len(body))), f"if r == {draw(st.integers(0, 2))} {{ return k }}")
+    elif early == "loop":
+        body.insert(draw(st.integers(0, len(body))), "for i := 0; i < 2; i++ { r = r + 1; if r > k { return r } }")
+    elif early == "select":
+        body.insert(
+            draw(st.integers(0, len(body))), "select { case v = <-c: return v + k; case c <- k: r = r + 1; default: }"
+        )
+    lines.append("func work(k int, c chan int, m *sync.Mutex) int {")
+    lines += ["    m.Lock(); x = x + k; m.Unlock()"] + [f"    {s}" for s in body] + ["    return r + k", "}"]
+    lines.append("func bump { s = s + 1 }")
+    first, second = draw(st.permutations(CHANS))
+    lines.append("go P0 {")
+    lines.append(f"    r = work(1, {first}, &mu) + s")
+    lines.append(draw(st.sampled_from(["    bump()", f"    go work(x, {second}, &mu)", "    s = x"])))
+    lines.append("}")
+    lines.append("go P1 {")
+    lines.append(f"    if work(2, {second}, &mu) == {draw(st.integers(0, 3))} {{ s = 1 }}")
+    lines.append(f"    {draw(statement())}")
+    lines.append("}")
+    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && P1:s == {draw(st.integers(0, 1))})")
+    return "\n".join(lines) + "\n"
+
+
+# Functions with Go signatures (parameters, results, return anywhere, calls in
+# expressions, go f(args)): the engines must agree on each, and each must
+# build as Go (tests/smt/test_funcs_smt.py, tests/realgo/test_funcs_go.py)
+FUNCTION_PROGRAMS = {
+    "recursion": """
+        litmus Fib
+        var x int
+        func fib(n int) int {
+          if n < 2 { return n }
+          return fib(n - 1) + fib(n - 2)
+        }
+        go P { r = fib(5); x = r }
+        go Q { s = x }
+        exists (P:r == 5 && Q:s == 5)
+        """,
+    "frames": """
+        litmus Frames
+        func down(n int) int {
+          r = n * 10
+          if n > 0 { s = down(n - 1) }
+          return r + s
+        }
+        go P { r = 7; t = down(3) }
+        exists (P:r == 7 && P:t == 60)
+        """,
+    "loop-return": """
+        litmus Loop
+        var c = make(chan int, 3)
+        func first(c chan int) int {
+          for i := 0; i < 3; i++ {
+            v = <-c
+            if v >= 2 { return v }
+          }
+          return -1
+        }
+        go P { c <- 1; c <- 2; c <- 3 }
+        go Q { r = first(c) }
+        exists (Q:r == 2)
+        """,
+    "select-return": """
+        litmus Sel
+        var a = make(chan int, 1)
+        var b = make(chan int, 1)
+        func pick(a chan int, b chan int) int {
+          select {
+          case v = <-a:
+            return v
+          case v = <-b:
+            return v + 10
+          }
+        }
+        go P { a <- 1 }
+        go Q { b <- 2 }
+        go R { r = pick(a, b) }
+        exists (R:r == 1)
+        """,
+    "go-args": """
+        litmus GoArgs
+        var x = 1
+        func w(v int) { r = x + v }
+        go P { s = 5; go w(x + s); x = 2; s = 6 }
+        exists (w:r == 7)
+        """,
+    "left-to-right": """
+        litmus Order
+        var x = 0
+        func f() int { x = 5; return 1 }
+        go P { r = x + f(); s = f() + x }
+        go Q { x = 2 }
+        exists (P:r == 1 && P:s == 6)
+        """,
+    "workers": """
+        litmus Workers
+        var a = make(chan int)
+        var b = make(chan int)
+        var wg sync.WaitGroup
+        var mu sync.Mutex
+        var total int
+        func worker(id int, jobs chan int, wg *sync.WaitGroup, m *sync.Mutex) {
+          v = <-jobs
+          m.Lock()
+          total = total + v * id
+          m.Unlock()
+          wg.Done()
+        }
+        go main {
+          wg.Add(2)
+          go worker(1, a, &wg, &mu)
+          go worker(10, b, &wg, &mu)
+          b <- 2
+          a <- 3
+          wg.Wait()
+        }
+        exists (total == 23 && worker:v == 3)
+        """,
+    "main-returns-early": """
+        litmus Early
+        var x int
+        func spin(n int) int {
+          for {
+            if n > 2 { return n }
+            n = n + 1
+          }
+        }
+        go w { r = spin(0); x = r }
+        go main { if x == 0 { return }; s = 1 }
+        exists (w:r == 3)
+        """,
+}

@@ -29,7 +29,7 @@ import z3
 
 from hbcheck import names
 from hbcheck.language import ast
-from hbcheck.language.check import Program
+from hbcheck.language.check import PARAM_TYPES, Program
 from hbcheck.machine import events as mev
 from hbcheck.machine.config import MachineConfig
 
@@ -255,11 +255,6 @@ def _merge(states: list[_State]) -> _State:
 
 
 def unfold(program: Program, unroll: int) -> Unfolding:
-    for f in program.funcs.values():
-        if f.go_sig:
-            raise Unsupported(f"function {f.name} has a Go signature (parameters, results): not encoded yet")
-    if any(isinstance(n, ast.Return) for n in ast.nodes(program.test)):
-        raise Unsupported("return is not encoded yet")
     shared = program.shared_waitgroups()
     if shared:
         raise Unsupported(
@@ -302,6 +297,24 @@ def _check_vars(program: Program, u: Unfolding) -> None:
             u.atomic_vars.add(node.args[0].name)  # type: ignore[union-attr]
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Whose registers the statements name. A goroutine's own frame names them
+    as written (``prefix`` empty); each inlined call of a Go-signature function
+    gets a prefix of its own (``$f@3.``: a temp's ``$``, so never a register a
+    condition names), which keeps a recursive call's registers apart. ``objs``:
+    the channel and sync parameters, bound to declared objects at the call;
+    ``locals``: its int and bool parameters (registers, even where a shared
+    variable has the name)."""
+
+    prefix: str = ""
+    objs: dict[str, str | None] = field(default_factory=dict)
+    locals: frozenset[str] = frozenset()
+
+
+RET = "$ret"  # a Go-signature frame's result, set by each return
+
+
 class _Unfolder:
     def __init__(
         self, program: Program, u: Unfolding, g: str, unroll: int, spawns: dict[str, tuple[str, list[z3.BoolRef]]]
@@ -323,10 +336,14 @@ class _Unfolder:
         # registers need not be those of its own end.
         self.partial = program.has_main and g != "main"
         self.ends: list[tuple[z3.BoolRef, dict[str, SV]]] = []
+        self.frame = _Frame()
+        self.rets: list[list[_State]] = []  # per body being unfolded: the states its returns leave
 
-    def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int) -> SEvent:
+    def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int, regs: dict[str, SV] | None = None) -> SEvent:
         start = self.event(_State(root, {}, frozenset()), mev.START, "", ZERO, line, timed=True)
-        st = self.stmts(body, _State(root, {}, frozenset()))
+        self.rets.append([])
+        st = self.stmts(body, _State(root, dict(regs or {}), frozenset()))
+        st = _merge([st, *self.rets.pop()])
         names = {n for regs in (st.regs, *(r for _c, r in self.ends)) for n in regs if not n.startswith("$")}
         final: dict[str, z3.BitVecRef] = {}
         # Stopped past its last event, it ran the local code after it (the
@@ -397,7 +414,25 @@ class _Unfolder:
         return z3.Bool(f"{prefix}{next(self.u.names)}")
 
     def chan(self, ref: ast.ChanRef) -> str | None:
-        return self.p.channel(ref.name)
+        return self.chan_name(ref.name)
+
+    def chan_name(self, name: str | None) -> str | None:
+        if name is not None and name in self.frame.objs:
+            return self.frame.objs[name]
+        return self.p.channel(name)
+
+    def obj(self, name: str) -> str:
+        """The declared sync object a name stands for (a parameter: what it is bound to)."""
+        bound = self.frame.objs.get(name, name)
+        assert bound is not None
+        return bound
+
+    def reg(self, name: str) -> str:
+        return self.frame.prefix + name
+
+    def is_int(self, name: str) -> bool:
+        f = self.frame
+        return name not in f.locals and name not in f.objs and self.p.is_int(name)
 
     # ---- expressions
     def value(self, e: ast.Expr, st: _State, line: int) -> tuple[SV, _State]:
@@ -407,10 +442,12 @@ class _Unfolder:
             case ast.UnitLit():
                 return SV(ZERO), st
             case ast.Name(name=n):
-                if self.p.is_int(n):
+                if self.is_int(n):
                     st = self.may_stop(st) if self.seg else st  # a read after another step is a step
                     return self.read(st, n, line), st
-                return st.regs.get(n, SV(ZERO)), st
+                return st.regs.get(self.reg(n), SV(ZERO)), st
+            case ast.CallExpr(name=f, args=args):
+                return self.call_sig(f, args, st, line)
             case ast.Unary(op="!", operand=o):
                 v, st = self.value(o, st, line)
                 return SV(_b2v(v.expr == 0), v.deps), st
@@ -418,6 +455,10 @@ class _Unfolder:
                 v, st = self.value(o, st, line)
                 return SV(-v.expr, v.deps), st
             case ast.Binary(op="&&" | "||" as op, left=a, right=b):
+                if any(isinstance(n, ast.CallExpr) for n in ast.walk(b)):
+                    # the right side runs only on some paths; a call there may block or
+                    # panic, which the guard of what follows would have to say
+                    raise Unsupported(f"a call on the right of {op} (line {line}) is not encoded")
                 va, st = self.value(a, st, line)
                 truth = va.expr != 0
                 guarded = _State(z3.And(st.guard, truth if op == "&&" else z3.Not(truth)), st.regs, st.ctrl)
@@ -478,11 +519,11 @@ class _Unfolder:
     def assign(self, st: _State, target: str | None, v: SV, line: int) -> _State:
         if target is None or target == "_":
             return st
-        if self.p.is_int(target):
+        if self.is_int(target):
             st = self.after_reads(st)
             self.event(st, mev.WRITE, target, v.expr, line, writes=True, data=v.deps)
             return st
-        return _State(st.guard, {**st.regs, target: v}, st.ctrl)
+        return _State(st.guard, {**st.regs, self.reg(target): v}, st.ctrl)
 
     def stmt(self, s: ast.Stmt, st: _State) -> _State:
         line = s.loc.line
@@ -500,8 +541,8 @@ class _Unfolder:
                 b = self.stmts(orelse, _State(z3.And(st.guard, z3.Not(truth)), st.regs, ctrl))
                 return _merge([a, b])
             case ast.ForConst(var=i, start=lo, stop=hi, body=body):
-                st = _State(st.guard, {**st.regs, i: SV(_bv(lo))}, st.ctrl)
-                return self.loop(body, st, None, max(hi - lo, 0), i)
+                st = _State(st.guard, {**st.regs, self.reg(i): SV(_bv(lo))}, st.ctrl)
+                return self.loop(body, st, None, max(hi - lo, 0), self.reg(i))
             case ast.ForCond(cond=c, body=body):
                 return self.loop(body, st, c, self.unroll, None, line)
             case ast.ForRange(var=v, chan=c, body=body):
@@ -522,8 +563,16 @@ class _Unfolder:
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
             case ast.Call(name="close", args=(ast.Name(name=arg, loc=at),)):
                 return self.close(st, self.chan(ast.ChanRef(arg, at)), line)
+            case ast.Call(name=f, args=args) if self.p.funcs[f].go_sig:
+                return self.call_sig(f, args, st, line)[1]
             case ast.Call(name=f):
                 return self.call(f, st)
+            case ast.Return(value=v):
+                if v is not None:
+                    val, st = self.value(v, st, line)
+                    st = _State(st.guard, {**st.regs, self.reg(RET): val}, st.ctrl)
+                self.rets[-1].append(st)
+                return _State(z3.BoolVal(False), st.regs, st.ctrl)
             case ast.Send(chan=c, value=v):
                 val, st = self.value(v, st, line)
                 op = self.chan_op(self.after_reads(st), "send", self.chan(c), line, val)
@@ -533,19 +582,19 @@ class _Unfolder:
                 return self.received(st, op, v, ok, line)
             case ast.Select(cases=cases):
                 return self.select(st, cases, line)
-            case ast.GoStmt(func=f):
-                return self.go(st, f, line)
+            case ast.GoStmt(func=f, args=args):
+                return self.go(st, f, line, args)
             case ast.MethodCall(obj=o, method="Lock" | "Unlock" as m):
-                return self.mutex(st, o, m.lower(), line)
+                return self.mutex(st, self.obj(o), m.lower(), line)
             case ast.MethodCall(obj=o, method="Add" | "Done" as m, args=args):
                 delta = SV(_bv(-1))
                 if m == "Add":
                     delta, st = self.value(args[0], st, line)  # type: ignore[arg-type]
-                return self.wg_add(self.after_reads(st), o, m, delta.expr, line)
+                return self.wg_add(self.after_reads(st), self.obj(o), m, delta.expr, line)
             case ast.MethodCall(obj=o, method="Wait"):
-                return self.wg_wait(st, o, line)
+                return self.wg_wait(st, self.obj(o), line)
             case ast.MethodCall(obj=o, method="Do", args=(ast.Name(name=f),)):
-                return self.once_do(st, o, f, line)
+                return self.once_do(st, self.obj(o), f, line)
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
 
     def loop(self, body, st: _State, cond: ast.Expr | None, bound: int, counter: str | None, line: int = 0) -> _State:
@@ -735,13 +784,62 @@ class _Unfolder:
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
     def call(self, f: str, st: _State) -> _State:
+        """A paren-less function inlined: it runs on its caller's registers."""
+        if self.p.funcs[f].go_sig:  # once.Do of a func()
+            return self.call_sig(f, (), st, 0)[1]
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         self.depth += 1
         frame = self.push_frame(f)
+        self.rets.append([])
         try:
-            return self.stmts(self.p.funcs[f].body, st)
+            end = self.stmts(self.p.funcs[f].body, st)
+            return _merge([end, *self.rets[-1]])
         finally:
+            self.rets.pop()
+            self.depth -= 1
+            self.stack -= frame
+
+    def bind(
+        self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int
+    ) -> tuple[dict[str, SV], dict[str, str | None], _State]:
+        """A call's arguments, left to right: values of the int and bool
+        parameters (their reads and calls unfolded here), and the objects the
+        channel and sync parameters are bound to."""
+        vals: dict[str, SV] = {}
+        objs: dict[str, str | None] = {}
+        for q, a in zip(self.p.funcs[f].params or (), args, strict=True):
+            kind = PARAM_TYPES[q.type]
+            if kind == "int":
+                vals[q.name], st = self.value(a, st, line)  # type: ignore[arg-type]
+            elif kind == "chan":
+                assert isinstance(a, ast.Name)
+                objs[q.name] = self.chan_name(a.name)
+            else:
+                assert isinstance(a, ast.AddrArg | ast.Name)
+                objs[q.name] = self.obj(a.name)
+        return vals, objs, st
+
+    def call_sig(self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int) -> tuple[SV, _State]:
+        """A Go-signature function inlined in a frame of its own (``_Frame``):
+        its result, and the state its returns and its end merge into."""
+        if self.depth >= MAX_INLINE:
+            raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
+        vals, objs, st = self.bind(f, args, st, line)
+        caller = self.frame
+        self.frame = _Frame(f"${f}@{next(self.u.names)}.", objs, frozenset(vals))
+        self.depth += 1
+        frame = self.push_frame(f)
+        self.rets.append([])
+        try:
+            regs = {**st.regs, **{self.reg(n): v for n, v in vals.items()}}
+            end = self.stmts(self.p.funcs[f].body, _State(st.guard, regs, st.ctrl))
+            out = _merge([end, *self.rets[-1]])
+            result = out.regs.get(self.reg(RET), SV(ZERO))
+            return result, out
+        finally:
+            self.rets.pop()
+            self.frame = caller
             self.depth -= 1
             self.stack -= frame
 
@@ -786,7 +884,7 @@ class _Unfolder:
         self.blocks(st, f"{names.WAIT_WG} {wg}", line, z3.And(st.guard, z3.Not(done)), wg=wg)
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
-    def go(self, st: _State, f: str, line: int) -> _State:
+    def go(self, st: _State, f: str, line: int, args: tuple[ast.Arg, ...] = ()) -> _State:
         """Instances are named f, f#2, f#3, ... in spawn order (docs/language.md). That
         order is program order when one goroutine starts them all, and each go
         statement runs only if the one before it did (a loop unrolled: each
@@ -804,12 +902,16 @@ class _Unfolder:
             name = f if len(guards) == 1 else f"{f}#{len(guards)}"
         if name in self.u.stops:  # pragma: no cover - the language keeps goroutine and function names apart
             raise Unsupported(f"{name} names two goroutines")
+        vals, objs, st = self.bind(f, args, st, line)  # evaluated by the spawner, before its go
+        st = self.after_reads(st)
         go = self.event(st, mev.GO, name, ZERO, line, timed=True)
         if f in self.u.dynamic:
             self.u.dynamic[f].append((name, go))
         child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
+        child.frame = _Frame("", objs, frozenset(vals))
         child.push_frame(f)
-        start = child.run(self.p.funcs[f].body, st.guard, line)
+        # the new goroutine's parameters: values, not the spawner's reads (no dependency crosses)
+        start = child.run(self.p.funcs[f].body, st.guard, line, {n: SV(v.expr) for n, v in vals.items()})
         self.u.spawns.append((go, start))
         return st
 

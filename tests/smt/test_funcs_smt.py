@@ -1,0 +1,74 @@
+"""z3 on functions with Go signatures: each call inlined in a frame of its own
+(its registers renamed, its channel and sync parameters bound), ``return``
+merged at the call, ``go f(args)`` evaluated by the spawner; the engines must
+agree (``check_program`` raises ``EngineDisagreement`` when they do not)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import BUDGET, STRESS, program, z3_seeded
+from hypothesis import HealthCheck, event, given, settings
+from programs import FUNCTION_PROGRAMS as PROGRAMS
+from programs import function_text
+
+from hbcheck.explore import ExploreConfig
+from hbcheck.models import load_model
+from hbcheck.smt.unfold import Unsupported, unfold
+from hbcheck.verdict.engines import check_program
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_the_engines_agree_on_functions(name):
+    r = check_program(program(PROGRAMS[name]), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"]
+
+
+def test_z3_sees_the_left_to_right_order_and_the_spawner_s_arguments():
+    r = check_program(program(PROGRAMS["go-args"]), ExploreConfig(), load_model("go"), "both")
+    assert sorted(r.states) == [(7,), (8,)] and r.engines == ["explicit", "smt"]
+    r = check_program(program(PROGRAMS["left-to-right"]), ExploreConfig(), load_model("go"), "both")
+    assert (1, 6) in r.states and r.engines == ["explicit", "smt"]
+
+
+def test_z3_steps_aside_from_a_call_on_the_right_of_and():
+    text = """
+    litmus Guarded
+    var c = make(chan int)
+    func get(c chan int) int {
+      v = <-c
+      return v
+    }
+    go P { if r == 1 && get(c) == 2 { s = 1 } }
+    """
+    with pytest.raises(Unsupported, match="a call on the right of &&"):
+        unfold(program(text), 8)
+    # the explorer still answers
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit"]
+
+
+def test_z3_steps_aside_from_deep_recursion():
+    text = """
+    litmus Deep
+    func down(n int) int {
+      if n == 0 { return 0 }
+      return down(n - 1) + 1
+    }
+    go P { r = down(40) }
+    """
+    with pytest.raises(Unsupported, match="recursion"):
+        unfold(program(text), 8)
+
+
+@settings(
+    max_examples=STRESS or 30, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(function_text())
+def test_engines_agree_on_drawn_programs_with_functions(text):
+    """Parameters bound to different channels, returns from an if, a loop or a
+    select case, calls inside expressions, go with arguments: z3 inlines each
+    call in a frame of its own and must find the machine's states and findings."""
+    z3_seeded(text)
+    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
+    assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
