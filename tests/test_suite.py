@@ -75,6 +75,27 @@ EXPECTED = {
     "fifo.lit": ([{"P1:a": 1, "P1:b": 2, "P1:d": 3}], 1, 0, 1, set()),
     # as mp-unbuffered: 1.
     "stack-split.lit": ([{"P1:r": 10}], 1, 0, 1, set()),
+    # functions with Go signatures (litmus/funcs/). The jobs 1, -1, -1 on one
+    # channel: the worker that gets 1 (2 ways) takes one -1 and the other the
+    # other, in 2 orders; then the two Dones on wg in either order: 8, r = id.
+    "worker-pool.lit": ([{"main:r": 1}, {"main:r": 10}], 4, 4, 8, set()),
+    # the three reporters' sends on done in any order (6); a is the first sent.
+    "recursive-spawn.lit": (
+        [{"main:a": 1, "main:r": 6}, {"main:a": 2, "main:r": 6}, {"main:a": 3, "main:r": 6}],
+        2,
+        4,
+        6,
+        set(),
+    ),
+    # the first call's select takes quit (it returns holding mu: the second
+    # Lock deadlocks) or work (then the second takes quit): 2.
+    "early-return-keeps-lock.lit": (
+        [{"main:r": 5, "main:s": 0}],
+        1,
+        0,
+        2,
+        {Finding("deadlock", DEADLOCK, blocked=(("main", "sync.Mutex.Lock mu", 9),))},
+    ),
     # case taken (1); default, then the failing assert before or after P0's send (2).
     "assert.lit": ([{}], 0, 1, 3, {Finding("assert", "assertion failed", "P1", 14)}),
     # send matched with receive, then the division panics: 1.
@@ -233,7 +254,7 @@ def test_every_suite_file_is_pinned():
     assert sorted(p.name for p in suite_files()) == sorted([*EXPECTED, *HB_EXPECTED, *THEMED])
     assert len(suite_files()) >= 60
     themes = {p.parent.name for p in suite_files()}
-    assert themes == {"mp", "semaphores", "close", "select", "sync", "racy", "panics", "deadlocks", "stack"}
+    assert themes == {"mp", "semaphores", "close", "select", "sync", "racy", "panics", "deadlocks", "stack", "funcs"}
     assert all(p.read_text().splitlines()[1].startswith('"') for p in suite_files())  # a one-line description
 
 

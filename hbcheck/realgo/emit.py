@@ -21,9 +21,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from hbcheck.errors import HbError
 from hbcheck.language import ast
-from hbcheck.language.check import Program
+from hbcheck.language.check import PARAM_TYPES, Program
 from hbcheck.language.locations import locations, show_location
 
 _HARNESS = (Path(__file__).with_name("harness.go.txt")).read_text()
@@ -46,6 +45,8 @@ class _Emitter:
         self.lines: list[str] = []
         self.indent = 0
         self.ntemp = 0
+        self.line = 0  # the statement being written: where hoisted evaluations sit
+        self.scope: dict[str, str] = {}  # a Go-signature function's parameters: their kinds
 
     # ---- text helpers
     def w(self, text: str = "") -> None:
@@ -68,11 +69,73 @@ class _Emitter:
         return f"t{self.ntemp}"
 
     # ---- expressions (int64 valued; comparisons and logic go through b2i/i2b)
-    def expr(self, e: ast.Expr) -> str:
-        def name(n: str) -> str:
-            return f"e.{go_name('v', n)}" if self.p.is_int(n) else f"g.{go_name('r', n)}"
+    def is_int(self, n: str) -> bool:
+        return n not in self.scope and self.p.is_int(n)
 
-        return go_expr(e, name)
+    def name(self, n: str) -> str:
+        return f"e.{go_name('v', n)}" if self.is_int(n) else f"g.{go_name('r', n)}"
+
+    def expr(self, e: ast.Expr) -> str:
+        """The Go expression; one with calls has its shared reads and calls
+        hoisted into temporaries first, in the checker's left-to-right order
+        (Go leaves the order of plain reads and calls unspecified)."""
+        if not any(isinstance(n, ast.CallExpr) for n in ast.walk(e)):
+            return go_expr(e, self.name)
+        return self.lower(e)
+
+    def lower(self, e: ast.Expr) -> str:
+        match e:
+            case ast.Name(name=n) if self.is_int(n):
+                t = self.temp()
+                self.at(self.line, f"{t} := {self.name(n)}")
+                return t
+            case ast.CallExpr(name=f, args=args):
+                t = self.temp()
+                self.at(self.line, f"{t} := {self.call(f, args, '&regs{}')}")
+                return t
+            case ast.Unary(op="!", operand=o):
+                return f"b2i({self.lower(o)} == 0)"
+            case ast.Unary(op="-", operand=o):
+                return f"sub(0, {self.lower(o)})"
+            case ast.Binary(op="&&" | "||" as op, left=a, right=b):
+                t = self.temp()
+                self.at(self.line, f"{t} := b2i({self.lower(a)} != 0)")
+                self.at(self.line, f"if {t} {'!=' if op == '&&' else '=='} 0 {{")
+                self.indent += 1
+                self.at(self.line, f"{t} = b2i({self.lower(b)} != 0)")
+                self.indent -= 1
+                self.w("}")
+                return t
+            case ast.Binary(op=op, left=a, right=b):
+                x = self.lower(a)
+                y = self.lower(b)
+                return f"b2i({x} {op} {y})" if op in _CMP else f"{_BINOPS_GO[op]}({x}, {y})"
+        return go_expr(e, self.name)
+
+    def call(self, f: str, args: tuple[ast.Arg, ...], frame: str) -> str:
+        """A call of function ``f`` on the registers ``frame`` (a paren-less one: the caller's)."""
+        decl = self.p.funcs[f]
+        if not decl.go_sig:
+            return f"e.{go_name('f', f)}(g)"
+        vals = [frame]
+        for q, a in zip(decl.params or (), args, strict=True):
+            kind = PARAM_TYPES[q.type]
+            if kind == "int":
+                vals.append(self.expr(a))  # type: ignore[arg-type]
+            elif kind == "chan":
+                assert isinstance(a, ast.Name)
+                vals.append("nil" if a.name == "nil" else self.chan(a.name))
+            else:
+                assert isinstance(a, ast.AddrArg | ast.Name)
+                vals.append(self.obj_ptr(a.name))
+        return f"e.{go_name('f', f)}({', '.join(vals)})"
+
+    def obj(self, name: str) -> str:
+        """A sync object: a parameter (a pointer), or the env's field."""
+        return go_name("ps", name) if name in self.scope else f"e.{go_name('s', name)}"
+
+    def obj_ptr(self, name: str) -> str:
+        return go_name("ps", name) if name in self.scope else f"&e.{go_name('s', name)}"
 
     def cond(self, e: ast.Expr) -> str:
         return f"{self.expr(e)} != 0"
@@ -81,12 +144,14 @@ class _Emitter:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
         if name is None or name == "nil":
             return "(chan int64)(nil)"
+        if name in self.scope:
+            return go_name("pc", name)
         return f"e.{go_name('c', name)}"  # a declared nil channel is a nil field of its own type
 
     def target(self, name: str | None) -> str:
         if name is None:
             return "_"
-        return f"e.{go_name('v', name)}" if self.p.is_int(name) else f"g.{go_name('r', name)}"
+        return self.name(name)
 
     # ---- statements
     def stmts(self, body: tuple[ast.Stmt, ...]) -> None:
@@ -101,7 +166,7 @@ class _Emitter:
         self.w("}")
 
     def stmt(self, s: ast.Stmt) -> None:
-        line = s.loc.line
+        line = self.line = s.loc.line
         match s:
             case ast.Assign(target=t, value=v):
                 self.at(line, f"{self.target(t)} = {self.expr(v)}")
@@ -123,18 +188,32 @@ class _Emitter:
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
                 self.at(line, f"panic({_go_string(arg.text)})")
-            case ast.Call(name=f):
-                self.at(line, f"e.{go_name('f', f)}(g)")
+            case ast.Call(name=f, args=args):
+                self.at(line, self.call(f, args, "&regs{}"))
+            case ast.GoStmt(func=f, args=args) if self.p.funcs[f].go_sig:
+                # the arguments are the spawner's: evaluated here, before the go statement
+                vals = []
+                for a in args:
+                    if isinstance(a, ast.StrArg | ast.AddrArg) or self._kind(a) != "int":
+                        vals.append(a)
+                        continue
+                    t = self.temp()
+                    self.at(line, f"{t} := {self.expr(a)}")
+                    vals.append(ast.Name(t, a.loc))
+                call = self.call_with(f, tuple(vals))
+                self.at(line, f"e.spawn({_go_string(f)}, func(g *regs) {{ {call} }})")
             case ast.GoStmt(func=f):
                 self.at(line, f"e.spawn({_go_string(f)}, e.{go_name('f', f)})")
+            case ast.Return(value=v):
+                self.at(line, "return" if v is None else f"return {self.expr(v)}")
             case ast.MethodCall(obj=o, method=m, args=args):
-                field = f"e.{go_name('s', o)}"
+                field = self.obj(o)
                 if m == "Add":
                     self.at(line, f"{field}.Add(int({self.expr(args[0])}))")  # type: ignore[arg-type]
                 elif m == "Do":
                     fn = args[0]
                     assert isinstance(fn, ast.Name)
-                    self.at(line, f"{field}.Do(func() {{ e.{go_name('f', fn.name)}(g) }})")
+                    self.at(line, f"{field}.Do(func() {{ {self.call(fn.name, (), '&regs{}')} }})")
                 else:
                     self.at(line, f"{field}.{m}()")
             case ast.AtomicCall(target=t, op=op, args=args):
@@ -164,6 +243,18 @@ class _Emitter:
                     self.stmts(body)
                     self.indent -= 1
                     self.w("}")
+            case ast.ForCond(cond=c, body=body) if c is not None and any(
+                isinstance(n, ast.CallExpr) for n in ast.walk(c)
+            ):
+                # a condition with calls is evaluated at the top of each iteration
+                self.at(line, "for {")
+                self.indent += 1
+                self.at(line, f"if !({self.cond(c)}) {{")
+                self.w("\tbreak")
+                self.w("}")
+                self.stmts(body)
+                self.indent -= 1
+                self.w("}")
             case ast.ForCond(cond=c, body=body):
                 self.block("for" if c is None else f"for {self.cond(c)}", line, body)
             case ast.Break():
@@ -181,6 +272,32 @@ class _Emitter:
             case _:  # pragma: no cover
                 raise AssertionError(f"unexpected statement {s!r}")
 
+    def _kind(self, a: ast.Arg) -> str:
+        """int for a value argument, else chan or sync (what a name passed denotes)."""
+        if isinstance(a, ast.Name) and a.name != "nil":
+            if a.name in self.scope:
+                return self.scope[a.name]
+            var = self.p.shared.get(a.name)
+            return "int" if var is None else var.kind
+        return "int" if not isinstance(a, ast.Name) else "chan"
+
+    def call_with(self, f: str, vals: tuple[ast.Arg, ...]) -> str:
+        """``f``'s call on the new goroutine's registers ``g``, its values already in temporaries."""
+        decl = self.p.funcs[f]
+        out = ["g"]
+        for q, a in zip(decl.params or (), vals, strict=True):
+            kind = PARAM_TYPES[q.type]
+            if kind == "int":
+                assert isinstance(a, ast.Name)
+                out.append(a.name)  # a temporary of the spawner
+            elif kind == "chan":
+                assert isinstance(a, ast.Name)
+                out.append("nil" if a.name == "nil" else self.chan(a.name))
+            else:
+                assert isinstance(a, ast.AddrArg | ast.Name)
+                out.append(self.obj_ptr(a.name))
+        return f"e.{go_name('f', f)}({', '.join(out)})"
+
     def if_chain(self, s: ast.If, keyword: str) -> None:
         self.at(s.loc.line, f"{keyword} {self.cond(s.cond)} {{")
         self.indent += 1
@@ -192,7 +309,9 @@ class _Emitter:
         if not orelse:
             self.w("}")
             return
-        if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+        nested_if = len(orelse) == 1 and isinstance(orelse[0], ast.If)
+        # an else-if whose condition has calls: its hoisted evaluations need a block of their own
+        if nested_if and not any(isinstance(n, ast.CallExpr) for n in ast.nodes(orelse[0].cond)):  # type: ignore[union-attr]
             nested = orelse[0]
             self.w(f"}} else if {self.cond(nested.cond)} {{")
             self.indent += 1
@@ -210,12 +329,14 @@ class _Emitter:
         if not cases:
             self.at(line, "select {}")
             return
+        # Go evaluates the send values on entering the select, in source order
+        sent = {id(c): self.expr(c.value) for c in cases if isinstance(c, ast.SendCase)}
         self.at(line, "select {")
         for case in cases:
             if isinstance(case, ast.DefaultCase):
                 self.w("default:")
             elif isinstance(case, ast.SendCase):
-                self.case_at(case.loc.line, f"case {self.chan(case.chan)} <- {self.expr(case.value)}:")
+                self.case_at(case.loc.line, f"case {self.chan(case.chan)} <- {sent[id(case)]}:")
             else:
                 if case.value is None and case.ok is None:
                     self.case_at(case.loc.line, f"case <-{self.chan(case.chan)}:")
@@ -238,6 +359,20 @@ class _Emitter:
             self.stmts(case.body)
             self.indent -= 1
         self.w("}")
+
+
+def _signature(f: ast.FuncDecl) -> str:
+    """The Go parameters and result of a function: first the frame's registers."""
+    params = ["g *regs"]
+    for q in f.params or ():
+        match PARAM_TYPES[q.type]:
+            case "int":
+                params.append(f"{go_name('a', q.name)} int64")
+            case "chan":
+                params.append(f"{go_name('pc', q.name)} chan {_go_elem(q.type[5:])}")
+            case _:
+                params.append(f"{go_name('ps', q.name)} {q.type}")
+    return ", ".join(params)
 
 
 def _go_elem(elem: str) -> str:
@@ -284,15 +419,9 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     """The Go source of one test."""
     lit = Path(lit_path).name
     p = program
-    for f in p.funcs.values():
-        if f.go_sig:
-            raise HbError(f"'{f.name}' has a Go signature: not written in Go yet", f.loc)
-    for node in ast.nodes(p.test):
-        if isinstance(node, ast.Return):
-            raise HbError("'return' is not written in Go yet", node.loc)
     em = _Emitter(p, lit)
     regs: set[str] = set()
-    for names in p.registers.values():
+    for names in (*p.registers.values(), *p.frame_regs.values()):
         regs |= names
     locs = locations(p)
     out: list[str] = [
@@ -404,11 +533,17 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for f in p.funcs.values():
         em.lines = []
         em.indent = 1
+        em.scope = {q.name: PARAM_TYPES[q.type] for q in f.params or ()}
         if f.frame is not None:
             em.w(f"var pad [{f.frame}]byte")
             em.w("touch(pad[:])")
+        for q in f.params or ():
+            if em.scope[q.name] == "int":  # a parameter is a register of the frame
+                em.w(f"g.{go_name('r', q.name)} = {go_name('a', q.name)}")
         em.stmts(f.body)
-        out += ["//go:noinline", f"func (e *env) {go_name('f', f.name)}(g *regs) {{", *em.lines, "}", ""]
+        em.scope = {}
+        head = f"func (e *env) {go_name('f', f.name)}({_signature(f)}){' int64' if f.result is not None else ''} {{"
+        out += ["//go:noinline", head, *em.lines, "}", ""]
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
