@@ -4,10 +4,14 @@ of registers of their own, ``return`` anywhere, calls inside expressions and
 
 from __future__ import annotations
 
-from helpers import program, run_text
+import pytest
+from helpers import STRESS, program, run_text
+from hypothesis import given, settings
+from programs import FUNCTION_PROGRAMS, function_text
 
-from hbcheck.explore import explore
+from hbcheck.explore import ExploreConfig, explore
 from hbcheck.machine import Machine
+from hbcheck.verdict import judge
 
 
 def _answer(text: str) -> tuple[set[tuple[int, ...]], int, dict[str, int]]:
@@ -203,3 +207,24 @@ def test_deep_recursion_splits_the_stack_and_overflow_still_panics():
     assert _answer(text)[0] == {(12,)}
     overflow = text.replace("frame 1024", "frame 100000").replace("down(12)", "down(20000)")
     assert _answer(overflow.replace("exists (P:r == 12)", ""))[2] == {"panic": 1}
+
+
+@settings(max_examples=STRESS or 20, derandomize=not STRESS, deadline=None)
+@given(function_text())
+def test_the_reduced_search_agrees_with_every_interleaving_on_functions(text):
+    """The footprints follow a call into the code its channel and sync
+    arguments chose, and a close of a channel parameter may close any channel."""
+    p = program(text)
+
+    def answer(por: str) -> tuple:
+        r = judge(p, explore(p, ExploreConfig(por=por)))
+        return sorted(r.states), r.positive, r.negative, set(r.findings)
+
+    assert answer("dpor") == answer("none")
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_PROGRAMS))
+def test_the_reduced_search_agrees_on_the_function_programs(name):
+    p = program(FUNCTION_PROGRAMS[name])
+    full, reduced = (judge(p, explore(p, ExploreConfig(por=por))) for por in ("none", "dpor"))
+    assert sorted(full.states) == sorted(reduced.states) and set(full.findings) == set(reduced.findings)

@@ -155,3 +155,10 @@ def test_a_literal_past_spin_s_int_is_refused(tmp_path):
         assert result.stderr.startswith(f"{path}:{where}: ") and "does not fit SPIN's int (32 bits)" in result.stderr
     path.write_text("litmus Edge\nvar x = -2147483648\ngo P0 { r = x + 2147483647 }\n")
     assert CliRunner().invoke(app, ["promela", str(path)]).exit_code == 0
+
+
+def test_a_function_with_a_go_signature_is_refused_clearly():
+    result = CliRunner().invoke(app, ["promela", str(lit("worker-pool.lit"))])
+    assert result.exit_code == 2
+    assert "worker-pool.lit:8:6: 'worker' has a Go signature" in result.stderr
+    assert "Promela's inlines have no frames or results" in result.stderr
