@@ -792,10 +792,16 @@ class _Unfolder:
         self.depth += 1
         frame = self.push_frame(f)
         self.rets.append([])
+        # its caller's registers, but not its caller's parameters: a name that is
+        # a parameter there (a shadowed shared variable, a channel or sync object
+        # bound at the call) is the declared one in its body, as on the machine
+        caller = self.frame
+        self.frame = _Frame(caller.prefix)
         try:
             end = self.stmts(self.p.funcs[f].body, st)
             return _merge([end, *self.rets[-1]])
         finally:
+            self.frame = caller
             self.rets.pop()
             self.depth -= 1
             self.stack -= frame

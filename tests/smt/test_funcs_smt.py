@@ -72,3 +72,37 @@ def test_engines_agree_on_drawn_programs_with_functions(text):
     r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        """
+        litmus ShadowedVar
+        var x int
+        func g { r = x }
+        func f(x int) int { g(); return r }
+        go P { s = f(5) }
+        go Q { x = 1 }
+        exists (P:s == 1)
+        """,
+        """
+        litmus ShadowedChan
+        var a = make(chan int, 1)
+        var b = make(chan int, 1)
+        func g { b <- 7 }
+        func f(b chan int) int { g(); v = <-b; return v }
+        go P { s = f(a) }
+        go Q { a <- 3 }
+        exists (P:s == 3)
+        """,
+    ],
+    ids=["var", "chan"],
+)
+def test_a_paren_less_callee_does_not_see_its_caller_s_parameters(text):
+    """It runs on its caller's registers, but a name its caller's parameter
+    shadows (a shared variable, a channel bound at the call) is the declared
+    one in its body: z3 inlined it in the caller's frame, parameters and all."""
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"]
+    assert r.states
