@@ -894,7 +894,10 @@ class _Unfolder:
         """Instances are named f, f#2, f#3, ... in spawn order (docs/language.md). That
         order is program order when one goroutine starts them all, and each go
         statement runs only if the one before it did (a loop unrolled: each
-        iteration's, if the iteration before ran its): otherwise it is open."""
+        iteration's, if the iteration before ran its): otherwise it is open.
+        The arguments are the spawner's, evaluated before the go statement: a
+        call among them may start instances first, and may not return."""
+        vals, objs, st = self.bind(f, args, st, line)
         if f in self.u.dynamic:
             # started by two goroutines, or by a go that may run without the one
             # before: each go statement's instance gets a name of its own here,
@@ -908,7 +911,6 @@ class _Unfolder:
             name = f if len(guards) == 1 else f"{f}#{len(guards)}"
         if name in self.u.stops:  # pragma: no cover - the language keeps goroutine and function names apart
             raise Unsupported(f"{name} names two goroutines")
-        vals, objs, st = self.bind(f, args, st, line)  # evaluated by the spawner, before its go
         st = self.after_reads(st)
         go = self.event(st, mev.GO, name, ZERO, line, timed=True)
         if f in self.u.dynamic:

@@ -106,3 +106,17 @@ def test_a_paren_less_callee_does_not_see_its_caller_s_parameters(text):
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"]
     assert r.states
+
+
+def test_a_go_names_its_instance_after_the_calls_among_its_arguments():
+    """``go w(mk())`` runs mk first: an instance mk starts is named before the
+    one the go statement starts (z3 named the go's instance, then unfolded mk)."""
+    text = """
+    litmus SpawnInArgs
+    func w(v int) { r = v }
+    func mk() int { go w(7); return 5 }
+    go P { go w(mk()) }
+    exists (w:r == 7 && w#2:r == 5)
+    """
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"] and sorted(r.states) == [(7, 5)]
