@@ -326,6 +326,7 @@ class _Unfolder:
         self.spawns = spawns  # by function: the goroutine whose go statements start it, and their guards
         self.loops: list[tuple[list[_State], list[_State]]] = []  # per loop: (break states, continue states)
         self.depth = 0
+        self.spawn_depth = 0  # goroutines that started this one, one from the other (recursion through go)
         self.stack = 0  # bytes of the frames inlined so far (as the machine counts them)
         self.point = 0  # statements unfolded so far: where the goroutine may stop
         self.stop = z3.Int(f"stop_{g}")
@@ -897,6 +898,9 @@ class _Unfolder:
         iteration's, if the iteration before ran its): otherwise it is open.
         The arguments are the spawner's, evaluated before the go statement: a
         call among them may start instances first, and may not return."""
+        if self.spawn_depth >= MAX_INLINE:
+            # a go inside the goroutine it starts, its guard not false by constants
+            raise Unsupported(f"goroutines started one by the other deeper than {MAX_INLINE} are not encoded")
         vals, objs, st = self.bind(f, args, st, line)
         if f in self.u.dynamic:
             # started by two goroutines, or by a go that may run without the one
@@ -917,6 +921,7 @@ class _Unfolder:
             self.u.dynamic[f].append((name, go))
         child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
         child.frame = _Frame("", objs, frozenset(vals))
+        child.spawn_depth = self.spawn_depth + 1
         child.push_frame(f)
         # the new goroutine's parameters: values, not the spawner's reads (no dependency crosses)
         start = child.run(self.p.funcs[f].body, st.guard, line, {n: SV(v.expr) for n, v in vals.items()})

@@ -120,3 +120,21 @@ def test_a_go_names_its_instance_after_the_calls_among_its_arguments():
     """
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"] and sorted(r.states) == [(7, 5)]
+
+
+def test_z3_steps_aside_from_a_go_chain_its_constants_do_not_end():
+    """``go f(n - 1)`` inside f, n read from memory: z3 unfolded one goroutine
+    inside the other until Python's recursion limit (an internal error on the
+    default path); past 16 it steps aside, and the explorer answers."""
+    text = """
+    litmus GoChain
+    var x int
+    func f(n int) { r = n; if n > 0 { go f(n - 1) } }
+    go P { go f(x) }
+    go Q { x = 2 }
+    exists (f:r == 2 && f#3:r == 0)
+    """
+    with pytest.raises(Unsupported, match="goroutines started one by the other"):
+        unfold(program(text), 8)
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit"] and (2, 0) in r.states
