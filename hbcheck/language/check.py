@@ -420,7 +420,11 @@ class _Checker:
 
     def _no_args(self, args: tuple[ast.Arg, ...], what: str, loc: Loc) -> None:
         if args:
-            raise HbError(f"{what} takes no arguments (functions have no parameters)", args[0].loc if args else loc)
+            raise HbError(
+                f"{what} takes no arguments (a function without parentheses has no parameters: "
+                "declare them as in Go, 'func f(a int) { }')",
+                args[0].loc if args else loc,
+            )
 
     def _stmt(self, owner: str, s: ast.Stmt, in_loop: bool, in_select: bool) -> None:
         match s:

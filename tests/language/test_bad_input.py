@@ -25,7 +25,7 @@ CASES = [
     ("close-arity", "var c = make(chan int)\ngo P { close(c, c) }\n", 3, 8, "close takes exactly 1 argument, got 2"),
     ("wg-add-arity", "var wg sync.WaitGroup\ngo P { wg.Add() }\n", 3, 8, "wg.Add takes 1 argument, got 0"),
     ("lock-arity", "var mu sync.Mutex\ngo P { mu.Lock(1) }\n", 3, 8, "mu.Lock takes 0 arguments, got 1"),
-    ("call-with-args", "func f { }\ngo P { f(1) }\n", 3, 10, "'f' takes no arguments"),
+    ("call-with-args", "func f { }\ngo P { f(1) }\n", 3, 10, "'f' takes no arguments (a function without parentheses"),
     ("atomic-arity", "var x int\ngo P { atomic.Store(&x) }\n", 3, 8, "atomic.Store takes 2 arguments, got 1"),
     ("unknown-statement", "go P {\n  x++\n}\n", 3, 4, "syntax error: unexpected '++'"),
     ("unknown-keyword", "go P {\n  defer x\n}\n", 3, 3, "unknown statement 'defer'"),
