@@ -109,7 +109,7 @@ def explore(program: Program, config: ExploreConfig | None = None) -> Exploratio
                 key = final
             if not naive:
                 result.interleavings += 1
-            execution = record(machine, st, key, cut=cut, max_steps=config.max_steps)
+            execution = record(machine, st, key, cut, config.max_steps, budget if limited else None)
             if execution.cut_reason:
                 bounds[execution.cut_reason] = None
             result.executions.append(execution)
@@ -177,7 +177,14 @@ def _persistent(sets: Footprints, st: State, by_g: dict[str, list[Choice]], tota
     return frozenset(best)
 
 
-def record(machine: Machine, st: State, key: tuple, cut: str | None = None, max_steps: int | None = None) -> Execution:
+def record(
+    machine: Machine,
+    st: State,
+    key: tuple,
+    cut: str | None = None,
+    max_steps: int | None = None,
+    budget: Budget | None = None,
+) -> Execution:
     """Classify a terminal state and freeze it into an ``Execution``. When
     ``main`` returned, its leaks come from the continuations of the others
     (``leaks_after_main``, steps up to ``max_steps``); a bound that cuts one
@@ -205,7 +212,7 @@ def record(machine: Machine, st: State, key: tuple, cut: str | None = None, max_
     elif end.kind == "cut":
         kind, cut = CUT, end.text
     elif end.kind == "main-exit":
-        leaks, cuts = leaks_after_main(machine, st, max_steps)
+        leaks, cuts = leaks_after_main(machine, st, max_steps, budget)
         findings.extend(leaks)
         cut = ", ".join(cuts) or None
         kind = OK if cut is None else CUT
@@ -225,7 +232,9 @@ Tables = tuple[dict[tuple, Settled], Footprints, dict[tuple, frozenset[str]]]
 _SETTLED: weakref.WeakKeyDictionary[Machine, Tables] = weakref.WeakKeyDictionary()
 
 
-def leaks_after_main(machine: Machine, st: State, max_steps: int | None = None) -> tuple[list[Finding], list[str]]:
+def leaks_after_main(
+    machine: Machine, st: State, max_steps: int | None = None, budget: Budget | None = None
+) -> tuple[list[Finding], list[str]]:
     """The leaks of an execution that ended by ``main``'s return, and the
     bounds that make that answer inexact. A goroutine is leaked when some
     continuation of the goroutines left running strands it: goleak waits for
@@ -240,11 +249,18 @@ def leaks_after_main(machine: Machine, st: State, max_steps: int | None = None) 
         tables = _SETTLED[machine] = ({}, Footprints(machine.program, machine.codes, machine.config), {})
     start = st.copy()
     start.end = None  # main is done; the others go on
-    stranded, cuts = _settle(machine, start, max_steps, tables)
+    try:
+        stranded, cuts = _settle(machine, start, max_steps, tables, budget)
+    except _Spent as spent:  # the outcomes already in the tables are whole: they stay
+        stranded, cuts = frozenset(), frozenset({str(spent)})
     return [Finding("leak", wait, g, line) for g, wait, line in sorted(stranded)], sorted(cuts)
 
 
-def _settle(machine: Machine, start: State, max_steps: int, tables: Tables) -> Settled:
+class _Spent(Exception):
+    """The run's budget ran out while the others went on after main's return."""
+
+
+def _settle(machine: Machine, start: State, max_steps: int, tables: Tables, budget: Budget | None = None) -> Settled:
     """Every settled state of the continuations from ``start``: a depth-first
     search over machine states (not histories), each state's outcome computed
     once per exploration. Steps only grow, so the state graph is acyclic, and
@@ -254,7 +270,12 @@ def _settle(machine: Machine, start: State, max_steps: int, tables: Tables) -> S
     memo, sets, positions = tables
     root = _state_key(start, max_steps)
     stack: list[tuple[tuple, State, list[tuple] | None]] = [(root, start, None)]
+    visited = 0
     while stack:
+        visited += 1
+        # goroutines that start goroutines for ever make this search long: the budget holds here too
+        if budget is not None and visited % 64 == 0 and (spent := budget.spent(reserve=0.1)):
+            raise _Spent(spent)
         key, st, kids = stack[-1]
         if key in memo:
             stack.pop()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import z3
-from helpers import lit
+from helpers import lit, program
 
 from hbcheck.budget import Budget, resident_mib
 from hbcheck.explore import ExploreConfig, explore
@@ -47,6 +47,17 @@ def test_a_time_budget_stops_z3_too(tmp_path, engine):
     assert time.monotonic() - start < 10
     assert r.observation == "Unknown" and r.notes.smt == "time-budget 2s hit"
     assert r.bounds == ([] if engine == "smt" else ["time-budget 2s"])
+
+
+def test_a_time_budget_stops_the_leak_search_after_main_returns():
+    """Goroutines that start goroutines for ever: once main returns, the search
+    for leaks (what the others do next) ran past any --time-budget."""
+    p = program("litmus Forever\nvar x int\nfunc f { go f() }\ngo main { go f() }\n")
+    start = time.monotonic()
+    found = explore(p, ExploreConfig(time_budget=2))
+    assert time.monotonic() - start < 60
+    assert found.bounds == ["time-budget 2s"]
+    assert {e.cut_reason for e in found.executions} == {"time-budget 2s"}
 
 
 def test_a_time_budget_stops_judging(tmp_path):
