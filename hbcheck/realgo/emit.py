@@ -45,6 +45,7 @@ class _Emitter:
         self.lines: list[str] = []
         self.indent = 0
         self.ntemp = 0
+        self.regs: set[str] = set()  # every register the code names (one read before any write reads 0)
         self.line = 0  # the statement being written: where hoisted evaluations sit
         self.scope: dict[str, str] = {}  # a Go-signature function's parameters: their kinds
 
@@ -73,7 +74,10 @@ class _Emitter:
         return n not in self.scope and self.p.is_int(n)
 
     def name(self, n: str) -> str:
-        return f"e.{go_name('v', n)}" if self.is_int(n) else f"g.{go_name('r', n)}"
+        if self.is_int(n):
+            return f"e.{go_name('v', n)}"
+        self.regs.add(n)
+        return f"g.{go_name('r', n)}"
 
     def expr(self, e: ast.Expr) -> str:
         """The Go expression; one with calls has its shared reads and calls
@@ -466,7 +470,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     out += ["// env holds one iteration's shared state: fresh variables and channels every time."]
     out += _struct("env", fields)
     out += ["// regs holds one goroutine instance's registers."]
-    out += _struct("regs", [(go_name("r", r), "int64") for r in sorted(regs)])
+    regs_at = len(out)  # filled in once the code is written: it may read a register nothing writes
     out += [_HARNESS]
     # iteration set-up
     out += [
@@ -544,6 +548,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         em.scope = {}
         head = f"func (e *env) {go_name('f', f.name)}({_signature(f)}){' int64' if f.result is not None else ''} {{"
         out += ["//go:noinline", head, *em.lines, "}", ""]
+    out[regs_at:regs_at] = _struct("regs", [(go_name("r", r), "int64") for r in sorted(regs | em.regs)])
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 
 import pytest
-from helpers import ROOT, lit, suite_files
+from helpers import ROOT, goker_files, lit, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -104,7 +104,7 @@ def test_audit_flags_an_unknown_panic_and_accepts_a_known_one():
 
 @needs_go
 def test_generated_go_for_every_suite_test_is_gofmt_clean_and_compiles(tmp_path):
-    for path in suite_files():
+    for path in [*suite_files(), *goker_files()]:
         d = tmp_path / path.stem
         d.mkdir()
         (d / "main.go").write_text(emit_go(load(path), path))
@@ -122,6 +122,17 @@ def test_generated_go_for_every_suite_test_is_gofmt_clean_and_compiles(tmp_path)
         if done.returncode != 0:
             failed.append((d.name, done.stderr))
     assert failed == []
+
+
+@needs_go
+def test_a_register_read_before_any_write_reads_0_in_go_too(tmp_path):
+    """A register only ever read had no field in Go's regs struct: the program did not build."""
+    path, out = tmp_path / "unwritten.lit", tmp_path / "audit.json"
+    path.write_text("litmus Unwritten\nvar x int\ngo P {\n    r = q + 1\n    x = r\n}\nexists (x == 1)\n")
+    result = CliRunner().invoke(app, ["validate", "--runs", "5", "--json", str(out), str(path)])
+    assert result.exit_code == 0, result.stdout
+    (test,) = json.loads(out.read_text())["tests"]
+    assert test["verdict"] == "ok" and test["observed"]["states"] == {"x=1;": 5}
 
 
 NO_MESSAGES = """"no-messages"
@@ -150,7 +161,6 @@ def test_validate_agrees_with_the_model_on_races(tmp_path):
     out = tmp_path / "audit.json"
     result = CliRunner().invoke(app, ["validate", "--runs", "50", "--race", "--json", str(out), *files])
     assert result.exit_code == 0, result.stdout
-    import json
 
     tests = {t["test"]: t for t in json.loads(out.read_text())["tests"]}
     assert tests["Cap1+kth"]["races_confirmed"] == [] and tests["Cap1+kth"]["detector_disagrees"] == []
@@ -169,7 +179,6 @@ def test_validate_confirms_a_race_between_an_atomic_write_and_a_plain_read(tmp_p
 
 def _validate_one(tmp_path, name: str, runs: int) -> tuple[dict, str]:
     """``validate --race`` on one suite test: its audit as JSON, and what was printed."""
-    import json
 
     out = tmp_path / "audit.json"
     result = CliRunner().invoke(app, ["validate", "--runs", str(runs), "--race", "--json", str(out), str(lit(name))])
