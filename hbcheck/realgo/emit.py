@@ -124,15 +124,16 @@ class _Emitter:
         vals = [frame]
         for q, a in zip(decl.params or (), args, strict=True):
             kind = PARAM_TYPES[q.type]
-            if kind == "int":
-                vals.append(self.expr(a))  # type: ignore[arg-type]
-            elif kind == "chan":
-                assert isinstance(a, ast.Name)
-                vals.append("nil" if a.name == "nil" else self.chan(a.name))
-            else:
-                assert isinstance(a, ast.AddrArg | ast.Name)
-                vals.append(self.obj_ptr(a.name))
+            vals.append(self.expr(a) if kind == "int" else self.object_arg(kind, a))  # type: ignore[arg-type]
         return f"e.{go_name('f', f)}({', '.join(vals)})"
+
+    def object_arg(self, kind: str, a: ast.Arg) -> str:
+        """A channel or sync object passed: the Go value (a pointer for sync objects)."""
+        if kind == "chan":
+            assert isinstance(a, ast.Name)
+            return "nil" if a.name == "nil" else self.chan(a.name)
+        assert isinstance(a, ast.AddrArg | ast.Name)
+        return self.obj_ptr(a.name)
 
     def obj(self, name: str) -> str:
         """A sync object: a parameter (a pointer), or the env's field."""
@@ -294,12 +295,8 @@ class _Emitter:
             if kind == "int":
                 assert isinstance(a, ast.Name)
                 out.append(a.name)  # a temporary of the spawner
-            elif kind == "chan":
-                assert isinstance(a, ast.Name)
-                out.append("nil" if a.name == "nil" else self.chan(a.name))
             else:
-                assert isinstance(a, ast.AddrArg | ast.Name)
-                out.append(self.obj_ptr(a.name))
+                out.append(self.object_arg(kind, a))
         return f"e.{go_name('f', f)}({', '.join(out)})"
 
     def if_chain(self, s: ast.If, keyword: str) -> None:
