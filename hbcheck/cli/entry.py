@@ -23,7 +23,16 @@ def _noted(signum: int, frame: object) -> None:
     Interrupted.seen = True
 
 
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """After Ctrl-C, say nothing of an object that fails in ``__del__``: the
+    interrupt may have cut its ``__init__`` short (a z3 term then has no
+    context, and its ``__del__`` printed a traceback after "Interrupted.")."""
+    if not Interrupted.seen:
+        sys.__unraisablehook__(unraisable)
+
+
 def main() -> None:
+    sys.unraisablehook = _unraisable
     # While z3, lark and rich load, Ctrl-C is only noted: raised inside a
     # library's import it was swallowed (z3 has bare excepts), and the run went on.
     signal.signal(signal.SIGINT, _noted)

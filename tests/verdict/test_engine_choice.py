@@ -234,6 +234,8 @@ def _small_kernels() -> list[Path]:
     baseline = json.loads((ROOT / "litmus" / "baseline.json").read_text())
     racy = {t["file"] for t in baseline["tests"] if any(f["kind"] == "race" for f in t["findings"])}
     small = {t["file"] for t in baseline["tests"] if t["executions"] <= 300} - racy
+    # 12 executions, yet z3's encoding of its loops takes over 100 s: checked by hand, left to #25
+    small.discard("litmus/goker/kubernetes_70892_fixed.lit")
     return [p for p in goker_files() if str(p.relative_to(ROOT)) in small]
 
 
