@@ -4,10 +4,13 @@ programs from text, find suite files, drive the machine by hand."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import zlib
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
 import z3
 
 from hbcheck.explore import ExploreConfig, explore
@@ -128,3 +131,25 @@ expect sometimes
 expect panic "send on closed channel"
 expect no deadlock
 """
+
+
+needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain (.ci/run installs golang-go)")
+
+
+def go_build_failures(root: Path) -> list[tuple[str, str]]:
+    """Each folder of ``root`` holds one generated main.go: gofmt must list
+    none of them, and the folders whose program does not build are returned."""
+    fmt = subprocess.run(["gofmt", "-l", str(root)], capture_output=True, text=True)
+    assert fmt.returncode == 0 and fmt.stdout == ""
+    failed = []
+    for d in sorted(root.iterdir()):
+        done = subprocess.run(
+            ["go", "build", "-o", str(d / "prog"), "main.go"],
+            cwd=d,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "GO111MODULE": "off"},
+        )
+        if done.returncode != 0:
+            failed.append((d.name, done.stderr))
+    return failed

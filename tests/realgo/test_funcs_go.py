@@ -5,19 +5,13 @@ and the real runtime shows only states the model allows."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
-import pytest
-from helpers import lit, program
+from helpers import go_build_failures, lit, needs_go, program
 from programs import FUNCTION_PROGRAMS
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
 from hbcheck.realgo.emit import emit_go
-
-needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain (.ci/run installs golang-go)")
 
 
 @needs_go
@@ -26,20 +20,7 @@ def test_function_programs_are_gofmt_clean_and_build(tmp_path):
         d = tmp_path / name
         d.mkdir()
         (d / "main.go").write_text(emit_go(program(text, f"{name}.lit"), f"{name}.lit"))
-    fmt = subprocess.run(["gofmt", "-l", str(tmp_path)], capture_output=True, text=True)
-    assert fmt.returncode == 0 and fmt.stdout == ""
-    failed = []
-    for d in sorted(tmp_path.iterdir()):
-        done = subprocess.run(
-            ["go", "build", "-o", str(d / "prog"), "main.go"],
-            cwd=d,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "GO111MODULE": "off"},
-        )
-        if done.returncode != 0:
-            failed.append((d.name, done.stderr))
-    assert failed == []
+    assert go_build_failures(tmp_path) == []
 
 
 def test_the_go_program_keeps_the_function_shape():

@@ -7,8 +7,7 @@ import shutil
 import subprocess
 import tempfile
 
-import pytest
-from helpers import ROOT, goker_files, lit, suite_files
+from helpers import ROOT, go_build_failures, goker_files, lit, needs_go, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -16,8 +15,6 @@ from hbcheck.language import load
 from hbcheck.realgo.audit import audit
 from hbcheck.realgo.emit import emit_go
 from hbcheck.realgo.runner import Observed, parse_races
-
-needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain (.ci/run installs golang-go)")
 
 RACE_REPORT = """
 ==================
@@ -108,20 +105,7 @@ def test_generated_go_for_every_suite_test_is_gofmt_clean_and_compiles(tmp_path)
         d = tmp_path / path.stem
         d.mkdir()
         (d / "main.go").write_text(emit_go(load(path), path))
-    fmt = subprocess.run(["gofmt", "-l", str(tmp_path)], capture_output=True, text=True)
-    assert fmt.returncode == 0 and fmt.stdout == ""
-    failed = []
-    for d in sorted(tmp_path.iterdir()):
-        done = subprocess.run(
-            ["go", "build", "-o", str(d / "prog"), "main.go"],
-            cwd=d,
-            capture_output=True,
-            text=True,
-            env={**__import__("os").environ, "GO111MODULE": "off"},
-        )
-        if done.returncode != 0:
-            failed.append((d.name, done.stderr))
-    assert failed == []
+    assert go_build_failures(tmp_path) == []
 
 
 @needs_go
