@@ -368,6 +368,51 @@ def function_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@st.composite
+def defer_text(draw) -> str:
+    """Deferred calls and panics: two workers defer a Done, maybe a handler
+    that recovers, an unlock (or unlock by hand, so an early return keeps the
+    lock), a call with an argument read at the defer, a close (twice: a
+    panic in a deferred call); their bodies return early, panic, send and
+    close; main waits for them or not."""
+    lines = ["litmus Defers", "var x int", "var y int", "var mu sync.Mutex", "var wg sync.WaitGroup"]
+    lines.append(f"var c = make(chan int, {draw(st.integers(0, 1))})")
+    lines.append("func put(k int) { x = x + k }")
+    lines.append("func handler() { if recover() != nil { y = y + 1 } }")
+    lines.append("func work(k int) {")
+    lines.append("    defer wg.Done()")
+    if draw(st.booleans()):
+        lines.append("    defer handler()")
+    lines.append("    mu.Lock()")
+    by_hand = draw(st.booleans())
+    if not by_hand:
+        lines.append("    defer mu.Unlock()")
+    for extra in draw(st.lists(st.sampled_from(["defer put(k)", "defer close(c)", "defer put(x)"]), max_size=2)):
+        lines.append(f"    {extra}")
+    body = [
+        "x = x + k",
+        "if x > 1 { return }",
+        'if x == k { panic("boom") }',
+        "c <- k",
+        "close(c)",
+        "select { case c <- k: default: }",
+    ]
+    lines += [f"    {b}" for b in draw(st.lists(st.sampled_from(body), min_size=1, max_size=3))]
+    if by_hand:
+        lines.append("    mu.Unlock()")
+    lines.append("}")
+    lines.append("go main {")
+    lines.append("    wg.Add(2)")
+    lines.append("    go work(1)")
+    lines.append("    go work(2)")
+    if draw(st.booleans()):
+        lines.append("    wg.Wait()")
+    lines.append("    r = x")
+    lines.append("}")
+    lines.append(f"exists (main:r == {draw(st.integers(0, 3))} && y == {draw(st.integers(0, 1))})")
+    return "\n".join(lines) + "\n"
+
+
 # Functions with Go signatures (parameters, results, return anywhere, calls in
 # expressions, go f(args)): the engines must agree on each, and each must
 # build as Go (tests/smt/test_funcs_smt.py, tests/realgo/test_funcs_go.py)

@@ -89,6 +89,33 @@ EXPECTED = {
     ),
     # the first call's select takes quit (it returns holding mu: the second
     # Lock deadlocks) or work (then the second takes quit): 2.
+    # defer: main runs f alone; its deferred calls are local code: 1.
+    "lifo.lit": ([{"main:r": 94321}], 1, 0, 1, set()),
+    # the two workers' turns at mu, times the two orders of their (deferred) Done: 4.
+    "unlock-on-every-path.lit": ([{"main:r": 2}], 4, 0, 4, set()),
+    # one goroutine; the second close's panic is recovered by the deferred handler: 1.
+    "recover-double-close.lit": ([{"main:r": 0, "main:s": 1}], 1, 0, 1, set()),
+    # indirect()'s callee recovers nothing: the panic ends the program: 1.
+    "recover-too-deep.lit": ([], 0, 0, 1, {Finding("panic", "boom", g="main", line=16)}),
+    # a fatal error runs no deferred call: 1.
+    "recover-fatal.lit": ([], 0, 0, 1, {Finding("panic", "sync: unlock of unlocked mutex", g="main", line=15)}),
+    # P's send before main's close (it parks, the close wakes it to panic) or after
+    # (it panics at once): 2, both recovered, both a send/close race.
+    "recover-woken-sender.lit": (
+        [{"main:r": 1}],
+        2,
+        0,
+        2,
+        {
+            Finding(
+                "send-close-race",
+                "send/close race on c",
+                g="P",
+                line=16,
+                pair=(("P", 16, "send"), ("main", 25, "close")),
+            )
+        },
+    ),
     "early-return-keeps-lock.lit": (
         [{"main:r": 5, "main:s": 0}],
         1,
@@ -254,7 +281,19 @@ def test_every_suite_file_is_pinned():
     assert sorted(p.name for p in suite_files()) == sorted([*EXPECTED, *HB_EXPECTED, *THEMED])
     assert len(suite_files()) >= 60
     themes = {p.parent.name for p in suite_files()}
-    assert themes == {"mp", "semaphores", "close", "select", "sync", "racy", "panics", "deadlocks", "stack", "funcs"}
+    assert themes == {
+        "mp",
+        "semaphores",
+        "close",
+        "select",
+        "sync",
+        "racy",
+        "panics",
+        "deadlocks",
+        "stack",
+        "funcs",
+        "defer",
+    }
     assert all(p.read_text().splitlines()[1].startswith('"') for p in suite_files())  # a one-line description
 
 

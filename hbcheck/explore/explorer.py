@@ -144,7 +144,9 @@ def persistent(sets: Footprints, st: State, choices: list[Choice], memo: dict[tu
     if len(by_g) == 1:
         return choices
     where = (
-        tuple((n, g.status, g.code, g.pc, g.parked, tuple(f[:2] for f in g.frames)) for n, g in st.gs.items()),
+        tuple(
+            (n, g.status, g.code, g.pc, g.parked, tuple(f[:2] for f in g.frames), g.defers) for n, g in st.gs.items()
+        ),
         tuple(choices),
     )
     chosen = memo.get(where)
@@ -324,7 +326,7 @@ def _state_key(st: State, max_steps: int) -> tuple:
     are one state here."""
 
     def goroutine(g: G) -> tuple:
-        where = (g.status, g.code, g.pc, tuple(g.frames), g.stack_size, g.stack_used)
+        where = (g.status, g.code, g.pc, tuple(g.frames), g.stack_size, g.stack_used, g.defers, g.panicking)
         return (g.name, where, tuple(sorted(g.regs.items())), g.wait, g.wait_line, g.parked, g.pending)
 
     def chan(c: HChan) -> tuple:

@@ -33,6 +33,7 @@ from hbcheck.machine.instructions import (
     Bound,
     Call,
     Close,
+    Defer,
     Exit,
     Go,
     Invoke,
@@ -100,7 +101,7 @@ class Footprints:
                         chans = [case.chan for case in cases if case.chan is not None]
                         groups.add_nodes_from(chans)
                         groups.add_edges_from(itertools.pairwise(chans))
-                    case Call(func=f) | Invoke(code=f) | Once(func=f):
+                    case Call(func=f) | Invoke(code=f) | Once(func=f) | Defer(code=f):
                         calls.add_edge(c.name, f)
                     case Go(func=f, code=key):
                         calls.add_edge(c.name, key or f)
@@ -146,6 +147,8 @@ class Footprints:
                 return Footprint(writes=frozenset({f"go:{func}"}), ends=self.overflows or (div and bool(args)))
             case Call():
                 return Footprint(ends=self.overflows)
+            case Defer(args=args):  # its arguments may divide by zero; the call, at return, overflow
+                return Footprint(ends=self.overflows or (div and bool(args)))
             case Invoke(args=args):  # its arguments may divide by zero
                 return Footprint(ends=self.overflows or (div and bool(args)))
             case Return(value=value):
@@ -193,7 +196,7 @@ class Footprints:
             p = todo.pop()
             out |= self.instr(code, p)
             match code.instrs[p]:
-                case Call(func=f) | Invoke(code=f) | Once(func=f):
+                case Call(func=f) | Invoke(code=f) | Once(func=f) | Defer(code=f):
                     out |= self._summary(f)
                 case Go(func=f, code=key):
                     out |= self._summary(key or f)
@@ -221,9 +224,12 @@ class Footprints:
             return NONE
         if g.status in (FAIL, CUT):
             return ENDS
+        out = NONE
+        for d in g.defers:  # calls deferred already; a panic may unwind to any frame's end
+            out |= self._summary(d[1])
         if not g.frames:
-            return self._reach(g.code, g.pc)
-        return self._future(g.code, g.pc, tuple((f[0], f[1]) for f in g.frames))
+            return out | self._reach(g.code, g.pc)
+        return out | self._future(g.code, g.pc, tuple((f[0], f[1]) for f in g.frames))
 
     @cache  # noqa: B019 - one Footprints per exploration
     def _future(self, code: str, pc: int, frames: tuple[tuple[str, int], ...]) -> Footprint:

@@ -251,6 +251,14 @@ class Return:
     loc: Loc
 
 
+@dataclass(frozen=True, slots=True)
+class Defer:
+    """``defer CALL``: the call's arguments now, the call when the function returns or panics."""
+
+    call: Call | MethodCall
+    loc: Loc
+
+
 Stmt = (
     Assign
     | Recv
@@ -268,6 +276,7 @@ Stmt = (
     | Select
     | Assert
     | Return
+    | Defer
 )
 
 # ---- declarations --------------------------------------------------------

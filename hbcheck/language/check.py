@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
 
-BUILTINS = frozenset({"close", "panic", "atomic", "make", "nil", "true", "false", "len", "cap", "range"})
+BUILTINS = frozenset({"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range"})
 SYNC_TYPES = {"sync.Mutex": "mutex", "sync.WaitGroup": "wg", "sync.Once": "once"}
 METHODS = {
     "mutex": {"Lock": 0, "Unlock": 0},
@@ -381,8 +381,20 @@ class _Checker:
         if isinstance(e, ast.CallExpr):
             if in_condition:
                 raise HbError("a condition cannot call a function", e.loc)
+            if e.name == "recover":
+                raise HbError(
+                    "recover()'s value can only be compared with nil here: 'if recover() != nil { ... }'", e.loc
+                )
             self._invoke(self._owner, e.name, e.args, e.loc, value=True)
             return
+        if isinstance(e, ast.Binary) and e.op in ("==", "!=") and not in_condition:
+            call = next((x for x in (e.left, e.right) if isinstance(x, ast.CallExpr) and x.name == "recover"), None)
+            if call is not None:
+                other = e.right if call is e.left else e.left
+                if not (isinstance(other, ast.Name) and other.name == "nil"):
+                    raise HbError("recover() is compared only with nil: 'recover() != nil'", other.loc)
+                self._no_recover_args(call.args)
+                return
         if isinstance(e, ast.Name):
             if e.name == "nil":
                 raise HbError("nil is not an integer", e.loc)
@@ -417,6 +429,11 @@ class _Checker:
                 loc,
             )
         raise HbError(f"undefined function '{name}'", loc)
+
+    @staticmethod
+    def _no_recover_args(args: tuple[ast.Arg, ...]) -> None:
+        if args:
+            raise HbError(f"too many arguments to recover: it takes none, got {len(args)}", args[0].loc)
 
     def _no_args(self, args: tuple[ast.Arg, ...], what: str, loc: Loc) -> None:
         if args:
@@ -490,6 +507,10 @@ class _Checker:
                 self.expr(c)
             case ast.Return(value=v, loc=loc):
                 self._return(v, loc)
+            case ast.Defer(call=ast.MethodCall() as m):
+                self._method(owner, m)
+            case ast.Defer(call=c):
+                self._call(owner, c)
             case _:  # pragma: no cover - the parser builds only the cases above
                 raise HbError(f"unknown statement {type(s).__name__}", s.loc)
 
@@ -502,6 +523,9 @@ class _Checker:
                 raise HbError("close needs a channel", arg.loc)
             if arg.name != "nil":
                 self._chan(ast.ChanRef(arg.name, arg.loc))
+            return
+        if s.name == "recover":
+            self._no_recover_args(s.args)
             return
         if s.name == "panic":
             if len(s.args) != 1 or not isinstance(s.args[0], ast.StrArg):

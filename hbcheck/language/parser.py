@@ -195,6 +195,10 @@ class _ToAst(Transformer):
         return ast.Call(str(name), items[1] if len(items) > 1 else (), self._loc(name))
 
     @v_args(meta=True)
+    def defer_stmt(self, meta, items):
+        return ast.Defer(items[0], self._loc(meta))
+
+    @v_args(meta=True)
     def go_stmt(self, meta, items):
         return ast.GoStmt(str(items[0]), items[1] if len(items) > 1 else (), self._loc(meta))
 

@@ -24,6 +24,7 @@ from hbcheck.machine.instructions import (
     Bound,
     Call,
     Close,
+    Defer,
     Exit,
     Fn,
     Go,
@@ -36,6 +37,7 @@ from hbcheck.machine.instructions import (
     Once,
     OnceDone,
     Panic,
+    Recover,
     Recv,
     Ret,
     Return,
@@ -122,10 +124,10 @@ def compile_program(program: Program, config: MachineConfig) -> dict[str, Code]:
     """Codes for every top-level goroutine and every function, by name; a
     function with channel or sync parameters once per binding its calls make
     (they are known where it is called: names, never values)."""
-    codes: dict[str, Code] = {}
+    codes: dict[str, Code] = {}  # the compiler adds the wrappers of deferred methods, close and panic
     todo: Todo = []
     for g in program.goroutines:
-        codes[g.name] = _Compiler(program, config, todo).body(
+        codes[g.name] = _Compiler(program, config, todo, codes=codes).body(
             g.name, g.body, frame=0, is_func=False, is_main=g.name == "main"
         )
     todo.extend((f.name, f.name, {}) for f in program.funcs.values() if not program.obj_params(f.name))
@@ -135,7 +137,7 @@ def compile_program(program: Program, config: MachineConfig) -> dict[str, Code]:
             continue
         f = program.funcs[name]
         frame = f.frame if f.frame is not None else config.default_frame
-        codes[key] = _Compiler(program, config, todo, f, binding).body(key, f.body, frame=frame, is_func=True)
+        codes[key] = _Compiler(program, config, todo, f, binding, codes).body(key, f.body, frame=frame, is_func=True)
     return codes
 
 
@@ -180,8 +182,10 @@ class _Compiler:
         todo: Todo,
         func: ast.FuncDecl | None = None,
         binding: dict[str, str | None] | None = None,
+        codes: dict[str, Code] | None = None,
     ):
         self.program = program
+        self.codes = codes if codes is not None else {}
         self.config = config
         self.todo = todo
         self.func = func
@@ -197,6 +201,8 @@ class _Compiler:
         self.ntemps = 0
         # loop contexts: (break patch list, continue target or None for select)
         self.loops: list[tuple[list[int], list[int] | None]] = []
+        # a return's value is pinned in a temp before the deferred calls run (they may change registers)
+        self.defers = func is not None and any(isinstance(n, ast.Defer) for n in ast.nodes(func.body))
 
     def body(self, name: str, body: tuple[ast.Stmt, ...], frame: int, is_func: bool, is_main: bool = False) -> Code:
         self.name = name
@@ -279,6 +285,10 @@ class _Compiler:
         if not self.has_loads(e):
             return pure(e, _reg)
         match e:
+            case ast.CallExpr(name="recover", loc=loc):
+                t = self.temp()
+                self.emit(Recover(t, loc.line))
+                return _reg(t)
             case ast.CallExpr(name=f, args=args, loc=loc):
                 key, fns = self.bind(f, args)
                 t = self.temp()
@@ -364,6 +374,8 @@ class _Compiler:
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
                 self.emit(Panic(arg.text, line))
+            case ast.Call(name="recover"):
+                self.emit(Recover(None, line))
             case ast.Call(name=f, args=args) if self.program.funcs[f].go_sig:
                 key, fns = self.bind(f, args)
                 self.line = line
@@ -377,6 +389,10 @@ class _Compiler:
             case ast.Return(value=v):
                 if self.go_sig:
                     fn = self.value(v) if v is not None else None
+                    if fn is not None and self.defers:
+                        t = self.temp()
+                        self.emit(Set(t, fn))
+                        fn = _reg(t)
                     self.line = line
                     self.emit(Return(fn, line))
                 elif self.func is not None:
@@ -385,6 +401,8 @@ class _Compiler:
                     self.emit(Exit(line))
             case ast.MethodCall():
                 self.method(s)
+            case ast.Defer(call=c):
+                self.defer(c, line)
             case ast.AtomicCall(target=t, op=op, args=args):
                 assert isinstance(args[0], ast.AddrArg)
                 fns = tuple(self.value(a) for a in args[1:])  # type: ignore[arg-type]
@@ -460,6 +478,31 @@ class _Compiler:
             self.patch(at, again)
         for at in [*breaks, *([jz] if jz is not None else [])]:
             self.patch(at, end)
+
+    def defer(self, c: ast.Call | ast.MethodCall, line: int) -> None:
+        """A deferred function call defers its code with its arguments evaluated
+        now; anything else (a method, ``close``, ``panic``, ``recover``) defers a
+        wrapper compiled here, whose one argument (``wg.Add``'s) is evaluated now
+        and passed in."""
+        if isinstance(c, ast.Call) and c.name in self.program.funcs:
+            key, fns = self.bind(c.name, c.args)
+            self.line = line
+            self.emit(Defer(key, fns, line))
+            return
+        fns: tuple[Fn, ...] = ()
+        if isinstance(c, ast.MethodCall) and c.method == "Add":
+            fns = (self.value(c.args[0]),)  # type: ignore[arg-type]
+            c = replace(c, args=(ast.Name("$a0", c.loc),))
+        key = f"{self.name}$defer{line}.{len(self.codes)}"
+        wrapper = _Compiler(self.program, self.config, self.todo, binding=self.objs, codes=self.codes)
+        if isinstance(c, ast.Call) and c.name == "recover":
+            body: tuple[ast.Stmt, ...] = ()  # recover() deferred itself is not called by a deferred function
+        else:
+            body = (c,)
+        code = wrapper.body(key, body, frame=0, is_func=True)
+        self.codes[key] = replace(code, params=("$a0",) if fns else ())  # registers of its own
+        self.line = line
+        self.emit(Defer(key, fns, line))
 
     def method(self, s: ast.MethodCall) -> None:
         line = s.loc.line

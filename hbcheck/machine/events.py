@@ -29,6 +29,7 @@ EXIT = "exit"
 PANIC = "panic"
 ASSERT = "assert"
 SPLIT = "split"
+RECOVER = "recover"  # a deferred call's recover() stopped a panic (text: the panic's)
 BLOCK = "block"  # parked on a nil channel or select {}: never completes
 
 # ``op`` of a wait group event that is an access to ``wg.sema`` for Go's race
@@ -100,6 +101,8 @@ class Event:
                 return f"split {self.split[0]}->{self.split[1]}"
             case "panic" | "assert":
                 return f"{self.kind} {self.text}"
+            case "recover":
+                return f"recover (the panic of line {self.value}: {self.text})"
             case "wg-add" | "wg-done" | "wg-wait" if self.op is not None or self.phase:
                 sema = f" [{self.op}]" if self.op else ""
                 return f"{self.kind} {self.obj}{phase}{sema}"

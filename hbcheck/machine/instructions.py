@@ -95,6 +95,29 @@ class Return(_Local):
 
 
 @dataclass(frozen=True, slots=True)
+class Defer(_Local):
+    """``defer CALL``: pushes ``code`` with ``args`` (evaluated now) on the
+    goroutine's deferred calls, run LIFO when this frame returns or a panic
+    unwinds it. ``code`` is a function's (a Go signature: ``args`` are its
+    parameters) or a wrapper the compiler made for a method, ``close`` or
+    ``panic``."""
+
+    code: str
+    args: tuple[Fn, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recover(_Local):
+    """``recover()``: stops the goroutine's panic when its frame is a deferred
+    call the panic runs (Go: called directly by the deferred function); sets
+    ``result`` to 1 then, else 0 (nil)."""
+
+    result: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Assert(_Local):
     cond: Fn
     line: int

@@ -29,6 +29,7 @@ from hbcheck.machine.instructions import (
     Bound,
     Call,
     Close,
+    Defer,
     Exit,
     Go,
     Instr,
@@ -40,6 +41,7 @@ from hbcheck.machine.instructions import (
     Once,
     OnceDone,
     Panic,
+    Recover,
     Recv,
     Ret,
     Return,
@@ -53,7 +55,20 @@ from hbcheck.machine.instructions import (
     WgDone,
     WgWait,
 )
-from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, RUN, WG_RELEASE, WG_RETURN, End, G, Pending, State
+from hbcheck.machine.state import (
+    CUT,
+    DONE,
+    FAIL,
+    PARKED,
+    RUN,
+    WG_RELEASE,
+    WG_RETURN,
+    End,
+    G,
+    Panicking,
+    Pending,
+    State,
+)
 
 DEFAULT = -1  # the select alternative that takes ``default``
 PARK = -2  # the select alternative that parks on every case; PARK - v: its v-th queue order
@@ -225,7 +240,7 @@ class Machine:
                 self._emit(st, g, ev.ASSERT, p.line, text=p.text)
                 st.end = End("assert", g.name, p.text, p.line)
             else:
-                self._panic(st, g, p.text, p.line)
+                self._panic(st, g, p.text, p.line, fatal=p.kind == "fatal")
             return
         if g.pending is not None:
             self._wg_resume(st, g, g.pending)
@@ -270,7 +285,7 @@ class Machine:
             case Unlock(mutex=m):
                 self._touch(st, m, sid, write=True)
                 if st.mutex[m][0] is None:
-                    self._panic(st, g, names.UNLOCK_OF_UNLOCKED, line)
+                    self._panic(st, g, names.UNLOCK_OF_UNLOCKED, line, fatal=True)  # Go's throw: no defers run
                     return
                 e = self._emit(st, g, ev.UNLOCK, line, obj=m)
                 st.mutex[m] = (None, e.id)
@@ -728,9 +743,39 @@ class Machine:
         st.last_write[var] = e.id
         _set(g, target, result)
 
-    def _panic(self, st: State, g: G, text: str, line: int) -> None:
+    def _panic(self, st: State, g: G, text: str, line: int, fatal: bool = False) -> None:
+        """A panic runs the goroutine's deferred calls first, unless it is one of
+        Go's fatal errors (``throw``); one that nothing recovers ends the program."""
+        if not fatal and g.defers:
+            g.status, g.pending = RUN, None
+            g.panicking = Panicking(text, line, -1)
+            self._unwind(st, g)
+            return
         self._emit(st, g, ev.PANIC, line, text=text)
         st.end = End("panic", g.name, text, line)
+
+    def _unwind(self, st: State, g: G) -> bool:
+        """gopanic's loop: run the innermost deferred call, in the frame that
+        deferred it (the frames above are gone), returning to that frame's end
+        (a recovered panic returns from it normally). With none left the panic
+        ends the program at its next step. False: it cannot run on."""
+        p = g.panicking
+        assert p is not None
+        if not g.defers:
+            g.panicking = None
+            self._fail(g, "panic", p.text, p.line)
+            return False
+        depth, code, args, line = g.defers[-1]
+        g.defers = g.defers[:-1]
+        while len(g.frames) > depth:
+            caller, _ret_pc, frame, saved, _result = g.frames.pop()
+            g.stack_used -= frame
+            if saved is not None:
+                g.regs = dict(saved)
+            g.code = caller
+        g.pc = len(self.codes[g.code].instrs) - 1  # its final return
+        g.panicking = Panicking(p.text, p.line, depth + 1)
+        return self._call(st, g, code, g.pc, line, args)
 
     # ---- local execution
     def _run_local(self, st: State, g: G) -> None:
@@ -776,6 +821,32 @@ class Machine:
                         return
                     code = self.codes[g.code]
                     instrs = code.instrs
+                elif t is Defer:
+                    g.defers = (*g.defers, (len(g.frames), ins.code, tuple(f(g.regs) for f in ins.args), ins.line))
+                    g.pc += 1
+                elif t is Recover:
+                    p = g.panicking
+                    if p is not None and p.depth == len(g.frames):
+                        g.panicking = None
+                        self._emit(st, g, ev.RECOVER, ins.line, text=p.text, value=p.line)
+                    _set(g, ins.result, int(p is not None and g.panicking is None))
+                    g.pc += 1
+                elif (t is Ret or t is Return or t is Exit) and (
+                    (g.defers and g.defers[-1][0] == len(g.frames))
+                    or (g.panicking is not None and len(g.frames) < g.panicking.depth)
+                ):
+                    # a return runs its frame's deferred calls first, coming back
+                    # here after each; a panic that none of them recovered, back
+                    # in the frame that deferred them, unwinds further
+                    if g.defers and g.defers[-1][0] == len(g.frames):
+                        _depth, callee, args, line = g.defers[-1]
+                        g.defers = g.defers[:-1]
+                        if not self._call(st, g, callee, g.pc, line, args):
+                            return
+                    elif not self._unwind(st, g):
+                        return
+                    code = self.codes[g.code]
+                    instrs = code.instrs
                 elif t is Ret or t is Return:
                     value = ins.value(g.regs) if t is Return and ins.value is not None else 0
                     if not g.frames:
@@ -797,8 +868,10 @@ class Machine:
                         return
                     g.pc += 1
                 elif t is Panic:
-                    self._fail(g, "panic", ins.text, ins.line)
-                    return
+                    if not self._local_panic(st, g, ins.text, ins.line):
+                        return
+                    code = self.codes[g.code]
+                    instrs = code.instrs
                 else:  # Exit, of a top-level body
                     if code.is_main:
                         return  # main's return is a visible step: it ends the program
@@ -806,8 +879,19 @@ class Machine:
                     g.status = DONE
                     return
             except GoPanic as exc:
-                self._fail(g, "panic", str(exc), code.lines[g.pc])
-                return
+                if not self._local_panic(st, g, str(exc), code.lines[g.pc]):
+                    return
+                code = self.codes[g.code]
+                instrs = code.instrs
+
+    def _local_panic(self, st: State, g: G, text: str, line: int) -> bool:
+        """A panic in register code: its deferred calls run at once (True: go on
+        running them), or the goroutine's next step ends the program."""
+        if not g.defers:
+            self._fail(g, "panic", text, line)
+            return False
+        g.panicking = Panicking(text, line, -1)
+        return self._unwind(st, g)
 
     def _fail(self, g: G, kind: str, text: str, line: int) -> None:
         g.status = CUT if kind == "cut" else FAIL
@@ -846,7 +930,7 @@ class Machine:
             while new - g.stack_used < frame + cfg.stack_guard:
                 new *= 2
             if new > cfg.max_stack:
-                self._fail(g, "panic", names.STACK_OVERFLOW, line)
+                self._fail(g, "fatal", names.STACK_OVERFLOW, line)
                 return False
             self._emit(st, g, ev.SPLIT, line, split=(g.stack_size, new, g.stack_used, len(g.frames)))
             g.stack_size = new

@@ -31,6 +31,17 @@ class Pending:
     value: int = 0  # WG_RELEASE: the waiters the releasing Add saw
 
 
+@dataclass(frozen=True, slots=True)
+class Panicking:
+    """A panic running its goroutine's deferred calls (runtime/panic.go
+    gopanic): ``depth`` is the frame depth of the deferred call running now,
+    the only frame whose ``recover()`` stops the panic."""
+
+    text: str
+    line: int
+    depth: int
+
+
 # the second steps of a shared wait group's operations (sync/waitgroup.go, Go 1.19)
 WG_RELEASE = "wg-release"  # the releasing Add/Done: check the state, reset it, wake the waiters
 WG_RETURN = "wg-return"  # a woken Wait: check the state is still 0, return
@@ -54,6 +65,8 @@ class G:
         "pending",
         "nsteps",
         "npo",
+        "defers",
+        "panicking",
     )
 
     def __init__(self, name: str, code: str, stack_size: int):
@@ -73,6 +86,9 @@ class G:
         self.pending: Pending | None = None
         self.nsteps = 0
         self.npo = 0
+        # deferred calls, innermost last: (frame depth that deferred it, code, arguments, line)
+        self.defers: tuple[tuple[int, str, tuple[int, ...], int], ...] = ()
+        self.panicking: Panicking | None = None
 
     def copy(self) -> G:
         g = G.__new__(G)
@@ -81,6 +97,7 @@ class G:
         g.stack_size, g.stack_used = self.stack_size, self.stack_used
         g.status, g.wait, g.wait_line, g.parked = self.status, self.wait, self.wait_line, self.parked
         g.pending, g.nsteps, g.npo = self.pending, self.nsteps, self.npo
+        g.defers, g.panicking = self.defers, self.panicking
         return g
 
     def user_regs(self) -> dict[str, int]:

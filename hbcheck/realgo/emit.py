@@ -93,6 +93,14 @@ class _Emitter:
                 t = self.temp()
                 self.at(self.line, f"{t} := {self.name(n)}")
                 return t
+            case ast.Binary(op="==" | "!=" as op, left=ast.CallExpr(name="recover")):
+                t = self.temp()  # recover() is called here, by the deferred function itself
+                self.at(self.line, f"{t} := b2i(recover() {op} nil)")
+                return t
+            case ast.Binary(op="==" | "!=" as op, right=ast.CallExpr(name="recover")):
+                t = self.temp()
+                self.at(self.line, f"{t} := b2i(nil {op} recover())")
+                return t
             case ast.CallExpr(name=f, args=args):
                 t = self.temp()
                 self.at(self.line, f"{t} := {self.call(f, args, '&regs{}')}")
@@ -158,6 +166,27 @@ class _Emitter:
             return "_"
         return self.name(name)
 
+    def defer(self, c: ast.Call | ast.MethodCall, line: int) -> None:
+        """``defer CALL`` as Go has it: Go evaluates the arguments here, as the machine does."""
+        match c:
+            case ast.Call(name="close", args=(ast.Name(name=ch),)):
+                call = f"close({self.chan(ch)})"
+            case ast.Call(name="panic", args=(ast.StrArg(text=text),)):
+                call = f"panic({_go_string(text)})"
+            case ast.Call(name="recover"):
+                call = "recover()"
+            case ast.Call(name=f, args=args):
+                call = self.call(f, args, "&regs{}")
+            case ast.MethodCall(obj=o, method="Add", args=(arg,)):
+                call = f"{self.obj(o)}.Add(int({self.expr(arg)}))"  # type: ignore[arg-type]
+            case ast.MethodCall(obj=o, method="Do", args=(ast.Name(name=fn),)):
+                call = f"{self.obj(o)}.Do(func() {{ {self.call(fn, (), '&regs{}')} }})"
+            case ast.MethodCall(obj=o, method=m):
+                call = f"{self.obj(o)}.{m}()"
+            case _:  # pragma: no cover - the checker allows only the calls above
+                raise AssertionError(f"unexpected deferred call {c!r}")
+        self.at(line, f"defer {call}")
+
     # ---- statements
     def stmts(self, body: tuple[ast.Stmt, ...]) -> None:
         for s in body:
@@ -193,8 +222,12 @@ class _Emitter:
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
                 self.at(line, f"panic({_go_string(arg.text)})")
+            case ast.Call(name="recover"):
+                self.at(line, "recover()")
             case ast.Call(name=f, args=args):
                 self.at(line, self.call(f, args, "&regs{}"))
+            case ast.Defer(call=c):
+                self.defer(c, line)
             case ast.GoStmt(func=f, args=args) if self.p.funcs[f].go_sig:
                 # the arguments are the spawner's: evaluated here, before the go statement
                 vals = []

@@ -429,6 +429,12 @@ def _refuse_functions(p: Program) -> None:
     for node in ast.nodes(p.test):
         if isinstance(node, ast.Return):
             raise HbError("'return' is not written in Promela (an inline cannot return early)", node.loc)
+        if isinstance(node, ast.Defer) or (isinstance(node, ast.Call | ast.CallExpr) and node.name == "recover"):
+            what = "'defer'" if isinstance(node, ast.Defer) else "recover()"
+            raise HbError(
+                f"{what} is not written in Promela (deferred calls and panics that unwind frames need frames)",
+                node.loc,
+            )
 
 
 def emit_promela(program: Program, lit_path: str | Path) -> str:

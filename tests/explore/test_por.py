@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import program_text, waitgroup_text
+from programs import defer_text, program_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -59,7 +59,7 @@ def test_random_programs_agree(text):
 
 
 @settings(
-    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(program_text(rich=True))
 def test_random_programs_with_memory_sync_loops_and_main_agree(text):
@@ -76,6 +76,22 @@ def test_random_programs_with_memory_sync_loops_and_main_agree(text):
 
 @settings(
     max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(defer_text())
+def test_random_programs_with_defer_and_recover_agree(text):
+    """Deferred calls run inside the step of a return or a panic, so their
+    footprints belong to every step that may return or panic: a persistent
+    set that missed them would lose the deferred unlock, close or Done."""
+    p = program(text)
+    r = _agree(p)
+    if r is not None:
+        ends = {x.end for x in r[0].executions}
+        event("recovered" if any(e.kind == "recover" for x in r[0].executions for e in x.events) else "none recovered")
+        event(f"ends: {sorted(ends)}")
+
+
+@settings(
+    max_examples=STRESS or 300, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(waitgroup_text())
 def test_random_wait_group_programs_agree(text):

@@ -28,7 +28,7 @@ CASES = [
     ("call-with-args", "func f { }\ngo P { f(1) }\n", 3, 10, "'f' takes no arguments (a function without parentheses"),
     ("atomic-arity", "var x int\ngo P { atomic.Store(&x) }\n", 3, 8, "atomic.Store takes 2 arguments, got 1"),
     ("unknown-statement", "go P {\n  x++\n}\n", 3, 4, "syntax error: unexpected '++'"),
-    ("unknown-keyword", "go P {\n  defer x\n}\n", 3, 3, "unknown statement 'defer'"),
+    ("unknown-keyword", "go P {\n  goto x\n}\n", 3, 3, "unknown statement 'goto'"),
     ("unknown-switch", "go P {\n  switch x { }\n}\n", 3, 3, "unknown statement 'switch'"),
     ("missing-separator", "go P {\n  r = 1 r = 2\n}\n", 3, 9, "a newline or ';' must end the statement"),
     (
