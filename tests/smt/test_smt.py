@@ -713,13 +713,15 @@ def test_a_select_takes_default_between_its_channels_operations():
 def test_z3_answers_every_suite_test_but_a_stack_overflow():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only the stack that overflows (frames change no memory semantics;
-    Go's fatal stack overflow is not encoded, nor recursion past 16 calls) and
-    WaitGroup misuse."""
+    Go's fatal stack overflow is not encoded, nor recursion past 16 calls),
+    WaitGroup misuse, and defer and recover() (not encoded yet)."""
     for path in suite_files():
         p = program(path.read_text())
         answer = solve(p, load_model("go"))
         if path.name == "stack-overflow.lit":
             assert answer.reason == f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded"
+        elif path.parent.name == "defer":  # deferred calls and recover(): the explorer's alone
+            assert answer.reason is not None and answer.reason.endswith("is not encoded in z3 yet"), path.name
         elif p.shared_waitgroups():  # WaitGroup misuse: the explorer's alone
             assert answer.reason == (
                 "WaitGroup wg is Added to and Waited on in different goroutines "

@@ -36,6 +36,8 @@ RACY = {
         "race on y: P0 line 9 (write) vs P1 line 12 (read)",
     },
     "send-close-racy.lit": {"send/close race on c: P0 line 6 (send) vs P1 line 7 (close)"},
+    # the send's panic is recovered; the race with the close is still a race
+    "recover-woken-sender.lit": {"send/close race on c: P line 16 (send) vs main line 25 (close)"},
     "select-send-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 12 (close)"},
     "select-close-wakes-receive.lit": {"send/close race on a: main line 8 (close) vs P1 line 14 (send)"},
     "select-default-close-racy.lit": {"send/close race on a: P0 line 8 (send) vs P1 line 13 (close)"},
