@@ -25,7 +25,7 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
     # runs twice (12% of a stress run's examples were repeats; none of 3,000
     # drawn here are). Close, rarer than the others so that fewer programs
     # panic at once, shares a kind with the receive that sees it.
-    options = ["send", "recv", "closing", "select", "lock", "assign", "atomic"]
+    options = ["send", "recv", "closing", "select", "lock", "assign", "atomic", "in-expr"]
     if depth == 0:
         options += ["if"] + (RICH if rich else [])
     kind = draw(st.sampled_from(options))
@@ -80,6 +80,19 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
             return f"{r} = {r} + {k()}"
         case "atomic":
             return f"{reg()} = atomic.Add(&n, {k()})"
+        case "in-expr":  # receives and atomics inside expressions, left to right
+            r, c = reg(), chan()
+            return draw(
+                st.sampled_from(
+                    [
+                        f"{r} = {r} + <-{c}",
+                        f"if <-{c} == {k()} {{ {r} = 1 }}",
+                        f"{r} = atomic.Load(&n) + atomic.Add(&n, {k()})",
+                        f"{draw(st.sampled_from(CHANS))} <- <-{c} + 1",
+                        f"if atomic.Load(&n) > {k()} && <-{c} == 0 {{ {r} = 2 }}",
+                    ]
+                )
+            )
         case "select":
             # rich: no case at all, maybe, so select {} (a wait with no event of its
             # own, which once left z3 a place to stop with another branch's registers)
@@ -396,6 +409,7 @@ def defer_text(draw) -> str:
         "c <- k",
         "close(c)",
         "select { case c <- k: default: }",
+        "if rand.Intn(2) == 0 { return }",
     ]
     lines += [f"    {b}" for b in draw(st.lists(st.sampled_from(body), min_size=1, max_size=3))]
     if by_hand:

@@ -70,7 +70,34 @@ class CallExpr:
     loc: Loc
 
 
-Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr
+@dataclass(frozen=True, slots=True)
+class RecvExpr:
+    """``<-c`` inside an expression (``desugar.py`` hoists it into a receive statement)."""
+
+    chan: ChanRef
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicExpr:
+    """``atomic.OP(&x, ...)`` inside an expression (hoisted like a receive)."""
+
+    op: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class MethodExpr:
+    """``obj.M(args)`` inside an expression: ``rand.Intn(n)`` (hoisted into a ``MethodValue``)."""
+
+    obj: str
+    method: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr | RecvExpr | AtomicExpr | MethodExpr
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +170,17 @@ class GoStmt:
 class MethodCall:
     """``mu.Lock()``, ``wg.Add(N)``, ``once.Do(F)``..."""
 
+    obj: str
+    method: str
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class MethodValue:
+    """``target = obj.M(args)``: ``r = rand.Intn(3)``, a choice of 0, 1 or 2 (each one an execution)."""
+
+    target: str | None
     obj: str
     method: str
     args: tuple[Arg, ...]
@@ -277,6 +315,7 @@ Stmt = (
     | Assert
     | Return
     | Defer
+    | MethodValue
 )
 
 # ---- declarations --------------------------------------------------------
@@ -388,7 +427,7 @@ def walk(e: Expr):
     elif isinstance(e, Binary):
         yield from walk(e.left)
         yield from walk(e.right)
-    elif isinstance(e, CallExpr):
+    elif isinstance(e, CallExpr | AtomicExpr | MethodExpr):
         for a in e.args:
             if not isinstance(a, StrArg | AddrArg):
                 yield from walk(a)

@@ -39,6 +39,7 @@ PARAM_TYPES = {
     "*sync.Once": "once",
 }
 RESULT_TYPES = ("int", "bool")
+MAX_CHOICE = 64  # rand.Intn(n): n executions per call
 _INSTANCE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(#(?P<n>[0-9]+))?$")
 
 
@@ -378,6 +379,9 @@ class _Checker:
             return
         if isinstance(e, ast.UnitLit):
             raise HbError("struct{}{} is only sent on a chan struct{}", e.loc)
+        if isinstance(e, ast.RecvExpr | ast.AtomicExpr | ast.MethodExpr):  # elsewhere desugar.py hoisted them
+            what = {ast.RecvExpr: "receive", ast.AtomicExpr: "call atomics"}.get(type(e), "call methods")
+            raise HbError(f"a condition cannot {what}: it reads the final state", e.loc)
         if isinstance(e, ast.CallExpr):
             if in_condition:
                 raise HbError("a condition cannot call a function", e.loc)
@@ -507,6 +511,16 @@ class _Checker:
                 self.expr(c)
             case ast.Return(value=v, loc=loc):
                 self._return(v, loc)
+            case ast.MethodValue(target=t, obj=obj, method=m, args=args, loc=loc):
+                if obj != "rand" or m != "Intn" or obj in self.shared:
+                    raise HbError(f"'{obj}.{m}(...)' has no value here (rand.Intn(n) is the one method with one)", loc)
+                if len(args) != 1 or not isinstance(args[0], ast.IntLit) or not 1 <= args[0].value <= MAX_CHOICE:
+                    raise HbError(
+                        f"rand.Intn takes one constant from 1 to {MAX_CHOICE}: "
+                        "each value it may return is an execution",
+                        args[0].loc if args else loc,
+                    )
+                self._target(owner, t, loc)
             case ast.Defer(call=ast.MethodCall() as m):
                 self._method(owner, m)
             case ast.Defer(call=c):

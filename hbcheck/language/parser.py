@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
+from hbcheck.language.desugar import desugar
 from hbcheck.names import EXPECTABLE
 from hbcheck.nesting import check_ast, check_tree
 from hbcheck.source import read_source
@@ -173,14 +174,30 @@ class _ToAst(Transformer):
 
     def assign(self, items):
         name, _op, value = items
+        # the statement forms of a receive and an atomic keep their own nodes
+        if isinstance(value, ast.RecvExpr):
+            return ast.Recv(_target(name), None, value.chan, self._loc(name))
+        if isinstance(value, ast.AtomicExpr):
+            return ast.AtomicCall(str(name), value.op, value.args, self._loc(name))
+        if isinstance(value, ast.MethodExpr):
+            return ast.MethodValue(_target(name), value.obj, value.method, value.args, value.loc)
         return ast.Assign(str(name), value, self._loc(name))
 
     def recv_assign(self, items):
-        if len(items) == 4:
-            value, ok, _op, chan = items
-        else:
-            (value, _op, chan), ok = items, None
+        value, ok, _op, chan = items
         return ast.Recv(_target(value), _target(ok), chan, self._loc(value))
+
+    @v_args(meta=True)
+    def recv_atom(self, meta, items):
+        return ast.RecvExpr(items[0], self._loc(meta))
+
+    def method_atom(self, items):
+        obj, method = items[0], items[1]
+        return ast.MethodExpr(str(obj), str(method), items[2] if len(items) > 2 else (), self._loc(obj))
+
+    def atomic_atom(self, items):
+        tok, op = items[0], items[1]
+        return ast.AtomicExpr(str(op), items[2] if len(items) > 2 else (), self._loc(tok))
 
     @v_args(meta=True)
     def recv_bare(self, meta, items):
@@ -209,10 +226,6 @@ class _ToAst(Transformer):
     def atomic_stmt(self, items):
         tok, op = items[0], items[1]
         return ast.AtomicCall(None, str(op), items[2] if len(items) > 2 else (), self._loc(tok))
-
-    def atomic_assign(self, items):
-        target, _op, _atomic, op = items[:4]
-        return ast.AtomicCall(str(target), str(op), items[4] if len(items) > 4 else (), self._loc(target))
 
     @v_args(meta=True)
     def if_stmt(self, meta, items):
@@ -507,7 +520,7 @@ def parse(source: str, file: str = "<input>") -> ast.Test:
         raise HbError(err.message, err.loc, source) from None
     check_ast(items, source)
     try:
-        return _assemble(file, source, items, Loc(file, 1, 1))
+        return desugar(_assemble(file, source, items, Loc(file, 1, 1)))
     except HbError as err:
         raise HbError(err.message, err.loc, source) from None
 

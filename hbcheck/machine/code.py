@@ -23,6 +23,7 @@ from hbcheck.machine.instructions import (
     Block,
     Bound,
     Call,
+    Choose,
     Close,
     Defer,
     Exit,
@@ -403,6 +404,10 @@ class _Compiler:
                 self.method(s)
             case ast.Defer(call=c):
                 self.defer(c, line)
+            case ast.MethodValue(target=t, args=(ast.IntLit(value=n),)):  # rand.Intn(n), the checker says
+                tt = self.assign_to(t)
+                self.emit(Choose(tt if tt is not None else self.temp(), n, line))
+                self.store_back(t, tt, line)
             case ast.AtomicCall(target=t, op=op, args=args):
                 assert isinstance(args[0], ast.AddrArg)
                 fns = tuple(self.value(a) for a in args[1:])  # type: ignore[arg-type]

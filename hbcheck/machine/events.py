@@ -29,6 +29,7 @@ EXIT = "exit"
 PANIC = "panic"
 ASSERT = "assert"
 SPLIT = "split"
+CHOOSE = "rand"  # rand.Intn(n) returned value (op: its n)
 RECOVER = "recover"  # a deferred call's recover() stopped a panic (text: the panic's)
 BLOCK = "block"  # parked on a nil channel or select {}: never completes
 
@@ -101,6 +102,8 @@ class Event:
                 return f"split {self.split[0]}->{self.split[1]}"
             case "panic" | "assert":
                 return f"{self.kind} {self.text}"
+            case "rand":
+                return f"rand.Intn({self.op}) = {self.value}"
             case "recover":
                 return f"recover (the panic of line {self.value}: {self.text})"
             case "wg-add" | "wg-done" | "wg-wait" if self.op is not None or self.phase:

@@ -136,6 +136,19 @@ class Exit(_Local):
     line: int
 
 
+# ---- visible: a choice
+
+
+@dataclass(frozen=True, slots=True)
+class Choose(Instr):
+    """``reg = rand.Intn(n)``: a step with ``n`` alternatives, one per value;
+    it touches nothing shared, so it commutes with every other goroutine's steps."""
+
+    reg: str
+    n: int
+    line: int
+
+
 # ---- visible: shared variables
 
 

@@ -28,6 +28,7 @@ from hbcheck.machine.instructions import (
     Block,
     Bound,
     Call,
+    Choose,
     Close,
     Defer,
     Exit,
@@ -172,6 +173,8 @@ class Machine:
                 # failing isinstance looks up __class__, and this runs per goroutine per state
                 if type(ins) is Select:
                     out.extend(Choice(g.name, alt) for alt in self._select_alts(st, ins))
+                elif type(ins) is Choose:
+                    out.extend(Choice(g.name, alt) for alt in range(ins.n))
                 elif type(ins) not in WAITS or self._may_run(st, ins):
                     out.append(Choice(g.name))
         return out
@@ -310,6 +313,13 @@ class Machine:
                 g.pc += 1
             case Atomic():
                 self._atomic(st, g, sid, ins, line)
+                g.pc += 1
+            case Choose(reg=reg, n=n):
+                assert alt is not None
+                # the value is the goroutine's own: in the trace key, so that each is an execution
+                self._touch(st, f"rand:{g.name}", sid, write=True)
+                self._emit(st, g, ev.CHOOSE, line, value=alt, op=str(n))
+                g.regs[reg] = alt
                 g.pc += 1
             case Block(text=text):
                 self._emit(st, g, ev.BLOCK, line, text=text)

@@ -34,8 +34,9 @@ _CMP = {"==", "!=", "<", "<=", ">", ">="}
 
 
 def go_name(kind: str, name: str) -> str:
-    """Prefix every .lit name so it can never be a Go keyword or predeclared name."""
-    return f"{kind}_{name.replace('#', '_')}"
+    """Prefix every .lit name so it can never be a Go keyword or predeclared name.
+    A temp of ``desugar.py`` (``$e1``) gets a letter no .lit name has."""
+    return f"{kind}_{name.replace('#', '_').replace('$', 'ʔ')}"
 
 
 class _Emitter:
@@ -254,6 +255,8 @@ class _Emitter:
                     self.at(line, f"{field}.Do(func() {{ {self.call(fn.name, (), '&regs{}')} }})")
                 else:
                     self.at(line, f"{field}.{m}()")
+            case ast.MethodValue(target=t, args=(ast.IntLit(value=n),)):  # rand.Intn(n)
+                self.at(line, f"{self.target(t)} = intn({n})")
             case ast.AtomicCall(target=t, op=op, args=args):
                 assert isinstance(args[0], ast.AddrArg)
                 addr = f"&e.{go_name('v', args[0].name)}"
@@ -470,6 +473,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         '\t"encoding/json"',
         '\t"flag"',
         '\t"fmt"',
+        '\t"math/rand"',
         '\t"os"',
         '\t"sort"',
         '\t"strings"',

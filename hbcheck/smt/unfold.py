@@ -256,8 +256,9 @@ def _merge(states: list[_State]) -> _State:
 
 def unfold(program: Program, unroll: int) -> Unfolding:
     for n in ast.nodes(program.test):
-        if isinstance(n, ast.Defer) or (isinstance(n, ast.Call | ast.CallExpr) and n.name == "recover"):
-            what = "defer" if isinstance(n, ast.Defer) else "recover()"
+        recover = isinstance(n, ast.Call | ast.CallExpr) and n.name == "recover"
+        if isinstance(n, ast.Defer | ast.MethodValue) or recover:
+            what = {ast.Defer: "defer", ast.MethodValue: "rand.Intn"}.get(type(n), "recover()")
             raise Unsupported(f"{what} (line {n.loc.line}) is not encoded in z3 yet")
     shared = program.shared_waitgroups()
     if shared:

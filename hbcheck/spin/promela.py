@@ -45,6 +45,11 @@ def _enc(name: str) -> str:
     return name.replace("_", "__").replace("#", "_0")
 
 
+def _reg(r: str) -> str:
+    """A register's local; a temp of ``desugar.py`` (``$e1``) has a prefix of its own."""
+    return f"t_{r[2:]}_e" if r.startswith("$e") else f"r_{r}"
+
+
 def _proc(owner: str) -> str:
     return f"go_{owner}"
 
@@ -121,7 +126,7 @@ class _Emitter:
 
     # ---- names and expressions
     def reg(self, r: str) -> str:
-        return f"r_{r}"
+        return _reg(r)
 
     def var(self, n: str) -> str:
         return f"v_{n}" if self.p.is_int(n) else self.reg(n)
@@ -216,6 +221,8 @@ class _Emitter:
         match s:
             case ast.Assign(target=t, value=v):
                 self.w(f"{self.var(t)} = {self.expr(v)};")
+            case ast.MethodValue(target=t, args=(ast.IntLit(value=n),)):  # rand.Intn(n): SPIN's own choice
+                self.options([(f"{self.var(t) if t else 'tmp'} = {k}", None) for k in range(n)])
             case ast.Send(chan=c, value=v):
                 name = self.chan(c)
                 if name is None:
@@ -483,7 +490,7 @@ def emit_promela(program: Program, lit_path: str | Path) -> str:
         em.stmts(body)
         em.stack = []
         regs = sorted(p.registers.get(owner, ()))
-        locals_ = [f"int r_{r} = 0;" for r in regs] + ["int tmp = 0;"] + [f"int {t} = 0;" for t in em.temps]
+        locals_ = [f"int {_reg(r)} = 0;" for r in regs] + ["int tmp = 0;"] + [f"int {t} = 0;" for t in em.temps]
         locals_ += ["bool int32_overflow = false;"] if em.overflows else []
         head = exclusive.get(owner, []) if not stack else []
         param = "int inst" if owner in em.counted else ""
@@ -514,12 +521,12 @@ def _copies(p: Program, owner: str, named: dict[str, set[str]], counted: bool) -
     to globals (by an instance of a counted function, to its own)."""
     if not counted:
         regs = sorted(named.get(owner, ()))
-        return [f"atomic {{ {'; '.join(f'{_cond_reg(owner, r)} = r_{r}' for r in regs)} }}"] if regs else []
+        return [f"atomic {{ {'; '.join(f'{_cond_reg(owner, r)} = {_reg(r)}' for r in regs)} }}"] if regs else []
     out = []
     for name, regs in sorted(named.items()):
         if p.base_of(name) == owner:
             n = 1 if "#" not in name else int(name.split("#")[1])
-            out.append(f":: inst == {n} -> {'; '.join(f'{_cond_reg(name, r)} = r_{r}' for r in sorted(regs))}")
+            out.append(f":: inst == {n} -> {'; '.join(f'{_cond_reg(name, r)} = {_reg(r)}' for r in sorted(regs))}")
     return ["atomic {", "    if", *("    " + x for x in out), "    :: else", "    fi", "}"]
 
 

@@ -162,3 +162,22 @@ def test_a_function_with_a_go_signature_is_refused_clearly():
     assert result.exit_code == 2
     assert "worker-pool.lit:8:6: 'worker' has a Go signature" in result.stderr
     assert "Promela's inlines have no frames or results" in result.stderr
+
+
+@needs_spin
+@pytest.mark.parametrize(("value", "found"), [(2, True), (3, False)])
+def test_spin_agrees_on_rand_intn_and_receives_inside_expressions(tmp_path, value: int, found: bool):
+    """SPIN's own nondeterministic choice for rand.Intn, and the temporaries
+    of a receive inside an expression: a witness exactly when hbcheck has one."""
+    text = f"""litmus Choice
+var c = make(chan int, 1)
+go P {{ c <- rand.Intn(3) }}
+go Q {{ r = 1 + <-c - 1 }}
+exists (Q:r == {value})
+"""
+    from helpers import program
+
+    p = program(text)
+    assert (judge(p, explore(p)).positive > 0) == found
+    got = spin_check(emit_promela(p, "choice.lit"), tmp_path / "choice")
+    assert (got.error is not None) == found, got.error
