@@ -145,7 +145,8 @@ def persistent(sets: Footprints, st: State, choices: list[Choice], memo: dict[tu
         return choices
     where = (
         tuple(
-            (n, g.status, g.code, g.pc, g.parked, tuple(f[:2] for f in g.frames), g.defers) for n, g in st.gs.items()
+            (n, g.status, g.code, g.pc, g.parked, tuple(f[:2] for f in g.frames), g.defers, g.panicking)
+            for n, g in st.gs.items()
         ),
         tuple(choices),
     )

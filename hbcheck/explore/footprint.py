@@ -224,7 +224,8 @@ class Footprints:
             return NONE
         if g.status in (FAIL, CUT):
             return ENDS
-        out = NONE
+        # a panicking goroutine ends the program unless a deferred call recovers
+        out = ENDS if g.panicking else NONE
         for d in g.defers:  # calls deferred already; a panic may unwind to any frame's end
             out |= self._summary(d[1])
         if not g.frames:

@@ -758,7 +758,7 @@ class Machine:
         Go's fatal errors (``throw``); one that nothing recovers ends the program."""
         if not fatal and g.defers:
             g.status, g.pending = RUN, None
-            g.panicking = Panicking(text, line, -1)
+            g.panicking = (*g.panicking, Panicking(text, line, -1))
             self._unwind(st, g)
             return
         self._emit(st, g, ev.PANIC, line, text=text)
@@ -766,25 +766,37 @@ class Machine:
 
     def _unwind(self, st: State, g: G) -> bool:
         """gopanic's loop: run the innermost deferred call, in the frame that
-        deferred it (the frames above are gone), returning to that frame's end
-        (a recovered panic returns from it normally). With none left the panic
-        ends the program at its next step. False: it cannot run on."""
-        p = g.panicking
-        assert p is not None
+        deferred it (the frames above are gone; a ``once.Do`` among them is done,
+        as doSlow's deferred store says). The call returns to where that frame
+        would go on after a recovery: the return it was running its deferred
+        calls for (its result already set), else its final return (zero
+        results). An older panic whose deferred call is among the frames gone
+        is aborted. With no deferred call left the panic ends the program at
+        the goroutine's next step. False: it cannot run on."""
+        p = g.panicking[-1]
         if not g.defers:
-            g.panicking = None
+            g.panicking = ()
             self._fail(g, "panic", p.text, p.line)
             return False
         depth, code, args, line = g.defers[-1]
         g.defers = g.defers[:-1]
+        resume = None
         while len(g.frames) > depth:
-            caller, _ret_pc, frame, saved, _result = g.frames.pop()
+            caller, ret_pc, frame, saved, _result = g.frames.pop()
             g.stack_used -= frame
             if saved is not None:
                 g.regs = dict(saved)
             g.code = caller
-        g.pc = len(self.codes[g.code].instrs) - 1  # its final return
-        g.panicking = Panicking(p.text, p.line, depth + 1)
+            after = self.codes[caller].instrs[ret_pc]
+            if type(after) is OnceDone:
+                self._touch(st, after.once, st.sid, write=True)
+                e = self._emit(st, g, ev.ONCE, after.line, obj=after.once, phase=ev.END)
+                st.once[after.once] = (2, e.id)
+            resume = ret_pc if type(after) in (Ret, Return, Exit) else None
+        instrs = self.codes[g.code].instrs
+        g.pc = resume if resume is not None else len(instrs) - 1
+        older = tuple(q for q in g.panicking[:-1] if q.depth <= depth)
+        g.panicking = (*older, Panicking(p.text, p.line, depth + 1))
         return self._call(st, g, code, g.pc, line, args)
 
     # ---- local execution
@@ -835,15 +847,16 @@ class Machine:
                     g.defers = (*g.defers, (len(g.frames), ins.code, tuple(f(g.regs) for f in ins.args), ins.line))
                     g.pc += 1
                 elif t is Recover:
-                    p = g.panicking
-                    if p is not None and p.depth == len(g.frames):
-                        g.panicking = None
+                    p = g.panicking[-1] if g.panicking else None
+                    stops = p is not None and p.depth == len(g.frames)
+                    if stops:
+                        g.panicking = g.panicking[:-1]
                         self._emit(st, g, ev.RECOVER, ins.line, text=p.text, value=p.line)
-                    _set(g, ins.result, int(p is not None and g.panicking is None))
+                    _set(g, ins.result, int(stops))
                     g.pc += 1
                 elif (t is Ret or t is Return or t is Exit) and (
                     (g.defers and g.defers[-1][0] == len(g.frames))
-                    or (g.panicking is not None and len(g.frames) < g.panicking.depth)
+                    or (g.panicking and len(g.frames) < g.panicking[-1].depth)
                 ):
                     # a return runs its frame's deferred calls first, coming back
                     # here after each; a panic that none of them recovered, back
@@ -898,9 +911,10 @@ class Machine:
         """A panic in register code: its deferred calls run at once (True: go on
         running them), or the goroutine's next step ends the program."""
         if not g.defers:
+            g.panicking = ()
             self._fail(g, "panic", text, line)
             return False
-        g.panicking = Panicking(text, line, -1)
+        g.panicking = (*g.panicking, Panicking(text, line, -1))
         return self._unwind(st, g)
 
     def _fail(self, g: G, kind: str, text: str, line: int) -> None:

@@ -88,7 +88,9 @@ class G:
         self.npo = 0
         # deferred calls, innermost last: (frame depth that deferred it, code, arguments, line)
         self.defers: tuple[tuple[int, str, tuple[int, ...], int], ...] = ()
-        self.panicking: Panicking | None = None
+        # the panics running deferred calls, the newest last (one started by a
+        # deferred call of another stacks on it, as gopanic's p.link)
+        self.panicking: tuple[Panicking, ...] = ()
 
     def copy(self) -> G:
         g = G.__new__(G)

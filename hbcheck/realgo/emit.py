@@ -96,11 +96,11 @@ class _Emitter:
                 return t
             case ast.Binary(op="==" | "!=" as op, left=ast.CallExpr(name="recover")):
                 t = self.temp()  # recover() is called here, by the deferred function itself
-                self.at(self.line, f"{t} := b2i(recover() {op} nil)")
+                self.at(self.line, f"{t} := b2i(rec(recover()) {op} nil)")
                 return t
             case ast.Binary(op="==" | "!=" as op, right=ast.CallExpr(name="recover")):
                 t = self.temp()
-                self.at(self.line, f"{t} := b2i(nil {op} recover())")
+                self.at(self.line, f"{t} := b2i(nil {op} rec(recover()))")
                 return t
             case ast.CallExpr(name=f, args=args):
                 t = self.temp()
@@ -224,7 +224,7 @@ class _Emitter:
                 assert isinstance(arg, ast.StrArg)
                 self.at(line, f"panic({_go_string(arg.text)})")
             case ast.Call(name="recover"):
-                self.at(line, "recover()")
+                self.at(line, "rec(recover())")
             case ast.Call(name=f, args=args):
                 self.at(line, self.call(f, args, "&regs{}"))
             case ast.Defer(call=c):

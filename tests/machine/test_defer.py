@@ -220,3 +220,79 @@ def test_a_send_on_a_closed_channel_that_parked_first_is_recovered_when_the_clos
     assert not any(x.findings for x in ex.executions)
     # main's close may end the program first; where P runs on, it recovered
     assert {x.final.regs.get("P", {}).get("r") for x in ex.executions} >= {5}
+
+
+def test_a_panic_recovered_inside_a_deferred_call_leaves_the_older_panic_running():
+    """gopanic keeps panics on a list: d2's own panic, recovered by d2's
+    deferred inner(), leaves "one" running, which outer() then recovers."""
+    text = """
+    litmus Nested
+    var x int
+    func inner() { if recover() != nil { x = x + 10 } }
+    func d2() { defer inner(); panic("two") }
+    func outer() { if recover() != nil { x = x + 1 } }
+    go main { defer outer(); defer d2(); panic("one") }
+    exists (x == 11)
+    """
+    assert _answer(text) == ({(11,)}, 1, set())
+    assert _answer(text.replace("defer outer(); ", "")) == (set(), 1, {("panic", "one", 6)})
+
+
+def test_a_newer_panic_that_unwinds_an_older_one_s_deferred_call_aborts_it():
+    text = """
+    litmus Aborted
+    var x int
+    func d2() { panic("two") }
+    func outer() { if recover() != nil { x = 1 } }
+    go main { defer outer(); defer d2(); panic("one") }
+    exists (x == 1)
+    """
+    # "two" unwinds d2, which "one" was running: outer() recovers "two", and "one" is gone
+    assert _answer(text) == ({(1,)}, 1, set())
+    assert _events(text, RECOVER) == [("main", "two", 4, 3)]
+
+
+def test_a_recovered_function_returns_the_result_its_return_set():
+    text = """
+    litmus Kept
+    func h() { recover() }
+    func bad() { panic("x") }
+    func f() int { defer h(); defer bad(); return 7 }
+    func g() int { defer h(); panic("y"); return 7 }
+    go main { r = f(); s = g() }
+    exists (main:r == 7 && main:s == 0)
+    """
+    assert _answer(text) == ({(7, 0)}, 1, set())
+
+
+def test_once_do_whose_function_panics_is_done_for_later_calls():
+    """sync.Once: "if f panics, Do considers it to have returned"."""
+    text = """
+    litmus OncePanics
+    var once sync.Once
+    var x int
+    func boom() { x = x + 1; panic("boom") }
+    func h() { recover() }
+    func try() { defer h(); once.Do(boom) }
+    go main { try(); try(); r = x }
+    exists (main:r == 1)
+    """
+    assert _answer(text) == ({(1,)}, 1, set())
+
+
+def test_the_reduced_search_keeps_a_panicking_goroutine_s_end_of_the_program():
+    """While P runs its deferred d() for the panic, its future ends the
+    program: the execution where that end comes before Q runs must stay."""
+    text = """
+    litmus Ending
+    var x int
+    var y int
+    func d() { x = 1 }
+    go P { defer d(); panic("p") }
+    go Q { y = 1; s = x }
+    exists (Q:s == 1)
+    """
+    p = program(text)
+    full, reduced = (explore(p, ExploreConfig(por=por)) for por in ("none", "dpor"))
+    assert {x.key for x in full.executions} == {x.key for x in reduced.executions}
+    assert len(reduced.executions) == 4

@@ -20,7 +20,7 @@ DEFER_SUITE = sorted(lit("lifo.lit").parent.glob("*.lit"))
 def test_the_go_program_defers_the_same_calls():
     text = emit_go(program(lit("recover-double-close.lit").read_text(), "r.lit"), "r.lit")
     assert "defer e.f_handler(&regs{})" in text
-    assert "t2 := b2i(recover() != nil)" in text  # called by handler itself
+    assert "t2 := b2i(rec(recover()) != nil)" in text  # called by handler itself
     workers = emit_go(program(lit("unlock-on-every-path.lit").read_text(), "u.lit"), "u.lit")
     assert "defer e.s_wg.Done()" in workers and "defer e.s_mu.Unlock()" in workers
 
@@ -50,6 +50,27 @@ def test_validate_confirms_the_defer_suite_and_generated_programs(tmp_path):
     assert result.exit_code == 0, result.stdout
     tests = json.loads(out.read_text())["tests"]
     assert len(tests) == len(files) and {t["verdict"] for t in tests} == {"ok"}
+
+
+ASSERT_IN_A_DEFERRED_SCOPE = """litmus Assert+not+recovered
+var x int
+func h() { if recover() != nil { x = 5 } }
+go main { defer h(); assert x == 1 }
+expect always assert
+"""
+
+
+@needs_go
+def test_a_recover_of_the_test_s_does_not_stop_a_failed_assert_in_go(tmp_path):
+    """The emitted Go fails an assert by panicking; the test's recover() goes
+    through the harness's rec, which lets that panic on, as the model ends
+    the program at a failed assert."""
+    f = tmp_path / "assert.lit"
+    f.write_text(ASSERT_IN_A_DEFERRED_SCOPE)
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(app, ["validate", "--runs", "50", "--json", str(out), str(f)])
+    assert result.exit_code == 0, result.stdout
+    assert [t["verdict"] for t in json.loads(out.read_text())["tests"]] == ["ok"]
 
 
 @needs_go
