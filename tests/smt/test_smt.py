@@ -756,7 +756,7 @@ def test_engines_agree_on_the_suite_under_every_model(name):
     model = load_model(name)
     for path in suite_files():
         p = program(path.read_text())
-        if path.parent.name != "stack" and not p.shared_waitgroups():
+        if path.parent.name not in ("stack", "defer") and not p.shared_waitgroups():  # z3's step-asides
             r = check_program(p, ExploreConfig(), model, "both")
             assert r.engines == ["explicit", "smt"], (path.name, r.notes)
             assert r.states or r.findings, path.name
