@@ -221,7 +221,10 @@ class _ToAst(Transformer):
 
     def method_call(self, items):
         obj, method = items[0], items[1]
-        return ast.MethodCall(str(obj), str(method), items[2] if len(items) > 2 else (), self._loc(obj))
+        args = items[2] if len(items) > 2 else ()
+        if (str(obj), str(method)) == ("rand", "Intn"):  # as a statement: a choice whose value is dropped
+            return ast.MethodValue(None, "rand", str(method), args, self._loc(obj))
+        return ast.MethodCall(str(obj), str(method), args, self._loc(obj))
 
     def atomic_stmt(self, items):
         tok, op = items[0], items[1]

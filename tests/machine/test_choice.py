@@ -46,6 +46,11 @@ exists (Q:s == 1)
     assert (full.positive, full.negative, full.executions) == (reduced.positive, reduced.negative, reduced.executions)
 
 
+def test_a_choice_whose_value_is_dropped_is_still_one_execution_per_value():
+    r = run_text("litmus Dropped\nvar x int\ngo P { rand.Intn(2); x = 1 }\nexists (x == 1)\n")
+    assert (r.positive, r.negative, r.executions) == (2, 0, 2)
+
+
 def test_a_choice_is_a_step_of_the_trace():
     p = program(CHOICE)
     labels = {e.label() for x in explore(p).executions for e in x.events if e.kind == "rand"}
