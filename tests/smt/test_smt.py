@@ -4,7 +4,7 @@ UNSAT, and agreement with the explicit engine (docs/engines.md)."""
 from __future__ import annotations
 
 import pytest
-from helpers import BOUNDED, BUDGET, STRESS, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, BUDGET, EXAMPLE_SECONDS, STRESS, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import cut_text, memory_text, program_text, shaped_text, spawning_text, waitgroup_text
 
@@ -554,7 +554,9 @@ def test_engines_agree_on_rich_programs_where_main_returns_early(text):
     any step, a read of one statement included (x = x + 1 may stop after its
     read). The condition reads only variables, so z3 answers most of them."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(
+        program(text), ExploreConfig(max_executions=BUDGET, time_budget=EXAMPLE_SECONDS), load_model("go"), "both"
+    )
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
@@ -567,7 +569,9 @@ def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
     main returns first, that goroutine's registers are those it had at its next
     visible step (the machine runs local code eagerly) or where it waits."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(
+        program(text), ExploreConfig(max_executions=BUDGET, time_budget=EXAMPLE_SECONDS), load_model("go"), "both"
+    )
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
