@@ -521,6 +521,8 @@ class _Checker:
                         args[0].loc if args else loc,
                     )
                 self._target(owner, t, loc)
+            case ast.Defer(call=ast.MethodValue(loc=loc)):
+                raise HbError("defer rand.Intn(...) chooses a value nobody sees: write rand.Intn(n) without defer", loc)
             case ast.Defer(call=ast.MethodCall() as m):
                 self._method(owner, m)
             case ast.Defer(call=c):

@@ -54,6 +54,7 @@ go P {
         ("defer mu.Lock()", "undeclared"),
         ("defer close(x)", "'x' is an integer variable, not a channel"),
         ("defer r = 1", "syntax error"),
+        ("defer rand.Intn(2)", "defer rand.Intn(...) chooses a value nobody sees"),
     ],
 )
 def test_bad_defer_and_recover_are_errors_with_locations(body: str, message: str):
