@@ -1,7 +1,7 @@
 """Run the engines' random differential tests in stress mode, in shards side by side.
 
     python bench/stress.py [--examples 10000] [--shards 2] [--seed N] [--test random_channel]
-                           [--file tests/smt/test_smt.py] [--budget N]
+                           [--file tests/smt/test_smt.py] [--budget N] [--seconds S]
 
 Each shard is one pytest process on ``FILE -k TEST`` with
 ``HBCHECK_STRESS`` set to its share of the examples and its own
@@ -102,6 +102,14 @@ def main(
             "every execution); past it the engines are compared on states and findings, as in CI",
         ),
     ] = None,
+    seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="a time budget per program (default: none); an example that reaches it is counted as not compared "
+            "rather than holding the campaign",
+        ),
+    ] = None,
 ) -> None:
     if not (ROOT / file).is_file():
         Console(stderr=True).print(f"error: no test file {file} under {ROOT}", markup=False)
@@ -122,6 +130,8 @@ def main(
         env = {**os.environ, "HBCHECK_STRESS": str(shard.examples), "PYTHONPATH": str(ROOT)}
         if budget is not None:
             env["HBCHECK_STRESS_BUDGET"] = str(budget)
+        if seconds is not None:
+            env["HBCHECK_STRESS_SECONDS"] = str(seconds)
         args = [*command, "-k", test, f"--hypothesis-seed={shard.seed}", "--hypothesis-verbosity=verbose", "-s"]
         with shard.log.open("w") as out:
             shard.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -6,7 +6,7 @@ agree (``check_program`` raises ``EngineDisagreement`` when they do not)."""
 from __future__ import annotations
 
 import pytest
-from helpers import BUDGET, STRESS, program, z3_seeded
+from helpers import STRESS, differential_config, program, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import FUNCTION_PROGRAMS as PROGRAMS
 from programs import function_text
@@ -69,7 +69,7 @@ def test_engines_agree_on_drawn_programs_with_functions(text):
     select case, calls inside expressions, go with arguments: z3 inlines each
     call in a frame of its own and must find the machine's states and findings."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 

@@ -4,7 +4,7 @@ UNSAT, and agreement with the explicit engine (docs/engines.md)."""
 from __future__ import annotations
 
 import pytest
-from helpers import BOUNDED, BUDGET, EXAMPLE_SECONDS, STRESS, lit, program, suite_files, z3_seeded
+from helpers import BOUNDED, STRESS, differential_config, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import cut_text, memory_text, program_text, shaped_text, spawning_text, waitgroup_text
 
@@ -486,7 +486,7 @@ def _channel_programs_agree(text: str) -> None:
     """check_program raises EngineDisagreement unless the engines agree; z3
     answers unless the explorer hit a bound, and every z3 execution replays."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     _z3_answered(r)
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
@@ -527,7 +527,7 @@ def test_engines_agree_on_the_shapes_real_programs_use(text):
     the other states): a few of these programs have tens of thousands, which
     z3 counts one model each; stress runs take z3's whole budget."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
@@ -540,7 +540,7 @@ def test_engines_agree_on_instances_of_a_function_started_several_times(text):
     """worker started two or three times by P0: z3 names the instances as the
     machine does (worker, worker#2, worker#3), so states, counts and findings agree."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     _z3_answered(r)
 
 
@@ -554,9 +554,7 @@ def test_engines_agree_on_rich_programs_where_main_returns_early(text):
     any step, a read of one statement included (x = x + 1 may stop after its
     read). The condition reads only variables, so z3 answers most of them."""
     z3_seeded(text)
-    r = check_program(
-        program(text), ExploreConfig(max_executions=BUDGET, time_budget=EXAMPLE_SECONDS), load_model("go"), "both"
-    )
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
@@ -569,9 +567,7 @@ def test_engines_agree_on_registers_of_goroutines_main_s_return_stops(text):
     main returns first, that goroutine's registers are those it had at its next
     visible step (the machine runs local code eagerly) or where it waits."""
     z3_seeded(text)
-    r = check_program(
-        program(text), ExploreConfig(max_executions=BUDGET, time_budget=EXAMPLE_SECONDS), load_model("go"), "both"
-    )
+    r = check_program(program(text), differential_config(), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
 
@@ -584,7 +580,7 @@ def test_engines_agree_on_registers_main_s_return_leaves_at_a_loop_s_bound(text)
     is just before its cut: it keeps the registers of there. Unrolled 3
     times: the bound's size changes nothing here but the cost."""
     z3_seeded(text)
-    r = check_program(program(text), ExploreConfig(unroll=3, max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(program(text), differential_config(unroll=3), load_model("go"), "both")
     event("compared" if r.engines == ["explicit", "smt"] else f"not compared: {r.notes.smt}")
     assert not r.notes.smt_unconfirmed, "the replay search gave up on a z3 execution"
 
@@ -599,7 +595,7 @@ def test_engines_agree_on_random_wait_group_programs(text):
     explorer, and test_por checks against every interleaving)."""
     z3_seeded(text)
     p = program(text)
-    r = check_program(p, ExploreConfig(max_executions=BUDGET), load_model("go"), "both")
+    r = check_program(p, differential_config(), load_model("go"), "both")
     assert (r.engines == ["explicit"]) == bool(p.shared_waitgroups()) or r.bounds or _at_limit(r), r.notes
     event("compared" if r.engines == ["explicit", "smt"] and not r.bounds else f"not compared: {r.notes.smt}")
 
