@@ -344,8 +344,9 @@ class Machine:
         if new < 0:
             self._panic(st, g, names.NEGATIVE_COUNTER, line)
             return
-        if counter == 0 and new > 0:
-            releasing = ()
+        # every Done so far, not only those since the counter last rose from
+        # zero: Done's ReleaseMerge and Wait's Acquire (sync/waitgroup.go) keep
+        # no reset, and the Add that rises again observes the Done's atomic add
         if delta < 0 or new == 0:
             releasing = (*releasing, e.id)
         st.wg[w] = (new, releasing)

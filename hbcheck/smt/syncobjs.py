@@ -54,8 +54,9 @@ def encode_mutexes(enc: Encoding) -> None:
 def encode_waitgroups(enc: Encoding) -> None:
     """A WaitGroup's counter in the total order: an Add or Done that would
     make it negative panics, a Wait returns only when it is zero, and the
-    Done calls (or an Add reaching zero) since it last rose from zero
-    happen before the Waits they release."""
+    Done calls (or an Add reaching zero) before a Wait's return happen before
+    it: Done's ReleaseMerge and Wait's Acquire (sync/waitgroup.go) never
+    reset, and an Add rising from zero observes the Dones' atomic adds."""
     by_wg: dict[str, list[WgOp]] = {}
     for o in enc.u.wg_ops:
         by_wg.setdefault(o.wg, []).append(o)
@@ -76,19 +77,8 @@ def encode_waitgroups(enc: Encoding) -> None:
         for w in waits:
             enc.structural.append(implies(w.done, before(w.event.time) == 0))
             for d in adds:
-                rises = [
-                    and_(
-                        a.done,
-                        d.event.time < a.event.time,
-                        a.event.time < w.event.time,
-                        before(a.event.time) == 0,
-                        a.delta > 0,
-                    )
-                    for a in adds
-                    if a is not d
-                ]
                 releases = or_(d.delta < 0, before(d.event.time) + d.delta == 0)
-                cond = and_(d.done, w.done, d.event.time < w.event.time, releases, z3.Not(any_of(rises)))
+                cond = and_(d.done, w.done, d.event.time < w.event.time, releases)
                 add(enc.sync["wg"], (d.event.id, w.event.id), cond)
         enc.wg_final[name] = sum((z3.If(a.done, a.delta, zero) for a in adds), zero)
 
