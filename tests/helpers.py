@@ -105,7 +105,7 @@ class Driver:
         return self
 
     def regs(self, g: str) -> dict[str, int]:
-        return self.state.gs[g].user_regs()
+        return self.state.gs[g].user_regs(self.state.vars)
 
     def chan(self, name: str) -> dict:
         return self.state.chans[name].snapshot()

@@ -427,6 +427,78 @@ def defer_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@st.composite
+def closure_text(draw) -> str:
+    """Function literals: main (or a worker with parameters) starts closures
+    in a loop or alone, capturing the loop variable, a local and a parameter
+    by reference (one location per declaration; per iteration since Go
+    1.22, per loop with ``go 1.21``); the closures read, write and send them,
+    a deferred closure recovers or reads a variable at the return; the
+    spawner changes what it shared, waits or not."""
+    version = draw(st.sampled_from(["", "go 1.21\n"]))
+    lines = [f"litmus Closures\n{version}var x int", "var wg sync.WaitGroup", "var mu sync.Mutex"]
+    loop = draw(st.sampled_from(["for", "range", "once"]))
+    # a range's two values are sent before it runs
+    lines.append(f"var c = make(chan int, {2 if loop == 'range' else draw(st.integers(0, 2))})")
+    inner = [
+        "x = x + i",
+        "n = n + i",
+        "r = n",
+        "c <- i",
+        "mu.Lock(); n = n + 1; mu.Unlock()",
+        "if n > 1 { return }",
+        'if i == 1 { panic("boom") }',
+        "i = i + 10",
+    ]
+    body = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=3))
+    recovers = draw(st.booleans())
+    closure = ["        defer wg.Done()"]
+    if recovers:
+        closure.append("        defer func() { if recover() != nil { x = x + 100 } }()")
+    closure += [f"        {b}" for b in body]
+    worker = draw(st.booleans())
+    owner = "func spawn(n int, c chan int) {" if worker else "go main {"
+    lines.append(owner)
+    if not worker:
+        lines.append(f"    n := {draw(st.integers(0, 1))}")
+    if loop == "for":
+        lines.append("    for i := 0; i < 2; i++ {")
+    elif loop == "range":
+        lines.append("    for i := range c {")
+    else:
+        lines.append("    i := 1")
+        lines.append("    {")
+    lines.append("        wg.Add(1)")
+    lines.append("        go func() {")
+    lines += ["    " + ln for ln in closure]
+    lines.append("        }()")
+    after = draw(st.lists(st.sampled_from(["n = n + 1", "s = n", "x = i"]), max_size=2))
+    lines += [f"        {a}" for a in after]
+    lines.append("    }")
+    if draw(st.booleans()):
+        lines.append("    defer func() { t = n }()")
+    if worker:
+        lines.append("    wg.Wait()")
+        lines.append("}")
+        lines.append("go main {")
+        if loop == "range":
+            lines.append("    c <- 1; c <- 2; close(c)")
+        lines.append("    spawn(1, c)")
+        lines.append("    r = x")
+        lines.append("}")
+        lines.append(f"exists (main:r == {draw(st.integers(0, 3))})")
+    else:
+        if loop == "range":
+            lines.insert(lines.index("    for i := range c {"), "    c <- 1; c <- 2; close(c)")
+        if draw(st.booleans()):
+            lines.append("    wg.Wait()")
+        lines.append("    r = x")
+        lines.append("}")
+        lines.append(f"exists (main:r == {draw(st.integers(0, 3))} && main:n == {draw(st.integers(0, 3))})")
+    text = "\n".join(lines) + "\n"
+    return text.replace("    {\n", "    if true {\n")
+
+
 # Functions with Go signatures (parameters, results, return anywhere, calls in
 # expressions, go f(args)): the engines must agree on each, and each must
 # build as Go (tests/smt/test_funcs_smt.py, tests/realgo/test_funcs_go.py)

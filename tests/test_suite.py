@@ -10,6 +10,8 @@ channel that matters; a "merge" is an order of them the channel allows.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from helpers import lit, run_file, suite_files
 
@@ -122,6 +124,68 @@ EXPECTED = {
         0,
         2,
         {Finding("deadlock", DEADLOCK, blocked=(("main", "sync.Mutex.Lock mu", 9),))},
+    ),
+    # closures (Go 1.22 and later): each closure sends its own iteration's i; the
+    # six orders of the three sends on results. Counts: as the naive search gives
+    # them (tests/explore/test_por.py compares every suite file with it).
+    "loop-variable.lit": (
+        [{"main:a": a, "main:b": b, "main:c": c} for a, b, c in itertools.permutations(range(3))],
+        57,
+        0,
+        57,
+        set(),
+    ),
+    # go 1.21: one i; the closure started at iteration k reads it at k or later (k..3),
+    # and the sends arrive in any order; every closure's read races with i++.
+    "loop-variable-go121.lit": (
+        [
+            {"main:a": a, "main:b": b, "main:c": c}
+            for a, b, c in sorted(
+                {p for v in itertools.product(range(4), range(1, 4), range(2, 4)) for p in itertools.permutations(v)}
+            )
+        ],
+        36,
+        1116,
+        1152,
+        {
+            Finding("race", "race on main.i", g="main", line=9, pair=(("main", 9, "write"), (f, 13, "read")))
+            for f in ("main_func1", "main_func1#2", "main_func1#3")
+        },
+    ),
+    # the mutex orders the two additions to main's n; Wait orders them before the read.
+    "shared-counter.lit": ([{"main:total": 3}], 5, 0, 5, set()),
+    # without it an addition may be lost (1 or 2); the read after Wait is ordered
+    # after both Dones (every Done before a Wait happens before its return).
+    "shared-counter-racy.lit": (
+        [{"main:total": 1}, {"main:total": 2}, {"main:total": 3}],
+        4,
+        5,
+        9,
+        {
+            Finding(
+                "race", "race on main.n", g="main_func1", line=12, pair=(("main_func1", 12, a), ("main_func1#2", 12, b))
+            )
+            for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
+        },
+    ),
+    # one goroutine: the send on the closed channel panics, the closure recovers: 1.
+    "recover-in-closure.lit": ([{"main:r": 0, "x": 1}], 1, 0, 1, set()),
+    # each worker's closure reads its own id before or after the worker's id = id + 1.
+    "worker-parameters.lit": (
+        [{"main:a": a, "main:b": b} for a, b in [(10, 20), (10, 30), (20, 10), (20, 20), (20, 30), (30, 10), (30, 20)]],
+        1,
+        7,
+        8,
+        {
+            Finding(
+                "race",
+                f"race on main.{v}",
+                g=f"worker_func1{k}",
+                line=8,
+                pair=((f"worker_func1{k}", 8, "read"), ("main", 10, "write")),
+            )
+            for v, k in (("id", ""), ("id#2", "#2"))
+        },
     ),
     # case taken (1); default, then the failing assert before or after P0's send (2).
     "assert.lit": ([{}], 0, 1, 3, {Finding("assert", "assertion failed", "P1", 14)}),
@@ -293,6 +357,7 @@ def test_every_suite_file_is_pinned():
         "stack",
         "funcs",
         "defer",
+        "closures",
     }
     assert all(p.read_text().splitlines()[1].startswith('"') for p in suite_files())  # a one-line description
 
@@ -325,7 +390,8 @@ def test_suite_outcomes_counts_and_findings(name):
     assert sorted(shown, key=sorted_items) == sorted(states, key=sorted_items)
     assert (r.positive, r.negative, r.executions) == (positive, negative, executions)
     assert set(r.findings) == findings
-    assert r.exact
+    # a racy closure program: z3 steps aside, so what the weak model adds to SC stays open
+    assert r.exact or (lit(name).parent.name == "closures" and any(f.kind == "race" for f in findings))
     assert r.status == "pass", [e.reason for e in r.expectations if e.status != "pass"]
 
 

@@ -169,7 +169,7 @@ def replay_cmd(
     if len(got) != len(recorded):
         out.print(f"REPLAY FAILED: {len(recorded)} events were recorded, the replay has {len(got)}", markup=False)
         raise typer.Exit(1)
-    final = {"registers": {n: g.user_regs() for n, g in st.gs.items()}, "variables": dict(st.vars)}
+    final = {"registers": {n: g.user_regs(st.vars) for n, g in st.gs.items()}, "variables": dict(st.vars)}
     if final != recorded_final:
         out.print("REPLAY FAILED: the final state differs", markup=False)
         raise typer.Exit(1)

@@ -222,7 +222,7 @@ def record(
     else:
         kind = PANIC if end.kind == "panic" else ASSERT
         findings.append(Finding(end.kind, end.text, end.g, end.line))
-    final = FinalState({n: g.user_regs() for n, g in st.gs.items()}, dict(st.vars))
+    final = FinalState({n: g.user_regs(st.vars) for n, g in st.gs.items()}, dict(st.vars))
     return Execution(tuple(st.events), final, kind, tuple(findings), tuple(st.schedule), cut, key)
 
 

@@ -27,6 +27,7 @@ from hbcheck.language.check import Program
 from hbcheck.machine.code import Code
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.instructions import (
+    Alloc,
     Assert,
     Atomic,
     Block,
@@ -124,9 +125,11 @@ class Footprints:
         """The instruction's own footprint (not what it calls or spawns)."""
         div = self.divides
         match code.instrs[pc]:
-            case Load(var=var):
-                return Footprint(reads=frozenset({var}))
-            case Store(var=var) | Atomic(var=var):
+            case Load(var=var, site=site):  # a captured variable: every location of its name
+                return Footprint(reads=frozenset({site or var}))
+            case Store(var=var, site=site):
+                return Footprint(writes=frozenset({site or var}), ends=div)
+            case Atomic(var=var):
                 return Footprint(writes=frozenset({var}), ends=div)
             case Send(chan=None) | Recv(chan=None):
                 return NONE
@@ -163,7 +166,7 @@ class Footprints:
                 if w in self.shared_wgs:
                     return Footprint(writes=frozenset({w}), ends=True)
                 return Footprint(reads=frozenset({w}))
-            case Set() | Jz():
+            case Set() | Jz() | Alloc():
                 return ENDS if div else NONE
             case Assert() | Panic() | Bound():
                 return ENDS

@@ -131,6 +131,7 @@ class Assign:
     target: str
     value: Expr
     loc: Loc
+    decl: bool = False  # written with ':=' (a closure's captured variable is new here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ class Recv:
     ok: str | None
     chan: ChanRef
     loc: Loc
+    decl: bool = False  # written with ':=' (a closure's captured variable is new here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ class ForConst:
     stop: int
     body: tuple[Stmt, ...]
     loc: Loc
+    decl: bool = False  # written with ':=' (a closure's captured variable is new here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,7 @@ class ForRange:
     chan: ChanRef
     body: tuple[Stmt, ...]
     loc: Loc
+    decl: bool = False  # written with ':=' (a closure's captured variable is new here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +254,7 @@ class RecvCase:
     chan: ChanRef
     body: tuple[Stmt, ...]
     loc: Loc
+    decl: bool = False  # written with ':=' (a closure's captured variable is new here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,10 +295,38 @@ class Return:
 
 
 @dataclass(frozen=True, slots=True)
+class FuncLit:
+    """A function literal ``func(PARAMS) { BODY }``: a closure over the
+    registers of the body it is written in (``closures.py`` lifts it)."""
+
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class LitCall:
+    """``func(...) { ... }(ARGS)``, as ``defer`` takes it."""
+
+    lit: FuncLit
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class GoLit:
+    """``go func(...) { ... }(ARGS)``."""
+
+    lit: FuncLit
+    args: tuple[Arg, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class Defer:
     """``defer CALL``: the call's arguments now, the call when the function returns or panics."""
 
-    call: Call | MethodCall
+    call: Call | MethodCall | LitCall
     loc: Loc
 
 
@@ -316,6 +349,7 @@ Stmt = (
     | Return
     | Defer
     | MethodValue
+    | GoLit
 )
 
 # ---- declarations --------------------------------------------------------
@@ -356,6 +390,10 @@ class FuncDecl:
     loc: Loc
     params: tuple[Param, ...] | None = None
     result: str | None = None
+    # a lifted function literal: the body it was written in
+    closure_of: str | None = None
+    # registers a closure captures: they live in memory, one location per declaration
+    escapes: frozenset[str] = frozenset()
 
     @property
     def go_sig(self) -> bool:
@@ -367,6 +405,7 @@ class GoDecl:
     name: str
     body: tuple[Stmt, ...]
     loc: Loc
+    escapes: frozenset[str] = frozenset()
 
 
 Decl = VarDecl | FuncDecl | GoDecl
@@ -406,6 +445,7 @@ class Test:
     expects: tuple[Expect, ...]
     file: str
     source: str
+    go_version: tuple[int, int] | None = None  # ``go 1.21``: that version's loop variables
 
 
 def nodes(x: object):

@@ -37,6 +37,7 @@ PARAM_TYPES = {
     "*sync.Mutex": "mutex",
     "*sync.WaitGroup": "wg",
     "*sync.Once": "once",
+    "*int": "ref",  # a variable a function literal captured (closures.py): its location
 }
 RESULT_TYPES = ("int", "bool")
 MAX_CHOICE = 64  # rand.Intn(n): n executions per call
@@ -93,7 +94,7 @@ class Program:
     def obj_params(self, func: str) -> dict[str, str]:
         """A Go-signature function's channel and sync parameters, by name: their kind."""
         params = self.funcs[func].params if func in self.funcs else None
-        return {q.name: PARAM_TYPES[q.type] for q in params or () if PARAM_TYPES[q.type] != "int"}
+        return {q.name: PARAM_TYPES[q.type] for q in params or () if PARAM_TYPES[q.type] not in ("int", "ref")}
 
     def bodies(self):
         """Every body with the channel and sync parameters in its scope."""
@@ -243,9 +244,10 @@ class _Checker:
             self._body(g.name, g.body)
         for f in self.funcs.values():
             self.cur = f if f.go_sig else None
-            self.scope = {q.name: PARAM_TYPES[q.type] for q in f.params or ()}
+            # a captured variable is an int where the literal uses it
+            self.scope = {q.name: _value_kind(q.type) for q in f.params or ()}
             self._body(f.name, f.body)
-            self.assigned[f.name] |= {q.name for q in f.params or () if PARAM_TYPES[q.type] == "int"}
+            self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) == "int"}
             if f.result is not None and not _terminates(f.body):
                 raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
         self.cur, self.scope = None, {}
@@ -264,8 +266,8 @@ class _Checker:
     def _signature(self, f: ast.FuncDecl) -> None:
         seen: set[str] = set()
         for q in f.params or ():
-            if q.type not in PARAM_TYPES:
-                known = ", ".join(PARAM_TYPES)
+            if q.type not in PARAM_TYPES or (q.type == "*int" and f.closure_of is None):
+                known = ", ".join(t for t in PARAM_TYPES if t != "*int")
                 raise HbError(f"unsupported parameter type '{q.type}' (known: {known})", q.loc)
             if q.name in seen:
                 raise HbError(f"duplicate parameter '{q.name}'", q.loc)
@@ -610,6 +612,9 @@ class _Checker:
     def _arg(self, func: str, q: ast.Param, a: ast.Arg) -> None:
         kind = PARAM_TYPES[q.type]
         what = f"argument '{q.name}' of '{func}'"
+        if kind == "ref":  # closures.py passes the captured variable itself
+            assert isinstance(a, ast.Name)
+            return
         if kind == "int":
             if isinstance(a, ast.StrArg | ast.AddrArg) or (isinstance(a, ast.Name) and self._kind(a.name) != "int"):
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
@@ -752,6 +757,13 @@ class _Checker:
                 raise HbError(f"'expect {e.quantifier}' needs a condition (exists, ~exists or forall)", e.loc)
             if e.finding == "leak" and not program.has_main:
                 raise HbError("'leak' needs a 'main' goroutine: without one every goroutine runs to completion", e.loc)
+
+
+def _value_kind(typ: str) -> str:
+    """What a parameter of type ``typ`` is inside its function: a captured
+    variable (``*int``) reads and writes as an int."""
+    kind = PARAM_TYPES[typ]
+    return "int" if kind == "ref" else kind
 
 
 def _terminates(body: tuple[ast.Stmt, ...]) -> bool:

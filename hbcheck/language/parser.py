@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast
+from hbcheck.language.closures import lift
 from hbcheck.language.desugar import desugar
 from hbcheck.names import EXPECTABLE
 from hbcheck.nesting import check_ast, check_tree
@@ -173,19 +174,20 @@ class _ToAst(Transformer):
         return tuple(items)
 
     def assign(self, items):
-        name, _op, value = items
+        name, op, value = items
+        decl = op == ":="
         # the statement forms of a receive and an atomic keep their own nodes
         if isinstance(value, ast.RecvExpr):
-            return ast.Recv(_target(name), None, value.chan, self._loc(name))
+            return ast.Recv(_target(name), None, value.chan, self._loc(name), decl)
         if isinstance(value, ast.AtomicExpr):
             return ast.AtomicCall(str(name), value.op, value.args, self._loc(name))
         if isinstance(value, ast.MethodExpr):
             return ast.MethodValue(_target(name), value.obj, value.method, value.args, value.loc)
-        return ast.Assign(str(name), value, self._loc(name))
+        return ast.Assign(str(name), value, self._loc(name), decl)
 
     def recv_assign(self, items):
-        value, ok, _op, chan = items
-        return ast.Recv(_target(value), _target(ok), chan, self._loc(value))
+        value, ok, op, chan = items
+        return ast.Recv(_target(value), _target(ok), chan, self._loc(value), op == ":=")
 
     @v_args(meta=True)
     def recv_atom(self, meta, items):
@@ -219,6 +221,25 @@ class _ToAst(Transformer):
     def go_stmt(self, meta, items):
         return ast.GoStmt(str(items[0]), items[1] if len(items) > 1 else (), self._loc(meta))
 
+    @v_args(meta=True)
+    def go_lit(self, meta, items):
+        return ast.GoLit(items[0], items[1] if len(items) > 1 else (), self._loc(meta))
+
+    @v_args(meta=True)
+    def func_lit(self, meta, items):
+        return ast.FuncLit(items[0] if len(items) > 1 else (), items[-1], self._loc(meta))
+
+    @v_args(meta=True)
+    def lit_call(self, meta, items):
+        return ast.LitCall(items[0], items[1] if len(items) > 1 else (), self._loc(meta))
+
+    def go_version(self, items):
+        tok = items[0]
+        major, minor = (int(x) for x in str(tok).split("."))
+        if major != 1 or not 0 <= minor <= 99:
+            raise HbError(f"unknown Go version {tok} (write go 1.N, as in go.mod)", self._loc(tok))
+        return ("go", (major, minor), self._loc(tok))
+
     def method_call(self, items):
         obj, method = items[0], items[1]
         args = items[2] if len(items) > 2 else ()
@@ -248,12 +269,12 @@ class _ToAst(Transformer):
             raise HbError(f"a counted loop must test and increment its own variable '{var}'", self._loc(var2))
         if cmp != "<":
             raise HbError(f"a counted loop is written 'for {var} := A; {var} < B; {var}++'", self._loc(var2))
-        return ast.ForConst(str(var), start, stop, body, loc)
+        return ast.ForConst(str(var), start, stop, body, loc, op == ":=")
 
     @v_args(meta=True)
     def for_range(self, meta, items):
-        var, _op, chan, body = items
-        return ast.ForRange(_target(var) or "_", chan, body, self._loc(meta))
+        var, op, chan, body = items
+        return ast.ForRange(_target(var) or "_", chan, body, self._loc(meta), op == ":=")
 
     @v_args(meta=True)
     def for_cond(self, meta, items):
@@ -295,8 +316,8 @@ class _ToAst(Transformer):
         if kind == "send":
             chan, value = payload
             return ast.SendCase(chan, value, body, loc)
-        value, ok, chan = payload
-        return ast.RecvCase(value, ok, chan, body, loc)
+        value, ok, chan, decl = payload
+        return ast.RecvCase(value, ok, chan, body, loc, decl)
 
     @v_args(meta=True)
     def default_clause(self, meta, items):
@@ -304,13 +325,13 @@ class _ToAst(Transformer):
 
     def comm_recv_assign(self, items):
         if len(items) == 4:
-            value, ok, _op, chan = items
+            value, ok, op, chan = items
         else:
-            (value, _op, chan), ok = items, None
-        return ("recv", (_target(value), _target(ok), chan))
+            (value, op, chan), ok = items, None
+        return ("recv", (_target(value), _target(ok), chan, op == ":="))
 
     def comm_recv(self, items):
-        return ("recv", (None, None, items[0]))
+        return ("recv", (None, None, items[0], False))
 
     def comm_send(self, items):
         return ("send", (items[0], items[1]))
@@ -481,6 +502,7 @@ def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
     decls: list[ast.Decl] = []
     condition = None
     expects: list[ast.Expect] = []
+    go_version: tuple[int, int] | None = None
     for index, item in enumerate(items[1:]):
         if isinstance(item, ast.Description):
             if index != 0:
@@ -490,6 +512,13 @@ def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
             if condition is not None or expects:
                 raise HbError("declarations must come before the condition and the expect lines", item.loc)
             decls.append(item)
+        elif isinstance(item, tuple) and item[0] == "go":
+            _, version, loc = item
+            if go_version is not None:
+                raise HbError("a test declares its Go version once", loc)
+            if decls or condition is not None or expects:
+                raise HbError("the Go version ('go 1.N') comes before the declarations", loc)
+            go_version = version
         elif isinstance(item, tuple):
             kind, expr, loc = item
             if condition is not None:
@@ -502,7 +531,7 @@ def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
             condition = ast.Condition(kind, expr, text, loc)
         else:
             expects.append(item)
-    return ast.Test(str(name_tok), description, tuple(decls), condition, tuple(expects), file, source)
+    return ast.Test(str(name_tok), description, tuple(decls), condition, tuple(expects), file, source, go_version)
 
 
 def parse(source: str, file: str = "<input>") -> ast.Test:
@@ -523,7 +552,7 @@ def parse(source: str, file: str = "<input>") -> ast.Test:
         raise HbError(err.message, err.loc, source) from None
     check_ast(items, source)
     try:
-        return desugar(_assemble(file, source, items, Loc(file, 1, 1)))
+        return desugar(lift(_assemble(file, source, items, Loc(file, 1, 1))))
     except HbError as err:
         raise HbError(err.message, err.loc, source) from None
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from hbcheck import names
 from hbcheck.language import ast
 from hbcheck.language.check import PARAM_TYPES, Program
+from hbcheck.language.closures import mentioned
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.instructions import (
+    Alloc,
     Assert,
     Atomic,
     Block,
@@ -128,7 +130,7 @@ def compile_program(program: Program, config: MachineConfig) -> dict[str, Code]:
     codes: dict[str, Code] = {}  # the compiler adds the wrappers of deferred methods, close and panic
     todo: Todo = []
     for g in program.goroutines:
-        codes[g.name] = _Compiler(program, config, todo, codes=codes).body(
+        codes[g.name] = _Compiler(program, config, todo, codes=codes, escapes=g.escapes).body(
             g.name, g.body, frame=0, is_func=False, is_main=g.name == "main"
         )
     todo.extend((f.name, f.name, {}) for f in program.funcs.values() if not program.obj_params(f.name))
@@ -175,6 +177,31 @@ def _reg(name: str) -> Fn:
     return lambda r: r.get(name, 0)
 
 
+def _declared_first(name: str, body: tuple[ast.Stmt, ...], per_iteration: bool) -> bool:
+    """Is the first statement of ``body`` that names ``name`` its ':='
+    declaration (every path meets it before any other use)? Then the
+    declaration allocates it, and the body's entry need not."""
+    for s in body:
+        if name not in mentioned(s, into_literals=True):
+            continue
+        match s:
+            case ast.Assign(target=t, value=v, decl=True) if t == name:
+                return name not in mentioned(v, into_literals=True)
+            case ast.Recv(value=t, decl=True) if t == name:
+                return True
+            case ast.ForConst(var=t, decl=True) if t == name:
+                return True
+            case ast.ForRange(var=t, decl=True) if t == name:  # Go 1.22's range may not run once
+                return not per_iteration
+        return False
+    return True
+
+
+def ref_reg(name: str) -> str:
+    """The register holding the location of a variable a closure captured."""
+    return f"$&{name}"
+
+
 class _Compiler:
     def __init__(
         self,
@@ -184,6 +211,7 @@ class _Compiler:
         func: ast.FuncDecl | None = None,
         binding: dict[str, str | None] | None = None,
         codes: dict[str, Code] | None = None,
+        escapes: frozenset[str] = frozenset(),
     ):
         self.program = program
         self.codes = codes if codes is not None else {}
@@ -193,7 +221,14 @@ class _Compiler:
         self.go_sig = func is not None and func.go_sig
         self.objs = binding or {}  # channel and sync parameters: what they are bound to
         # int and bool parameters: registers, even where a shared variable has their name
-        self.locals = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] == "int"} if func else set()
+        self.locals = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] in ("int", "ref")} if func else set()
+        # registers a closure captures (declared here: allocated at entry, at ':=' and per
+        # loop iteration) and those captured from the enclosing body: accessed in memory
+        self.escapes = func.escapes if func is not None else escapes
+        ref_params = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] == "ref"} if func else set()
+        self.refs = self.escapes | ref_params
+        version = program.test.go_version
+        self.per_iteration = version is None or version >= (1, 22)  # Go 1.22's loop variables
         # a paren-less function runs on its caller's registers: temps of its own
         self.prefix = f"${func.name}." if func is not None and not self.go_sig else "$"
         self.out: list[Instr] = []
@@ -207,6 +242,10 @@ class _Compiler:
 
     def body(self, name: str, body: tuple[ast.Stmt, ...], frame: int, is_func: bool, is_main: bool = False) -> Code:
         self.name = name
+        self.line = body[0].loc.line if body else 0
+        for n in sorted(self.escapes):  # a parameter's value, else 0
+            if not _declared_first(n, body, self.per_iteration) or n in self.locals:
+                self.emit(Alloc(ref_reg(n), n, lambda r, n=n: r.get(n, 0), self.line))
         self.stmts(body)
         self.line = body[-1].loc.line if body else 0
         if self.go_sig:
@@ -216,18 +255,41 @@ class _Compiler:
         params = None
         if self.go_sig:
             assert self.func is not None
-            params = tuple(q.name for q in self.func.params or () if PARAM_TYPES[q.type] == "int")
+            params = tuple(
+                q.name if PARAM_TYPES[q.type] == "int" else ref_reg(q.name)
+                for q in self.func.params or ()
+                if PARAM_TYPES[q.type] in ("int", "ref")
+            )
         return Code(name, tuple(self.out), tuple(self.lines), frame, is_main, params)
 
     def is_int(self, name: str) -> bool:
         """A shared integer variable (a parameter of that name is a register)."""
         return name not in self.locals and name not in self.objs and self.program.is_int(name)
 
+    def is_mem(self, name: str) -> bool:
+        """Read and written in memory: a shared variable, or a captured one."""
+        return name in self.refs or self.is_int(name)
+
+    def load(self, reg: str, name: str, line: int) -> None:
+        if name in self.refs:
+            self.emit(Load(reg, ref_reg(name), line, f"&{name}"))
+        else:
+            self.emit(Load(reg, name, line))
+
+    def store(self, name: str, value: Fn, line: int, decl: bool = False) -> None:
+        """A write; ``decl``: a ':=' of a captured variable declared here, a new one."""
+        if name in self.escapes and decl:
+            self.emit(Alloc(ref_reg(name), name, value, line))
+        elif name in self.refs:
+            self.emit(Store(ref_reg(name), value, line, f"&{name}"))
+        else:
+            self.emit(Store(name, value, line))
+
     def has_loads(self, e: ast.Expr) -> bool:
         """Does evaluating ``e`` take visible steps (loads, or calls)?"""
         match e:
             case ast.Name(name=n):
-                return self.is_int(n)
+                return self.is_mem(n)
             case ast.Unary(operand=o):
                 return self.has_loads(o)
             case ast.Binary(left=a, right=b):
@@ -248,6 +310,9 @@ class _Compiler:
             kind = PARAM_TYPES[q.type]
             if kind == "int":
                 fns.append(self.value(a))  # type: ignore[arg-type]
+            elif kind == "ref":  # a captured variable: its location
+                assert isinstance(a, ast.Name) and a.name in self.refs
+                fns.append(_reg(ref_reg(a.name)))
             elif kind == "chan":
                 assert isinstance(a, ast.Name)
                 binding[q.name] = self.chan_name(a.name)
@@ -297,7 +362,7 @@ class _Compiler:
                 return _reg(t)
             case ast.Name(name=n, loc=loc):
                 t = self.temp()
-                self.emit(Load(t, n, loc.line))
+                self.load(t, n, loc.line)
                 return _reg(t)
             case ast.Unary(op=op, operand=o, loc=loc):
                 t = self.temp()
@@ -327,15 +392,15 @@ class _Compiler:
 
     def assign_to(self, target: str | None) -> str | None:
         """Where a received value goes: a register, or a temp stored afterwards."""
-        if target is None or not self.is_int(target):
+        if target is None or not self.is_mem(target):
             return target
         return self.temp()
 
-    def store_back(self, target: str | None, temp: str | None, line: int) -> None:
+    def store_back(self, target: str | None, temp: str | None, line: int, decl: bool = False) -> None:
         """The write of a received value, at ``line`` (a select's case: its own line)."""
         if target is not None and temp is not None and temp != target:
             saved, self.line = self.line, line
-            self.emit(Store(target, _reg(temp), line))
+            self.store(target, _reg(temp), line, decl)
             self.line = saved
 
     def chan(self, ref: ast.ChanRef) -> str | None:
@@ -355,17 +420,18 @@ class _Compiler:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v):
+            case ast.Assign(target=t, value=v, decl=decl):
                 f = self.value(v)
-                if self.is_int(t):
-                    self.emit(Store(t, f, line))
+                if self.is_mem(t):
+                    self.line = line
+                    self.store(t, f, line, decl)
                 else:
                     self.emit(Set(t, f))
-            case ast.Recv(value=v, ok=ok, chan=c):
+            case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 tv, tok = self.assign_to(v), self.assign_to(ok)
                 self.emit(Recv(self.chan(c), tv, tok, line))
-                self.store_back(v, tv, line)
-                self.store_back(ok, tok, line)
+                self.store_back(v, tv, line, decl)
+                self.store_back(ok, tok, line, decl)
             case ast.Send(chan=c, value=v):
                 f = self.value(v)
                 self.emit(Send(self.chan(c), f, line))
@@ -425,6 +491,8 @@ class _Compiler:
                     self.patch(jend, self.here())
                 else:
                     self.patch(jz, self.here())
+            case ast.ForConst(var=i, start=a, stop=b, body=body, decl=decl) if i in self.refs:
+                self.captured_for(i, a, b, body, decl, line)
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 counter = self.temp()
                 self.emit(Set(i, lambda r: a))
@@ -440,13 +508,17 @@ class _Compiler:
                 jz = self.emit(Jz(self.value(c), None)) if c is not None else None
                 self.emit(Bound(counter, 0, line))
                 self.loop(body, head, jz)
-            case ast.ForRange(var=v, chan=c, body=body):
+            case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 tv, tok = self.temp(), self.temp()
+                # Go 1.21's captured range variable: one per loop, set each iteration
+                once = v in self.escapes and decl and not self.per_iteration
+                if once:
+                    self.emit(Alloc(ref_reg(v), v, lambda r: 0, line))
                 head = self.emit(Recv(self.chan(c), tv, tok, line))
                 jz = self.emit(Jz(_reg(tok), None))
                 if v != "_":
-                    if self.is_int(v):  # pragma: no cover - the checker allows only registers
-                        self.emit(Store(v, _reg(tv), line))
+                    if self.is_mem(v):
+                        self.store(v, _reg(tv), line, decl and not once)
                     else:
                         self.emit(Set(v, _reg(tv)))
                 self.loop(body, head, jz)
@@ -463,6 +535,31 @@ class _Compiler:
                 self.emit(Assert(self.value(c), line))
             case _:  # pragma: no cover
                 raise AssertionError(f"unexpected statement {s!r}")
+
+    def captured_for(self, i: str, a: int, b: int, body: tuple[ast.Stmt, ...], decl: bool, line: int) -> None:
+        """``for i := A; i < B; i++`` over a variable a closure captured: its
+        reads and writes are in memory. Since Go 1.22 each iteration has its
+        own variable: before the increment a new one is declared, set to the
+        old one's value (the increment of a variable nobody else can reach
+        yet is part of its declaration)."""
+        self.store(i, lambda r: a, line, decl)
+        counter = self.temp()
+        self.emit(Set(counter, lambda r: 0))
+        head = self.here()
+        t = self.temp()
+        self.load(t, i, line)
+        jz = self.emit(Jz(lambda r: int(r[t] < b), None))
+        self.emit(Bound(counter, max(b - a, 0), line))
+
+        def step() -> int:
+            self.line = line
+            old = self.temp()
+            self.load(old, i, line)
+            at = self.here()
+            self.store(i, lambda r: wrap(r[old] + 1), line, decl and self.per_iteration)
+            return at
+
+        self.loop(body, head, jz, step=step)
 
     def loop(
         self, body: tuple[ast.Stmt, ...], head: int, jz: int | None, step: Callable[[], int] | None = None
@@ -575,8 +672,8 @@ class _Compiler:
         for spec, case in zip(specs, comm, strict=True):
             cases.append(replace(spec, body_pc=self.here()))
             if isinstance(case, ast.RecvCase):
-                self.store_back(case.value, spec.vreg, case.loc.line)
-                self.store_back(case.ok, spec.okreg, case.loc.line)
+                self.store_back(case.value, spec.vreg, case.loc.line, case.decl)
+                self.store_back(case.ok, spec.okreg, case.loc.line, case.decl)
             self.stmts(case.body)
             ends.append(self.emit(Jump(None)))
         default_pc = None

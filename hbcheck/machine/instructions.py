@@ -154,14 +154,32 @@ class Choose(Instr):
 
 @dataclass(frozen=True, slots=True)
 class Load(Instr):
+    """``reg = var``; with a ``site``, ``var`` is the register holding the
+    location (a variable a closure captured, allocated at run time), and the
+    site (``&NAME``) stands for every location allocated for NAME in footprints."""
+
     reg: str
     var: str
     line: int
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Store(Instr):
     var: str
+    value: Fn
+    line: int
+    site: str | None = None  # as for ``Load``
+
+
+@dataclass(frozen=True, slots=True)
+class Alloc(_Local):
+    """A captured variable's declaration: a new location, named after the
+    goroutine and the variable, set to ``value``, its address in ``ref``. No
+    other goroutine can reach it yet, so it runs inside the step before."""
+
+    ref: str
+    name: str
     value: Fn
     line: int
 

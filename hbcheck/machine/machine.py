@@ -23,6 +23,7 @@ from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.events import Event
 from hbcheck.machine.hchan import HChan, Item, Waiter
 from hbcheck.machine.instructions import (
+    Alloc,
     Assert,
     Atomic,
     Block,
@@ -253,13 +254,17 @@ class Machine:
         line = code.lines[g.pc]
         sid = st.sid
         match ins:
-            case Load(reg=reg, var=var):
+            case Load(reg=reg, var=var, site=site):
+                if site is not None:  # a captured variable: the location its register holds
+                    var = g.regs[var]
                 self._touch(st, var, sid, write=False)
                 value = st.vars[var]
                 self._emit(st, g, ev.READ, line, obj=var, value=value, src=st.last_write[var])
                 g.regs[reg] = value
                 g.pc += 1
-            case Store(var=var, value=fn):
+            case Store(var=var, value=fn, site=site):
+                if site is not None:
+                    var = g.regs[var]
                 value = fn(g.regs)
                 self._touch(st, var, sid, write=True)
                 e = self._emit(st, g, ev.WRITE, line, obj=var, value=value)
@@ -715,6 +720,23 @@ class Machine:
         st.once[o] = (1, None)
         self._call(st, g, func, g.pc + 1, line)
 
+    def _alloc(self, st: State, g: G, ins: Alloc) -> None:
+        """A captured variable's new location: ``G.NAME``, then ``G.NAME#2``, ...
+        (only ``g`` allocates under its name, so the names follow its own
+        history, whatever the others did); its declaration is a write."""
+        base = name = f"{g.name}.{ins.name}"
+        k = 1
+        while name in st.vars:
+            k += 1
+            name = f"{base}#{k}"
+        value = ins.value(g.regs)
+        self._touch(st, name, st.sid, write=True)
+        e = self._emit(st, g, ev.WRITE, ins.line, obj=name, value=value)
+        st.vars[name] = value
+        st.last_write[name] = e.id
+        g.regs[ins.ref] = name
+        g.pc += 1
+
     def _atomic(self, st: State, g: G, sid: tuple, ins: Atomic, line: int) -> None:
         op, var, target = ins.op, ins.var, ins.target
         args = [f(g.regs) for f in ins.args]
@@ -844,6 +866,8 @@ class Machine:
                         return
                     code = self.codes[g.code]
                     instrs = code.instrs
+                elif t is Alloc:
+                    self._alloc(st, g, ins)
                 elif t is Defer:
                     g.defers = (*g.defers, (len(g.frames), ins.code, tuple(f(g.regs) for f in ins.args), ins.line))
                     g.pc += 1

@@ -102,11 +102,16 @@ class G:
         g.defers, g.panicking = self.defers, self.panicking
         return g
 
-    def user_regs(self) -> dict[str, int]:
+    def user_regs(self, memory: dict[str, int]) -> dict[str, int]:
         """Registers a test can name (the compiler's temps start with ``$``): its
-        top frame's, kept in the first frame a Go-signature call pushed, if any."""
+        top frame's, kept in the first frame a Go-signature call pushed, if any.
+        A variable a closure captured is read from ``memory``, where it lives."""
         regs = next((dict(f[3]) for f in self.frames if f[3] is not None), self.regs)
-        return {k: v for k, v in regs.items() if not k.startswith("$")}
+        out = {k: v for k, v in regs.items() if not k.startswith("$")}
+        for k, v in regs.items():
+            if k.startswith("$&"):
+                out[k[2:]] = memory[v]  # type: ignore[index]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

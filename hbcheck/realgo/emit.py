@@ -49,6 +49,12 @@ class _Emitter:
         self.regs: set[str] = set()  # every register the code names (one read before any write reads 0)
         self.line = 0  # the statement being written: where hoisted evaluations sit
         self.scope: dict[str, str] = {}  # a Go-signature function's parameters: their kinds
+        # variables closures capture: pointers (g.p_NAME), allocated where declared
+        self.escapes: frozenset[str] = frozenset()
+        self.refs: set[str] = set()
+        self.ptrs: set[str] = set()  # every captured name, for the regs struct
+        version = program.test.go_version
+        self.per_iteration = version is None or version >= (1, 22)
 
     # ---- text helpers
     def w(self, text: str = "") -> None:
@@ -74,7 +80,27 @@ class _Emitter:
     def is_int(self, n: str) -> bool:
         return n not in self.scope and self.p.is_int(n)
 
+    def ptr(self, n: str) -> str:
+        self.ptrs.add(n)
+        return f"g.{go_name('p', n)}"
+
+    def assign(self, line: int, target: str | None, rhs: str, decl: bool = False) -> None:
+        """``target = rhs``; a ':=' of a captured variable declared here makes a new one."""
+        if target is not None and decl and target in self.escapes:
+            self.at(line, f"{self.ptr(target)} = alloc({rhs})")
+        else:
+            self.at(line, f"{self.target(target)} = {rhs}")
+
+    def enter(self, escapes: frozenset[str], refs: set[str]) -> None:
+        """A body's captured variables: each allocated at entry (a parameter's value, else 0)."""
+        self.escapes, self.refs = escapes, refs
+        for n in sorted(escapes):
+            value = go_name("a", n) if self.scope.get(n) == "int" else "0"
+            self.w(f"{self.ptr(n)} = alloc({value})")
+
     def name(self, n: str) -> str:
+        if n in self.refs:
+            return f"(*{self.ptr(n)})"
         if self.is_int(n):
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
@@ -133,6 +159,10 @@ class _Emitter:
         vals = [frame]
         for q, a in zip(decl.params or (), args, strict=True):
             kind = PARAM_TYPES[q.type]
+            if kind == "ref":
+                assert isinstance(a, ast.Name)
+                vals.append(self.ptr(a.name))
+                continue
             vals.append(self.expr(a) if kind == "int" else self.object_arg(kind, a))  # type: ignore[arg-type]
         return f"e.{go_name('f', f)}({', '.join(vals)})"
 
@@ -203,18 +233,21 @@ class _Emitter:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v):
-                self.at(line, f"{self.target(t)} = {self.expr(v)}")
-            case ast.Recv(value=v, ok=ok, chan=c):
+            case ast.Assign(target=t, value=v, decl=decl):
+                self.assign(line, t, self.expr(v), decl)
+            case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 if v is None and ok is None:
                     self.at(line, f"<-{self.chan(c)}")
                 elif ok is None:
-                    self.at(line, f"{self.target(v)} = <-{self.chan(c)}")
+                    self.assign(line, v, f"<-{self.chan(c)}", decl)
                 else:
                     tv, tok = self.temp(), self.temp()
                     self.at(line, f"{tv}, {tok} := <-{self.chan(c)}")
-                    self.at(line, f"{self.target(v)} = {tv}" if v is not None else f"_ = {tv}")
-                    self.at(line, f"{self.target(ok)} = b2i({tok})")
+                    if v is not None:
+                        self.assign(line, v, tv, decl)
+                    else:
+                        self.at(line, f"_ = {tv}")
+                    self.assign(line, ok, f"b2i({tok})", decl)
             case ast.Send(chan=c, value=v):
                 self.at(line, f"{self.chan(c)} <- {self.expr(v)}")
             case ast.Call(name="close", args=(arg,)):
@@ -232,7 +265,13 @@ class _Emitter:
             case ast.GoStmt(func=f, args=args) if self.p.funcs[f].go_sig:
                 # the arguments are the spawner's: evaluated here, before the go statement
                 vals = []
-                for a in args:
+                for q, a in zip(self.p.funcs[f].params or (), args, strict=True):
+                    if q.type == "*int":  # a captured variable: the spawner's pointer
+                        assert isinstance(a, ast.Name)
+                        t = self.temp()
+                        self.at(line, f"{t} := {self.ptr(a.name)}")
+                        vals.append(ast.Name(t, a.loc))
+                        continue
                     if isinstance(a, ast.StrArg | ast.AddrArg) or self._kind(a) != "int":
                         vals.append(a)
                         continue
@@ -270,17 +309,26 @@ class _Emitter:
                 self.at(line, call if t is None or op == "Store" else f"{self.target(t)} = {call}")
             case ast.If():
                 self.if_chain(s, "if")
+            case ast.ForConst(var=i, start=a, stop=b, body=body, decl=decl) if i in self.escapes and decl:
+                # a captured loop variable is a pointer: a new variable per loop, and
+                # since Go 1.22 per iteration, whatever toolchain runs the program
+                pi = self.ptr(i)
+                post = f"{pi} = alloc(*{pi} + 1)" if self.per_iteration else f"*{pi}++"
+                self.block(f"for {pi} = alloc({a}); *{pi} < {b}; {post}", line, body)
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 r = self.target(i)
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
-            case ast.ForRange(var=v, chan=c, body=body):
+            case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 if v == "_":
                     self.block(f"for range {self.chan(c)}", line, body)
                 else:
+                    once = decl and v in self.escapes and not self.per_iteration
+                    if once:
+                        self.at(line, f"{self.ptr(v)} = alloc(0)")
                     tv = self.temp()
                     self.at(line, f"for {tv} := range {self.chan(c)} {{")
                     self.indent += 1
-                    self.at(line, f"{self.target(v)} = {tv}")
+                    self.assign(line, v, tv, decl and not once)
                     self.stmts(body)
                     self.indent -= 1
                     self.w("}")
@@ -328,7 +376,7 @@ class _Emitter:
         out = ["g"]
         for q, a in zip(decl.params or (), vals, strict=True):
             kind = PARAM_TYPES[q.type]
-            if kind == "int":
+            if kind in ("int", "ref"):
                 assert isinstance(a, ast.Name)
                 out.append(a.name)  # a temporary of the spawner
             else:
@@ -383,12 +431,14 @@ class _Emitter:
                     self.case_at(case.loc.line, f"case {tv}, {tok} := <-{self.chan(case.chan)}:")
                     self.indent += 1
                     # the stores of the received value: at the case's line, as in the model
-                    self.at(
-                        case.loc.line, f"{self.target(case.value)} = {tv}" if case.value is not None else f"_ = {tv}"
-                    )
-                    self.at(
-                        case.loc.line, f"{self.target(case.ok)} = b2i({tok})" if case.ok is not None else f"_ = {tok}"
-                    )
+                    if case.value is not None:
+                        self.assign(case.loc.line, case.value, tv, case.decl)
+                    else:
+                        self.at(case.loc.line, f"_ = {tv}")
+                    if case.ok is not None:
+                        self.assign(case.loc.line, case.ok, f"b2i({tok})", case.decl)
+                    else:
+                        self.at(case.loc.line, f"_ = {tok}")
                 self.stmts(case.body)
                 self.indent -= 1
                 continue
@@ -405,6 +455,8 @@ def _signature(f: ast.FuncDecl) -> str:
         match PARAM_TYPES[q.type]:
             case "int":
                 params.append(f"{go_name('a', q.name)} int64")
+            case "ref":
+                params.append(f"{go_name('a', q.name)} *int64")
             case "chan":
                 params.append(f"{go_name('pc', q.name)} chan {_go_elem(q.type[5:])}")
             case _:
@@ -461,6 +513,11 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for names in (*p.registers.values(), *p.frame_regs.values()):
         regs |= names
     locs = locations(p)
+    captured = {n for g in p.goroutines for n in g.escapes} | {
+        q.name for f in p.funcs.values() for q in f.params or () if q.type == "*int"
+    }
+    captured |= {n for f in p.funcs.values() for n in f.escapes}
+    em.ptrs |= captured
     out: list[str] = [
         f"// Code generated by hbcheck go from {_comment(lit)}; DO NOT EDIT.",
         "",
@@ -536,7 +593,12 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             else:
                 out.append(f"\tl{i} := int64(0)")
                 out.append(f"\tif in, found := insts[{_go_string(name)}]; found {{")
-                out.append(f"\t\tl{i} = in.g.{go_name('r', reg)}")
+                if reg in captured:  # where it lives once a closure captured it
+                    field = go_name("p", reg)
+                    out.append(f"\t\tl{i} = in.g.{go_name('r', reg)}")
+                    out.append(f"\t\tif in.g.{field} != nil {{\n\t\t\tl{i} = *in.g.{field}\n\t\t}}")
+                else:
+                    out.append(f"\t\tl{i} = in.g.{go_name('r', reg)}")
                 out.append("\t} else if !complete {")
                 out.append("\t\treturn nil, false")
                 out.append("\t}")
@@ -566,6 +628,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for g in p.goroutines:
         em.lines = []
         em.indent = 1
+        em.enter(g.escapes, set(g.escapes))
         em.stmts(g.body)
         out += ["//go:noinline", f"func (e *env) {go_name('g', g.name)}(g *regs) {{", *em.lines, "}", ""]
     for f in p.funcs.values():
@@ -576,15 +639,23 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             em.w(f"var pad [{f.frame}]byte")
             em.w("touch(pad[:])")
         for q in f.params or ():
-            if em.scope[q.name] == "int":  # a parameter is a register of the frame
+            if em.scope[q.name] == "int" and q.name not in f.escapes:  # a parameter is a register of the frame
                 em.w(f"g.{go_name('r', q.name)} = {go_name('a', q.name)}")
+            elif em.scope[q.name] == "ref":  # a captured variable: the enclosing body's
+                em.w(f"{em.ptr(q.name)} = {go_name('a', q.name)}")
+        em.enter(f.escapes, set(f.escapes) | {q.name for q in f.params or () if em.scope[q.name] == "ref"})
         em.stmts(f.body)
         em.scope = {}
+        em.escapes, em.refs = frozenset(), set()
         head = f"func (e *env) {go_name('f', f.name)}({_signature(f)}){' int64' if f.result is not None else ''} {{"
         out += ["//go:noinline", head, *em.lines, "}", ""]
-    out[regs_at:regs_at] = _struct("regs", [(go_name("r", r), "int64") for r in sorted(regs | em.regs)])
+    fields = [(go_name("r", r), "int64") for r in sorted(regs | em.regs)]
+    out[regs_at:regs_at] = _struct("regs", fields + [(go_name("p", r), "*int64") for r in sorted(em.ptrs)])
     while out and out[-1] == "":
         out.pop()
+    if em.ptrs:
+        out += ["", "// alloc is a captured variable's declaration: a new variable.", "func alloc(v int64) *int64 {"]
+        out += ["\tp := new(int64)", "\t*p = v", "\treturn p", "}"]
     return "\n".join(out) + "\n"
 
 

@@ -103,6 +103,9 @@ def solve(
 
 def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Encoding, Compiler, dict]:
     """The program's candidate executions and the model over them."""
+    lit = next((f for f in program.funcs.values() if f.closure_of is not None), None)
+    if lit is not None:  # a captured variable's locations are allocated at run time
+        raise Unsupported(f"a function literal (line {lit.loc.line}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)
     encode_memory(enc)
     encode_times(enc)

@@ -266,7 +266,7 @@ def _finished(st, at, want, finals, program: Program, u: Unfolding, value, names
         g = names.get(own, own)
         if g not in st.gs:
             continue
-        got = st.gs[g].user_regs()
+        got = st.gs[g].user_regs(st.vars)
         for reg, v in regs.items():
             if got.get(reg, 0) != value(v):
                 return f"{g}:{reg} is {got.get(reg, 0)} on the machine, {value(v)} in z3"

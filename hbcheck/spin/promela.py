@@ -427,6 +427,12 @@ def _refuse_functions(p: Program) -> None:
     every block it sits in: neither is written in Promela (the explorer and z3
     check them)."""
     for f in p.funcs.values():
+        if f.closure_of is not None:
+            raise HbError(
+                "a function literal is a closure: the variables it captures are allocated while the program "
+                "runs, which Promela's fixed variables do not express, so it is not written in Promela",
+                f.loc,
+            )
         if f.go_sig:
             raise HbError(
                 f"'{f.name}' has a Go signature (parameters, a result, registers of its own): "

@@ -288,8 +288,9 @@ def judge(
 
 
 def _on_memory(f: Finding, program: Program) -> bool:
-    """Is this race on a shared variable (not a wait group)?"""
-    return program.is_int(f.text.removeprefix("race on "))
+    """Is this race on a shared variable or a captured one (not a wait group)?"""
+    name = f.text.removeprefix("race on ")
+    return program.is_int(name) or "." in name  # a captured variable's location: G.NAME
 
 
 def _access(e: Event) -> str:

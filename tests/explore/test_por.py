@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import defer_text, program_text, waitgroup_text
+from programs import closure_text, defer_text, program_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -48,6 +48,22 @@ def _agree(p, unroll: int = 8):
 @pytest.mark.parametrize("path", suite_files(), ids=lambda p: p.name)
 def test_suite_counts_do_not_move(path):
     assert _agree(load(path)) is not None
+
+
+@settings(
+    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(closure_text())
+def test_random_programs_with_closures_agree(text):
+    """A captured variable's footprint is its name (``&n``): every location
+    declared for it, one per iteration since Go 1.22, so a persistent set
+    treats them as one; its declaration is a write no other goroutine can
+    reach yet, run inside the step before."""
+    p = program(text)
+    r = _agree(p)
+    if r is not None:
+        event("racy" if any(f.kind == "race" for f in judge(p, r[0]).findings) else "race-free")
+        event(f"go {p.test.go_version or 'latest'}")
 
 
 @settings(

@@ -281,7 +281,7 @@ def test_every_witness_of_the_suite_replays_on_the_machine():
                 continue
             st, _steps = replay(machine, list(x.schedule))
             assert [e.label() for e in st.events] == [e.label() for e in x.events]
-            assert {n: g.user_regs() for n, g in st.gs.items()} == x.final.regs and st.vars == x.final.vars
+            assert {n: g.user_regs(st.vars) for n, g in st.gs.items()} == x.final.regs and st.vars == x.final.vars
             replayed += 1
     assert replayed == expected > 0
     assert weak == {

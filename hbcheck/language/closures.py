@@ -1,0 +1,150 @@
+"""Function literals, lifted to functions of their own before checking.
+
+``go func(a int) { ... }(x)`` and ``defer func() { ... }()`` become a call
+of a new function ``OWNER_funcN`` (Go names closures ``OWNER.funcN``), whose
+parameters are the literal's, then what it captures. Go captures variables
+by reference: a captured register of the enclosing body is passed as a
+``*int`` parameter and ``escapes`` (it lives in memory, where both bodies
+read and write it, and where the race detector sees it); a captured channel
+or sync parameter is passed on as itself. A name the literal uses that the
+enclosing body never mentions is the literal's own register.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hbcheck.errors import HbError
+from hbcheck.language import ast
+
+REF = "*int"  # a captured int or bool: a pointer to the enclosing body's variable
+_NOT_REGISTERS = frozenset({None, "_", "nil", "true", "false"})
+
+
+def lift(test: ast.Test) -> ast.Test:
+    """The test with every function literal lifted to a declared function."""
+    if not any(isinstance(n, ast.FuncLit) for n in ast.nodes(test.decls)):
+        return test
+    lifter = _Lifter(test)
+    decls: list[ast.Decl] = []
+    for d in test.decls:
+        if isinstance(d, ast.GoDecl):
+            body, escapes = lifter.body(d.name, d.body, {})
+            decls.append(dataclasses.replace(d, body=body, escapes=escapes))
+        elif isinstance(d, ast.FuncDecl) and d.go_sig:
+            params = {q.name: q.type for q in d.params or ()}
+            body, escapes = lifter.body(d.name, d.body, params)
+            decls.append(dataclasses.replace(d, body=body, escapes=escapes))
+        else:
+            if isinstance(d, ast.FuncDecl):
+                lit = next((n for n in ast.nodes(d.body) if isinstance(n, ast.FuncLit)), None)
+                if lit is not None:
+                    raise HbError(
+                        f"a function literal needs a function with a Go signature around it: "
+                        f"write 'func {d.name}() {{ ... }}' (the paren-less form runs on its caller's registers)",
+                        lit.loc,
+                    )
+            decls.append(d)
+    return dataclasses.replace(test, decls=(*decls, *lifter.lifted))
+
+
+class _Lifter:
+    def __init__(self, test: ast.Test):
+        self.globals = {d.name for d in test.decls}
+        self.taken = set(self.globals)
+        self.lifted: list[ast.FuncDecl] = []
+
+    def body(
+        self, owner: str, body: tuple[ast.Stmt, ...], params: dict[str, str]
+    ) -> tuple[tuple[ast.Stmt, ...], frozenset[str]]:
+        """``body`` with its literals replaced by calls; the registers they capture."""
+        # the body's own variables: its parameters, and the registers it names
+        regs = {n for n in mentioned(body, into_literals=False) if n not in self.globals} - set(params)
+        escapes: set[str] = set()
+        counter = [0]
+
+        def lit_call(lit: ast.FuncLit, args: tuple[ast.Arg, ...]) -> tuple[str, tuple[ast.Arg, ...]]:
+            own = {q.name for q in lit.params}
+            free = mentioned(lit.body, into_literals=True) - own
+            captured: list[ast.Param] = []
+            for n in sorted(free):
+                if n in params:
+                    typ = params[n]
+                    captured.append(ast.Param(n, REF if typ in ("int", "bool") else typ, lit.loc))
+                    if typ in ("int", "bool"):
+                        escapes.add(n)
+                elif n in regs:
+                    captured.append(ast.Param(n, REF, lit.loc))
+                    escapes.add(n)
+            name = self.name(owner, counter)
+            inner = {q.name: q.type for q in (*lit.params, *captured)}
+            lit_body, lit_escapes = self.body(name, lit.body, inner)
+            self.lifted.append(
+                ast.FuncDecl(
+                    name, None, lit_body, lit.loc, (*lit.params, *captured), None, closure_of=owner, escapes=lit_escapes
+                )
+            )
+            return name, (*args, *(ast.Name(q.name, lit.loc) for q in captured))
+
+        def stmts(ss: tuple[ast.Stmt, ...]) -> tuple[ast.Stmt, ...]:
+            return tuple(stmt(s) for s in ss)
+
+        def stmt(s: ast.Stmt) -> ast.Stmt:
+            r = dataclasses.replace
+            match s:
+                case ast.GoLit(lit=lit, args=args, loc=loc):
+                    name, all_args = lit_call(lit, args)
+                    return ast.GoStmt(name, all_args, loc)
+                case ast.Defer(call=ast.LitCall(lit=lit, args=args, loc=cloc)):
+                    name, all_args = lit_call(lit, args)
+                    return r(s, call=ast.Call(name, all_args, cloc))
+                case ast.If(then=then, orelse=orelse):
+                    return r(s, then=stmts(then), orelse=stmts(orelse))
+                case ast.ForConst(body=b) | ast.ForRange(body=b) | ast.ForCond(body=b):
+                    return r(s, body=stmts(b))
+                case ast.Select(cases=cases):
+                    return r(s, cases=tuple(r(c, body=stmts(c.body)) for c in cases))
+            return s
+
+        return stmts(body), frozenset(escapes)
+
+    def name(self, owner: str, counter: list[int]) -> str:
+        while True:
+            counter[0] += 1
+            name = f"{owner}_func{counter[0]}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+
+def mentioned(x: object, into_literals: bool) -> set[str]:
+    """Every variable name ``x`` reads or writes (channels and sync objects
+    included); ``into_literals``: those of the function literals in it too."""
+    out: set[str | None] = set()
+
+    def visit(y: object) -> None:
+        if isinstance(y, tuple):
+            for z in y:
+                visit(z)
+            return
+        if not dataclasses.is_dataclass(y) or isinstance(y, type):
+            return
+        match y:
+            case ast.FuncLit() if not into_literals:
+                return
+            case ast.Name(name=n) | ast.ChanRef(name=n) | ast.AddrArg(name=n):
+                out.add(n)
+            case ast.Assign(target=t) | ast.AtomicCall(target=t) | ast.MethodValue(target=t):
+                out.add(t)
+            case ast.Recv(value=v, ok=ok) | ast.RecvCase(value=v, ok=ok):
+                out.update((v, ok))
+            case ast.ForConst(var=v) | ast.ForRange(var=v):
+                out.add(v)
+            case ast.MethodCall(obj=o):
+                out.add(o)
+        for f in dataclasses.fields(y):
+            if f.name != "loc":
+                visit(getattr(y, f.name))
+
+    visit(x)
+    return {n for n in out if n not in _NOT_REGISTERS and n is not None and not n.startswith("$")}
