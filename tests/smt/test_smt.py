@@ -474,7 +474,8 @@ def _z3_answered(r: TestResult) -> None:
     solver timeout is an honest Unknown (z3 counts by enumeration, about 0.06 s
     a model, so 1,680 executions of four mutex users can outlast 60 s on a
     loaded machine), never a disagreement."""
-    timed_out = (r.notes.smt or "").startswith("solver timeout")
+    # (a stress run's --seconds: the example's own time budget, HBCHECK_STRESS_SECONDS)
+    timed_out = (r.notes.smt or "").startswith(("solver timeout", "time-budget"))
     assert r.engines == ["explicit", "smt"] or r.bounds or timed_out, r.notes
     if r.engines == ["explicit", "smt"] and not r.bounds:
         event("compared")
