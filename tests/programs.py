@@ -450,7 +450,7 @@ def closure_text(draw) -> str:
         'if i == 1 { panic("boom") }',
         "i = i + 10",
     ]
-    body = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=3))
+    body = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=2))
     recovers = draw(st.booleans())
     closure = ["        defer wg.Done()"]
     if recovers:
@@ -472,7 +472,7 @@ def closure_text(draw) -> str:
     lines.append("        go func() {")
     lines += ["    " + ln for ln in closure]
     lines.append("        }()")
-    after = draw(st.lists(st.sampled_from(["n = n + 1", "s = n", "x = i"]), max_size=2))
+    after = draw(st.lists(st.sampled_from(["n = n + 1", "s = n", "x = i"]), max_size=1))
     lines += [f"        {a}" for a in after]
     lines.append("    }")
     if draw(st.booleans()):

@@ -50,8 +50,10 @@ def test_suite_counts_do_not_move(path):
     assert _agree(load(path)) is not None
 
 
+# 40 in CI: a loop's two closures and main interleave in tens of thousands of
+# ways, and the naive search gives up on those at 50,000 only after 20 s
 @settings(
-    max_examples=STRESS or 100, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 40, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(closure_text())
 def test_random_programs_with_closures_agree(text):
