@@ -16,6 +16,19 @@ from hbcheck.report.results import SCHEMA_PATH
 
 # Every racy test of the suite, with its racing accesses read off the source.
 RACY = {
+    # closures: a captured variable is a location of its own, named after the goroutine that declared it
+    "loop-variable-go121.lit": {
+        f"race on main.i: main line 9 (write) vs {g} line 13 (read)"
+        for g in ("main_func1", "main_func1#2", "main_func1#3")
+    },
+    "shared-counter-racy.lit": {
+        f"race on main.n: main_func1 line 12 ({a}) vs main_func1#2 line 12 ({b})"
+        for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
+    },
+    "worker-parameters.lit": {
+        "race on main.id: worker_func1 line 8 (read) vs main line 10 (write)",
+        "race on main.id#2: worker_func1#2 line 8 (read) vs main line 10 (write)",
+    },
     "atomic-plain-racy.lit": {"race on x: P0 line 7 (atomic write) vs P1 line 10 (read)"},
     # WaitGroup misuse: an Add from 0 against the first Wait to park
     "waitgroup-add-in-worker.lit": {"race on wg: worker line 8 (read) vs main line 21 (write)"},
