@@ -52,6 +52,23 @@ def differential_config(**options: Any) -> ExploreConfig:
     return ExploreConfig(max_executions=BUDGET, time_budget=EXAMPLE_SECONDS, **options)
 
 
+def drawn(strategy: Any, n: int) -> list[str]:
+    """The distinct texts of ``n`` derandomized draws of ``strategy`` (the
+    generated programs the Go tests build and validate)."""
+    from hypothesis import HealthCheck, given, settings
+
+    texts: list[str] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(text: str) -> None:
+        if text not in texts:
+            texts.append(text)
+
+    collect()
+    return texts
+
+
 def lit(name: str) -> Path:
     """A suite file by name, wherever its theme folder is."""
     found = list(LITMUS.rglob(name))

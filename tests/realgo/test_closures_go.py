@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import go_build_failures, lit, needs_go, program
-from hypothesis import HealthCheck, given, settings
+from helpers import drawn, go_build_failures, lit, needs_go, program
 from programs import closure_text
 from typer.testing import CliRunner
 
@@ -30,23 +29,10 @@ def test_captured_loop_variables_are_pointers_declared_per_iteration_or_per_loop
     assert "g.p_n = alloc(0)" in counter and "(*g.p_n) = add((*g.p_n), g.r_step)" in counter
 
 
-def _generated(n: int) -> list[str]:
-    texts: list[str] = []
-
-    @settings(max_examples=n, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-    @given(closure_text())
-    def collect(text: str) -> None:
-        if text not in texts:
-            texts.append(text)
-
-    collect()
-    return texts
-
-
 @needs_go
 def test_validate_confirms_the_closure_suite_and_generated_programs(tmp_path):
     files = [str(p) for p in CLOSURE_SUITE]
-    for i, text in enumerate(_generated(12)):
+    for i, text in enumerate(drawn(closure_text(), 12)):
         f = tmp_path / f"gen{i}.lit"
         f.write_text(text.replace("litmus Closures", f"litmus Closures{i}"))
         files.append(str(f))
@@ -59,7 +45,7 @@ def test_validate_confirms_the_closure_suite_and_generated_programs(tmp_path):
 
 @needs_go
 def test_generated_closure_programs_build(tmp_path):
-    for i, text in enumerate(_generated(30)):
+    for i, text in enumerate(drawn(closure_text(), 30)):
         d = tmp_path / f"d{i}"
         d.mkdir()
         (d / "main.go").write_text(emit_go(program(text, f"d{i}.lit"), f"d{i}.lit"))

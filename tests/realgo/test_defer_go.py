@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import go_build_failures, lit, needs_go, program
-from hypothesis import HealthCheck, given, settings
+from helpers import drawn, go_build_failures, lit, needs_go, program
 from programs import defer_text
 from typer.testing import CliRunner
 
@@ -25,23 +24,10 @@ def test_the_go_program_defers_the_same_calls():
     assert "defer e.s_wg.Done()" in workers and "defer e.s_mu.Unlock()" in workers
 
 
-def _generated(n: int) -> list[str]:
-    texts: list[str] = []
-
-    @settings(max_examples=n, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-    @given(defer_text())
-    def collect(text: str) -> None:
-        if text not in texts:
-            texts.append(text)
-
-    collect()
-    return texts
-
-
 @needs_go
 def test_validate_confirms_the_defer_suite_and_generated_programs(tmp_path):
     files = [str(p) for p in DEFER_SUITE]
-    for i, text in enumerate(_generated(12)):
+    for i, text in enumerate(drawn(defer_text(), 12)):
         f = tmp_path / f"gen{i}.lit"
         f.write_text(text.replace("litmus Defers", f"litmus Defers{i}"))
         files.append(str(f))
@@ -75,7 +61,7 @@ def test_a_recover_of_the_test_s_does_not_stop_a_failed_assert_in_go(tmp_path):
 
 @needs_go
 def test_generated_defer_programs_build(tmp_path):
-    for i, text in enumerate(_generated(30)):
+    for i, text in enumerate(drawn(defer_text(), 30)):
         d = tmp_path / f"d{i}"
         d.mkdir()
         (d / "main.go").write_text(emit_go(program(text, f"d{i}.lit"), f"d{i}.lit"))
