@@ -185,3 +185,25 @@ def go_build_failures(root: Path) -> list[tuple[str, str]]:
         if done.returncode != 0:
             failed.append((d.name, done.stderr))
     return failed
+
+
+def validate_verdicts(tmp_path: Path, suite: list[Path], texts: list[str], title: str) -> list[str]:
+    """``hbcheck validate --race`` on a theme's suite files and generated
+    programs (their ``litmus TITLE`` renamed apart): each test's verdict."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hbcheck.cli.app import app
+
+    files = [str(p) for p in suite]
+    for i, text in enumerate(texts):
+        f = tmp_path / f"gen{i}.lit"
+        f.write_text(text.replace(f"litmus {title}", f"litmus {title}{i}"))
+        files.append(str(f))
+    out = tmp_path / "audit.json"
+    result = CliRunner().invoke(app, ["validate", "--runs", "100", "--race", "--json", str(out), *files])
+    assert result.exit_code == 0, result.stdout
+    tests = json.loads(out.read_text())["tests"]
+    assert len(tests) == len(files)
+    return [t["verdict"] for t in tests]

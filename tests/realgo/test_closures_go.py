@@ -6,13 +6,9 @@ closure tests and on generated ones."""
 
 from __future__ import annotations
 
-import json
-
-from helpers import drawn, go_build_failures, lit, needs_go, program
+from helpers import drawn, go_build_failures, lit, needs_go, program, validate_verdicts
 from programs import closure_text
-from typer.testing import CliRunner
 
-from hbcheck.cli.app import app
 from hbcheck.realgo.emit import emit_go
 
 CLOSURE_SUITE = sorted(lit("loop-variable.lit").parent.glob("*.lit"))
@@ -31,16 +27,7 @@ def test_captured_loop_variables_are_pointers_declared_per_iteration_or_per_loop
 
 @needs_go
 def test_validate_confirms_the_closure_suite_and_generated_programs(tmp_path):
-    files = [str(p) for p in CLOSURE_SUITE]
-    for i, text in enumerate(drawn(closure_text(), 12)):
-        f = tmp_path / f"gen{i}.lit"
-        f.write_text(text.replace("litmus Closures", f"litmus Closures{i}"))
-        files.append(str(f))
-    out = tmp_path / "audit.json"
-    result = CliRunner().invoke(app, ["validate", "--runs", "100", "--race", "--json", str(out), *files])
-    assert result.exit_code == 0, result.stdout
-    tests = json.loads(out.read_text())["tests"]
-    assert len(tests) == len(files) and {t["verdict"] for t in tests} == {"ok"}
+    assert set(validate_verdicts(tmp_path, CLOSURE_SUITE, drawn(closure_text(), 12), "Closures")) == {"ok"}
 
 
 @needs_go

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import drawn, go_build_failures, lit, needs_go, program
+from helpers import drawn, go_build_failures, lit, needs_go, program, validate_verdicts
 from programs import defer_text
 from typer.testing import CliRunner
 
@@ -26,16 +26,7 @@ def test_the_go_program_defers_the_same_calls():
 
 @needs_go
 def test_validate_confirms_the_defer_suite_and_generated_programs(tmp_path):
-    files = [str(p) for p in DEFER_SUITE]
-    for i, text in enumerate(drawn(defer_text(), 12)):
-        f = tmp_path / f"gen{i}.lit"
-        f.write_text(text.replace("litmus Defers", f"litmus Defers{i}"))
-        files.append(str(f))
-    out = tmp_path / "audit.json"
-    result = CliRunner().invoke(app, ["validate", "--runs", "100", "--race", "--json", str(out), *files])
-    assert result.exit_code == 0, result.stdout
-    tests = json.loads(out.read_text())["tests"]
-    assert len(tests) == len(files) and {t["verdict"] for t in tests} == {"ok"}
+    assert set(validate_verdicts(tmp_path, DEFER_SUITE, drawn(defer_text(), 12), "Defers")) == {"ok"}
 
 
 ASSERT_IN_A_DEFERRED_SCOPE = """litmus Assert+not+recovered
