@@ -400,4 +400,5 @@ def test_engines_agree_on_deferred_calls_panics_and_choices(text):
     compared = r.engines == ["explicit", "smt"] and not r.bounds
     event("compared" if compared else f"not compared: {r.notes.smt}")
     if "defer handler()" not in text:
-        assert r.engines == ["explicit", "smt"] or r.bounds, r.notes.smt
+        # a time budget may stop either engine; nothing else makes z3 step aside
+        assert compared or "not encoded" not in (r.notes.smt or ""), r.notes.smt
