@@ -95,7 +95,9 @@ def encode_channel(enc: Encoding, chan: str) -> None:
         if s.failure is not None and s.resumes is not None and s.select is None:
             at_once = closed_before(enc, chan, s.time)
             closer = woken(enc, chan, s.g, s.end.id, s.time) if s.unwinds else closed_any
-            s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), or_(at_once, and_(closer, s.resumes))))
+            # woken by a close after it parked: the buffer was full when it tried
+            parked = z3.Not(ready(enc, s, s.time))
+            s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), or_(at_once, and_(closer, s.resumes, parked))))
             parked_before_close(enc, s, and_(s.reach, z3.Not(s.done), z3.Not(s.failure.cond)))
             if s.unwinds:
                 # it goes on into its deferred calls: panicked or not (woken, then
@@ -272,7 +274,9 @@ def encode_select(enc: Encoding, sel: Select) -> None:
             s_.append(implies(p, and_(none, c)))
         # closed when it polled: it panics at once; closed after it parked: when it next runs
         at_once = any_of([closed_before(enc, op.chan, sel.time) for op, _ in sel.panics])  # type: ignore[arg-type]
-        woken_runs = or_(at_once, sel.resumes) if sel.resumes is not None else z3.BoolVal(True)
+        # woken after it parked: no case could run when it polled
+        parked = all_of([z3.Not(ready(enc, o, sel.time)) for o in sel.cases])
+        woken_runs = or_(at_once, and_(sel.resumes, parked)) if sel.resumes is not None else or_(at_once, parked)
         panicked = any_of([p for _, p in sel.panics])
         s_.append(panicked == and_(none, any_of(closed), woken_runs))
         s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))

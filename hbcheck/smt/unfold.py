@@ -39,6 +39,13 @@ STACK = MachineConfig()
 # the largest stack the runtime can grow to: initial size doubled while within the maximum
 MAX_STACK = STACK.initial_stack << ((STACK.max_stack // STACK.initial_stack).bit_length() - 1)
 NO_STOP = 1 << 30  # a goroutine's ``stop`` when it is not cut short
+# No machine event: a close, send or select that panics on a closed channel and
+# goes on into its deferred calls. The machine records nothing for it, yet it is
+# a step after the close that made it fail, and its deferred calls come after
+# it: this event gives that step its place in the time order (the model's
+# sync-order, the replay's order), on the channel it found closed. No record,
+# no replay step, no model set shows it.
+UNWOUND = "unwound"
 
 
 class Unsupported(Exception):
@@ -784,6 +791,8 @@ class _Unfolder:
                 end.at = reach
                 op.resumes = self.may_resume(st)
                 op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, failed)
+                if pending is not None:
+                    self.unwound(st, chan, line, z3.And(reach, failed, pending))
         return op
 
     def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int) -> _State:
@@ -841,6 +850,9 @@ class _Unfolder:
                 op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, panic)
         pending = self.pending() if sel.panics else None
         sel.unwinds = pending is not None
+        for op, p in sel.panics if pending is not None else ():
+            self.seg = [mev.SELECT]
+            self.unwound(st, op.chan, line, z3.And(st.guard, p, pending))  # type: ignore[arg-type]
         if default is None:
             waiting = z3.And(st.guard, z3.Not(z3.Or(*taken)))
             if pending is not None:  # its panic unwinds: it goes on
@@ -864,9 +876,18 @@ class _Unfolder:
         e = self.event(st, mev.CLOSE, chan, ZERO, line, timed=True)
         act = e.at = e.act
         e.act = z3.And(act, ok)
-        self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e, self.pending() is not None))
+        pending = self.pending()
+        self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e, pending is not None))
         self.fail(st, "panic", names.CLOSE_OF_CLOSED, line, z3.Not(ok))
+        if pending is not None:
+            self.unwound(st, chan, line, z3.And(act, z3.Not(ok), pending))
         return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
+
+    def unwound(self, st: _State, chan: str, line: int, act: z3.BoolRef) -> None:
+        """The step of a channel operation that panicked on ``chan``, closed,
+        and went on into its deferred calls (``UNWOUND``): after the operation
+        in program order, so after the close that made it fail."""
+        self.event(st, UNWOUND, chan, ZERO, line, timed=True, act=act)
 
     def mutex(self, st: _State, m: str, kind: str, line: int) -> _State:
         done = self.var("lockdone" if kind == "lock" else "unlockok")
