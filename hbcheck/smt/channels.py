@@ -100,6 +100,7 @@ def encode_channel(enc: Encoding, chan: str) -> None:
             s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), or_(at_once, and_(closer, s.resumes, parked))))
             parked_before_close(enc, s, and_(s.reach, z3.Not(s.done), z3.Not(s.failure.cond)))
             if s.unwinds:
+                woken_late(enc, s, [s], and_(s.failure.cond, z3.Not(at_once)))
                 # it goes on into its deferred calls: panicked or not (woken, then
                 # stopped before it ran again), and at once or after it parked
                 # (the channel's wait queue), are executions of their own
@@ -165,6 +166,24 @@ def ready(enc: Encoding, op: ChanOp, t: z3.ArithRef | None) -> z3.BoolRef:
     if cap == 0:
         return closed
     return or_(closed, count > 0 if op.kind == "recv" else count < cap)
+
+
+def woken_late(enc: Encoding, op: ChanOp, ops: list[ChanOp], woke: z3.BoolRef) -> None:
+    """A send (case) that parked, was woken by a close, panicked and ran its
+    deferred calls (``woke``), while another operation completed on one of its
+    channels between its try and the close: the runtime's wait queue decides
+    whether that operation took it first (a receive takes the first parked
+    sender). Not encoded: z3 steps aside where such an execution is possible."""
+    chans = {o.chan for o in ops}
+    others = [o for o in enc.u.chan_ops if o.chan in chans and o not in ops]
+    closes = [k for k in enc.u.closes if k.chan == op.chan]
+    between = [and_(o.end.act, k.event.act, op.time <= o.time, o.time < k.event.time) for o in others for k in closes]
+    if between:
+        why = (
+            f"a send (line {op.line}) woken by a close after another operation on its channel, "
+            "its panic running deferred calls, is not encoded"
+        )
+        enc.unsure.append((why, and_(woke, any_of(between))))
 
 
 def closed_first(enc: Encoding, chan: str, begin: SEvent, t: z3.ArithRef, panicked: z3.BoolRef) -> None:
@@ -281,6 +300,8 @@ def encode_select(enc: Encoding, sel: Select) -> None:
         s_.append(panicked == and_(none, any_of(closed), woken_runs))
         s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))
         if sel.unwinds:  # as a send's (see encode_channel)
+            for _op, p in sel.panics:
+                woken_late(enc, _op, sel.cases, and_(p, z3.Not(at_once)))
             enc.choices.extend([*(p for _, p in sel.panics), and_(panicked, at_once)])
         for op, _ in sel.panics:
             parked_before_close(enc, op, and_(none, z3.Not(panicked)))

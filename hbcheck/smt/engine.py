@@ -163,6 +163,9 @@ class _Driver:
         for chan, cond in enc.u.overflows:
             if self.q.query(self.prefix, cond):
                 raise Unsupported(f"a range over {chan} may receive more than --unroll {enc.unroll} values")
+        for why, cond in enc.unsure:
+            if self.q.query(self.prefix, cond):
+                raise Unsupported(why)
         holds = None
         if p.condition is not None:
             env = {show_location(loc): v for loc, v in zip(a.locations, values, strict=True)}

@@ -397,6 +397,33 @@ def test_an_operation_that_panics_on_a_closed_channel_then_unwinds_is_a_step_aft
         assert set(r.states) == {(0,), (1,)} and r.positive == positive + 1 and r.negative == negative
 
 
+def test_a_send_woken_by_a_close_after_a_receive_may_have_taken_it_steps_aside():
+    """P parks behind Q's value; main's receive takes Q's and P's moves into
+    the buffer, so P cannot be woken by the close that follows. Which parked
+    sender a receive takes is the wait queue's (not encoded): z3 once counted
+    P woken after the receive (P=5 N=11 under sc.cat, the explorer's 4 and 9)
+    and now steps aside where a woken sender that unwinds could have met
+    another operation on its channel first."""
+    text = """
+    litmus Queued
+    var c = make(chan int, 1)
+    var x int
+    func put(v int) { x = v }
+    go Q { c <- 0 }
+    go P { defer put(1); c <- 1 }
+    go main { r = <-c; close(c); s = x }
+    exists (main:s == 1)
+    """
+    why = (
+        "a send (line 6) woken by a close after another operation on its channel, "
+        "its panic running deferred calls, is not encoded"
+    )
+    for name in ("sc", "go"):
+        r = check_program(program(text), ExploreConfig(), load_model(name), "both")
+        assert (r.engines, r.notes.smt) == (["explicit"], why)
+        assert (set(r.states), r.positive, r.negative) == ({(0,), (1,)}, 4, 9)
+
+
 def test_recover_alone_steps_aside_where_it_is_reached():
     reached = """
     litmus Reached
