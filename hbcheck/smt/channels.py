@@ -10,8 +10,8 @@ from itertools import combinations
 import z3
 
 from hbcheck.smt.cat2z3 import all_of, and_, any_of, implies, or_
-from hbcheck.smt.encoding import Encoding, add, nonblocking
-from hbcheck.smt.unfold import ChanOp, CloseOp, Select
+from hbcheck.smt.encoding import Encoding, add, at, nonblocking
+from hbcheck.smt.unfold import ChanOp, CloseOp, Select, SEvent
 
 
 def encode_channels(enc: Encoding) -> None:
@@ -34,6 +34,22 @@ def closed_ever(enc: Encoding, chan: str) -> z3.BoolRef:
     return any_of([k.event.act for k in enc.u.closes if k.chan == chan])
 
 
+def woken(enc: Encoding, chan: str, g: str, after: int, time: z3.ArithRef) -> z3.BoolRef:
+    """Closed by a close that can have woken a parked sender of ``g`` (whose
+    events end at id ``after``, at ``time``), when its panic unwinds deferred
+    calls: the close comes before every later step of ``g``, since the panic
+    came between (else a deferred call of its own, or one that lets another
+    goroutine close, would be the cause of its own panic)."""
+    later = [e for e in enc.events if e.g == g and e.id > after and e.time is not None and not e.time.eq(time)]
+    return any_of(
+        [
+            and_(k.event.act, *[implies(at(e), k.event.time < e.time) for e in later])
+            for k in enc.u.closes
+            if k.chan == chan
+        ]
+    )
+
+
 def encode_channel(enc: Encoding, chan: str) -> None:
     """Go's channel as one FIFO in the total order: the k-th receive gets the
     k-th send, a send completes only while fewer than C values are buffered
@@ -53,6 +69,7 @@ def encode_channel(enc: Encoding, chan: str) -> None:
             s_.append(implies(and_(k.reach, o.end.act), k.event.time != o.time))
     for a, b in combinations(closes, 2):
         s_.append(implies(and_(a.reach, b.reach), a.event.time != b.event.time))
+    enc.choices.extend(k.reach for k in closes if k.unwinds)
     # distinct places in the order (an unbuffered send and its receive share one)
     for a, b in combinations(ops, 2):
         if a.time.eq(b.time):
@@ -77,8 +94,18 @@ def encode_channel(enc: Encoding, chan: str) -> None:
             s_.append(implies(and_(s.done, pos[id(s)] >= cap), any_of(earlier)))
         if s.failure is not None and s.resumes is not None and s.select is None:
             at_once = closed_before(enc, chan, s.time)
-            s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), closed_any, or_(at_once, s.resumes)))
+            closer = woken(enc, chan, s.g, s.end.id, s.time) if s.unwinds else closed_any
+            # woken by a close after it parked: the buffer was full when it tried
+            parked = z3.Not(ready(enc, s, s.time))
+            s_.append(s.failure.cond == and_(s.reach, z3.Not(s.done), or_(at_once, and_(closer, s.resumes, parked))))
             parked_before_close(enc, s, and_(s.reach, z3.Not(s.done), z3.Not(s.failure.cond)))
+            if s.unwinds:
+                woken_late(enc, s, [s], and_(s.failure.cond, z3.Not(at_once)))
+                # it goes on into its deferred calls: panicked or not (woken, then
+                # stopped before it ran again), and at once or after it parked
+                # (the channel's wait queue), are executions of their own
+                enc.choices.extend([s.failure.cond, and_(s.failure.cond, at_once)])
+                closed_first(enc, chan, s.begin, s.time, s.failure.cond)
         enc.choices.append(z3.If(s.done, pos[id(s)], -1))
     for r in recvs:
         matches = []
@@ -139,6 +166,33 @@ def ready(enc: Encoding, op: ChanOp, t: z3.ArithRef | None) -> z3.BoolRef:
     if cap == 0:
         return closed
     return or_(closed, count > 0 if op.kind == "recv" else count < cap)
+
+
+def woken_late(enc: Encoding, op: ChanOp, ops: list[ChanOp], woke: z3.BoolRef) -> None:
+    """A send (case) that parked, was woken by a close, panicked and ran its
+    deferred calls (``woke``), while another operation completed on one of its
+    channels between its try and the close: the runtime's wait queue decides
+    whether that operation took it first (a receive takes the first parked
+    sender). Not encoded: z3 steps aside where such an execution is possible."""
+    chans = {o.chan for o in ops}
+    others = [o for o in enc.u.chan_ops if o.chan in chans and o not in ops]
+    closes = [k for k in enc.u.closes if k.chan == op.chan]
+    between = [and_(o.end.act, k.event.act, op.time <= o.time, o.time < k.event.time) for o in others for k in closes]
+    if between:
+        why = (
+            f"a send (line {op.line}) woken by a close after another operation on its channel, "
+            "its panic running deferred calls, is not encoded"
+        )
+        enc.unsure.append((why, and_(woke, any_of(between))))
+
+
+def closed_first(enc: Encoding, chan: str, begin: SEvent, t: z3.ArithRef, panicked: z3.BoolRef) -> None:
+    """A send (case) that panicked at once and went on into its deferred
+    calls: the replay must close the channel first (no model relation says
+    so, and a machine run the other way round sends, or takes the default)."""
+    for k in enc.u.closes:
+        if k.chan == chan:
+            add(enc.replay_order, (k.event.id, begin.id), and_(panicked, k.event.act, k.event.time < t))
 
 
 def parked_before_close(enc: Encoding, op: ChanOp, parked: z3.BoolRef) -> None:
@@ -230,17 +284,30 @@ def encode_select(enc: Encoding, sel: Select) -> None:
         s_.append(z3.PbLe([(o, 1) for o in outcomes], 1))
         none = and_(sel.reach, z3.Not(any_of(outcomes)))
         # a waiting select panics once, on one of its send cases whose channel is closed (selectgo's sclose)
-        closed = [closed_ever(enc, op.chan) for op, _ in sel.panics]  # type: ignore[arg-type]
+        last = max(e.id for e in (sel.begin, *(o.end for o in sel.cases)))
+        closed = [
+            woken(enc, op.chan, sel.g, last, sel.time) if sel.unwinds else closed_ever(enc, op.chan)  # type: ignore[arg-type]
+            for op, _ in sel.panics
+        ]
         for (_, p), c in zip(sel.panics, closed, strict=True):
             s_.append(implies(p, and_(none, c)))
         # closed when it polled: it panics at once; closed after it parked: when it next runs
         at_once = any_of([closed_before(enc, op.chan, sel.time) for op, _ in sel.panics])  # type: ignore[arg-type]
-        woken_runs = or_(at_once, sel.resumes) if sel.resumes is not None else z3.BoolVal(True)
+        # woken after it parked: no case could run when it polled
+        parked = all_of([z3.Not(ready(enc, o, sel.time)) for o in sel.cases])
+        woken_runs = or_(at_once, and_(sel.resumes, parked)) if sel.resumes is not None else or_(at_once, parked)
         panicked = any_of([p for _, p in sel.panics])
         s_.append(panicked == and_(none, any_of(closed), woken_runs))
         s_.append(z3.PbLe([(p, 1) for _, p in sel.panics], 1))
+        if sel.unwinds:  # as a send's (see encode_channel)
+            for _op, p in sel.panics:
+                woken_late(enc, _op, sel.cases, and_(p, z3.Not(at_once)))
+            enc.choices.extend([*(p for _, p in sel.panics), and_(panicked, at_once)])
         for op, _ in sel.panics:
             parked_before_close(enc, op, and_(none, z3.Not(panicked)))
+    if sel.unwinds:
+        for op, p in sel.panics:
+            closed_first(enc, op.chan, sel.begin, sel.time, p)  # type: ignore[arg-type]
 
 
 def send_cases(enc: Encoding) -> dict[int, list[tuple[ChanOp, z3.BoolRef]]]:

@@ -44,6 +44,8 @@ class Encoding:
         self.replay_order: Rel = {}
         self.fifo: dict[int, z3.ArithRef] = {}  # a channel operation's end event -> its FIFO place
         self.quiet: list[z3.BoolRef] = []  # no waiting operation could still run: a final state
+        # (why, when): executions the encoding may count wrong; z3 steps aside if one is possible
+        self.unsure: list[tuple[str, z3.BoolRef]] = []
         self.chains: list[list[int]] = []  # each goroutine's events in program order
         # the sync objects at the end of an execution
         self.held_end: dict[str, z3.ArithRef] = {}  # a mutex: locks minus unlocks

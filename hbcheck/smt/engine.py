@@ -30,7 +30,7 @@ from hbcheck.smt.encoding import Encoding
 from hbcheck.smt.findings import deadlocks, failures, flagged
 from hbcheck.smt.interrupt import watch_for_ctrl_c
 from hbcheck.smt.memory import encode_memory, final_values
-from hbcheck.smt.order import encode_instances, encode_times
+from hbcheck.smt.order import encode_instances, encode_rand, encode_times
 from hbcheck.smt.queries import Queries, Stopped
 from hbcheck.smt.relations import base_relations
 from hbcheck.smt.schedule import ReplayBudget, replay, sc_order
@@ -113,6 +113,7 @@ def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Enc
     encode_sync(enc)
     encode_waiting(enc)
     encode_instances(enc)
+    encode_rand(enc)
     q.within_budget()
     base = base_relations(enc)
     q.within_budget()
@@ -165,6 +166,9 @@ class _Driver:
         for chan, cond in enc.u.overflows:
             if self.q.query(self.prefix, cond):
                 raise Unsupported(f"a range over {chan} may receive more than --unroll {enc.unroll} values")
+        for why, cond in enc.unsure:
+            if self.q.query(self.prefix, cond):
+                raise Unsupported(why)
         holds = None
         if p.condition is not None:
             env = {show_location(loc): v for loc, v in zip(a.locations, values, strict=True)}

@@ -58,3 +58,11 @@ def encode_instances(enc: Encoding) -> None:
             earlier = [z3.If(and_(o.act, o.time < go.time), 1, 0) for other, o in sites if other != name]
             enc.rank[name] = 1 + z3.Sum(earlier) if earlier else z3.IntVal(1)
             enc.instance_of[name] = (f, go, len(sites))
+
+
+def encode_rand(enc: Encoding) -> None:
+    """``rand.Intn(n)``: any of 0 .. n-1, each value an execution of its own
+    (the machine's Choose); one not reached chooses nothing."""
+    for e, n in enc.u.rand:
+        enc.structural.append(z3.ULT(e.val, n))
+        enc.choices.append(z3.If(e.act, e.val, z3.BitVecVal(n, e.val.size())))

@@ -141,6 +141,8 @@ def z3_steps(
                 step = ("wg-wait", e.loc)
             case (mev.ONCE, _):
                 step = ("once?" if e.phase == mev.BEGIN else "once", e.loc)
+            case (mev.CHOOSE, _):
+                step = ("rand", value(e.val))
             case _:
                 step = None
         if step is not None:
@@ -177,6 +179,8 @@ def machine_step(e: Event) -> Step | None:
         return ("wg-wait", e.obj)
     if k == mev.ONCE:
         return ("once" if end else "once?", e.obj)
+    if k == mev.CHOOSE:
+        return ("rand", e.value)
     return None
 
 

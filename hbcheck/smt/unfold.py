@@ -21,7 +21,7 @@ explicit engine still answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -39,6 +39,13 @@ STACK = MachineConfig()
 # the largest stack the runtime can grow to: initial size doubled while within the maximum
 MAX_STACK = STACK.initial_stack << ((STACK.max_stack // STACK.initial_stack).bit_length() - 1)
 NO_STOP = 1 << 30  # a goroutine's ``stop`` when it is not cut short
+# No machine event: a close, send or select that panics on a closed channel and
+# goes on into its deferred calls. The machine records nothing for it, yet it is
+# a step after the close that made it fail, and its deferred calls come after
+# it: this event gives that step its place in the time order (the model's
+# sync-order, the replay's order), on the channel it found closed. No record,
+# no replay step, no model set shows it.
+UNWOUND = "unwound"
 
 
 class Unsupported(Exception):
@@ -95,6 +102,7 @@ class ChanOp:
     # a send (a select's send case too): its goroutine runs again after it parked
     # (main's return may stop it woken by a close and not yet run: no panic)
     resumes: z3.BoolRef | None = None
+    unwinds: bool = False  # its panic may run deferred calls: its goroutine goes on after it
 
 
 @dataclass
@@ -109,6 +117,7 @@ class Select:
     default_end: SEvent | None = None  # its end event when it takes default
     panics: list[tuple[ChanOp, z3.BoolRef]] = field(default_factory=list)  # a send case on a closed channel
     resumes: z3.BoolRef | None = None  # without default: it runs again after it parked (see ChanOp)
+    unwinds: bool = False  # as ChanOp's
 
 
 @dataclass
@@ -119,6 +128,9 @@ class CloseOp:
     reach: z3.BoolRef
     ok: z3.BoolRef  # the first close: it closes (the others panic)
     event: SEvent
+    # its panic may run deferred calls: a step without an event the goroutine goes
+    # on from, so whether it was reached tells executions apart
+    unwinds: bool = False
 
 
 @dataclass
@@ -203,6 +215,7 @@ class Unfolding:
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
     overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
     names: Iterator[int] = field(default_factory=count)  # fresh choice variables: one name, one variable
+    rand: list[tuple[SEvent, int]] = field(default_factory=list)  # rand.Intn(n): its event and n
     # functions whose instances are named by the order their go statements run:
     # each instance's own name here (f@1, f@2, ...) and its go event
     dynamic: dict[str, list[tuple[str, SEvent]]] = field(default_factory=dict)
@@ -255,11 +268,6 @@ def _merge(states: list[_State]) -> _State:
 
 
 def unfold(program: Program, unroll: int) -> Unfolding:
-    for n in ast.nodes(program.test):
-        recover = isinstance(n, ast.Call | ast.CallExpr) and n.name == "recover"
-        if isinstance(n, ast.Defer | ast.MethodValue) or recover:
-            what = {ast.Defer: "defer", ast.MethodValue: "rand.Intn"}.get(type(n), "recover()")
-            raise Unsupported(f"{what} (line {n.loc.line}) is not encoded in z3 yet")
     shared = program.shared_waitgroups()
     if shared:
         raise Unsupported(
@@ -318,6 +326,20 @@ class _Frame:
 
 
 RET = "$ret"  # a Go-signature frame's result, set by each return
+# the goroutine's panic while its deferred calls unwind it: 0 none, else the
+# number of the newest panic's (text, line) (``_Unfolder.panic_ids``)
+PANIC = "$panic"
+
+
+@dataclass
+class _Deferred:
+    """A ``defer`` reached (``guard``: the path reached it), its arguments
+    already evaluated: ``run`` unfolds the call at its frame's return or
+    unwinding, and gives the state it leaves."""
+
+    guard: z3.BoolRef
+    line: int
+    run: Callable[[_State], _State]
 
 
 class _Unfolder:
@@ -343,13 +365,22 @@ class _Unfolder:
         self.partial = program.has_main and g != "main"
         self.ends: list[tuple[z3.BoolRef, dict[str, SV]]] = []
         self.frame = _Frame()
-        self.rets: list[list[_State]] = []  # per body being unfolded: the states its returns leave
+        # per frame being unfolded (its body, then its deferred calls): the states
+        # its returns leave, the panicking states that reach its end, its defers
+        self.rets: list[list[_State]] = []
+        self.panics: list[list[_State]] = []
+        self.defers: list[list[_Deferred]] = []
+        self.panic_ids: dict[tuple[str, int], int] = {}  # a panic's (text, line): its number in PANIC
 
     def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int, regs: dict[str, SV] | None = None) -> SEvent:
         start = self.event(_State(root, {}, frozenset()), mev.START, "", ZERO, line, timed=True)
-        self.rets.append([])
-        st = self.stmts(body, _State(root, dict(regs or {}), frozenset()))
-        st = _merge([st, *self.rets.pop()])
+        self.enter()
+        st, panicking = self.leave(self.stmts(body, _State(root, dict(regs or {}), frozenset())))
+        if not _dead(panicking.guard):
+            # its deferred calls ran: the newest panic ends the program, a step of its own
+            last = self.may_stop(panicking)
+            for (text, at), k in self.panic_ids.items():
+                self.fail(last, "panic", text, at, last.regs[PANIC].expr == k)
         names = {n for regs in (st.regs, *(r for _c, r in self.ends)) for n in regs if not n.startswith("$")}
         final: dict[str, z3.BitVecRef] = {}
         # Stopped past its last event, it ran the local code after it (the
@@ -400,11 +431,66 @@ class _Unfolder:
             unstopped = z3.substitute(here, (self.stop, z3.IntVal(NO_STOP)))
             self.ends.append((z3.And(unstopped, z3.Not(here)), st.regs))
 
-    def fail(self, st: _State, kind: str, text: str, line: int, cond: z3.BoolRef) -> Failure:
-        self.stopped_before(st, cond)
+    def fail(self, st: _State, kind: str, text: str, line: int, cond: z3.BoolRef, fatal: bool = False) -> Failure:
+        """A failure where ``cond`` holds (the returned one, whatever follows).
+        A panic with deferred calls pending is no failure yet: it unwinds them
+        first (``unwind``); an assertion and Go's fatal errors run none."""
         f = Failure(kind, text, self.g, line, z3.And(st.guard, cond))
-        self.u.failures.append(f)
+        pending = self.pending() if kind == "panic" and not fatal else None
+        if pending is None:
+            self.stopped_before(st, cond)
+            self.u.failures.append(f)
+            return f
+        now = z3.And(cond, z3.Not(pending))
+        self.stopped_before(st, now)
+        self.u.failures.append(Failure(kind, text, self.g, line, z3.And(st.guard, now)))
+        self.unwind(_State(z3.And(st.guard, cond, pending), st.regs, st.ctrl), text, line)
         return f
+
+    def unwind(self, st: _State, text: str, line: int) -> None:
+        """The newest panic, ``text`` at ``line``: it leaves the frame for the
+        frame's deferred calls (which the machine runs at once, in the same
+        step: the next stop is in them)."""
+        k = self.panic_ids.setdefault((text, line), len(self.panic_ids) + 1)
+        self.panics[-1].append(_State(st.guard, {**st.regs, PANIC: SV(_bv(k))}, st.ctrl))
+
+    def pending(self) -> z3.BoolRef | None:
+        """When some deferred call is pending in this goroutine (None: none can be)."""
+        guards = [d.guard for frame in self.defers for d in frame]
+        return z3.Or(*guards) if guards else None
+
+    def enter(self) -> None:
+        self.rets.append([])
+        self.panics.append([])
+        self.defers.append([])
+
+    def leave(self, end: _State) -> tuple[_State, _State]:
+        """A frame's way out: its deferred calls run last-in first-out, each
+        where its ``defer`` was reached, on every return and on a panic that
+        reaches the frame. Each is unfolded once, for both (no ``recover()``:
+        it runs the same either way). A panic in one goes on with the older
+        ones. Gives the state of its normal return and that of its panic."""
+        rets, entries = self.rets.pop(), self.defers[-1]
+        normal, panicking = _merge([end, *rets]), _merge(self.panics[-1])
+        if entries:
+            st = _merge([normal, panicking])
+            while entries:
+                d = entries.pop()  # the older ones stay pending while it runs
+                self.panics[-1] = []
+                ran = d.run(_State(z3.And(st.guard, d.guard), st.regs, st.ctrl)) if not _dead(d.guard) else None
+                skipped = _State(z3.And(st.guard, z3.Not(d.guard)), st.regs, st.ctrl)
+                st = _merge([*([ran] if ran is not None else []), skipped, *self.panics[-1]])
+            flag = st.regs.get(PANIC, SV(ZERO)).expr
+            normal = _State(z3.And(st.guard, flag == 0), st.regs, st.ctrl)
+            panicking = _State(z3.And(st.guard, flag != 0), st.regs, st.ctrl)
+        self.defers.pop()
+        self.panics.pop()
+        return normal, panicking
+
+    def returned(self, panicking: _State, unwound: list[_State] | None) -> None:
+        """A callee's panic goes on unwinding in its caller's frame (or to ``unwound``)."""
+        if not _dead(panicking.guard):
+            (unwound if unwound is not None else self.panics[-1]).append(panicking)
 
     def blocks(
         self, st: _State, what: str, line: int, waiting: z3.BoolRef, ops=(), mutex=None, wg=None, once=None
@@ -452,6 +538,8 @@ class _Unfolder:
                     st = self.may_stop(st) if self.seg else st  # a read after another step is a step
                     return self.read(st, n, line), st
                 return st.regs.get(self.reg(n), SV(ZERO)), st
+            case ast.CallExpr(name="recover"):
+                raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
             case ast.CallExpr(name=f, args=args):
                 return self.call_sig(f, args, st, line)
             case ast.Unary(op="!", operand=o):
@@ -476,6 +564,9 @@ class _Unfolder:
                 vb, st = self.value(b, st, line)
                 x, y, deps = va.expr, vb.expr, va.deps | vb.deps
                 if op in ("/", "%"):
+                    if self.pending() is not None:
+                        # a step of its own or not, as the value's use decides on the machine
+                        raise Unsupported(f"a division (line {line}) whose panic may run deferred calls is not encoded")
                     self.fail(st, "panic", names.DIVIDE_BY_ZERO, line, y == 0)
                     st = _State(z3.And(st.guard, y != 0), st.regs, st.ctrl)
                     return SV(x / y if op == "/" else z3.SRem(x, y), deps), st
@@ -567,18 +658,16 @@ class _Unfolder:
                 assert isinstance(arg, ast.StrArg)
                 self.fail(st, "panic", arg.text, line, z3.BoolVal(True))
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
+            case ast.Defer(call=c):
+                return self.defer(st, c, line)
+            case ast.MethodValue(target=t, args=(ast.IntLit(value=n),)):  # rand.Intn(n), the checker says
+                return self.choose(st, t, n, line)
             case ast.Call(name="close", args=(ast.Name(name=arg, loc=at),)):
                 return self.close(st, self.chan(ast.ChanRef(arg, at)), line)
-            case ast.Call(name=f, args=args) if self.p.funcs[f].go_sig:
-                return self.call_sig(f, args, st, line)[1]
-            case ast.Call(name=f):
-                return self.call(f, st)
+            case ast.Call(name=f, args=args):
+                return self.call_stmt(f, args, st, line)
             case ast.Return(value=v):
-                if v is not None:
-                    val, st = self.value(v, st, line)
-                    st = _State(st.guard, {**st.regs, self.reg(RET): val}, st.ctrl)
-                self.rets[-1].append(st)
-                return _State(z3.BoolVal(False), st.regs, st.ctrl)
+                return self.ret(v, st, line)
             case ast.Send(chan=c, value=v):
                 val, st = self.value(v, st, line)
                 op = self.chan_op(self.after_reads(st), "send", self.chan(c), line, val)
@@ -689,6 +778,11 @@ class _Unfolder:
         if select is None:
             waiting = z3.And(reach, z3.Not(done), z3.Not(closed))
             what = names.WAIT_SEND if kind == "send" else names.WAIT_RECEIVE
+            failed = z3.Bool(f"sendfail{end.id}")
+            pending = self.pending() if kind == "send" and chan is not None else None
+            if pending is not None:
+                waiting = z3.And(waiting, z3.Not(z3.And(failed, pending)))  # its panic unwinds: it goes on
+                op.unwinds = True
             self.blocks(st, what if chan is not None else what + names.NIL_CHAN, line, waiting, [op])
             if kind == "send" and chan is not None:
                 # a send that parked before a close panics when it next runs: main's
@@ -696,7 +790,9 @@ class _Unfolder:
                 # before it panics at once), in program order whether or not it completes.
                 end.at = reach
                 op.resumes = self.may_resume(st)
-                op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, z3.Bool(f"sendfail{end.id}"))
+                op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, failed)
+                if pending is not None:
+                    self.unwound(st, chan, line, z3.And(reach, failed, pending))
         return op
 
     def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int) -> _State:
@@ -752,8 +848,16 @@ class _Unfolder:
                 sel.panics.append((op, panic))
                 op.resumes = sel.resumes
                 op.failure = self.fail(st, "panic", names.SEND_ON_CLOSED, line, panic)
+        pending = self.pending() if sel.panics else None
+        sel.unwinds = pending is not None
+        for op, p in sel.panics if pending is not None else ():
+            self.seg = [mev.SELECT]
+            self.unwound(st, op.chan, line, z3.And(st.guard, p, pending))  # type: ignore[arg-type]
         if default is None:
-            self.blocks(st, names.WAIT_SELECT, line, z3.And(st.guard, z3.Not(z3.Or(*taken))), sel.cases)
+            waiting = z3.And(st.guard, z3.Not(z3.Or(*taken)))
+            if pending is not None:  # its panic unwinds: it goes on
+                waiting = z3.And(waiting, z3.Not(z3.And(z3.Or(*(p for _op, p in sel.panics)), pending)))
+            self.blocks(st, names.WAIT_SELECT, line, waiting, sel.cases)
         return _merge(outs)
 
     def select_body(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
@@ -772,9 +876,18 @@ class _Unfolder:
         e = self.event(st, mev.CLOSE, chan, ZERO, line, timed=True)
         act = e.at = e.act
         e.act = z3.And(act, ok)
-        self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e))
+        pending = self.pending()
+        self.u.closes.append(CloseOp(chan, self.g, line, act, ok, e, pending is not None))
         self.fail(st, "panic", names.CLOSE_OF_CLOSED, line, z3.Not(ok))
+        if pending is not None:
+            self.unwound(st, chan, line, z3.And(act, z3.Not(ok), pending))
         return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
+
+    def unwound(self, st: _State, chan: str, line: int, act: z3.BoolRef) -> None:
+        """The step of a channel operation that panicked on ``chan``, closed,
+        and went on into its deferred calls (``UNWOUND``): after the operation
+        in program order, so after the close that made it fail."""
+        self.event(st, UNWOUND, chan, ZERO, line, timed=True, act=act)
 
     def mutex(self, st: _State, m: str, kind: str, line: int) -> _State:
         done = self.var("lockdone" if kind == "lock" else "unlockok")
@@ -786,31 +899,32 @@ class _Unfolder:
         if kind == "lock":
             self.blocks(st, f"{names.WAIT_LOCK} {m}", line, z3.And(st.guard, z3.Not(done)), mutex=m)
         else:
-            self.fail(st, "panic", names.UNLOCK_OF_UNLOCKED, line, z3.Not(done))
+            self.fail(st, "panic", names.UNLOCK_OF_UNLOCKED, line, z3.Not(done), fatal=True)  # Go's throw
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
-    def call(self, f: str, st: _State) -> _State:
-        """A paren-less function inlined: it runs on its caller's registers."""
+    def call(self, f: str, st: _State, unwound: list[_State] | None = None) -> _State:
+        """A paren-less function inlined: it runs on its caller's registers.
+        A panic it does not end goes on in the caller's frame (``returned``)."""
         if self.p.funcs[f].go_sig:  # once.Do of a func()
-            return self.call_sig(f, (), st, 0)[1]
+            return self.call_sig(f, (), st, 0, unwound)[1]
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         self.depth += 1
         frame = self.push_frame(f)
-        self.rets.append([])
+        self.enter()
         # its caller's registers, but not its caller's parameters: a name that is
         # a parameter there (a shadowed shared variable, a channel or sync object
         # bound at the call) is the declared one in its body, as on the machine
         caller = self.frame
         self.frame = _Frame(caller.prefix)
         try:
-            end = self.stmts(self.p.funcs[f].body, st)
-            return _merge([end, *self.rets[-1]])
+            out, panicking = self.leave(self.stmts(self.p.funcs[f].body, st))
         finally:
             self.frame = caller
-            self.rets.pop()
             self.depth -= 1
             self.stack -= frame
+        self.returned(panicking, unwound)
+        return out
 
     def bind(
         self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int
@@ -832,28 +946,94 @@ class _Unfolder:
                 objs[q.name] = self.obj(a.name)
         return vals, objs, st
 
-    def call_sig(self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int) -> tuple[SV, _State]:
+    def call_sig(
+        self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int, unwound: list[_State] | None = None
+    ) -> tuple[SV, _State]:
         """A Go-signature function inlined in a frame of its own (``_Frame``):
         its result, and the state its returns and its end merge into."""
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         vals, objs, st = self.bind(f, args, st, line)
+        return self.invoke(f, vals, objs, st, unwound)
+
+    def invoke(
+        self,
+        f: str,
+        vals: dict[str, SV],
+        objs: dict[str, str | None],
+        st: _State,
+        unwound: list[_State] | None = None,
+    ) -> tuple[SV, _State]:
+        """``call_sig`` with its arguments bound (a deferred call's, at its ``defer``).
+        The result is the one its return set: deferred calls cannot name it."""
+        if self.depth >= MAX_INLINE:
+            raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         caller = self.frame
         self.frame = _Frame(f"${f}@{next(self.u.names)}.", objs, frozenset(vals))
         self.depth += 1
         frame = self.push_frame(f)
-        self.rets.append([])
+        self.enter()
         try:
             regs = {**st.regs, **{self.reg(n): v for n, v in vals.items()}}
             end = self.stmts(self.p.funcs[f].body, _State(st.guard, regs, st.ctrl))
-            out = _merge([end, *self.rets[-1]])
+            out, panicking = self.leave(end)
             result = out.regs.get(self.reg(RET), SV(ZERO))
-            return result, out
         finally:
-            self.rets.pop()
             self.frame = caller
             self.depth -= 1
             self.stack -= frame
+        self.returned(panicking, unwound)
+        return result, out
+
+    def ret(self, v: ast.Expr | None, st: _State, line: int) -> _State:
+        """``return``: its value set (pinned: the deferred calls that run at the
+        frame's end cannot name it), the state kept for the frame's end."""
+        if v is not None:
+            val, st = self.value(v, st, line)
+            st = _State(st.guard, {**st.regs, self.reg(RET): val}, st.ctrl)
+        self.rets[-1].append(st)
+        return _State(z3.BoolVal(False), st.regs, st.ctrl)
+
+    def call_stmt(self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int) -> _State:
+        """A call as a statement (``panic`` and ``close`` are taken before)."""
+        if f == "recover":
+            raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
+        if self.p.funcs[f].go_sig:
+            return self.call_sig(f, args, st, line)[1]
+        return self.call(f, st)
+
+    def choose(self, st: _State, target: str | None, n: int, line: int) -> _State:
+        """``rand.Intn(n)``: a step whose value is any of 0 .. n-1 (``encode_rand``)."""
+        choice = z3.BitVec(f"rand{len(self.u.events)}", BITS)
+        e = self.event(st, mev.CHOOSE, "", choice, line, op=str(n))
+        self.u.rand.append((e, n))
+        if target is not None and self.is_int(target):
+            st = self.may_stop(st)  # the choice and the store are two steps
+        return self.assign(st, target, SV(choice), line)
+
+    def defer(self, st: _State, c: ast.Call | ast.MethodCall, line: int) -> _State:
+        """``defer``: the call's arguments evaluated now (a function's values and
+        objects, ``wg.Add``'s delta); a paren-less function runs on the registers
+        of the return, a method, ``close`` or ``panic`` as the statement it is
+        (the machine's wrapper, bound to this frame's objects as this frame is)."""
+        if isinstance(c, ast.Call) and c.name == "recover":
+            raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
+        run: Callable[[_State], _State]
+        if isinstance(c, ast.Call) and c.name in self.p.funcs and self.p.funcs[c.name].go_sig:
+            f = c.name
+            vals, objs, st = self.bind(f, c.args, st, line)
+            run = lambda s: self.invoke(f, vals, objs, s)[1]  # noqa: E731
+        elif isinstance(c, ast.Call) and c.name in self.p.funcs:
+            f = c.name
+            run = lambda s: self.call(f, s)  # noqa: E731
+        elif isinstance(c, ast.MethodCall) and c.method == "Add":
+            delta, st = self.value(c.args[0], st, line)  # type: ignore[arg-type]
+            wg, at = self.obj(c.obj), c.loc.line
+            run = lambda s: self.wg_add(self.may_stop(s), wg, "Add", delta.expr, at)  # noqa: E731
+        else:
+            run = lambda s: self.stmts((c,), s)  # noqa: E731
+        self.defers[-1].append(_Deferred(st.guard, line, run))
+        return st
 
     def push_frame(self, f: str) -> int:
         """Frames change no memory semantics (a stack split is the goroutine's
@@ -871,9 +1051,15 @@ class _Unfolder:
         begin = self.event(
             st, mev.ONCE, once, ZERO, line, timed=True, act=z3.And(st.guard, z3.Or(first, done)), phase=mev.BEGIN
         )
-        ran = self.call(f, _State(z3.And(st.guard, first), st.regs, st.ctrl))
+        unwound: list[_State] = []
+        ran = self.call(f, _State(z3.And(st.guard, first), st.regs, st.ctrl), unwound)
         ran = self.may_stop(ran)  # f's return and the once's completion are two steps
-        end = self.event(ran, mev.ONCE, once, ZERO, line, timed=True, phase=mev.END)
+        # f panicked: the unwinding pops its frame only to run a deferred call
+        # below it, and then the once is done, in that same step (doSlow's defer)
+        panicked, below = _merge(unwound), self.pending()
+        done_too = [] if below is None else [_State(z3.And(panicked.guard, below), panicked.regs, panicked.ctrl)]
+        end = self.event(_merge([ran, *done_too]), mev.ONCE, once, ZERO, line, timed=True, phase=mev.END)
+        self.returned(panicked, None)
         cond = z3.And(st.guard, z3.Not(first), done)
         waited = self.event(st, mev.ONCE, once, ZERO, line, act=cond, time=begin.time, phase=mev.END)
         self.u.once_ops.append(OnceOp(once, self.g, line, st.guard, first, done, begin, end, waited))
@@ -886,6 +1072,9 @@ class _Unfolder:
         e = self.event(st, ekind, wg, delta, line, timed=True, act=z3.And(st.guard, ok), op=method)
         e.at = st.guard
         self.u.wg_ops.append(WgOp("add", wg, self.g, line, st.guard, e.act, delta, e))
+        if self.pending() is not None:
+            # the machine records the Add that goes negative, then unwinds
+            raise Unsupported(f"a WaitGroup {method} (line {line}) whose panic may run deferred calls is not encoded")
         self.fail(st, "panic", names.NEGATIVE_COUNTER, line, z3.Not(ok))
         return _State(z3.And(st.guard, ok), st.regs, st.ctrl)
 

@@ -120,6 +120,8 @@ class _Record:
                 self.emit(e, e.kind, obj=e.loc, value=num(e.val))
             case (mev.WG_WAIT, _):
                 self.released.append((self.emit(e, mev.WG_WAIT, obj=e.loc), e.id))
+            case (mev.CHOOSE, _):
+                self.emit(e, mev.CHOOSE, value=num(e.val), op=e.op)
             case (mev.ONCE, mev.BEGIN):
                 self.emit(e, mev.ONCE, obj=e.loc, phase=mev.BEGIN)
             case (mev.ONCE, mev.END):
