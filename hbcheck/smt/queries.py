@@ -53,6 +53,10 @@ class Queries:
         r = check_within(s, self.budget)
         if r == z3.unknown:
             spent = self.budget.spent()
+            if spent is None and ms < self.timeout_ms and s.reason_unknown() in ("timeout", "canceled"):
+                # the query had only the budget's remainder: z3's clock may run out
+                # a little before the budget's own, which is still the bound reached
+                spent = self.budget.time_bound
             raise Stopped(f"{spent} hit" if spent else f"solver timeout ({s.reason_unknown()})")
         return r == z3.sat
 
