@@ -432,9 +432,11 @@ def closure_text(draw) -> str:
     """Function literals: main (or a worker with parameters) starts closures
     in a loop or alone, capturing the loop variable, a local and a parameter
     by reference (one location per declaration; per iteration since Go
-    1.22, per loop with ``go 1.21``); the closures read, write and send them,
+    1.22, per loop with ``go 1.21``); the closures read, write, send and
+    access them atomically (mixed with plain accesses),
     a deferred closure recovers or reads a variable at the return; the
-    spawner changes what it shared, waits or not."""
+    closure is a literal started where it is written or a function value
+    started by name; the spawner changes what it shared, waits or not."""
     version = draw(st.sampled_from(["", "go 1.21\n"]))
     lines = [f"litmus Closures\n{version}var x int", "var wg sync.WaitGroup", "var mu sync.Mutex"]
     loop = draw(st.sampled_from(["for", "range", "once"]))
@@ -449,6 +451,8 @@ def closure_text(draw) -> str:
         "if n > 1 { return }",
         'if i == 1 { panic("boom") }',
         "i = i + 10",
+        "atomic.Add(&n, i)",
+        "r = atomic.Load(&n) + i",
     ]
     body = draw(st.lists(st.sampled_from(inner), min_size=1, max_size=2))
     recovers = draw(st.booleans())
@@ -469,10 +473,16 @@ def closure_text(draw) -> str:
         lines.append("    i := 1")
         lines.append("    {")
     lines.append("        wg.Add(1)")
-    lines.append("        go func() {")
-    lines += ["    " + ln for ln in closure]
-    lines.append("        }()")
-    after = draw(st.lists(st.sampled_from(["n = n + 1", "s = n", "x = i"]), max_size=1))
+    if draw(st.booleans()):
+        lines.append("        go func() {")
+        lines += ["    " + ln for ln in closure]
+        lines.append("        }()")
+    else:  # a function value, started by name
+        lines.append("        work := func() {")
+        lines += ["    " + ln for ln in closure]
+        lines.append("        }")
+        lines.append("        go work()")
+    after = draw(st.lists(st.sampled_from(["n = n + 1", "s = n", "x = i", "atomic.Store(&n, 5)"]), max_size=1))
     lines += [f"        {a}" for a in after]
     lines.append("    }")
     if draw(st.booleans()):

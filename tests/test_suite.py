@@ -162,6 +162,28 @@ EXPECTED = {
     ),
     # one goroutine: the send on the closed channel panics, the closure recovers: 1.
     "recover-in-closure.lit": ([{"main:r": 0, "x": 1}], 1, 0, 1, set()),
+    # a local counter the closures add to atomically: it lives in memory like a
+    # captured one; no addition is lost and the read after Wait is ordered.
+    "captured-atomic-counter.lit": ([{"main:total": 3}], 5, 0, 5, set()),
+    # a function value started twice by name: both workers' updates under the mutex
+    "func-value-workers.lit": ([{"main:seen": 3}], 5, 0, 5, set()),
+    # an atomic store against main's plain read of the same local: a race
+    # (not both atomic), read before or after the closure stores.
+    "captured-atomic-flag-racy.lit": (
+        [{"main:seen": 0}, {"main:seen": 1}],
+        1,
+        2,
+        3,
+        {
+            Finding(
+                "race",
+                "race on main.done",
+                g="main_func1",
+                line=7,
+                pair=(("main_func1", 7, "atomic write"), ("main", 9, "read")),
+            )
+        },
+    ),
     # each worker's closure reads its own id before or after the worker's id = id + 1.
     "worker-parameters.lit": (
         [{"main:a": a, "main:b": b} for a, b in [(10, 20), (10, 30), (20, 10), (20, 20), (20, 30), (30, 10), (30, 20)]],

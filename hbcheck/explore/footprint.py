@@ -129,8 +129,8 @@ class Footprints:
                 return Footprint(reads=frozenset({site or var}))
             case Store(var=var, site=site):
                 return Footprint(writes=frozenset({site or var}), ends=div)
-            case Atomic(var=var):
-                return Footprint(writes=frozenset({var}), ends=div)
+            case Atomic(var=var, site=site):
+                return Footprint(writes=frozenset({site or var}), ends=div)
             case Send(chan=None) | Recv(chan=None):
                 return NONE
             case Close(chan=None):

@@ -302,6 +302,17 @@ class FuncLit:
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
     loc: Loc
+    result: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FuncValue:
+    """``f := func(...) { ... }``: a function value, called, started or
+    deferred by name later in the body (``closures.py`` lifts it)."""
+
+    name: str
+    lit: FuncLit
+    loc: Loc
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +361,7 @@ Stmt = (
     | Defer
     | MethodValue
     | GoLit
+    | FuncValue
 )
 
 # ---- declarations --------------------------------------------------------

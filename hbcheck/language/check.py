@@ -212,6 +212,8 @@ class _Checker:
         # while checking a Go-signature function: it, and its parameters' kinds
         self.cur: ast.FuncDecl | None = None
         self.scope: dict[str, str] = {}
+        # the body's registers that live in memory (closures.py): captured, or atomically addressed
+        self.in_memory: frozenset[str] = frozenset()
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
@@ -241,11 +243,13 @@ class _Checker:
         if not self.goroutines:
             raise HbError("the test declares no goroutine ('go NAME { ... }')", Loc(self.test.file, 1, 1))
         for g in self.goroutines:
+            self.in_memory = g.escapes
             self._body(g.name, g.body)
         for f in self.funcs.values():
             self.cur = f if f.go_sig else None
             # a captured variable is an int where the literal uses it
             self.scope = {q.name: _value_kind(q.type) for q in f.params or ()}
+            self.in_memory = f.escapes | {q.name for q in f.params or () if PARAM_TYPES[q.type] == "ref"}
             self._body(f.name, f.body)
             self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) == "int"}
             if f.result is not None and not _terminates(f.body):
@@ -712,10 +716,8 @@ class _Checker:
         addr = s.args[0]
         if not isinstance(addr, ast.AddrArg):
             raise HbError(f"atomic.{s.op} needs the address of a shared variable: &x", addr.loc)
-        var = None if addr.name in self.scope else self.shared.get(addr.name)
-        if var is None or var.kind != "int":
-            what = "undeclared" if var is None else KIND_NAMES[var.kind]
-            raise HbError(f"atomic.{s.op} needs a shared integer variable; '{addr.name}' is {what}", addr.loc)
+        if addr.name not in self.in_memory:  # else a register in memory (closures.py): an int
+            self._atomic_var(owner, s.op, addr)
         for arg in s.args[1:]:
             if isinstance(arg, ast.StrArg | ast.AddrArg):
                 raise HbError(f"atomic.{s.op} needs an integer here", arg.loc)
@@ -723,6 +725,24 @@ class _Checker:
         if s.op == "Store" and s.target is not None:
             raise HbError("atomic.Store returns no value", s.loc)
         self._target(owner, s.target, s.loc)
+
+    def _atomic_var(self, owner: str, op: str, addr: ast.AddrArg) -> None:
+        """``&x`` names a shared integer variable (a register in memory is another's case)."""
+        if addr.name in self.scope:
+            what = f"a parameter of type {self._ptype(addr.name)}"
+        elif addr.name in self.shared:
+            var = self.shared[addr.name]
+            if var.kind == "int":
+                return
+            what = KIND_NAMES[var.kind]
+        elif owner in self.funcs and not self.funcs[owner].go_sig:
+            what = (
+                f"a register of '{owner}', which runs on its caller's registers: give it a Go signature "
+                f"('func {owner}() {{ ... }}') to take a local variable's address"
+            )
+        else:
+            what = "undeclared"
+        raise HbError(f"atomic.{op} needs an integer variable; '{addr.name}' is {what}", addr.loc)
 
     def _reach_regs(self, start: str) -> set[str]:
         regs: set[str] = set()

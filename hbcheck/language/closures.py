@@ -7,12 +7,15 @@ by reference: a captured register of the enclosing body is passed as a
 ``*int`` parameter and ``escapes`` (it lives in memory, where both bodies
 read and write it, and where the race detector sees it); a captured channel
 or sync parameter is passed on as itself. A name the literal uses that the
-enclosing body never mentions is the literal's own register.
+enclosing body never mentions is the literal's own register. A register
+whose address an atomic call takes (``atomic.Add(&n, 1)``) lives in memory
+too, as Go's escape analysis puts it on the heap.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from hbcheck.errors import HbError
 from hbcheck.language import ast
@@ -23,7 +26,8 @@ _NOT_REGISTERS = frozenset({None, "_", "nil", "true", "false"})
 
 def lift(test: ast.Test) -> ast.Test:
     """The test with every function literal lifted to a declared function."""
-    if not any(isinstance(n, ast.FuncLit) for n in ast.nodes(test.decls)):
+    globals_ = {d.name for d in test.decls}
+    if not any(isinstance(n, ast.FuncLit) for n in ast.nodes(test.decls)) and not addressed(test.decls) - globals_:
         return test
     lifter = _Lifter(test)
     decls: list[ast.Decl] = []
@@ -60,10 +64,14 @@ class _Lifter:
         """``body`` with its literals replaced by calls; the registers they capture."""
         # the body's own variables: its parameters, and the registers it names
         regs = {n for n in mentioned(body, into_literals=False) if n not in self.globals} - set(params)
-        escapes: set[str] = set()
+        own = {n for n, typ in params.items() if typ in ("int", "bool")}
+        escapes = addressed(body) & (regs | own)
         counter = [0]
 
+        values: dict[str, tuple[str, tuple[ast.Arg, ...]]] = {}  # f := func...: its function, its captures
+
         def lit_call(lit: ast.FuncLit, args: tuple[ast.Arg, ...]) -> tuple[str, tuple[ast.Arg, ...]]:
+            lit = _called(lit, values)  # what it calls of the values before it captures what they capture
             own = {q.name for q in lit.params}
             free = mentioned(lit.body, into_literals=True) - own
             captured: list[ast.Param] = []
@@ -81,16 +89,29 @@ class _Lifter:
             lit_body, lit_escapes = self.body(name, lit.body, inner)
             self.lifted.append(
                 ast.FuncDecl(
-                    name, None, lit_body, lit.loc, (*lit.params, *captured), None, closure_of=owner, escapes=lit_escapes
+                    name,
+                    None,
+                    lit_body,
+                    lit.loc,
+                    (*lit.params, *captured),
+                    lit.result,
+                    closure_of=owner,
+                    escapes=lit_escapes,
                 )
             )
             return name, (*args, *(ast.Name(q.name, lit.loc) for q in captured))
 
         def stmts(ss: tuple[ast.Stmt, ...]) -> tuple[ast.Stmt, ...]:
-            return tuple(stmt(s) for s in ss)
+            return tuple(x for x in (stmt(s) for s in ss) if x is not None)
 
-        def stmt(s: ast.Stmt) -> ast.Stmt:
+        def stmt(s: ast.Stmt) -> ast.Stmt | None:
             r = dataclasses.replace
+            if isinstance(s, ast.FuncValue):
+                if s.name in values:  # (one of a top-level name is Go's shadowing: calls after it are its)
+                    raise HbError(f"'{s.name}' is already a function value: a function value is assigned once", s.loc)
+                values[s.name] = lit_call(s.lit, ())
+                return None
+            s = _called(s, values)
             match s:
                 case ast.GoLit(lit=lit, args=args, loc=loc):
                     name, all_args = lit_call(lit, args)
@@ -106,7 +127,17 @@ class _Lifter:
                     return r(s, cases=tuple(r(c, body=stmts(c.body)) for c in cases))
             return s
 
-        return stmts(body), frozenset(escapes)
+        out = stmts(body)
+        misused = sorted(set(values) & mentioned(out, into_literals=True))
+        if misused:
+            f = misused[0]
+            at = next((n.loc for n in ast.nodes(out) if _names(n, f)), None)
+            raise HbError(
+                f"'{f}' is a function value: it can be called, started with 'go' or deferred, "
+                "not used as a value (passed, compared or assigned)",
+                at,
+            )
+        return out, frozenset(escapes)
 
     def name(self, owner: str, counter: list[int]) -> str:
         while True:
@@ -115,6 +146,65 @@ class _Lifter:
             if name not in self.taken:
                 self.taken.add(name)
                 return name
+
+
+def _called(x: Any, values: dict[str, tuple[str, tuple[ast.Arg, ...]]]) -> Any:
+    """``x`` with each call of a function value (``f(a)``, ``go f(a)``,
+    ``defer f(a)``, ``r = f(a)``) a call of its function, passing on what it
+    captures after the arguments."""
+    if not values:
+        return x
+    if isinstance(x, tuple):
+        return tuple(_called(y, values) for y in x)
+    if not dataclasses.is_dataclass(x) or isinstance(x, type):
+        return x
+    match x:
+        case ast.Call(name=f, args=args) | ast.CallExpr(name=f, args=args) if f in values:
+            name, captured = values[f]
+            return dataclasses.replace(x, name=name, args=(*_called(args, values), *captured))
+        case ast.GoStmt(func=f, args=args) if f in values:
+            name, captured = values[f]
+            return dataclasses.replace(x, func=name, args=(*_called(args, values), *captured))
+        case ast.MethodCall(method="Do", args=(ast.Name(name=f) as arg,)) if f in values and not values[f][1]:
+            return dataclasses.replace(x, args=(dataclasses.replace(arg, name=values[f][0]),))  # once.Do(f)
+    changes = {}
+    for fld in dataclasses.fields(x):
+        if fld.name != "loc":
+            old = getattr(x, fld.name)
+            new = _called(old, values)
+            if new is not old:
+                changes[fld.name] = new
+    return dataclasses.replace(x, **changes) if changes else x
+
+
+def _names(node: object, name: str) -> bool:
+    """Does ``node`` itself (not its children) name ``name``?"""
+    match node:
+        case ast.Name(name=n) | ast.ChanRef(name=n) | ast.AddrArg(name=n):
+            return n == name
+        case ast.Assign(target=t) | ast.AtomicCall(target=t) | ast.MethodValue(target=t):
+            return t == name
+        case ast.MethodCall(obj=o):
+            return o == name
+    return False
+
+
+def addressed(x: object) -> set[str]:
+    """The names whose address an atomic call in ``x`` takes, outside its function literals."""
+    out: set[str] = set()
+
+    def visit(y: object) -> None:
+        if isinstance(y, tuple):
+            for z in y:
+                visit(z)
+        elif dataclasses.is_dataclass(y) and not isinstance(y, type | ast.FuncLit):
+            if isinstance(y, ast.AtomicCall | ast.AtomicExpr) and y.args and isinstance(y.args[0], ast.AddrArg):
+                out.add(y.args[0].name)
+            for f in dataclasses.fields(y):
+                visit(getattr(y, f.name))
+
+    visit(x)
+    return out
 
 
 def mentioned(x: object, into_literals: bool) -> set[str]:

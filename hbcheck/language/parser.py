@@ -227,7 +227,13 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def func_lit(self, meta, items):
-        return ast.FuncLit(items[0] if len(items) > 1 else (), items[-1], self._loc(meta))
+        params = next((x for x in items[:-1] if isinstance(x, tuple)), ())
+        result = next((x for x in items[:-1] if isinstance(x, str)), None)
+        return ast.FuncLit(params, items[-1], self._loc(meta), result)
+
+    def func_assign(self, items):
+        name, _op, lit = items
+        return ast.FuncValue(str(name), lit, self._loc(name))
 
     @v_args(meta=True)
     def lit_call(self, meta, items):

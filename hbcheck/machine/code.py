@@ -478,7 +478,11 @@ class _Compiler:
                 assert isinstance(args[0], ast.AddrArg)
                 fns = tuple(self.value(a) for a in args[1:])  # type: ignore[arg-type]
                 tt = self.assign_to(t)
-                self.emit(Atomic(op, args[0].name, fns, tt, line))
+                var = args[0].name
+                if var in self.refs:  # a register in memory: the location its ref register holds
+                    self.emit(Atomic(op, ref_reg(var), fns, tt, line, f"&{var}"))
+                else:
+                    self.emit(Atomic(op, var, fns, tt, line))
                 self.store_back(t, tt, line)
             case ast.If(cond=c, then=then, orelse=orelse):
                 f = self.value(c)

@@ -193,6 +193,7 @@ class Atomic(Instr):
     args: tuple[Fn, ...]
     target: str | None
     line: int
+    site: str | None = None  # as for ``Load``: a variable in memory, ``var`` the register with its location
 
 
 # ---- visible: channels (``chan`` None: a nil channel)

@@ -739,6 +739,8 @@ class Machine:
 
     def _atomic(self, st: State, g: G, sid: tuple, ins: Atomic, line: int) -> None:
         op, var, target = ins.op, ins.var, ins.target
+        if ins.site is not None:
+            var = g.regs[var]
         args = [f(g.regs) for f in ins.args]
         old = st.vars[var]
         src = st.last_write[var]

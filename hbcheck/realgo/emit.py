@@ -298,7 +298,8 @@ class _Emitter:
                 self.at(line, f"{self.target(t)} = intn({n})")
             case ast.AtomicCall(target=t, op=op, args=args):
                 assert isinstance(args[0], ast.AddrArg)
-                addr = f"&e.{go_name('v', args[0].name)}"
+                var = args[0].name
+                addr = self.ptr(var) if var in self.refs else f"&e.{go_name('v', var)}"
                 vals = [self.expr(a) for a in args[1:]]  # type: ignore[arg-type]
                 call = {
                     "Store": f"atomicStore({addr}, {', '.join(vals)})",

@@ -439,6 +439,13 @@ def _refuse_functions(p: Program) -> None:
                 "Promela's inlines have no frames or results, so it is not written in Promela",
                 f.loc,
             )
+    for d in (*p.goroutines, *p.funcs.values()):
+        if d.escapes:
+            raise HbError(
+                f"'{min(d.escapes)}' is a local variable whose address is taken: it is allocated while the program "
+                "runs, which Promela's fixed variables do not express, so it is not written in Promela",
+                d.loc,
+            )
     for node in ast.nodes(p.test):
         if isinstance(node, ast.Return):
             raise HbError("'return' is not written in Promela (an inline cannot return early)", node.loc)

@@ -71,6 +71,38 @@ go main {
     assert p.goroutines[0].escapes == frozenset({"n"}) and outer.escapes == frozenset()
 
 
+def test_a_function_value_is_lifted_and_each_call_passes_what_it_captures():
+    text = """litmus Values
+var o sync.Once
+go main {
+    k := 1
+    add := func(v int) int { return v + k }
+    f := func() { r = add(2) }
+    g := func() { }
+    go f()
+    defer f()
+    s := add(3) * 2
+    o.Do(g)
+}
+"""
+    p = program(text)
+    add, f = p.funcs["main_func1"], p.funcs["main_func2"]
+    assert (add.result, [(q.name, q.type) for q in add.params or ()]) == ("int", [("v", "int"), ("k", "*int")])
+    # f calls add, so it captures what add captures, and passes it on
+    assert [(q.name, q.type) for q in f.params or ()] == [("k", "*int")]
+    body = p.goroutines[0].body
+    assert not any(isinstance(n, ast.FuncValue) for n in ast.nodes(body))  # the definitions are gone
+    calls = [
+        (n.func, len(n.args)) if isinstance(n, ast.GoStmt) else (n.name, len(n.args))
+        for n in ast.nodes(body)
+        if isinstance(n, ast.GoStmt | ast.Call | ast.CallExpr)
+    ]
+    assert ("main_func2", 1) in calls and ("main_func1", 2) in calls
+    once = next(n for n in ast.nodes(body) if isinstance(n, ast.MethodCall) and n.method == "Do")
+    assert once.args[0].name == "main_func3"  # type: ignore[union-attr]
+    assert p.goroutines[0].escapes == frozenset({"k"})
+
+
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
@@ -86,6 +118,24 @@ go main {
         ("litmus B\ngo P {\n    go func() { break }()\n}\n", "break is not in a loop or select", 3),
         ("litmus B\ngo P {\n    go func(a int) { }()\n}\n", "not enough arguments in call to 'P_func1'", 3),
         ("litmus B\ngo P {\n    go func() { return 1 }()\n}\n", "too many return values", 3),
+        (
+            "litmus B\nfunc f {\n    atomic.Add(&n, 1)\n}\ngo P { f() }\n",
+            "'n' is a register of 'f', which runs on its caller's registers",
+            3,
+        ),
+        (
+            "litmus B\nvar d = make(chan int)\nfunc f(c chan int) {\n    atomic.Add(&c, 1)\n}\ngo P { f(d) }\n",
+            "atomic.Add needs an integer variable; 'c' is a parameter of type chan int",
+            4,
+        ),
+        ("litmus B\ngo P {\n    f := func() { }\n    g := f\n}\n", "'f' is a function value: it can be called", 4),
+        ("litmus B\ngo P {\n    f := func() { }\n    f := func() { }\n}\n", "'f' is already a function value", 4),
+        ("litmus B\ngo P {\n    f := func() { f() }\n}\n", "undefined function 'f'", 3),
+        (
+            "litmus B\nvar o sync.Once\ngo P {\n    n := 1\n    f := func() { n = 2 }\n    o.Do(f)\n}\n",
+            "'f' is a function value",
+            6,
+        ),
     ],
 )
 def test_bad_literals_and_versions_are_errors_with_locations(text: str, message: str, line: int):

@@ -218,3 +218,64 @@ def test_allocations_are_writes_by_the_declaring_goroutine_named_after_it():
     writes = {(e.g, e.obj, e.value) for x in ex.executions for e in x.events if e.kind == ev.WRITE}
     # the loop's variable and each iteration's: main.i, then main.i#2 (1), main.i#3 (2)
     assert writes == {("main", "main.i", 0), ("main", "main.i#2", 1), ("main", "main.i#3", 2)}
+
+
+def test_a_local_whose_address_an_atomic_takes_lives_in_memory_even_without_a_closure():
+    text = """
+    litmus Local
+    go main {
+        n := 5
+        atomic.Add(&n, 1)
+        r = atomic.Load(&n) + n
+    }
+    forall (main:r == 12 && main:n == 6)
+    """
+    assert program(text).goroutines[0].escapes == frozenset({"n"})
+    assert _answer(text) == ({(6, 12)}, 1, set())  # main:n, main:r
+
+
+def test_atomics_on_a_captured_variable_mix_with_plain_accesses_as_on_a_shared_one():
+    text = """
+    litmus Mixed
+    var wg sync.WaitGroup
+    func work(n int) int {
+        wg.Add(1)
+        go func() {
+            atomic.Add(&n, 10)
+            wg.Done()
+        }()
+        s := atomic.Load(&n)
+        wg.Wait()
+        return s * 100 + n
+    }
+    go main { r = work(1) }
+    exists (main:r == 1111)
+    """
+    states, executions, findings = _answer(text)
+    # the atomic load sees the add or not; after the wait the plain read sees it
+    assert states == {(111,), (1111,)} and executions == 2
+    assert findings == set()  # atomic against atomic, and the plain read is after Wait
+
+
+def test_a_function_value_sees_the_variables_it_captures_as_they_are_at_each_call():
+    text = """
+    litmus Values
+    var x int
+    var done = make(chan int, 2)
+    func f() { x = 100 }
+    go main {
+        f()
+        k := 2
+        add := func(v int) int { return v + k }
+        f := func(v int) { x = add(v); done <- 1 }
+        go f(1)
+        <-done
+        a := x
+        k = 10
+        b := add(1)
+        defer f(3)
+    }
+    forall (main:a == 3 && main:b == 11 && x == 13)
+    """
+    # a shadows the top-level f from its definition on; add reads k at each call; the deferred call runs at return
+    assert _answer(text) == ({(3, 11, 13)}, 1, set())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from helpers import lit, suite_files
+from helpers import lit, program, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
@@ -181,3 +181,10 @@ exists (Q:r == {value})
     assert (judge(p, explore(p)).positive > 0) == found
     got = spin_check(emit_promela(p, "choice.lit"), tmp_path / "choice")
     assert (got.error is not None) == found, got.error
+
+
+def test_a_local_an_atomic_addresses_is_refused_with_its_location():
+    text = "litmus L\ngo main {\n    n := 5\n    atomic.Add(&n, 1)\n}\n"
+    with pytest.raises(HbError) as err:
+        emit_promela(program(text), "l.lit")
+    assert "'n' is a local variable whose address is taken" in err.value.message and err.value.loc.line == 2
