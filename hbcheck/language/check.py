@@ -233,7 +233,7 @@ class _Checker:
                 self.shared[decl.name] = self._var(decl)
             elif isinstance(decl, ast.FuncDecl):
                 if decl.name == "main":
-                    raise HbError("declare the main goroutine as 'go main { ... }', not as a function", decl.loc)
+                    raise HbError("declare the main goroutine as 'func main() { ... }' or 'go main { ... }'", decl.loc)
                 if decl.frame is not None and decl.frame <= 0:
                     raise HbError("a frame size must be a positive number of bytes", decl.loc)
                 self._signature(decl)

@@ -502,6 +502,15 @@ def _unquote(tok: Token, loc: Loc | None = None) -> str:
     return _ESCAPE.sub(one, body) if "\\" in body else body
 
 
+def _main_goroutine(decl: ast.Decl) -> ast.Decl:
+    """``func main() { ... }``, as Go writes it, is the main goroutine (``go main { ... }``)."""
+    if not (isinstance(decl, ast.FuncDecl) and decl.name == "main" and decl.go_sig):
+        return decl
+    if decl.params or decl.result is not None or decl.frame is not None:
+        raise HbError("func main must have no arguments and no return values (nor a frame size)", decl.loc)
+    return ast.GoDecl("main", decl.body, decl.loc)
+
+
 def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
     name_tok = items[0]
     description = None
@@ -517,7 +526,7 @@ def _assemble(file: str, source: str, items: list, first: Loc) -> ast.Test:
         elif isinstance(item, ast.VarDecl | ast.FuncDecl | ast.GoDecl):
             if condition is not None or expects:
                 raise HbError("declarations must come before the condition and the expect lines", item.loc)
-            decls.append(item)
+            decls.append(_main_goroutine(item))
         elif isinstance(item, tuple) and item[0] == "go":
             _, version, loc = item
             if go_version is not None:

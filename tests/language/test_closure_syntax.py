@@ -142,3 +142,18 @@ def test_bad_literals_and_versions_are_errors_with_locations(text: str, message:
     with pytest.raises(HbError) as err:
         program(text)
     assert message in str(err.value) and err.value.loc is not None and err.value.loc.line == line
+
+
+def test_func_main_as_go_writes_it_is_the_main_goroutine():
+    text = "litmus M\nvar x int\nfunc main() {\n    go func() { x = 1 }()\n    r = x\n}\nexists (main:r == 1)\n"
+    p = program(text)
+    assert [g.name for g in p.goroutines] == ["main"] and "main" not in p.funcs and p.has_main
+    assert p.funcs["main_func1"].closure_of == "main"
+    for bad, message in [
+        ("func main(n int) { }", "func main must have no arguments and no return values"),
+        ("func main() int { return 1 }", "func main must have no arguments and no return values"),
+        ("func main { }", "declare the main goroutine as 'func main() { ... }' or 'go main { ... }'"),
+    ]:
+        with pytest.raises(HbError) as err:
+            program(f"litmus B\n{bad}\n")
+        assert message in str(err.value) and err.value.loc is not None and err.value.loc.line == 2
