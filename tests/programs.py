@@ -509,6 +509,40 @@ def closure_text(draw) -> str:
     return text.replace("    {\n", "    if true {\n")
 
 
+@st.composite
+def array_text(draw) -> str:
+    """Shared arrays: elements written and read at constant indices and at
+    indices computed from registers and memory (an element of its own, or
+    the same one as another goroutine: a race on that element only), under
+    a mutex or not, in a loop over the array, sent and received, with a
+    computed index that may fall out of range (Go's run-time panic); the
+    condition reads elements."""
+    n = draw(st.integers(1, 3))
+    lines = ["litmus Arrays", f"var a [{n}]int", "var x int", "var mu sync.Mutex", "var c = make(chan int, 1)"]
+    parts = [
+        "a[{k}] = {v}",
+        "r = a[{k}]",
+        "a[{k}] = a[{k}] + 1",
+        "mu.Lock(); a[{k}] = a[{k}] + {v}; mu.Unlock()",
+        "s = {v}; a[s] = x",
+        "s = x + {k}; r = a[s]",
+        "for i := 0; i < {n}; i++ {{ a[i] = a[i] + {v} }}",
+        "select {{ case c <- a[{k}]: ; default: }}",
+        "select {{ case r = <-c: a[r % {n}] = {v}; default: }}",
+        "x = a[{k}]",
+    ]
+    for g in range(draw(st.integers(2, 3))):
+        lines.append(f"go P{g} {{")
+        lines.append("    r = 0")
+        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
+            # a computed index (s = 2 on a [2]int) may fall past the end: a panic to agree on
+            k = draw(st.integers(0, n - 1))
+            lines.append("    " + part.format(k=k, v=draw(st.integers(1, 2)), n=n))
+        lines.append("}")
+    lines.append(f"exists (a[0] == {draw(st.integers(0, 2))} && P0:r == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
 # Functions with Go signatures (parameters, results, return anywhere, calls in
 # expressions, go f(args)): the engines must agree on each, and each must
 # build as Go (tests/smt/test_funcs_smt.py, tests/realgo/test_funcs_go.py)

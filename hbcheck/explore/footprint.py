@@ -125,10 +125,11 @@ class Footprints:
         """The instruction's own footprint (not what it calls or spawns)."""
         div = self.divides
         match code.instrs[pc]:
-            case Load(var=var, site=site):  # a captured variable: every location of its name
-                return Footprint(reads=frozenset({site or var}))
-            case Store(var=var, site=site):
-                return Footprint(writes=frozenset({site or var}), ends=div)
+            case Load(var=var, site=site, index=index):  # a captured variable: every location of its name
+                # (an array: every element; a computed index may be out of range, a panic)
+                return Footprint(reads=frozenset({site or var}), ends=index is not None)
+            case Store(var=var, site=site, index=index):
+                return Footprint(writes=frozenset({site or var}), ends=div or index is not None)
             case Atomic(var=var, site=site):
                 return Footprint(writes=frozenset({site or var}), ends=div)
             case Send(chan=None) | Recv(chan=None):

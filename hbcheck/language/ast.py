@@ -79,6 +79,15 @@ class RecvExpr:
 
 
 @dataclass(frozen=True, slots=True)
+class Index:
+    """``a[i]``: an element of a shared array (each element a location of its own)."""
+
+    name: str
+    index: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class AtomicExpr:
     """``atomic.OP(&x, ...)`` inside an expression (hoisted like a receive)."""
 
@@ -97,7 +106,7 @@ class MethodExpr:
     loc: Loc
 
 
-Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr | RecvExpr | AtomicExpr | MethodExpr
+Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr | RecvExpr | AtomicExpr | MethodExpr | Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +141,16 @@ class Assign:
     value: Expr
     loc: Loc
     decl: bool = False  # written with ':=' (a closure's captured variable is new here)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexAssign:
+    """``a[i] = EXPR``: the index, then the value, evaluated left to right; then the bounds check and the write."""
+
+    name: str
+    index: Expr
+    value: Expr
+    loc: Loc
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +381,7 @@ Stmt = (
     | MethodValue
     | GoLit
     | FuncValue
+    | IndexAssign
 )
 
 # ---- declarations --------------------------------------------------------
@@ -483,3 +503,5 @@ def walk(e: Expr):
         for a in e.args:
             if not isinstance(a, StrArg | AddrArg):
                 yield from walk(a)
+    elif isinstance(e, Index):
+        yield from walk(e.index)

@@ -26,7 +26,9 @@ KIND_NAMES = {
     "mutex": "a sync.Mutex",
     "wg": "a sync.WaitGroup",
     "once": "a sync.Once",
+    "array": "an array",
 }
+MAX_ARRAY = 64  # elements: each one a location of its own
 # a Go signature's parameter types: values are ints and bools (0 or 1) in
 # registers; channels and sync objects are bound to a declared one at the call
 PARAM_TYPES = {
@@ -133,6 +135,12 @@ class Program:
     def is_int(self, name: str) -> bool:
         var = self.shared.get(name)
         return var is not None and var.kind == "int"
+
+    def is_element(self, name: str) -> bool:
+        """Is ``name`` an element of a declared array (``a[2]``)?"""
+        array, _, rest = name.partition("[")
+        var = self.shared.get(array)
+        return var is not None and var.kind == "array" and rest[:-1].isdigit() and int(rest[:-1]) < (var.cap or 0)
 
     def shared_waitgroups(self) -> frozenset[str]:
         """The wait groups whose Waits and Adds of a positive (or unknown) delta
@@ -309,7 +317,16 @@ class _Checker:
             return SharedVar(d.name, "chan", 0, None, d.loc, typ[5:])
         if typ in SYNC_TYPES:
             return SharedVar(d.name, SYNC_TYPES[typ], 0, None, d.loc)
-        raise HbError(f"unknown type '{typ}' (expected int, chan int, sync.Mutex, sync.WaitGroup or sync.Once)", d.loc)
+        if typ.startswith("["):
+            length, elem = typ[1:].split("]")
+            if elem != "int":
+                raise HbError(f"unsupported array element type '{elem}' (arrays of int)", d.loc)
+            if int(length) > MAX_ARRAY:
+                raise HbError(f"an array of {length} elements: hbcheck keeps arrays to {MAX_ARRAY}", d.loc)
+            return SharedVar(d.name, "array", 0, int(length), d.loc)
+        raise HbError(
+            f"unknown type '{typ}' (expected int, [N]int, chan int, sync.Mutex, sync.WaitGroup or sync.Once)", d.loc
+        )
 
     # ---- bodies
     def _body(self, owner: str, body: tuple[ast.Stmt, ...]) -> None:
@@ -420,6 +437,9 @@ class _Checker:
             if in_condition and var is None:
                 raise HbError(f"'{e.name}' is not a shared variable; name a register as PROC:{e.name}", e.loc)
             return
+        if isinstance(e, ast.Index):
+            self._index(e.name, e.index, e.loc, in_condition)
+            return
         if isinstance(e, ast.ProcReg):
             if not in_condition:
                 raise HbError(f"'{e.proc}:{e.reg}' names another goroutine's register; only the condition may", e.loc)
@@ -429,6 +449,20 @@ class _Checker:
             return
         self.expr(e.left, in_condition)
         self.expr(e.right, in_condition)
+
+    def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
+        """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time check)."""
+        var = None if name in self.scope else self.shared.get(name)
+        if var is None or var.kind != "array":
+            what = "undeclared" if var is None and name not in self.scope else "not an array"
+            raise HbError(f"'{name}' is {what}: only a declared array ('var {name} [N]int') is indexed", loc)
+        self.expr(index, in_condition)
+        k = _constant(index)
+        if in_condition and k is None:
+            raise HbError("a condition indexes an array with a constant", index.loc)
+        assert var.cap is not None
+        if k is not None and not 0 <= k < var.cap:
+            raise HbError(f"invalid argument: index {k} out of bounds [0:{var.cap}]", index.loc)
 
     def _func(self, name: str, loc: Loc, what: str) -> None:
         if name in self.funcs:
@@ -458,6 +492,9 @@ class _Checker:
             case ast.Assign(target=t, value=v, loc=loc):
                 self.expr(v)
                 self._target(owner, t, loc)
+            case ast.IndexAssign(name=a, index=i, value=v, loc=loc):
+                self._index(a, i, loc)
+                self.expr(v)
             case ast.Recv(value=v, ok=ok, chan=c, loc=loc):
                 self._chan(c)
                 self._recv_value(c, v, loc)
@@ -777,6 +814,16 @@ class _Checker:
                 raise HbError(f"'expect {e.quantifier}' needs a condition (exists, ~exists or forall)", e.loc)
             if e.finding == "leak" and not program.has_main:
                 raise HbError("'leak' needs a 'main' goroutine: without one every goroutine runs to completion", e.loc)
+
+
+def _constant(e: ast.Expr) -> int | None:
+    """An index written as a constant (``3``, ``-1``), else None."""
+    match e:
+        case ast.IntLit(value=v):
+            return v
+        case ast.Unary(op="-", operand=ast.IntLit(value=v)):
+            return -v
+    return None
 
 
 def _value_kind(typ: str) -> str:

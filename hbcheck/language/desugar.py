@@ -75,6 +75,9 @@ class _Hoister:
             case ast.Assert(cond=c) if _steps(c):
                 pre, c2 = self.expr(c)
                 return [*pre, r(s, cond=c2)]
+            case ast.IndexAssign(index=i, value=v) if _steps(i) or _steps(v):
+                pre, (i2, v2) = self.args((i, v))
+                return [*pre, r(s, index=i2, value=v2)]  # type: ignore[arg-type]
             case ast.Return(value=v) if v is not None and _steps(v):
                 pre, v2 = self.expr(v)
                 return [*pre, r(s, value=v2)]
@@ -151,6 +154,9 @@ class _Hoister:
             case ast.Unary(operand=o):
                 pre, o2 = self.expr(o)
                 return pre, r(e, operand=o2)
+            case ast.Index(index=i):
+                pre, i2 = self.expr(i)
+                return pre, r(e, index=i2)
             case ast.Binary(op="&&" | "||" as op, left=a, right=b, loc=loc) if _steps(b):
                 pre, a2 = self.expr(a)
                 t = self.temp()
@@ -178,4 +184,4 @@ class _Hoister:
         return [*pre, ast.Assign(t, e2, e.loc)], ast.Name(t, e.loc)
 
     def _shared(self, n: ast.Expr) -> bool:
-        return isinstance(n, ast.Name) and n.name in self.shared
+        return isinstance(n, ast.Index) or (isinstance(n, ast.Name) and n.name in self.shared)

@@ -13,7 +13,13 @@ def locations(program: Program) -> list[Location]:
     shared integers when there is no condition), each once, sorted."""
     cond = program.condition
     if cond is None:
-        return [(name, None) for name, v in sorted(program.shared.items()) if v.kind == "int"]
+        out: list[Location] = []
+        for name, v in sorted(program.shared.items()):
+            if v.kind == "int":
+                out.append((name, None))
+            elif v.kind == "array":
+                out += [(f"{name}[{k}]", None) for k in range(v.cap or 0)]
+        return out
     regs: set[Location] = set()
     shared: set[Location] = set()
     for node in ast.walk(cond.expr):
@@ -21,6 +27,8 @@ def locations(program: Program) -> list[Location]:
             regs.add((node.proc, node.reg))
         elif isinstance(node, ast.Name):
             shared.add((node.name, None))
+        elif isinstance(node, ast.Index) and isinstance(node.index, ast.IntLit):
+            shared.add((f"{node.name}[{node.index.value}]", None))
     return sorted(regs) + sorted(shared)
 
 

@@ -131,6 +131,13 @@ class _ToAst(Transformer):
     def name_atom(self, items):
         return ast.Name(str(items[0]), self._loc(items[0]))
 
+    def index_atom(self, items):
+        return ast.Index(str(items[0]), items[1], self._loc(items[0]))
+
+    def index_assign(self, items):
+        name, index, value = items
+        return ast.IndexAssign(str(name), index, value, self._loc(name))
+
     def unit_atom(self, items):
         return ast.UnitLit(self._loc(items[0]))
 
@@ -345,6 +352,9 @@ class _ToAst(Transformer):
     # ---- declarations
     def plain_type(self, items):
         return str(items[0])
+
+    def array_type(self, items):
+        return f"[{int(items[0])}]{items[1]}"
 
     def chan_type(self, items):
         return f"chan {items[0]}"

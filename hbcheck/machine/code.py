@@ -155,6 +155,8 @@ def pure(e: ast.Expr, lookup: Callable[[str], Fn]) -> Fn:
             return lookup(n)
         case ast.ProcReg():
             return lookup(f"{e.proc}:{e.reg}")
+        case ast.Index(name=n, index=ast.IntLit(value=k)):  # the condition's: a constant index
+            return lookup(f"{n}[{k}]")
         case ast.Unary(op="!", operand=o):
             f = pure(o, lookup)
             return lambda r: int(not f(r))
@@ -171,6 +173,14 @@ def pure(e: ast.Expr, lookup: Callable[[str], Fn]) -> Fn:
             fa, fb, f = pure(a, lookup), pure(b, lookup), _BINOPS[op]
             return lambda r: f(fa(r), fb(r))
     raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
+
+
+def element(array: str, index: int, length: int) -> str:
+    """The location of ``array[index]``; out of bounds, Go's run-time panic."""
+    if not 0 <= index < length:  # runtime/error.go: a negative index is shown without the length
+        text = names.INDEX_OUT_OF_RANGE if index >= 0 else names.NEGATIVE_INDEX
+        raise GoPanic(text.format(index=index, length=length))
+    return f"{array}[{index}]"
 
 
 def _reg(name: str) -> Fn:
@@ -294,7 +304,7 @@ class _Compiler:
                 return self.has_loads(o)
             case ast.Binary(left=a, right=b):
                 return self.has_loads(a) or self.has_loads(b)
-            case ast.CallExpr():
+            case ast.CallExpr() | ast.Index():
                 return True
         return False
 
@@ -364,6 +374,15 @@ class _Compiler:
                 t = self.temp()
                 self.load(t, n, loc.line)
                 return _reg(t)
+            case ast.Index(name=n, index=ast.IntLit(value=k), loc=loc):  # in bounds, the checker says
+                t = self.temp()
+                self.emit(Load(t, f"{n}[{k}]", loc.line, n))
+                return _reg(t)
+            case ast.Index(name=n, index=i, loc=loc):
+                fi = self.pinned(i)
+                t = self.temp()
+                self.emit(Load(t, n, loc.line, n, fi, self.length(n)))
+                return _reg(t)
             case ast.Unary(op=op, operand=o, loc=loc):
                 t = self.temp()
                 f = self.value(o)
@@ -389,6 +408,20 @@ class _Compiler:
                 f = _BINOPS[op]
                 return lambda r: f(r[ta], fb(r))
         raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
+
+    def pinned(self, e: ast.Expr) -> Fn:
+        """``e``'s value, fixed in a temp if it read memory (a later load must not change it)."""
+        f = self.value(e)
+        if not self.has_loads(e):
+            return f
+        t = self.temp()
+        self.emit(Set(t, f))
+        return _reg(t)
+
+    def length(self, array: str) -> int:
+        length = self.program.shared[array].cap
+        assert length is not None
+        return length
 
     def assign_to(self, target: str | None) -> str | None:
         """Where a received value goes: a register, or a temp stored afterwards."""
@@ -427,6 +460,15 @@ class _Compiler:
                     self.store(t, f, line, decl)
                 else:
                     self.emit(Set(t, f))
+            case ast.IndexAssign(name=a, index=ast.IntLit(value=k), value=v):  # in bounds, the checker says
+                f = self.value(v)
+                self.line = line
+                self.emit(Store(f"{a}[{k}]", f, line, a))
+            case ast.IndexAssign(name=a, index=i, value=v):  # the index, the value, then the write
+                fi = self.pinned(i)
+                f = self.value(v)
+                self.line = line
+                self.emit(Store(a, f, line, a, fi, self.length(a)))
             case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 tv, tok = self.assign_to(v), self.assign_to(ok)
                 self.emit(Recv(self.chan(c), tv, tok, line))

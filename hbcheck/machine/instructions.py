@@ -154,14 +154,18 @@ class Choose(Instr):
 
 @dataclass(frozen=True, slots=True)
 class Load(Instr):
-    """``reg = var``; with a ``site``, ``var`` is the register holding the
+    """``reg = var``; with a site ``&NAME``, ``var`` is the register holding the
     location (a variable a closure captured, allocated at run time), and the
-    site (``&NAME``) stands for every location allocated for NAME in footprints."""
+    site stands for every location allocated for NAME in footprints. An
+    array's element has the array's name as its site: with an ``index``,
+    ``var`` is the array and the element is computed when the step runs."""
 
     reg: str
     var: str
     line: int
     site: str | None = None
+    index: Fn | None = None  # an array's element: ``var[index]``, checked against ``length``
+    length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +174,8 @@ class Store(Instr):
     value: Fn
     line: int
     site: str | None = None  # as for ``Load``
+    index: Fn | None = None  # as for ``Load``
+    length: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from hbcheck import names
 from hbcheck.language.check import Program
 from hbcheck.machine import events as ev
-from hbcheck.machine.code import Code, GoPanic, compile_program, wrap
+from hbcheck.machine.code import Code, GoPanic, compile_program, element, wrap
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.events import Event
 from hbcheck.machine.hchan import HChan, Item, Waiter
@@ -135,10 +135,11 @@ class Machine:
         """Initial writes, then every top-level goroutine started (docs/models.md)."""
         st = State()
         for name, var in self.program.shared.items():
-            if var.kind == "int":
-                st.vars[name] = var.init
-                e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=var.init)
-                st.last_write[name] = e.id
+            if var.kind in ("int", "array"):
+                for loc in [name] if var.kind == "int" else [f"{name}[{k}]" for k in range(var.cap or 0)]:
+                    st.vars[loc] = var.init
+                    e = self._emit(st, None, ev.INIT_WRITE, 0, obj=loc, value=var.init)
+                    st.last_write[loc] = e.id
             elif var.kind == "chan" and var.cap is not None:
                 st.chans[name] = HChan(name, var.cap)
             elif var.kind == "mutex":
@@ -254,18 +255,22 @@ class Machine:
         line = code.lines[g.pc]
         sid = st.sid
         match ins:
-            case Load(reg=reg, var=var, site=site):
-                if site is not None:  # a captured variable: the location its register holds
+            case Load(reg=reg, var=var, site=site, index=index):
+                if index is not None:  # an array's element
+                    var = element(var, index(g.regs), ins.length)
+                elif site is not None and site[0] == "&":  # a captured variable: the location its register holds
                     var = g.regs[var]
                 self._touch(st, var, sid, write=False)
                 value = st.vars[var]
                 self._emit(st, g, ev.READ, line, obj=var, value=value, src=st.last_write[var])
                 g.regs[reg] = value
                 g.pc += 1
-            case Store(var=var, value=fn, site=site):
-                if site is not None:
-                    var = g.regs[var]
+            case Store(var=var, value=fn, site=site, index=index):
                 value = fn(g.regs)
+                if index is not None:
+                    var = element(var, index(g.regs), ins.length)
+                elif site is not None and site[0] == "&":
+                    var = g.regs[var]
                 self._touch(st, var, sid, write=True)
                 e = self._emit(st, g, ev.WRITE, line, obj=var, value=value)
                 st.vars[var] = value

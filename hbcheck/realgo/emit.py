@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from hbcheck.language import ast
@@ -101,7 +102,7 @@ class _Emitter:
     def name(self, n: str) -> str:
         if n in self.refs:
             return f"(*{self.ptr(n)})"
-        if self.is_int(n):
+        if self.is_int(n) or (n not in self.scope and n in self.p.shared):  # an int, or an array
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
         return f"g.{go_name('r', n)}"
@@ -131,6 +132,10 @@ class _Emitter:
             case ast.CallExpr(name=f, args=args):
                 t = self.temp()
                 self.at(self.line, f"{t} := {self.call(f, args, '&regs{}')}")
+                return t
+            case ast.Index(name=n, index=i):
+                t = self.temp()
+                self.at(self.line, f"{t} := {self.name(n)}[{self.lower(i)}]")
                 return t
             case ast.Unary(op="!", operand=o):
                 return f"b2i({self.lower(o)} == 0)"
@@ -235,6 +240,10 @@ class _Emitter:
         match s:
             case ast.Assign(target=t, value=v, decl=decl):
                 self.assign(line, t, self.expr(v), decl)
+            case ast.IndexAssign(name=a, index=i, value=v):  # the index first, as the checker orders it
+                k = self.temp()
+                self.at(line, f"{k} := {self.expr(i)}")
+                self.at(line, f"{self.name(a)}[{k}] = {self.expr(v)}")
             case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 if v is None and ok is None:
                     self.at(line, f"<-{self.chan(c)}")
@@ -549,8 +558,9 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             "mutex": "sync.Mutex",
             "wg": "sync.WaitGroup",
             "once": "sync.Once",
+            "array": f"[{var.cap}]int64",
         }[var.kind]
-        kind = {"int": "v", "chan": "c"}.get(var.kind, "s")
+        kind = {"int": "v", "array": "v", "chan": "c"}.get(var.kind, "s")
         fields.append((go_name(kind, name), gotype))
     fields += [
         ("live", "sync.WaitGroup"),
@@ -590,7 +600,9 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     if locs:
         for i, (name, reg) in enumerate(locs):
             if reg is None:
-                out.append(f"\tif !complete {{\n\t\treturn nil, false\n\t}}\n\tl{i} := e.{go_name('v', name)}")
+                array, _, k = name.partition("[")  # an array's element: a[2]
+                where = f"e.{go_name('v', array)}[{k}" if k else f"e.{go_name('v', name)}"
+                out.append(f"\tif !complete {{\n\t\treturn nil, false\n\t}}\n\tl{i} := {where}")
             else:
                 out.append(f"\tl{i} := int64(0)")
                 out.append(f"\tif in, found := insts[{_go_string(name)}]; found {{")
@@ -612,7 +624,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     cond = p.condition
     if cond is not None:
         names = {show_location(loc): f"v[{i}]" for i, loc in enumerate(locs)}
-        out.append(f"\treturn {go_expr(cond.expr, names.__getitem__)} != 0")
+        out.append(f"\treturn {go_expr(_elements_named(cond.expr), names.__getitem__)} != 0")
     else:
         out.append("\treturn false")
     out += ["}", ""]
@@ -660,6 +672,18 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def _elements_named(e: ast.Expr) -> ast.Expr:
+    """The condition with each array element (``a[2]``) a name, as its location is."""
+    match e:
+        case ast.Index(name=n, index=ast.IntLit(value=k), loc=loc):
+            return ast.Name(f"{n}[{k}]", loc)
+        case ast.Unary(operand=o):
+            return replace(e, operand=_elements_named(o))
+        case ast.Binary(left=a, right=b):
+            return replace(e, left=_elements_named(a), right=_elements_named(b))
+    return e
+
+
 def go_expr(e: ast.Expr, name: Callable[[str], str]) -> str:
     """An int64-valued Go expression for ``e``; ``name`` spells a variable
     (``P:r`` atoms of a condition arrive as ``"P:r"``)."""
@@ -672,6 +696,8 @@ def go_expr(e: ast.Expr, name: Callable[[str], str]) -> str:
             return name(f"{p}:{r}")
         case ast.Name(name=n):
             return name(n)
+        case ast.Index(name=n, index=i):
+            return f"{name(n)}[{go_expr(i, name)}]"
         case ast.Unary(op="!", operand=o):
             return f"b2i({go_expr(o, name)} == 0)"
         case ast.Unary(op="-", operand=o):

@@ -43,7 +43,9 @@ def parse_state(text: str, program: Program) -> dict[Location, int]:
     """``'P1:r1=0; x=1'`` as herd prints a state."""
     out: dict[Location, int] = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*(?:#[0-9]+)?)(?::([A-Za-z_][A-Za-z0-9_]*))?\s*=\s*(-?[0-9]+)", part)
+        m = re.fullmatch(
+            r"([A-Za-z_][A-Za-z0-9_]*(?:#[0-9]+|\[[0-9]+\])?)(?::([A-Za-z_][A-Za-z0-9_]*))?\s*=\s*(-?[0-9]+)", part
+        )
         if not m:
             raise HbError(f"cannot read '{part}' as LOCATION=VALUE (for instance P1:r1=0 or x=1)")
         name, reg, digits = m.group(1), m.group(2), m.group(3)
@@ -51,8 +53,8 @@ def parse_state(text: str, program: Program) -> dict[Location, int]:
             where = name if reg is None else f"{name}:{reg}"
             raise HbError(f"{where}={show_digits(digits)}: past int (int64), no state holds it")
         value = int(digits)
-        if reg is None and not program.is_int(name):
-            raise HbError(f"'{name}' is not a shared integer variable")
+        if reg is None and not program.is_int(name) and not program.is_element(name):
+            raise HbError(f"'{name}' is not a shared integer variable or an array's element")
         if reg is not None and program.base_of(name) is None:
             raise HbError(f"no goroutine named '{name}'")
         out[(name, reg)] = value

@@ -103,6 +103,10 @@ def solve(
 
 def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Encoding, Compiler, dict]:
     """The program's candidate executions and the model over them."""
+    array = next((v for v in program.shared.values() if v.kind == "array"), None)
+    if array is not None:  # an element's location may be computed while the program runs
+        line = array.loc.line if array.loc else 0
+        raise Unsupported(f"an array ('{array.name}', line {line}) is not encoded in z3 yet")
     lit = next((f for f in program.funcs.values() if f.closure_of is not None), None)
     if lit is not None:  # a captured variable's locations are allocated at run time
         raise Unsupported(f"a function literal (line {lit.loc.line}) is not encoded in z3 yet")

@@ -439,6 +439,13 @@ def _refuse_functions(p: Program) -> None:
                 "Promela's inlines have no frames or results, so it is not written in Promela",
                 f.loc,
             )
+    for var in p.shared.values():
+        if var.kind == "array":
+            raise HbError(
+                f"'{var.name}' is an array: its elements' bounds checks and Go's index panics are not written "
+                "in Promela (the explorer checks them)",
+                var.loc,
+            )
     for d in (*p.goroutines, *p.funcs.values()):
         if d.escapes:
             raise HbError(

@@ -288,9 +288,9 @@ def judge(
 
 
 def _on_memory(f: Finding, program: Program) -> bool:
-    """Is this race on a shared variable or a captured one (not a wait group)?"""
+    """Is this race on a shared variable, an array's element or a captured one (not a wait group)?"""
     name = f.text.removeprefix("race on ")
-    return program.is_int(name) or "." in name  # a captured variable's location: G.NAME
+    return program.is_int(name) or "." in name or "[" in name  # a captured variable's location: G.NAME
 
 
 def _access(e: Event) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import closure_text, defer_text, program_text, waitgroup_text
+from programs import array_text, closure_text, defer_text, program_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -66,6 +66,19 @@ def test_random_programs_with_closures_agree(text):
     if r is not None:
         event("racy" if any(f.kind == "race" for f in judge(p, r[0]).findings) else "race-free")
         event(f"go {p.test.go_version or 'latest'}")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(array_text())
+def test_random_array_programs_agree(text):
+    """An array's footprint is its name: every element, whatever index a
+    step computes, so that two steps on one array are never taken as
+    independent (a computed index is known only when the step runs)."""
+    p = program(text)
+    if _agree(p) is not None:
+        event("panics" if "index out of range" in str(judge(p, explore(p)).findings) else "in range")
 
 
 @settings(

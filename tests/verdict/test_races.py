@@ -24,6 +24,10 @@ RACY = {
         f"race on main.n: main_func1 line 12 ({a}) vs main_func1#2 line 12 ({b})"
         for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
     },
+    "same-element-racy.lit": {
+        f"race on results[1]: worker line 10 ({a}) vs worker#2 line 10 ({b})"
+        for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
+    },
     "captured-atomic-flag-racy.lit": {"race on main.done: main_func1 line 7 (atomic write) vs main line 9 (read)"},
     "worker-parameters.lit": {
         "race on main.id: worker_func1 line 8 (read) vs main line 10 (write)",
