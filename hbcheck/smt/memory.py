@@ -117,12 +117,32 @@ def final_values(enc: Encoding, locs: list[Location]) -> list[z3.BitVecRef]:
                         value = z3.If(and_(enc.instance_of[g][1].act, cond), got, value)
             out.append(value)
             continue
-        writes = [e for e in enc.events if e.loc == name and e.writes]
-        value = z3.BitVecVal(0, 64)
-        for w in writes:
-            last = and_(
-                w.act, *[z3.Not(and_(w2.act, enc.pos[w2.id] > enc.pos[w.id])) for w2 in writes if w2.id != w.id]
-            )
-            value = z3.If(last, w.val, value)
-        out.append(value)
+        out.append(_last_write(enc, name))
     return out
+
+
+def _last_write(enc: Encoding, name: str) -> z3.BitVecRef:
+    """The value of a variable's last write in its order (0 if none)."""
+    writes = [e for e in enc.events if e.loc == name and e.writes]
+    value = z3.BitVecVal(0, 64)
+    for w in writes:
+        last = and_(w.act, *[z3.Not(and_(w2.act, enc.pos[w2.id] > enc.pos[w.id])) for w2 in writes if w2.id != w.id])
+        value = z3.If(last, w.val, value)
+    return value
+
+
+def escaped_registers(enc: Encoding) -> None:
+    """A register a closure captured lives in memory: a final state shows the
+    final value of the location it names at its goroutine's end (0 if none),
+    as the machine's ``user_regs`` reads it. Set among the registers."""
+    finals = {k: _last_write(enc, loc) for loc, k in enc.u.cells.items()}
+    for g, refs in enc.u.escaped.items():
+        for n, cell in refs.items():
+            known = z3.simplify(cell)
+            if z3.is_bv_value(known):
+                value = finals.get(known.as_long(), z3.BitVecVal(0, 64))
+            else:
+                value = z3.BitVecVal(0, 64)
+                for k, v in finals.items():
+                    value = z3.If(cell == k, v, value)
+            enc.u.regs.setdefault(g, {})[n] = value

@@ -715,7 +715,7 @@ def test_z3_answers_every_suite_test_but_a_stack_overflow():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only the stack that overflows (frames change no memory semantics;
     Go's fatal stack overflow is not encoded, nor recursion past 16 calls),
-    WaitGroup misuse, recover(), and function literals (not encoded yet)."""
+    WaitGroup misuse and recover()."""
     for path in suite_files():
         p = program(path.read_text())
         answer = solve(p, load_model("go"))
@@ -723,8 +723,6 @@ def test_z3_answers_every_suite_test_but_a_stack_overflow():
             assert answer.reason == f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded"
         elif "recover()" in path.read_text():  # recover(): the explorer's alone
             assert answer.reason is not None and answer.reason.endswith("is not encoded in z3 yet"), path.name
-        elif path.parent.name == "closures":  # a captured variable's locations are allocated at run time
-            assert answer.reason is not None and answer.reason.startswith("a function literal (line "), path.name
         elif p.shared_waitgroups():  # WaitGroup misuse: the explorer's alone
             assert answer.reason == (
                 "WaitGroup wg is Added to and Waited on in different goroutines "
