@@ -21,6 +21,7 @@ explicit engine still answers.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
@@ -216,6 +217,10 @@ class Unfolding:
     stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
     overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
+    # the channels ranged over, and the iterations each range is unrolled to (if
+    # fewer than the bound): one more than the sends on it in a first unfolding
+    ranged: set[str] = field(default_factory=set)
+    range_bounds: dict[str, int] = field(default_factory=dict)
     # (why, when): paths the unrolling leaves out; z3 steps aside if one is possible
     beyond: list[tuple[str, z3.BoolRef]] = field(default_factory=list)
     names: Iterator[int] = field(default_factory=count)  # fresh choice variables: one name, one variable
@@ -285,9 +290,11 @@ def unfold(program: Program, unroll: int) -> Unfolding:
             "(Go's misuse race and panics are not encoded yet)"
         )
     dynamic: set[str] = set()
+    ranges: dict[str, int] | None = None
     while True:
         u = Unfolding()
         u.dynamic = {f: [] for f in dynamic}
+        u.range_bounds = ranges or {}
         _check_vars(program, u)
         for name, var in program.shared.items():
             if var.kind == "int":
@@ -304,6 +311,15 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         except _Dynamic as exc:
             dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
             continue
+        if ranges is None and u.ranged:
+            # A range receives at most as many values as there are sends on its
+            # channel, then the close: unrolled that far (a closure started in
+            # each iteration is unfolded each time), and so unfolded again. The
+            # first unfolding, to the bound, has at least the sends of any other.
+            sends = Counter(o.chan for o in u.chan_ops if o.kind == "send")
+            ranges = {c: sends[c] + 1 for c in u.ranged if sends[c] + 1 < unroll}
+            if ranges:
+                continue
         return u
 
 
@@ -888,11 +904,14 @@ class _Unfolder:
         once = decl and var in self.frame.escapes and not self.per_iteration
         if once:
             st = self.alloc(st, var, SV(ZERO), line)
-        for it in range(self.unroll + 1):
+        if chan is not None:
+            self.u.ranged.add(chan)
+        bound = min(self.unroll, self.u.range_bounds.get(chan, self.unroll)) if chan is not None else self.unroll
+        for it in range(bound + 1):
             if _dead(st.guard):
                 break
             st = self.may_stop(st)
-            if it == self.unroll:
+            if it == bound:
                 self.u.overflows.append((c.name or "nil", st.guard))
                 st = _State(z3.BoolVal(False), st.regs, st.ctrl)
                 break

@@ -227,7 +227,7 @@ def test_a_captured_variable_declared_on_one_branch_only_steps_aside_where_it_is
 
 
 @settings(
-    max_examples=STRESS or 25, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 20, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(closure_text())
 def test_engines_agree_on_random_closure_programs(text):
