@@ -240,4 +240,6 @@ def test_engines_agree_on_random_closure_programs(text):
     compared = r.engines == ["explicit", "smt"] and not r.bounds
     event("compared" if compared else f"not compared: {r.notes.smt}")
     if "recover()" not in text:
-        assert r.engines == ["explicit", "smt"], r.notes.smt
+        # a time budget may stop either engine (a loaded machine); nothing else makes z3 step aside
+        timed_out = (r.notes.smt or "").startswith(("solver timeout", "time-budget"))
+        assert r.engines == ["explicit", "smt"] or timed_out, r.notes.smt
