@@ -29,7 +29,7 @@ from hbcheck.smt.condition import condition_z3
 from hbcheck.smt.encoding import Encoding
 from hbcheck.smt.findings import deadlocks, failures, flagged
 from hbcheck.smt.interrupt import watch_for_ctrl_c
-from hbcheck.smt.memory import encode_memory, final_values
+from hbcheck.smt.memory import encode_memory, escaped_registers, final_values
 from hbcheck.smt.order import encode_instances, encode_rand, encode_times
 from hbcheck.smt.queries import Queries, Stopped
 from hbcheck.smt.relations import base_relations
@@ -107,15 +107,9 @@ def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Enc
     if array is not None:  # an element's location may be computed while the program runs
         line = array.loc.line if array.loc else 0
         raise Unsupported(f"an array ('{array.name}', line {line}) is not encoded in z3 yet")
-    lit = next((f for f in program.funcs.values() if f.closure_of is not None), None)
-    if lit is not None:  # a captured variable's locations are allocated at run time
-        raise Unsupported(f"a function literal (line {lit.loc.line}) is not encoded in z3 yet")
-    held = next((d for d in (*program.goroutines, *program.funcs.values()) if d.escapes), None)
-    if held is not None:  # its location is allocated at run time, like a captured variable's
-        where = f"'{min(held.escapes)}' in {held.name}"
-        raise Unsupported(f"a local variable whose address an atomic call takes ({where}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)
     encode_memory(enc)
+    escaped_registers(enc)
     encode_times(enc)
     encode_channels(enc)
     encode_sync(enc)
@@ -174,7 +168,7 @@ class _Driver:
         for chan, cond in enc.u.overflows:
             if self.q.query(self.prefix, cond):
                 raise Unsupported(f"a range over {chan} may receive more than --unroll {enc.unroll} values")
-        for why, cond in enc.unsure:
+        for why, cond in [*enc.u.beyond, *enc.unsure]:
             if self.q.query(self.prefix, cond):
                 raise Unsupported(why)
         holds = None

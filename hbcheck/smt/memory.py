@@ -79,6 +79,8 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
                 # an atomic read of a plain write leaves its order against the
                 # atomic writes open: that order is part of the execution
                 enc.choices.append(and_(w.act, r.act, w.time < r.time))
+    if mixed:
+        rmw_atomicity(enc, writes, reads)
     for w in timed:
         if w.kind != mev.INIT_WRITE:
             # the write order of the atomic writes is their SC order
@@ -87,6 +89,28 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
                     enc.structural.append(
                         implies(and_(w.act, w2.act), (enc.pos[w.id] < enc.pos[w2.id]) == atomic_before(w, w2))
                     )
+
+
+def rmw_atomicity(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None:
+    """An RMW's write comes right after the write its read reads, in the
+    write order: no write between them (herd's ``empty rmw & (fre; coe)``).
+    Among atomics alone the SC order gives it; a plain write (an initial
+    store, a captured variable's declaration) has no place in that order, and
+    two Adds could otherwise both read it and lose one update."""
+    for r in reads:
+        half = next((w for w in writes if w.rmw_of == r.id), None)
+        if half is None:
+            continue
+        for w in writes:
+            rf = enc.rf.get((w.id, r.id))
+            if rf is None:
+                continue
+            pos_w, pos_half = enc.pos[w.id], enc.pos[half.id]
+            enc.structural.append(implies(and_(rf, half.act), pos_w < pos_half))
+            for w2 in writes:
+                if w2.id not in (w.id, half.id):
+                    between = and_(pos_w < enc.pos[w2.id], enc.pos[w2.id] < pos_half)
+                    enc.structural.append(implies(and_(rf, half.act, w2.act), z3.Not(between)))
 
 
 def apos(e: SEvent) -> z3.ArithRef:
@@ -117,12 +141,32 @@ def final_values(enc: Encoding, locs: list[Location]) -> list[z3.BitVecRef]:
                         value = z3.If(and_(enc.instance_of[g][1].act, cond), got, value)
             out.append(value)
             continue
-        writes = [e for e in enc.events if e.loc == name and e.writes]
-        value = z3.BitVecVal(0, 64)
-        for w in writes:
-            last = and_(
-                w.act, *[z3.Not(and_(w2.act, enc.pos[w2.id] > enc.pos[w.id])) for w2 in writes if w2.id != w.id]
-            )
-            value = z3.If(last, w.val, value)
-        out.append(value)
+        out.append(_last_write(enc, name))
     return out
+
+
+def _last_write(enc: Encoding, name: str) -> z3.BitVecRef:
+    """The value of a variable's last write in its order (0 if none)."""
+    writes = [e for e in enc.events if e.loc == name and e.writes]
+    value = z3.BitVecVal(0, 64)
+    for w in writes:
+        last = and_(w.act, *[z3.Not(and_(w2.act, enc.pos[w2.id] > enc.pos[w.id])) for w2 in writes if w2.id != w.id])
+        value = z3.If(last, w.val, value)
+    return value
+
+
+def escaped_registers(enc: Encoding) -> None:
+    """A register a closure captured lives in memory: a final state shows the
+    final value of the location it names at its goroutine's end (0 if none),
+    as the machine's ``user_regs`` reads it. Set among the registers."""
+    finals = {k: _last_write(enc, loc) for loc, k in enc.u.cells.items()}
+    for g, refs in enc.u.escaped.items():
+        for n, cell in refs.items():
+            known = z3.simplify(cell)
+            if z3.is_bv_value(known):
+                value = finals.get(known.as_long(), z3.BitVecVal(0, 64))
+            else:
+                value = z3.BitVecVal(0, 64)
+                for k, v in finals.items():
+                    value = z3.If(cell == k, v, value)
+            enc.u.regs.setdefault(g, {})[n] = value

@@ -209,12 +209,33 @@ def replay(
 
         return sorted(machine.enabled(st), key=key)
 
+    def advance(events: list[Event], at: dict[str, int]) -> tuple[dict[str, int], str | None]:
+        """Each goroutine's place in its steps after ``events``, or why they are not z3's."""
+        moved = dict(at)
+        for e in events:
+            got = machine_step(e)
+            if got is None:
+                continue
+            steps, i = want.get(e.g, []), moved.get(e.g, 0)
+            if i >= len(steps):
+                return moved, f"{e.g} line {e.line} does {_show(got)} on the machine, nothing more in z3"
+            if steps[i][0] != got:
+                return moved, f"{e.g} line {e.line} does {_show(got)} on the machine, {_show(steps[i][0])} in z3"
+            moved[e.g] = i + 1
+        return moved, None
+
     deepest: tuple[int, str] = (-1, "")
     seen: set[tuple] = set()
     tried = 0
+    # the initial state runs each goroutine's local code: a captured variable's
+    # declaration there is a write already
+    first = machine.initial()
+    start, problem = advance(first.events, {})
+    if problem is not None:
+        raise WitnessMismatch(problem)
     # a state to expand (choice None), or a step still to take from it: children are
     # stepped only when the search reaches them, so a run z3 ranked right costs its length
-    stack: list[tuple[State, dict[str, int], Choice | None]] = [(machine.initial(), {}, None)]
+    stack: list[tuple[State, dict[str, int], Choice | None]] = [(first, start, None)]
     while stack:
         st, at, c = stack.pop()
         if c is None:
@@ -236,20 +257,7 @@ def replay(
             raise ReplayBudget(f"no run found within {SEARCH_BUDGET} machine steps")
         before = len(st.events)
         nxt = machine.step(st, c)
-        moved = dict(at)
-        problem = None
-        for e in nxt.events[before:]:
-            got = machine_step(e)
-            if got is None:
-                continue
-            steps, i = want.get(e.g, []), moved.get(e.g, 0)
-            if i >= len(steps):
-                problem = f"{e.g} line {e.line} does {_show(got)} on the machine, nothing more in z3"
-                break
-            if steps[i][0] != got:
-                problem = f"{e.g} line {e.line} does {_show(got)} on the machine, {_show(steps[i][0])} in z3"
-                break
-            moved[e.g] = i + 1
+        moved, problem = advance(nxt.events[before:], at)
         if problem is None:
             stack.append((nxt, moved, None))
         else:

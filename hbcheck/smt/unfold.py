@@ -21,6 +21,7 @@ explicit engine still answers.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
@@ -28,9 +29,11 @@ from itertools import count
 import z3
 
 from hbcheck import names
+from hbcheck.errors import Loc
 from hbcheck.language import ast
 from hbcheck.language.check import PARAM_TYPES, Program
 from hbcheck.machine import events as mev
+from hbcheck.machine.code import _declared_first
 from hbcheck.machine.config import MachineConfig
 
 BITS = 64
@@ -214,11 +217,23 @@ class Unfolding:
     stops: dict[str, z3.ArithRef] = field(default_factory=dict)  # goroutines in creation order
     spawns: list[tuple[SEvent, SEvent]] = field(default_factory=list)  # (go, start)
     overflows: list[tuple[str, z3.BoolRef]] = field(default_factory=list)  # range loops past the unroll bound
+    # the channels ranged over, and the iterations each range is unrolled to (if
+    # fewer than the bound): one more than the sends on it in a first unfolding
+    ranged: set[str] = field(default_factory=set)
+    range_bounds: dict[str, int] = field(default_factory=dict)
+    # (why, when): paths the unrolling leaves out; z3 steps aside if one is possible
+    beyond: list[tuple[str, z3.BoolRef]] = field(default_factory=list)
     names: Iterator[int] = field(default_factory=count)  # fresh choice variables: one name, one variable
     rand: list[tuple[SEvent, int]] = field(default_factory=list)  # rand.Intn(n): its event and n
     # functions whose instances are named by the order their go statements run:
     # each instance's own name here (f@1, f@2, ...) and its go event
     dynamic: dict[str, list[tuple[str, SEvent]]] = field(default_factory=dict)
+    # the locations of the variables closures capture (G.NAME, G.NAME#2, ...), by
+    # name: their numbers (from 1; 0: none), which ref registers (``$&NAME``) hold
+    cells: dict[str, int] = field(default_factory=dict)
+    # per goroutine, each variable its own frame names through a location: that
+    # location's number at the goroutine's end (the engine reads its final value)
+    escaped: dict[str, dict[str, z3.BitVecRef]] = field(default_factory=dict)
 
 
 @dataclass
@@ -275,9 +290,11 @@ def unfold(program: Program, unroll: int) -> Unfolding:
             "(Go's misuse race and panics are not encoded yet)"
         )
     dynamic: set[str] = set()
+    ranges: dict[str, int] | None = None
     while True:
         u = Unfolding()
         u.dynamic = {f: [] for f in dynamic}
+        u.range_bounds = ranges or {}
         _check_vars(program, u)
         for name, var in program.shared.items():
             if var.kind == "int":
@@ -288,10 +305,21 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
         try:
             for g in program.goroutines:
-                _Unfolder(program, u, g.name, unroll, spawns).run(g.body, z3.BoolVal(True), g.loc.line)
+                top = _Unfolder(program, u, g.name, unroll, spawns)
+                top.frame = _Frame(refs=g.escapes, escapes=g.escapes)
+                top.run(g.body, z3.BoolVal(True), g.loc.line)
         except _Dynamic as exc:
             dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
             continue
+        if ranges is None and u.ranged:
+            # A range receives at most as many values as there are sends on its
+            # channel, then the close: unrolled that far (a closure started in
+            # each iteration is unfolded each time), and so unfolded again. The
+            # first unfolding, to the bound, has at least the sends of any other.
+            sends = Counter(o.chan for o in u.chan_ops if o.kind == "send")
+            ranges = {c: sends[c] + 1 for c in u.ranged if sends[c] + 1 < unroll}
+            if ranges:
+                continue
         return u
 
 
@@ -305,9 +333,18 @@ class _Dynamic(Exception):
 def _check_vars(program: Program, u: Unfolding) -> None:
     """The variables some atomic call touches (their atomics are sequentially
     consistent); plain accesses to them are plain reads and writes."""
-    for node in ast.nodes((*(g.body for g in program.goroutines), *(f.body for f in program.funcs.values()))):
-        if isinstance(node, ast.AtomicCall):
-            u.atomic_vars.add(node.args[0].name)  # type: ignore[union-attr]
+    bodies = [(g.body, g.escapes) for g in program.goroutines]
+    bodies += [(f.body, f.escapes | _ref_params(f)) for f in program.funcs.values()]
+    for body, refs in bodies:
+        for node in ast.nodes(body):
+            # a captured variable's locations are known where it is unfolded (``atomic``)
+            if isinstance(node, ast.AtomicCall) and node.args[0].name not in refs:  # type: ignore[union-attr]
+                u.atomic_vars.add(node.args[0].name)  # type: ignore[union-attr]
+
+
+def _ref_params(f: ast.FuncDecl) -> frozenset[str]:
+    """A lifted closure's parameters that are the locations of captured variables."""
+    return frozenset(q.name for q in f.params or () if PARAM_TYPES[q.type] == "ref")
 
 
 @dataclass(frozen=True)
@@ -318,14 +355,31 @@ class _Frame:
     condition names), which keeps a recursive call's registers apart. ``objs``:
     the channel and sync parameters, bound to declared objects at the call;
     ``locals``: its int and bool parameters (registers, even where a shared
-    variable has the name)."""
+    variable has the name). ``refs``: the names it reads and writes in memory,
+    through the location in its ref register (``$&NAME``): the variables
+    closures capture that it declares (``escapes``: each declaration
+    allocates a location) and those its closure parameters point to."""
 
     prefix: str = ""
     objs: dict[str, str | None] = field(default_factory=dict)
     locals: frozenset[str] = frozenset()
+    refs: frozenset[str] = frozenset()
+    escapes: frozenset[str] = frozenset()
 
 
 RET = "$ret"  # a Go-signature frame's result, set by each return
+
+
+def _ref(name: str) -> str:
+    """The register holding the number of the location a captured variable is in."""
+    return f"$&{name}"
+
+
+def _count(name: str) -> str:
+    """The goroutine's register counting its allocations of ``name`` (all frames)."""
+    return f"$#{name}"
+
+
 # the goroutine's panic while its deferred calls unwind it: 0 none, else the
 # number of the newest panic's (text, line) (``_Unfolder.panic_ids``)
 PANIC = "$panic"
@@ -371,17 +425,24 @@ class _Unfolder:
         self.panics: list[list[_State]] = []
         self.defers: list[list[_Deferred]] = []
         self.panic_ids: dict[tuple[str, int], int] = {}  # a panic's (text, line): its number in PANIC
+        # each place it may stop: its condition (``may_stop``); and those where a
+        # visible step follows (an allocation, local, runs with the step before it)
+        self.atoms: dict[int, z3.BoolRef] = {}
+        self.eventful: set[int] = set()
+        self.per_iteration = program.test.go_version is None or program.test.go_version >= (1, 22)
 
     def run(self, body: tuple[ast.Stmt, ...], root: z3.BoolRef, line: int, regs: dict[str, SV] | None = None) -> SEvent:
         start = self.event(_State(root, {}, frozenset()), mev.START, "", ZERO, line, timed=True)
         self.enter()
-        st, panicking = self.leave(self.stmts(body, _State(root, dict(regs or {}), frozenset())))
+        st = self.entry(body, _State(root, dict(regs or {}), frozenset()))
+        st, panicking = self.leave(self.stmts(body, st))
         if not _dead(panicking.guard):
             # its deferred calls ran: the newest panic ends the program, a step of its own
             last = self.may_stop(panicking)
             for (text, at), k in self.panic_ids.items():
                 self.fail(last, "panic", text, at, last.regs[PANIC].expr == k)
         names = {n for regs in (st.regs, *(r for _c, r in self.ends)) for n in regs if not n.startswith("$")}
+        names -= self.frame.refs  # in memory: the engine reads them there (``u.escaped``)
         final: dict[str, z3.BitVecRef] = {}
         # Stopped past its last event, it ran the local code after it (the
         # machine runs it eagerly): registers are taken as if never stopped.
@@ -390,23 +451,88 @@ class _Unfolder:
         def value(regs: dict[str, SV], n: str) -> z3.BitVecRef:
             return z3.substitute(regs.get(n, SV(ZERO)).expr, unstopped)
 
-        for n in sorted(names):
+        for n in sorted(names | {_ref(r) for r in self.frame.refs}):
             expr = value(st.regs, n)
             for cond, regs in reversed(self.ends):  # the first that holds, in program order
                 expr = z3.If(cond, value(regs, n), expr)
             # an instance whose go statement never ran reads as 0
             final[n] = expr if z3.is_true(root) else z3.If(root, expr, ZERO)
+        self.u.escaped[self.g] = {r: final.pop(_ref(r)) for r in sorted(self.frame.refs)}
         self.u.regs[self.g] = final
         return start
 
+    # ---- variables closures capture
+    def entry(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
+        """A frame's entry: the captured variables it declares get their
+        locations here (set to the parameter's value, else 0), unless their
+        declaration is the first thing that names them (it allocates)."""
+        line = body[0].loc.line if body else 0
+        for n in sorted(self.frame.escapes):
+            if not _declared_first(n, body, self.per_iteration) or n in self.frame.locals:
+                st = self.alloc(st, n, st.regs.get(self.reg(n), SV(ZERO)), line)
+        return st
+
+    def alloc(self, st: _State, n: str, v: SV, line: int) -> _State:
+        """A declaration of a captured variable: a new location, named as the
+        machine names it (``G.n``, then ``G.n#2``, ... in the goroutine's
+        own order), its write a local step that runs with the visible step
+        before it (so a stop since that step does not keep it back)."""
+        if "@" in self.g:
+            raise Unsupported(
+                f"a goroutine named by when its go statement runs declares a captured variable {n} (line {line})"
+            )
+        k = z3.simplify(st.regs.get(_count(n), SV(ZERO)).expr)
+        if not z3.is_bv_value(k):
+            raise Unsupported(
+                f"the captured variable {n} (line {line}) is declared a different number of times "
+                "on the paths that reach it"
+            )
+        k = k.as_long() + 1  # type: ignore[union-attr]
+        loc = f"{self.g}.{n}" if k == 1 else f"{self.g}.{n}#{k}"
+        cell = self.u.cells.setdefault(loc, len(self.u.cells) + 1)
+        quiet = [(self.atoms[p], z3.BoolVal(True)) for p in self.atoms if p not in self.eventful]
+        act = z3.substitute(st.guard, *quiet) if quiet else st.guard
+        self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps, act=act, local=True)
+        regs = {**st.regs, self.reg(_ref(n)): SV(_bv(cell)), _count(n): SV(_bv(k))}
+        return _State(st.guard, regs, st.ctrl)
+
+    def cell(self, st: _State, n: str, line: int) -> str:
+        """The location ``n`` names here (``n`` a captured variable)."""
+        expr = z3.simplify(st.regs.get(self.reg(_ref(n)), SV(ZERO)).expr)
+        if not z3.is_bv_value(expr) or expr.as_long() == 0:  # type: ignore[union-attr]
+            raise Unsupported(
+                f"the captured variable {n} (line {line}) is in a different location on the paths that reach it"
+            )
+        k = expr.as_long()  # type: ignore[union-attr]
+        return next(loc for loc, c in self.u.cells.items() if c == k)
+
+    def store(self, st: _State, n: str, v: SV, line: int, decl: bool = False) -> _State:
+        """A write of ``n`` in memory (a shared variable, or a captured one);
+        ``decl``: a ':=' of a captured variable declared here, a new location.
+        A write after another step in its statement is a step of its own."""
+        if decl and n in self.frame.escapes:
+            return self.alloc(st, n, v, line)
+        st = self.may_stop(st) if self.seg else st
+        loc = self.cell(st, n, line) if n in self.frame.refs else n
+        self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps)
+        return st
+
+    def is_mem(self, name: str) -> bool:
+        return name in self.frame.refs or self.is_int(name)
+
     # ---- events
-    def event(self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, **kw) -> SEvent:
-        # a safety net: a step after a read needs a place to stop between them
-        # (after_reads); one that has none makes z3 step aside, not miscount
-        if mev.READ in self.seg and kind != mev.READ:
-            raise Unsupported(f"a step after a read in one statement (line {line}) has no place to stop before it")
-        self.seg.append(kind)
-        self.stopped_before(st)
+    def event(
+        self, st: _State, kind: str, loc: str, val: z3.BitVecRef, line: int, timed: bool = False, local=False, **kw
+    ) -> SEvent:
+        """``local``: no step of its own (an allocation's write), it runs with the one before."""
+        if not local:
+            # a safety net: a step after a read needs a place to stop between them
+            # (after_reads); one that has none makes z3 step aside, not miscount
+            if mev.READ in self.seg and kind != mev.READ:
+                raise Unsupported(f"a step after a read in one statement (line {line}) has no place to stop before it")
+            self.seg.append(kind)
+            self.eventful.add(self.point)
+            self.stopped_before(st)
         eid = len(self.u.events)
         time = kw.pop("time", None)
         if timed and time is None:
@@ -436,6 +562,7 @@ class _Unfolder:
         A panic with deferred calls pending is no failure yet: it unwinds them
         first (``unwind``); an assertion and Go's fatal errors run none."""
         f = Failure(kind, text, self.g, line, z3.And(st.guard, cond))
+        self.eventful.add(self.point)  # a step of its own
         pending = self.pending() if kind == "panic" and not fatal else None
         if pending is None:
             self.stopped_before(st, cond)
@@ -524,7 +651,7 @@ class _Unfolder:
 
     def is_int(self, name: str) -> bool:
         f = self.frame
-        return name not in f.locals and name not in f.objs and self.p.is_int(name)
+        return name not in f.locals and name not in f.objs and name not in f.refs and self.p.is_int(name)
 
     # ---- expressions
     def value(self, e: ast.Expr, st: _State, line: int) -> tuple[SV, _State]:
@@ -534,9 +661,9 @@ class _Unfolder:
             case ast.UnitLit():
                 return SV(ZERO), st
             case ast.Name(name=n):
-                if self.is_int(n):
+                if self.is_mem(n):
                     st = self.may_stop(st) if self.seg else st  # a read after another step is a step
-                    return self.read(st, n, line), st
+                    return self.read(st, self.cell(st, n, line) if n in self.frame.refs else n, line), st
                 return st.regs.get(self.reg(n), SV(ZERO)), st
             case ast.CallExpr(name="recover"):
                 raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
@@ -597,7 +724,8 @@ class _Unfolder:
         what comes after runs only if ``stop`` lies beyond it."""
         self.point += 1
         self.seg = []
-        return _State(z3.And(st.guard, self.point < self.stop), st.regs, st.ctrl)
+        atom = self.atoms[self.point] = self.point < self.stop
+        return _State(z3.And(st.guard, atom), st.regs, st.ctrl)
 
     def may_resume(self, st: _State) -> z3.BoolRef:
         """A place to stop while parked, which only a panic after a close's
@@ -613,21 +741,19 @@ class _Unfolder:
         after the reads of a statement, before the step they feed."""
         return self.may_stop(st) if mev.READ in self.seg else st
 
-    def assign(self, st: _State, target: str | None, v: SV, line: int) -> _State:
+    def assign(self, st: _State, target: str | None, v: SV, line: int, decl: bool = False) -> _State:
         if target is None or target == "_":
             return st
-        if self.is_int(target):
-            st = self.after_reads(st)
-            self.event(st, mev.WRITE, target, v.expr, line, writes=True, data=v.deps)
-            return st
+        if self.is_mem(target):
+            return self.store(st, target, v, line, decl)
         return _State(st.guard, {**st.regs, self.reg(target): v}, st.ctrl)
 
     def stmt(self, s: ast.Stmt, st: _State) -> _State:
         line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v):
+            case ast.Assign(target=t, value=v, decl=decl):
                 val, st = self.value(v, st, line)
-                return self.assign(st, t, val, line)
+                return self.assign(st, t, val, line, decl)
             case ast.AtomicCall(target=t, op=op, args=args):
                 return self.atomic(st, t, op, args, line)
             case ast.If(cond=c, then=then, orelse=orelse):
@@ -637,13 +763,12 @@ class _Unfolder:
                 a = self.stmts(then, _State(z3.And(st.guard, truth), st.regs, ctrl))
                 b = self.stmts(orelse, _State(z3.And(st.guard, z3.Not(truth)), st.regs, ctrl))
                 return _merge([a, b])
-            case ast.ForConst(var=i, start=lo, stop=hi, body=body):
-                st = _State(st.guard, {**st.regs, self.reg(i): SV(_bv(lo))}, st.ctrl)
-                return self.loop(body, st, None, max(hi - lo, 0), self.reg(i))
+            case ast.ForConst():
+                return self.for_const(s, st)
             case ast.ForCond(cond=c, body=body):
                 return self.loop(body, st, c, self.unroll, None, line)
-            case ast.ForRange(var=v, chan=c, body=body):
-                return self.range(v, c, body, st, line)
+            case ast.ForRange(var=v, chan=c, body=body, decl=decl):
+                return self.range(v, c, body, st, line, decl)
             case ast.Break():
                 self.loops[-1][0].append(st)
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
@@ -672,9 +797,9 @@ class _Unfolder:
                 val, st = self.value(v, st, line)
                 op = self.chan_op(self.after_reads(st), "send", self.chan(c), line, val)
                 return _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
-            case ast.Recv(value=v, ok=ok, chan=c):
+            case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 op = self.chan_op(st, "recv", self.chan(c), line, None)
-                return self.received(st, op, v, ok, line)
+                return self.received(st, op, v, ok, line, decl)
             case ast.Select(cases=cases):
                 return self.select(st, cases, line)
             case ast.GoStmt(func=f, args=args):
@@ -692,7 +817,19 @@ class _Unfolder:
                 return self.once_do(st, self.obj(o), f, line)
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
 
-    def loop(self, body, st: _State, cond: ast.Expr | None, bound: int, counter: str | None, line: int = 0) -> _State:
+    def loop(
+        self,
+        body,
+        st: _State,
+        cond: ast.Expr | None,
+        bound: int,
+        counter: str | None,
+        line: int = 0,
+        step: Callable[[_State], _State] | None = None,
+        beyond: str | None = None,
+    ) -> _State:
+        """Unrolled ``bound`` times; one iteration more is a cut (``beyond``: a
+        path left out, which makes z3 step aside if an execution takes it)."""
         exits: list[_State] = []
         for it in range(bound + 1):
             if _dead(st.guard):
@@ -703,7 +840,9 @@ class _Unfolder:
                 exits.append(_State(z3.And(st.guard, z3.Not(truth)), st.regs, st.ctrl | val.deps))
                 st = _State(z3.And(st.guard, truth), st.regs, st.ctrl | val.deps)
             if it == bound:
-                if counter is None:
+                if beyond is not None:
+                    self.u.beyond.append((beyond, st.guard))
+                elif counter is None:
                     # one iteration more than the bound: a step of its own on the machine,
                     # so main's return may come first and leave the registers of here
                     self.point += 1
@@ -719,27 +858,67 @@ class _Unfolder:
             breaks, conts = self.loops.pop()
             exits.extend(breaks)
             st = _merge([after, *conts])
+            if step is not None and not _dead(st.guard):
+                st = step(st)
             if counter is not None:
                 old = st.regs.get(counter, SV(ZERO))
                 st = _State(st.guard, {**st.regs, counter: SV(old.expr + 1, old.deps)}, st.ctrl)
         return _merge([*exits, st])
 
-    def range(self, var: str, c: ast.ChanRef, body, st: _State, line: int) -> _State:
+    def for_const(self, s: ast.ForConst, st: _State) -> _State:
+        """``for i := A; i < B; i++``: counted on a register, or in memory (``captured_for``)."""
+        i, lo, hi = s.var, s.start, s.stop
+        if i in self.frame.refs:
+            return self.captured_for(i, lo, hi, s.body, s.decl, st, s.loc)
+        st = _State(st.guard, {**st.regs, self.reg(i): SV(_bv(lo))}, st.ctrl)
+        return self.loop(s.body, st, None, max(hi - lo, 0), self.reg(i))
+
+    def captured_for(
+        self, i: str, lo: int, hi: int, body: tuple[ast.Stmt, ...], decl: bool, st: _State, at: Loc
+    ) -> _State:
+        """``for i := LO; i < HI; i++`` over a variable a closure captured: its
+        reads and writes are in memory (as the machine's), so a closure may change
+        the trip count: it is unrolled HI - LO times (the closures' events
+        unrolled to the machine's bound cost z3 minutes), and an execution that
+        would run it once more makes z3 step aside. Since Go 1.22 each iteration
+        has its own variable: the increment reads the old one and declares the
+        next one with its value plus one."""
+        line = at.line
+        st = self.store(st, i, SV(_bv(lo)), line, decl)
+
+        def step(s: _State) -> _State:
+            old, s = self.value(ast.Name(i, at), s, line)
+            return self.store(s, i, SV(old.expr + 1, old.deps), line, decl and self.per_iteration)
+
+        cond = ast.Binary("<", ast.Name(i, at), ast.IntLit(hi, at), at)
+        why = f"a loop over the captured variable {i} (line {line}) may run more than its {max(hi - lo, 0)} iterations"
+        return self.loop(body, st, cond, max(hi - lo, 0), None, line, step, why)
+
+    def range(self, var: str, c: ast.ChanRef, body, st: _State, line: int, decl: bool = False) -> _State:
         """``for v := range c``: receive until the close; unrolled to the bound, and
-        a receive past it makes the answer Unknown (``overflows``)."""
+        a receive past it makes the answer Unknown (``overflows``). A captured
+        ``v`` declared here is one location per iteration since Go 1.22, one
+        for the loop before."""
         chan = self.chan(c)
         exits: list[_State] = []
-        for it in range(self.unroll + 1):
+        once = decl and var in self.frame.escapes and not self.per_iteration
+        if once:
+            st = self.alloc(st, var, SV(ZERO), line)
+        if chan is not None:
+            self.u.ranged.add(chan)
+        bound = min(self.unroll, self.u.range_bounds.get(chan, self.unroll)) if chan is not None else self.unroll
+        for it in range(bound + 1):
             if _dead(st.guard):
                 break
             st = self.may_stop(st)
-            if it == self.unroll:
+            if it == bound:
                 self.u.overflows.append((c.name or "nil", st.guard))
                 st = _State(z3.BoolVal(False), st.regs, st.ctrl)
                 break
             op = self.chan_op(st, "recv", chan, line, None)
             exits.append(_State(z3.And(st.guard, op.closed), st.regs, st.ctrl))
-            st = self.assign(_State(z3.And(st.guard, op.done), st.regs, st.ctrl), var, SV(op.val), line)
+            got = _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
+            st = self.assign(got, var, SV(op.val), line, decl and not once)
             self.loops.append(([], []))
             after = self.stmts(body, st)
             breaks, conts = self.loops.pop()
@@ -795,10 +974,10 @@ class _Unfolder:
                     self.unwound(st, chan, line, z3.And(reach, failed, pending))
         return op
 
-    def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int) -> _State:
+    def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int, decl: bool = False) -> _State:
         st = _State(z3.And(st.guard, z3.Or(op.done, op.closed)), st.regs, st.ctrl)
-        st = self.assign(st, v, SV(z3.If(op.done, op.val, ZERO)), line)
-        return self.assign(st, ok, SV(_b2v(op.done)), line)
+        st = self.assign(st, v, SV(z3.If(op.done, op.val, ZERO)), line, decl)
+        return self.assign(st, ok, SV(_b2v(op.done)), line, decl)
 
     def select(self, st: _State, cases: tuple[ast.Case, ...], line: int) -> _State:
         comm = [c for c in cases if not isinstance(c, ast.DefaultCase)]
@@ -825,7 +1004,7 @@ class _Unfolder:
             sel.cases.append(op)
             if kind == "recv":
                 assert isinstance(case, ast.RecvCase)
-                inner = self.received(st, op, case.value, case.ok, case.loc.line)
+                inner = self.received(st, op, case.value, case.ok, case.loc.line, case.decl)
             else:
                 inner = _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
             outs.append(self.select_body(case.body, inner))
@@ -938,6 +1117,9 @@ class _Unfolder:
             kind = PARAM_TYPES[q.type]
             if kind == "int":
                 vals[q.name], st = self.value(a, st, line)  # type: ignore[arg-type]
+            elif kind == "ref":  # a captured variable: its location (``_ref``)
+                assert isinstance(a, ast.Name) and a.name in self.frame.refs
+                vals[_ref(q.name)] = st.regs.get(self.reg(_ref(a.name)), SV(ZERO))
             elif kind == "chan":
                 assert isinstance(a, ast.Name)
                 objs[q.name] = self.chan_name(a.name)
@@ -945,6 +1127,12 @@ class _Unfolder:
                 assert isinstance(a, ast.AddrArg | ast.Name)
                 objs[q.name] = self.obj(a.name)
         return vals, objs, st
+
+    def frame_of(self, f: str, prefix: str, objs: dict[str, str | None], vals: dict[str, SV]) -> _Frame:
+        """The frame of a Go-signature call of ``f`` (``bind`` gave its arguments)."""
+        decl = self.p.funcs[f]
+        refs = decl.escapes | _ref_params(decl)
+        return _Frame(prefix, objs, frozenset(n for n in vals if not n.startswith("$")), refs, decl.escapes)
 
     def call_sig(
         self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int, unwound: list[_State] | None = None
@@ -969,13 +1157,14 @@ class _Unfolder:
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         caller = self.frame
-        self.frame = _Frame(f"${f}@{next(self.u.names)}.", objs, frozenset(vals))
+        self.frame = self.frame_of(f, f"${f}@{next(self.u.names)}.", objs, vals)
         self.depth += 1
         frame = self.push_frame(f)
         self.enter()
         try:
             regs = {**st.regs, **{self.reg(n): v for n, v in vals.items()}}
-            end = self.stmts(self.p.funcs[f].body, _State(st.guard, regs, st.ctrl))
+            body = self.p.funcs[f].body
+            end = self.stmts(body, self.entry(body, _State(st.guard, regs, st.ctrl)))
             out, panicking = self.leave(end)
             result = out.regs.get(self.reg(RET), SV(ZERO))
         finally:
@@ -1114,7 +1303,7 @@ class _Unfolder:
         if f in self.u.dynamic:
             self.u.dynamic[f].append((name, go))
         child = _Unfolder(self.p, self.u, name, self.unroll, self.spawns)
-        child.frame = _Frame("", objs, frozenset(vals))
+        child.frame = self.frame_of(f, "", objs, vals)
         child.spawn_depth = self.spawn_depth + 1
         child.push_frame(f)
         # the new goroutine's parameters: values, not the spawner's reads (no dependency crosses)
@@ -1124,6 +1313,9 @@ class _Unfolder:
 
     def atomic(self, st: _State, target: str | None, op: str, args, line: int) -> _State:
         loc = args[0].name
+        if loc in self.frame.refs:  # &n of a captured variable: its location here
+            loc = self.cell(st, loc, line)
+            self.u.atomic_vars.add(loc)
         vals = []
         for a in args[1:]:
             v, st = self.value(a, st, line)
