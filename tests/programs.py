@@ -68,7 +68,10 @@ def statement(draw, depth: int = 0, rich: bool = False) -> str:
         case "send":
             return f"{chan()} <- {k()}"
         case "recv":
-            return f"{reg()} = <-{chan()}"
+            # into x too: the store after the receive is a step of its own, which
+            # z3 once made one with the receive (a state lost between them)
+            target = draw(st.sampled_from([*REGS, "x"]))
+            return f"{target} = <-{chan()}"
         case "recv-ok":
             return f"{reg()}, ok = <-{chan()}"
         case "close":
