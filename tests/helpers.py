@@ -134,6 +134,27 @@ class Driver:
         return [e for e in self.state.events if kind is None or e.kind == kind]
 
 
+def both_engines(text: str) -> TestResult:
+    """Both engines, which must agree (``check_program`` raises if not), and z3
+    answered: under sc.cat too, where the explorer is exact on racy programs
+    as well, so that their counts are compared (under go.cat z3's stand)."""
+    from hbcheck.verdict.engines import check_program
+
+    sc = check_program(program(text), ExploreConfig(), load_model("sc"), "both")
+    assert sc.engines == ["explicit", "smt"], sc.notes.smt
+    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
+    assert r.engines == ["explicit", "smt"], r.notes.smt
+    return r
+
+
+Answer = tuple[set[tuple[int, ...]], int, int, set[tuple[str, str, str | None, int | None]]]
+
+
+def answer(r: TestResult) -> Answer:
+    """States, positive and negative counts, findings (kind, text, goroutine, line)."""
+    return set(r.states), r.positive, r.negative, {(f.kind, f.text, f.g, f.line) for f in r.findings}
+
+
 def run_text(text: str, model: str = "go", **config) -> TestResult:
     p = program(text)
     return judge(p, explore(p, ExploreConfig(**config)), load_model(model))

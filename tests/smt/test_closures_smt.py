@@ -8,7 +8,7 @@ counts and findings (race locations included)."""
 from __future__ import annotations
 
 import pytest
-from helpers import STRESS, differential_config, program, suite_files, z3_seeded
+from helpers import STRESS, answer, both_engines, differential_config, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import closure_text
 
@@ -17,23 +17,6 @@ from hbcheck.models import load_model
 from hbcheck.smt.engine import solve
 from hbcheck.verdict.engines import check_program
 from hbcheck.verdict.outcome import TestResult, expectations
-
-Answer = tuple[set[tuple[int, ...]], int, int, set[tuple[str, str, str | None, int | None]]]
-
-
-def _both(text: str) -> TestResult:
-    """Both engines, which must agree (``check_program`` raises if not), and z3
-    answered: under sc.cat too, where the explorer is exact on racy programs
-    as well, so that their counts are compared (under go.cat z3's stand)."""
-    sc = check_program(program(text), ExploreConfig(), load_model("sc"), "both")
-    assert sc.engines == ["explicit", "smt"], sc.notes.smt
-    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"], r.notes.smt
-    return r
-
-
-def _answer(r: TestResult) -> Answer:
-    return set(r.states), r.positive, r.negative, {(f.kind, f.text, f.g, f.line) for f in r.findings}
 
 
 def _races(r: TestResult) -> set[str]:
@@ -62,7 +45,7 @@ def test_a_captured_counter_raced_by_two_closures_while_main_returns():
     }
     exists (main:n == 3)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert (set(r.states), r.positive, r.negative) == ({(0,), (1,), (2,), (3,)}, 2, 14)
     assert _races(r) == {"race on main.n"}
     assert {f.pair for f in r.findings} == {
@@ -86,10 +69,10 @@ exists (main:a == 0 && main:b == 1)
 
 
 def test_a_loop_variable_is_one_per_iteration_since_go_1_22_and_one_per_loop_before():
-    r = _both("litmus Iter" + LOOP)
-    assert _answer(r) == ({(0, 1), (1, 0)}, 1, 1, set())
+    r = both_engines("litmus Iter" + LOOP)
+    assert answer(r) == ({(0, 1), (1, 0)}, 1, 1, set())
     # go 1.21: the closures read the one i while the loop increments it (to 2)
-    r = _both("litmus Iter121\ngo 1.21" + LOOP)
+    r = both_engines("litmus Iter121\ngo 1.21" + LOOP)
     every = {(a, b) for a in range(3) for b in range(3)} - {(0, 0)}
     assert (set(r.states), r.positive, r.negative) == (every, 1, 11)
     assert _races(r) == {"race on main.i"}
@@ -110,7 +93,7 @@ def test_a_location_is_passed_on_through_a_nested_closure():
     }
     exists (main:r == 12)
     """
-    assert _answer(_both(text)) == ({(12,)}, 1, 0, set())
+    assert answer(both_engines(text)) == ({(12,)}, 1, 0, set())
 
 
 def test_a_worker_with_parameters_starts_a_closure_over_each_call_s_own_parameter():
@@ -129,7 +112,7 @@ def test_a_worker_with_parameters_starts_a_closure_over_each_call_s_own_paramete
     }
     exists (main:a + main:b == 3)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert set(r.states) == {(a, b) for a in (1, 6) for b in (2, 7)} | {(b, a) for a in (1, 6) for b in (2, 7)}
     assert (r.positive, r.negative) == (2, 6)
     # each call's k is a location of its own: main.k, then main.k#2
@@ -151,7 +134,7 @@ def test_main_returns_while_a_closure_that_declares_a_captured_variable_is_partw
     }
     exists (main:r == 1)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert (set(r.states), r.positive, r.negative) == ({(0,), (1,), (2,), (3,)}, 12, 17)
     assert _races(r) == {"race on main_func1.m", "race on x"}
 
@@ -173,7 +156,7 @@ def test_a_stopped_goroutine_s_captured_variable_is_its_location_s_final_value()
     go main { r = x }
     exists (P:n == 4)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert (set(r.states), r.positive, r.negative) == ({(0,), (4,), (5,)}, 12, 6)
     assert _races(r) == {"race on x"}
 
@@ -189,7 +172,7 @@ def test_a_received_value_stored_in_memory_is_a_step_after_the_receive():
     go main { c <- 1; r = 1 }
     exists (x == 1)
     """
-    assert _answer(_both(text)) == ({(0,), (1,)}, 1, 2, set())
+    assert answer(both_engines(text)) == ({(0,), (1,)}, 1, 2, set())
     captured = """
     litmus RecvCaptured
     var c = make(chan int, 1)
@@ -201,7 +184,7 @@ def test_a_received_value_stored_in_memory_is_a_step_after_the_receive():
     go main { c <- 7 }
     exists (P:v == 7)
     """
-    r = _both(captured)
+    r = both_engines(captured)
     assert set(r.states) == {(0,), (1,), (7,), (8,)} and _races(r) == {"race on P.v"}
 
 
@@ -223,7 +206,7 @@ def test_a_captured_variable_declared_on_one_branch_only_steps_aside_where_it_is
     assert (r.engines, r.notes.smt) == (["explicit"], why)
     assert (set(r.states), r.positive, r.negative) == ({(1,), (2,)}, 2, 1)
     # not used after the branch: encoded
-    assert _answer(_both(text.replace("r = n", "r = 1"))) == ({(1,)}, 2, 0, set())
+    assert answer(both_engines(text.replace("r = n", "r = 1"))) == ({(1,)}, 2, 0, set())
 
 
 @settings(

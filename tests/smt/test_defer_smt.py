@@ -7,7 +7,7 @@ measure is agreement with the explorer: states, counts and findings."""
 from __future__ import annotations
 
 import pytest
-from helpers import STRESS, differential_config, lit, program, suite_files, z3_seeded
+from helpers import STRESS, answer, both_engines, differential_config, lit, program, suite_files, z3_seeded
 from hypothesis import HealthCheck, event, given, settings
 from programs import defer_text
 
@@ -16,23 +16,6 @@ from hbcheck.models import load_model
 from hbcheck.smt.engine import solve
 from hbcheck.verdict.engines import check_program
 from hbcheck.verdict.outcome import TestResult
-
-Answer = tuple[set[tuple[int, ...]], int, int, set[tuple[str, str, str | None, int | None]]]
-
-
-def _both(text: str) -> TestResult:
-    """Both engines, which must agree (``check_program`` raises if not), and z3
-    answered: under sc.cat too, where the explorer is exact on racy programs
-    as well, so that their counts are compared (under go.cat z3's stand)."""
-    sc = check_program(program(text), ExploreConfig(), load_model("sc"), "both")
-    assert sc.engines == ["explicit", "smt"], sc.notes.smt
-    r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
-    assert r.engines == ["explicit", "smt"], r.notes.smt
-    return r
-
-
-def _answer(r: TestResult) -> Answer:
-    return set(r.states), r.positive, r.negative, {(f.kind, f.text, f.g, f.line) for f in r.findings}
 
 
 def _race(r: TestResult) -> bool:
@@ -55,7 +38,7 @@ def test_deferred_calls_run_lifo_with_the_arguments_of_their_defer_and_a_loop_s(
     go main { f(); r = x }
     exists (main:r == 94321)
     """
-    assert _answer(_both(text)) == ({(94321,)}, 1, 0, set())
+    assert answer(both_engines(text)) == ({(94321,)}, 1, 0, set())
 
 
 def test_a_result_is_pinned_before_a_deferred_paren_less_call_changes_the_registers():
@@ -70,7 +53,7 @@ def test_a_result_is_pinned_before_a_deferred_paren_less_call_changes_the_regist
     go main { s = f(); defer bump(); r = 5 }
     exists (main:s == 1 && main:r == 105)
     """
-    assert _answer(_both(text)) == ({(105, 1)}, 1, 0, set())  # main:r, main:s
+    assert answer(both_engines(text)) == ({(105, 1)}, 1, 0, set())  # main:r, main:s
 
 
 def test_main_s_deferred_close_runs_before_the_program_ends():
@@ -85,12 +68,12 @@ def test_main_s_deferred_close_runs_before_the_program_ends():
     go P { for v := range c { x = v } }
     exists (x == 1)
     """
-    assert _answer(_both(text)) == ({(0,), (1,)}, 2, 2, set())
+    assert answer(both_engines(text)) == ({(0,), (1,)}, 2, 2, set())
 
 
 def test_unlock_and_done_deferred_run_on_the_early_return_too():
-    r = _both(lit("unlock-on-every-path.lit").read_text())
-    assert _answer(r) == ({(2,)}, 4, 0, set())
+    r = both_engines(lit("unlock-on-every-path.lit").read_text())
+    assert answer(r) == ({(2,)}, 4, 0, set())
 
 
 def test_deferred_calls_run_at_a_return_inside_a_loop_and_a_select():
@@ -115,7 +98,7 @@ def test_deferred_calls_run_at_a_return_inside_a_loop_and_a_select():
     go R { mu.Lock(); s = x; mu.Unlock() }
     exists (Q:r == 2 && R:s == 10)
     """
-    assert _answer(_both(text)) == ({(2, 0), (2, 10)}, 1, 1, set())
+    assert answer(both_engines(text)) == ({(2, 0), (2, 10)}, 1, 1, set())
     text = """
     litmus Sel
     var a = make(chan int, 1)
@@ -136,7 +119,7 @@ def test_deferred_calls_run_at_a_return_inside_a_loop_and_a_select():
     go main { wg.Add(1); go R(); wg.Wait() }
     exists (R:s == 1)
     """
-    assert _answer(_both(text)) == ({(1,), (7,)}, 2, 2, {("leak", "chan receive", "Q", 16)})
+    assert answer(both_engines(text)) == ({(1,), (7,)}, 2, 2, {("leak", "chan receive", "Q", 16)})
 
 
 def test_a_deferred_wg_add_takes_its_delta_at_the_defer():
@@ -152,7 +135,7 @@ def test_a_deferred_wg_add_takes_its_delta_at_the_defer():
     go main { wg.Add(1); f(-1); wg.Wait(); f(-1); r = x }
     exists (main:r == -1)
     """
-    got = _answer(_both(text))
+    got = answer(both_engines(text))
     assert got == (set(), 0, 0, {("panic", "sync: negative WaitGroup counter", "main", 5)})
 
 
@@ -177,7 +160,7 @@ def test_a_panic_unwinds_every_frame_s_deferred_calls_then_ends_the_program():
     exists (main:r == 21)
     """
     # main returns after the close, before P's panic (a step of its own), or the panic comes first
-    assert _answer(_both(text)) == ({(21,)}, 1, 0, {("panic", "boom", "P", 6)})
+    assert answer(both_engines(text)) == ({(21,)}, 1, 0, {("panic", "boom", "P", 6)})
 
 
 def test_a_panicking_goroutine_s_deferred_call_races_until_the_panic_ends_the_program():
@@ -190,8 +173,8 @@ def test_a_panicking_goroutine_s_deferred_call_races_until_the_panic_ends_the_pr
     go Q { y = 1; s = x }
     exists (Q:s == 1)
     """
-    r = _both(text)
-    assert _answer(r)[3] >= {("panic", "p", "P", 5)} and _race(r)
+    r = both_engines(text)
+    assert answer(r)[3] >= {("panic", "p", "P", 5)} and _race(r)
 
 
 def test_a_panic_in_a_deferred_call_runs_the_older_ones_and_is_the_one_reported():
@@ -210,8 +193,8 @@ def test_a_panic_in_a_deferred_call_runs_the_older_ones_and_is_the_one_reported(
     go main { r = x }
     exists (main:r == 21)
     """
-    r = _both(text)
-    states, _p, _n, findings = _answer(r)
+    r = both_engines(text)
+    states, _p, _n, findings = answer(r)
     assert states == {(0,), (2,), (21,)} and ("panic", "close of closed channel", "P", 7) in findings
     text = """
     litmus DeferPanic
@@ -226,7 +209,7 @@ def test_a_panic_in_a_deferred_call_runs_the_older_ones_and_is_the_one_reported(
     go main { r = x }
     exists (main:r == 2)
     """
-    states, _p, _n, findings = _answer(_both(text))
+    states, _p, _n, findings = answer(both_engines(text))
     assert states == {(0,), (1,), (2,)} and ("panic", "second", "P", 5) in findings
 
 
@@ -242,7 +225,7 @@ def test_a_send_woken_by_a_close_panics_through_its_deferred_calls_never_by_its_
     go main { r = 1 }
     exists (main:r == 1)
     """
-    assert _answer(_both(text)) == ({(1,)}, 2, 0, {("leak", "chan send", "P", 5)})
+    assert answer(both_engines(text)) == ({(1,)}, 2, 0, {("leak", "chan send", "P", 5)})
     # nor a close that only the deferred Unlock lets Q reach: P waits for ever
     text = """
     litmus UnlockThenClose
@@ -256,7 +239,7 @@ def test_a_send_woken_by_a_close_panics_through_its_deferred_calls_never_by_its_
         c <- 1
     }
     """
-    r = _both(text)
+    r = both_engines(text)
     assert not any(f.kind == "panic" for f in r.findings) and any(f.kind == "deadlock" for f in r.findings)
     text = """
     litmus SendClosed
@@ -272,8 +255,8 @@ def test_a_send_woken_by_a_close_panics_through_its_deferred_calls_never_by_its_
     go main { r = x }
     exists (main:r == 3)
     """
-    r = _both(text)
-    assert set(r.states) == {(0,), (3,)} and ("panic", "send on closed channel", "P", 7) in _answer(r)[3]
+    r = both_engines(text)
+    assert set(r.states) == {(0,), (3,)} and ("panic", "send on closed channel", "P", 7) in answer(r)[3]
 
 
 def test_a_fatal_error_runs_no_deferred_call():
@@ -290,7 +273,7 @@ def test_a_fatal_error_runs_no_deferred_call():
     go Q { r = x }
     exists (x == 1)
     """
-    assert _answer(_both(text)) == (set(), 0, 0, {("panic", "sync: unlock of unlocked mutex", "main", 7)})
+    assert answer(both_engines(text)) == (set(), 0, 0, {("panic", "sync: unlock of unlocked mutex", "main", 7)})
 
 
 def test_once_do_whose_function_panics_is_done_when_a_deferred_call_below_runs():
@@ -308,11 +291,11 @@ def test_once_do_whose_function_panics_is_done_when_a_deferred_call_below_runs()
     go main { once.Do(boom); r = x }
     exists (main:r == 1)
     """
-    r = _both(text)
-    assert (1,) in r.states and ("panic", "boom", "P", 5) in _answer(r)[3]
+    r = both_engines(text)
+    assert (1,) in r.states and ("panic", "boom", "P", 5) in answer(r)[3]
     lonely = text.replace("func try() { defer note(1); once.Do(boom) }", "func try() { once.Do(boom) }")
-    r = _both(lonely)
-    assert r.states == [] and ("panic", "boom", "P", 5) in _answer(r)[3]
+    r = both_engines(lonely)
+    assert r.states == [] and ("panic", "boom", "P", 5) in answer(r)[3]
 
 
 def test_rand_intn_is_one_execution_per_value():
@@ -326,7 +309,7 @@ def test_rand_intn_is_one_execution_per_value():
     go Q { s = x }
     exists (Q:s == 12)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert set(r.states) == {(0,), (10,), (11,), (12,)} and r.executions == 6 and _race(r)
     text = """
     litmus Dropped
@@ -339,7 +322,7 @@ def test_rand_intn_is_one_execution_per_value():
     go main { s = x }
     exists (main:s == 1)
     """
-    r = _both(text)
+    r = both_engines(text)
     assert set(r.states) == {(0,), (1,)} and (r.positive, r.negative) == (2, 9)
 
 
@@ -351,7 +334,7 @@ def test_a_choice_stored_in_a_shared_variable_is_two_steps():
     go main { r = 1 }
     exists (x == 1)
     """
-    assert _answer(_both(text)) == ({(0,), (1,)}, 1, 4, set())
+    assert answer(both_engines(text)) == ({(0,), (1,)}, 1, 4, set())
 
 
 # A close, send or select that panics on a closed channel and runs a deferred
@@ -431,8 +414,8 @@ def test_recover_alone_steps_aside_where_it_is_reached():
     func h() { if recover() != nil { x = 1 } }
     go P { defer h(); panic("p") }
     """
-    answer = solve(program(reached), load_model("go"))
-    assert answer.reason == "recover() (line 3) is not encoded in z3 yet"
+    stepped = solve(program(reached), load_model("go"))
+    assert stepped.reason == "recover() (line 3) is not encoded in z3 yet"
     unreached = """
     litmus Unreached
     var x int
@@ -441,7 +424,7 @@ def test_recover_alone_steps_aside_where_it_is_reached():
     func put() { x = 3 }
     exists (x == 3)
     """
-    assert _answer(_both(unreached)) == ({(3,)}, 1, 0, set())
+    assert answer(both_engines(unreached)) == ({(3,)}, 1, 0, set())
 
 
 @pytest.mark.parametrize("path", [p for p in suite_files() if p.parent.name == "defer"], ids=lambda p: p.name)
