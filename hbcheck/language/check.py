@@ -624,7 +624,8 @@ class _Checker:
             case ast.CallExpr(name=f) if f in self.funcs:
                 return self.funcs[f].result
             case ast.Name(name=n) if n in self.scope and self.cur is not None:
-                return self._ptype(n)
+                typ = self._ptype(n)
+                return None if PARAM_TYPES[typ] == "ref" else typ  # a captured int or bool reads as its value
         return None
 
     def _invoke(

@@ -279,3 +279,19 @@ def test_a_function_value_sees_the_variables_it_captures_as_they_are_at_each_cal
     """
     # a shadows the top-level f from its definition on; add reads k at each call; the deferred call runs at return
     assert _answer(text) == ({(3, 11, 13)}, 1, set())
+
+
+def test_a_captured_variable_is_an_int_argument_inside_the_closure():
+    text = """
+    litmus Arg
+    func double(v int) int { return v * 2 }
+    go main {
+        k := 3
+        f := func() { r = double(k) }
+        f()
+        s = r
+    }
+    forall (main:s == 6)
+    """
+    # k is a *int inside the lifted literal; passing it reads its value (it was "cannot use *int as int")
+    assert _answer(text)[0] == {(6,)}
