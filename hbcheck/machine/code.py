@@ -379,7 +379,7 @@ class _Compiler:
                 self.emit(Load(t, f"{n}[{k}]", loc.line, n))
                 return _reg(t)
             case ast.Index(name=n, index=i, loc=loc):
-                fi = self.pinned(i)
+                fi = self.value(i)  # its loads land in temps: later steps cannot change it
                 t = self.temp()
                 self.emit(Load(t, n, loc.line, n, fi, self.length(n)))
                 return _reg(t)
@@ -408,15 +408,6 @@ class _Compiler:
                 f = _BINOPS[op]
                 return lambda r: f(r[ta], fb(r))
         raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
-
-    def pinned(self, e: ast.Expr) -> Fn:
-        """``e``'s value, fixed in a temp if it read memory (a later load must not change it)."""
-        f = self.value(e)
-        if not self.has_loads(e):
-            return f
-        t = self.temp()
-        self.emit(Set(t, f))
-        return _reg(t)
 
     def length(self, array: str) -> int:
         length = self.program.shared[array].cap
@@ -465,7 +456,7 @@ class _Compiler:
                 self.line = line
                 self.emit(Store(f"{a}[{k}]", f, line, a))
             case ast.IndexAssign(name=a, index=i, value=v):  # the index, the value, then the write
-                fi = self.pinned(i)
+                fi = self.value(i)  # its loads land in temps: later steps cannot change it
                 f = self.value(v)
                 self.line = line
                 self.emit(Store(a, f, line, a, fi, self.length(a)))

@@ -102,7 +102,7 @@ class _Emitter:
     def name(self, n: str) -> str:
         if n in self.refs:
             return f"(*{self.ptr(n)})"
-        if self.is_int(n) or (n not in self.scope and n in self.p.shared):  # an int, or an array
+        if self.is_int(n) or (n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "array"):
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
         return f"g.{go_name('r', n)}"
