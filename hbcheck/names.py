@@ -40,6 +40,7 @@ CLOSE_OF_NIL = "close of nil channel"
 DIVIDE_BY_ZERO = "runtime error: integer divide by zero"
 INDEX_OUT_OF_RANGE = "runtime error: index out of range [{index}] with length {length}"
 NEGATIVE_INDEX = "runtime error: index out of range [{index}]"
+MAKECHAN_SIZE = "makechan: size out of range"  # runtime/chan.go makechan: a negative or too large capacity
 DEADLOCK_TEXT = "all goroutines are asleep - deadlock!"
 STACK_OVERFLOW = "stack overflow"
 UNLOCK_OF_UNLOCKED = "sync: unlock of unlocked mutex"

@@ -655,3 +655,59 @@ FUNCTION_PROGRAMS = {
         exists (w:r == 3)
         """,
 }
+
+
+@st.composite
+def chan_value_text(draw) -> str:
+    """Channels as values: made in bodies (directly and by a function that
+    returns one), kept in locals and in a shared variable that goroutines
+    re-assign (a race on the variable), sent over a channel of channels,
+    passed to functions, set to nil (its cases never run), captured by a
+    closure, measured with len and cap, compared, closed; the condition
+    reads a register."""
+    lines = [
+        "litmus ChanValues",
+        f"var cc = make(chan chan int, {draw(st.integers(1, 2))})",
+        draw(st.sampled_from(["var done chan int", "var done = make(chan int, 1)"])),
+        "func put(c chan int, v int) {",
+        "    select {",
+        "    case c <- v:",
+        "    default:",
+        "    }",
+        "}",
+        "func mk(n int) chan int {",
+        "    return make(chan int, n)",
+        "}",
+    ]
+    parts = [
+        "cc <- c",
+        "select {{ case d = <-cc: ; default: }}",
+        "select {{ case d <- {v}: ; default: }}",
+        "select {{ case r = <-d: ; default: }}",
+        "d <- {v}",
+        "r = <-d",
+        "r = len(d)",
+        "r = cap(d) + len(c)",
+        "put(d, {v})",
+        "go put(c, {v})",
+        "done = d",
+        "done = nil",
+        "select {{ case done <- {v}: ; case r = <-c: ; default: }}",
+        "if d != c {{ r = r + 1 }}",
+        "if d == nil {{ r = 9 }}",
+        "close(c)",
+        "go func() {{ select {{ case c <- {v}: ; default: }} }}()",
+        "c = make(chan int, {k})",
+        "d = nil",
+    ]
+    for g in range(draw(st.integers(2, 3))):
+        lines.append(f"func P{g}() {{" if g == 0 and draw(st.booleans()) else f"go P{g} {{")
+        made = draw(st.sampled_from(["make(chan int, {k})", "mk({k})"])).format(k=draw(st.integers(0, 2)))
+        lines += [f"    c := {made}", "    d := c", "    r = 0"]
+        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=4)):
+            lines.append("    " + part.format(v=draw(st.integers(1, 2)), k=draw(st.integers(0, 1))))
+        lines.append("}")
+    if lines[-1] == "}" and any(line.startswith("func P0()") for line in lines):
+        lines.append("go main {\n    go P0()\n}")
+    lines.append(f"exists (P1:r == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"

@@ -93,6 +93,8 @@ class Execution:
     # each variable's writes in coherence order, when that is not their order in
     # ``events`` (a weak execution from z3, which no interleaving produces)
     write_order: tuple[tuple[int, ...], ...] | None = None
+    # the channels made at run time (``make`` in a body), with their capacities
+    made: tuple[tuple[str, int], ...] = ()
 
     @property
     def complete(self) -> bool:

@@ -223,7 +223,8 @@ def record(
         kind = PANIC if end.kind == "panic" else ASSERT
         findings.append(Finding(end.kind, end.text, end.g, end.line))
     final = FinalState({n: g.user_regs(st.vars) for n, g in st.gs.items()}, dict(st.vars))
-    return Execution(tuple(st.events), final, kind, tuple(findings), tuple(st.schedule), cut, key)
+    made = tuple((n, c.dataqsiz) for n, c in st.chans.items() if n not in machine.program.shared)
+    return Execution(tuple(st.events), final, kind, tuple(findings), tuple(st.schedule), cut, key, made=made)
 
 
 # A continuation's outcome: the (goroutine, what it waits on, line) stranded

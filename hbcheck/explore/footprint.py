@@ -12,6 +12,13 @@ calls, ``once`` bodies, the goroutines it spawns, and the frames it returns
 to. A step on a channel also counts every channel that shares a ``select``
 with it: waking a goroutine parked in that select dequeues it from all of
 them (``Machine._unpark``).
+
+A channel value (a channel in a register, known only when the step runs)
+is resolved for a goroutine's next step, and stands for any channel in its
+future: there it writes ``ANY``, which every channel step of such a program
+reads, so it conflicts with each of them. A ``select`` with a channel value
+among its cases may share a queue with any channel, so where one exists
+every resolved step writes ``ANY`` as well.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from functools import cache
 import networkx as nx
 
 from hbcheck.language import ast
-from hbcheck.language.check import Program
+from hbcheck.language.check import ANY_CHANNEL, Program
 from hbcheck.machine.code import Code
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.instructions import (
@@ -33,6 +40,8 @@ from hbcheck.machine.instructions import (
     Block,
     Bound,
     Call,
+    ChanCap,
+    ChanLen,
     Close,
     Defer,
     Exit,
@@ -42,6 +51,7 @@ from hbcheck.machine.instructions import (
     Jz,
     Load,
     Lock,
+    Make,
     Once,
     OnceDone,
     Panic,
@@ -57,7 +67,10 @@ from hbcheck.machine.instructions import (
     WgDone,
     WgWait,
 )
+from hbcheck.machine.machine import Machine, chan_value
 from hbcheck.machine.state import CUT, DONE, FAIL, PARKED, G
+
+ANY = "chan:*"  # any channel: what an operation on a channel value may touch
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,6 +102,9 @@ class Footprints:
         nodes = list(ast.nodes(program.test))
         self.divides = any(isinstance(n, ast.Binary) and n.op in ("/", "%") for n in nodes)
         self.closable = program.closed_channels
+        # channel values: each channel step reads ANY, which a value's step writes
+        self.values = program.chan_value is not None
+        self.any = frozenset({ANY}) if self.values else frozenset()
         # their Wait may park (a write: a waiter), and its woken return may panic (reused)
         self.shared_wgs = program.shared_waitgroups()
         # channels that share a select: an operation on one may dequeue a waiter from the others
@@ -99,7 +115,7 @@ class Footprints:
             for i in c.instrs:
                 match i:
                     case Select(cases=cases):
-                        chans = [case.chan for case in cases if case.chan is not None]
+                        chans = [case.chan if case.via is None else ANY for case in cases if case.chan or case.via]
                         groups.add_nodes_from(chans)
                         groups.add_edges_from(itertools.pairwise(chans))
                     case Call(func=f) | Invoke(code=f) | Once(func=f) | Defer(code=f):
@@ -107,6 +123,8 @@ class Footprints:
                     case Go(func=f, code=key):
                         calls.add_edge(c.name, key or f)
         self.partners = {ch: frozenset(comp) for comp in nx.connected_components(groups) for ch in comp}
+        # a select over a channel value: any channel may share a queue with any other
+        self.value_selects = ANY in self.partners
         # without recursion the stack never exceeds twice every frame plus the guard
         total = sum(c.frame for c in codes.values()) + config.stack_guard + config.initial_stack
         self.overflows = not nx.is_directed_acyclic_graph(calls) or 2 * total > config.max_stack
@@ -119,12 +137,38 @@ class Footprints:
         out: set[str] = set()
         for ch in chans:
             out |= self.partners.get(ch, {ch})
+            if self.value_selects and ch != ANY:  # a made channel may be in a select of values
+                out.add(ANY)
         return frozenset(out)
 
+    def _closable(self, ch: str) -> bool:
+        return ch in self.closable or ANY_CHANNEL in self.closable
+
+    def _chan_step(self, writes: frozenset[str], ends: bool) -> Footprint:
+        return Footprint(reads=self.any, writes=writes, ends=ends)
+
     def instr(self, code: Code, pc: int) -> Footprint:
-        """The instruction's own footprint (not what it calls or spawns)."""
+        """The instruction's own footprint (not what it calls or spawns); a
+        channel value stands for any channel."""
+        return self._of(code.instrs[pc], code.is_main)
+
+    def _of(self, ins: object, is_main: bool) -> Footprint:
         div = self.divides
-        match code.instrs[pc]:
+        match ins:
+            case Send(via=str()):
+                return self._chan_step(frozenset({ANY}), div or bool(self.closable))
+            case Recv(via=str()) | ChanLen(via=str()):
+                return self._chan_step(frozenset({ANY}), False)
+            case Close(via=str()):
+                return self._chan_step(frozenset({ANY}), True)
+            case ChanLen(chan=None):
+                return NONE
+            case ChanLen(chan=ch):
+                return Footprint(reads=self.any | {ch})
+            case Make(may_panic=may_panic):
+                return ENDS if div or may_panic else NONE
+            case ChanCap():
+                return NONE
             case Load(var=var, site=site, index=index):  # a captured variable: every location of its name
                 # (an array: every element; a computed index may be out of range, a panic)
                 return Footprint(reads=frozenset({site or var}), ends=index is not None)
@@ -137,16 +181,16 @@ class Footprints:
             case Close(chan=None):
                 return ENDS
             case Send(chan=ch):
-                return Footprint(writes=self._chans([ch]), ends=div or ch in self.closable)
+                return self._chan_step(self._chans([ch]), div or self._closable(ch))
             case Recv(chan=ch):
-                return Footprint(writes=self._chans([ch]), ends=False)
+                return self._chan_step(self._chans([ch]), False)
             case Close(chan=ch):
-                return Footprint(writes=self._chans([ch]), ends=True)
+                return self._chan_step(self._chans([ch]), True)
             case Select(cases=cases):
-                chans = [c.chan for c in cases if c.chan is not None]
-                sends = [c.chan for c in cases if c.send]
-                ends = bool(sends) and (div or any(ch in self.closable for ch in sends))
-                return Footprint(writes=self._chans(chans), ends=ends)
+                chans = [c.chan if c.via is None else ANY for c in cases if c.chan is not None or c.via is not None]
+                sends = [c.chan if c.via is None else ANY for c in cases if c.send]
+                ends = bool(sends) and (div or any(ch is not None and self._closable(ch) for ch in sends))
+                return self._chan_step(self._chans(chans), ends)
             case Go(func=func, args=args):
                 return Footprint(writes=frozenset({f"go:{func}"}), ends=self.overflows or (div and bool(args)))
             case Call():
@@ -172,7 +216,7 @@ class Footprints:
             case Assert() | Panic() | Bound():
                 return ENDS
             case Exit():
-                return ENDS if code.is_main else NONE
+                return ENDS if is_main else NONE
         return NONE  # Jump, Ret, Block
 
     # ---- futures
@@ -261,4 +305,17 @@ class Footprints:
             return fp
         if g.status == DONE:
             return NONE
-        return self.instr(self.codes[g.code], g.pc)
+        code = self.codes[g.code]
+        ins = code.instrs[g.pc]
+        if self.values and isinstance(ins, Send | Recv | Close | ChanLen | Select):
+            return self._resolved(code, g)
+        return self.instr(code, g.pc)
+
+    def _resolved(self, code: Code, g: G) -> Footprint:
+        """The next step's footprint with its channel values read from ``g``'s registers."""
+        ins = code.instrs[g.pc]
+        if isinstance(ins, Select):
+            ins = Machine.cases(g, ins)
+        elif getattr(ins, "via", None) is not None:
+            ins = dataclasses.replace(ins, chan=chan_value(g, ins.via), via=None)  # type: ignore[call-arg]
+        return self._of(ins, code.is_main)

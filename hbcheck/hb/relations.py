@@ -122,6 +122,8 @@ def event_sets(x: Execution) -> dict[str, Set]:
 
 def sync_edges(x: Execution, caps: dict[str, int]) -> dict[str, set[tuple[int, int]]]:
     """The synchronisation edges of the Go memory model, by kind (see the module doc)."""
+    if x.made:
+        caps = {**caps, **dict(x.made)}
     out: dict[str, set[tuple[int, int]]] = {k: set() for k in HB_EDGES}
     end_of: dict[int, Event] = {e.begin: e for e in x.events if e.begin is not None and e.phase == ev.END}
     recvs: dict[str, dict[int, Event]] = defaultdict(dict)

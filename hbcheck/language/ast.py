@@ -106,7 +106,29 @@ class MethodExpr:
     loc: Loc
 
 
-Expr = IntLit | UnitLit | Name | ProcReg | Unary | Binary | CallExpr | RecvExpr | AtomicExpr | MethodExpr | Index
+@dataclass(frozen=True, slots=True)
+class MakeChan:
+    """``make(chan T[, N])`` in a body: a new channel each time it runs (``elem`` is T)."""
+
+    elem: str
+    cap: Expr | None
+    loc: Loc
+
+
+Expr = (
+    IntLit
+    | UnitLit
+    | Name
+    | ProcReg
+    | Unary
+    | Binary
+    | CallExpr
+    | RecvExpr
+    | AtomicExpr
+    | MethodExpr
+    | Index
+    | MakeChan
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +159,14 @@ class ChanRef:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
+    """``x = EXPR``, ``x := EXPR``, or ``var x T [= EXPR]`` (``type`` T; without
+    a value, the parser gives T's zero value: 0, false or nil)."""
+
     target: str
     value: Expr
     loc: Loc
     decl: bool = False  # written with ':=' (a closure's captured variable is new here)
+    type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,3 +531,5 @@ def walk(e: Expr):
                 yield from walk(a)
     elif isinstance(e, Index):
         yield from walk(e.index)
+    elif isinstance(e, MakeChan) and e.cap is not None:
+        yield from walk(e.cap)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from hbcheck.errors import HbError, Loc
-from hbcheck.language import ast
+from hbcheck.language import ast, types
 
 BUILTINS = frozenset({"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range"})
 SYNC_TYPES = {"sync.Mutex": "mutex", "sync.WaitGroup": "wg", "sync.Once": "once"}
@@ -41,8 +41,23 @@ PARAM_TYPES = {
     "*sync.Once": "once",
     "*int": "ref",  # a variable a function literal captured (closures.py): its location
 }
-RESULT_TYPES = ("int", "bool")
+RESULT_TYPES = ("int", "bool", "chan T")
+
+
+def param_kind(typ: str) -> str | None:
+    """What a parameter of type ``typ`` is: int (ints and bools), chan, a sync
+    kind, or ref (a variable a literal captured: ``*int``, ``*chan T``); None: unknown."""
+    if typ in PARAM_TYPES:
+        return PARAM_TYPES[typ]
+    if types.is_chan(typ):
+        return "chan"
+    if typ.startswith("*") and types.is_chan(typ[1:]):
+        return "ref"
+    return None
+
+
 MAX_CHOICE = 64  # rand.Intn(n): n executions per call
+ANY_CHANNEL = "*"  # in ``closed_channels``: a channel value is closed, so any channel may be
 _INSTANCE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(#(?P<n>[0-9]+))?$")
 
 
@@ -60,7 +75,7 @@ class SharedVar:
     init: int = 0
     cap: int | None = None
     loc: Loc | None = None
-    elem: str = "int"  # a channel's element type: "int" or "struct{}"
+    elem: str = "int"  # a channel's element type: "int", "struct{}" or a channel type
 
 
 @dataclass(slots=True)
@@ -76,6 +91,13 @@ class Program:
     # per function with a Go signature: the registers of its frame (parameters,
     # what it assigns, what its paren-less callees assign)
     frame_regs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # shared channel variables some statement assigns: locations holding a channel
+    dynamic: frozenset[str] = frozenset()
+    # per body (goroutine or function): its variables of a channel type, and that type
+    chan_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    # where a channel is first used as a value (made, stored, passed, compared,
+    # measured): None when every channel operation names a declared channel
+    chan_value: Loc | None = None
 
     @property
     def name(self) -> str:
@@ -96,7 +118,8 @@ class Program:
     def obj_params(self, func: str) -> dict[str, str]:
         """A Go-signature function's channel and sync parameters, by name: their kind."""
         params = self.funcs[func].params if func in self.funcs else None
-        return {q.name: PARAM_TYPES[q.type] for q in params or () if PARAM_TYPES[q.type] not in ("int", "ref")}
+        kinds = {q.name: param_kind(q.type) for q in params or ()}
+        return {n: k for n, k in kinds.items() if k not in ("int", "ref", None)}
 
     def bodies(self):
         """Every body with the channel and sync parameters in its scope."""
@@ -108,16 +131,19 @@ class Program:
     @property
     def closed_channels(self) -> frozenset[str]:
         """Declared channels some ``close`` statement names (who may panic on a
-        close); a close of a channel parameter may close any channel."""
+        close); a close of a channel parameter may close any declared channel,
+        and one of a channel value any channel at all (``ANY_CHANNEL``)."""
         out: set[str] = set()
         for body, params in self.bodies():
             for n in ast.nodes(body):
                 if isinstance(n, ast.Call) and n.name == "close" and n.args:
                     name = getattr(n.args[0], "name", None)
                     if name in params:
-                        out |= {c for c, v in self.shared.items() if v.kind == "chan"}
-                    elif name in self.shared:
+                        out |= {c for c, v in self.shared.items() if v.kind == "chan"} | {ANY_CHANNEL}
+                    elif name in self.shared and name not in self.dynamic:
                         out.add(name)
+                    elif name != "nil":
+                        out.add(ANY_CHANNEL)
         return frozenset(out)
 
     @property
@@ -222,6 +248,11 @@ class _Checker:
         self.scope: dict[str, str] = {}
         # the body's registers that live in memory (closures.py): captured, or atomically addressed
         self.in_memory: frozenset[str] = frozenset()
+        # the channel types of the names the body sees: its parameters and variables, the shared channels
+        self.ctypes: dict[str, str] = {}
+        self.chan_types: dict[str, dict[str, str]] = {}
+        self.dynamic: set[str] = set()
+        self.chan_value: Loc | None = None
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
@@ -239,6 +270,8 @@ class _Checker:
             seen[decl.name] = decl.loc
             if isinstance(decl, ast.VarDecl):
                 self.shared[decl.name] = self._var(decl)
+                if types.is_chan(self.shared[decl.name].elem):  # a channel of channels
+                    self._used_as_value(decl.loc)
             elif isinstance(decl, ast.FuncDecl):
                 if decl.name == "main":
                     raise HbError("declare the main goroutine as 'func main() { ... }' or 'go main { ... }'", decl.loc)
@@ -250,14 +283,18 @@ class _Checker:
                 self.goroutines.append(decl)
         if not self.goroutines:
             raise HbError("the test declares no goroutine ('go NAME { ... }')", Loc(self.test.file, 1, 1))
+        self.shared_ctypes = {n: f"chan {v.elem}" for n, v in self.shared.items() if v.kind == "chan"}
+        self.results = {f.name: f.result for f in self.funcs.values()}
         for g in self.goroutines:
             self.in_memory = g.escapes
+            self._types(g.name, g.body, {})
             self._body(g.name, g.body)
         for f in self.funcs.values():
             self.cur = f if f.go_sig else None
-            # a captured variable is an int where the literal uses it
+            # a captured variable is an int (or a channel) where the literal uses it
             self.scope = {q.name: _value_kind(q.type) for q in f.params or ()}
-            self.in_memory = f.escapes | {q.name for q in f.params or () if PARAM_TYPES[q.type] == "ref"}
+            self.in_memory = f.escapes | {q.name for q in f.params or () if param_kind(q.type) == "ref"}
+            self._types(f.name, f.body, {q.name: q.type.lstrip("*") for q in f.params or ()})
             self._body(f.name, f.body)
             self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) == "int"}
             if f.result is not None and not _terminates(f.body):
@@ -268,32 +305,59 @@ class _Checker:
             registers[name] = frozenset(self._reach_regs(name))
         frame_regs = {f.name: frozenset(self._reach_regs(f.name)) for f in self.funcs.values() if f.go_sig}
         program = Program(
-            self.test, self.shared, self.funcs, tuple(self.goroutines), registers, frozenset(self.spawned), frame_regs
+            self.test,
+            self.shared,
+            self.funcs,
+            tuple(self.goroutines),
+            registers,
+            frozenset(self.spawned),
+            frame_regs,
+            frozenset(self.dynamic),
+            self.chan_types,
+            self.chan_value,
         )
         self._condition(program)
         self._expects(program)
         return program
 
+    def _types(self, owner: str, body: tuple[ast.Stmt, ...], params: dict[str, str]) -> None:
+        """The channel types of what ``owner``'s body sees; its channel
+        variables (and captured ones, ``*chan T``) are kept for the compiler."""
+        chans = {n: t for n, t in params.items() if types.is_chan(t)}
+        known = {**self.shared_ctypes, **chans}
+        local = types.local_types(body, known, self.results)
+        self.ctypes = {**known, **local}
+        captured = self.funcs[owner].params if owner in self.funcs else None
+        refs = {q.name: q.type[1:] for q in captured or () if q.type.startswith("*") and types.is_chan(q.type[1:])}
+        self.chan_types[owner] = {**local, **refs}
+
+    def _used_as_value(self, loc: Loc) -> None:
+        """Keep the first place, in the file's order, where a channel is a value."""
+        if self.chan_value is None or (loc.line, loc.col) < (self.chan_value.line, self.chan_value.col):
+            self.chan_value = loc
+
     # ---- declarations
     def _signature(self, f: ast.FuncDecl) -> None:
         seen: set[str] = set()
         for q in f.params or ():
-            if q.type not in PARAM_TYPES or (q.type == "*int" and f.closure_of is None):
+            if param_kind(q.type) is None or (q.type.startswith("*") and "sync" not in q.type and f.closure_of is None):
                 known = ", ".join(t for t in PARAM_TYPES if t != "*int")
-                raise HbError(f"unsupported parameter type '{q.type}' (known: {known})", q.loc)
+                raise HbError(f"unsupported parameter type '{q.type}' (known: {known}, chan chan int...)", q.loc)
             if q.name in seen:
                 raise HbError(f"duplicate parameter '{q.name}'", q.loc)
             if q.name in BUILTINS:
                 raise HbError(f"'{q.name}' is predeclared and cannot name a parameter", q.loc)
             seen.add(q.name)
-        if f.result is not None and f.result not in RESULT_TYPES:
-            raise HbError(f"unsupported result type '{f.result}' (int or bool)", f.loc)
+        if f.result is not None and f.result not in RESULT_TYPES and not types.is_chan(f.result):
+            raise HbError(f"unsupported result type '{f.result}' (int, bool or a channel type)", f.loc)
 
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
         if d.make_elem is not None:
-            if d.make_elem not in ("int", "struct{}"):
-                raise HbError(f"unsupported channel element type '{d.make_elem}' (chan int or chan struct{{}})", d.loc)
+            if not types.is_chan(f"chan {d.make_elem}"):
+                raise HbError(
+                    f"unsupported channel element type '{d.make_elem}' (int, struct{{}} or a channel type)", d.loc
+                )
             if typ not in (None, f"chan {d.make_elem}"):
                 raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan {d.make_elem})", d.loc)
             if d.make_cap is not None and d.make_cap < 0:
@@ -312,8 +376,10 @@ class _Checker:
         if d.init is not None:
             raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
         if typ.startswith("chan "):
-            if typ not in ("chan int", "chan struct{}"):
-                raise HbError(f"unsupported channel element type '{typ[5:]}' (chan int or chan struct{{}})", d.loc)
+            if not types.is_chan(typ):
+                raise HbError(
+                    f"unsupported channel element type '{typ[5:]}' (int, struct{{}} or a channel type)", d.loc
+                )
             return SharedVar(d.name, "chan", 0, None, d.loc, typ[5:])
         if typ in SYNC_TYPES:
             return SharedVar(d.name, SYNC_TYPES[typ], 0, None, d.loc)
@@ -339,7 +405,8 @@ class _Checker:
         for s in body:
             self._stmt(owner, s, in_loop, in_select)
 
-    def _target(self, owner: str, name: str | None, loc: Loc) -> None:
+    def _target(self, owner: str, name: str | None, loc: Loc, chan: bool = False) -> None:
+        """``name`` may be assigned (``chan``: a channel value, checked already)."""
         if name is None:
             return
         if name in BUILTINS:
@@ -347,15 +414,21 @@ class _Checker:
         if name in self.funcs or any(g.name == name for g in self.goroutines):
             raise HbError(f"cannot assign to '{name}': it is a function or goroutine", loc)
         if name in self.scope:
-            if self.scope[name] != "int":
+            if self.scope[name] != "int" and not (chan and self._ptype(name).startswith("*")):
                 raise HbError(f"cannot assign to '{name}': it is a parameter of type {self._ptype(name)}", loc)
             self.assigned[owner].add(name)
             return
         var = self.shared.get(name)
         if var is not None:
+            if var.kind == "chan" and chan:
+                self.dynamic.add(name)
+                self._used_as_value(loc)
+                return
             if var.kind != "int":
                 raise HbError(f"cannot assign to '{name}': it is {KIND_NAMES[var.kind]}", loc)
             return
+        if name in self.ctypes and not chan:
+            raise HbError(f"cannot assign an integer to '{name}': it is a {self.ctypes[name]}", loc)
         self.assigned[owner].add(name)
 
     def _ptype(self, name: str) -> str:
@@ -365,27 +438,99 @@ class _Checker:
     def _elem(self, ref: ast.ChanRef) -> str:
         if ref.name is None:
             return "int"
-        if ref.name in self.scope:
-            return self._ptype(ref.name)[5:]
-        return self.shared[ref.name].elem
+        return types.elem_of(self.ctypes[ref.name])
 
     def _send_value(self, ref: ast.ChanRef, value: ast.Expr) -> None:
-        if self._elem(ref) == "struct{}":
+        elem = self._elem(ref)
+        if elem == "struct{}":
             if not isinstance(value, ast.UnitLit):
                 raise HbError(f"'{ref.name}' is a chan struct{{}}: send struct{{}}{{}}", value.loc)
+        elif types.is_chan(elem):
+            self._chan_expr(value, elem, f"send on '{ref.name}'")
         else:
             self.expr(value)
 
     def _recv_value(self, ref: ast.ChanRef, target: str | None, loc: Loc) -> None:
-        if target is not None and self._elem(ref) == "struct{}":
+        elem = self._elem(ref)
+        if target is not None and elem == "struct{}":
             raise HbError(
                 f"'{ref.name}' is a chan struct{{}}: its values cannot be stored; receive with <-{ref.name} "
                 "or _, ok = <-" + str(ref.name),
                 loc,
             )
+        if target is None or target == "_":
+            return
+        got = self.ctypes.get(target) or self.shared_ctypes.get(target)
+        if types.is_chan(elem) and got != elem:
+            raise HbError(f"cannot receive a {elem} from '{ref.name}' into '{target}' ({got or 'an integer'})", loc)
+        if not types.is_chan(elem) and got is not None:
+            raise HbError(f"cannot receive an integer from '{ref.name}' into '{target}': it is a {got}", loc)
+
+    def _chan_expr(self, e: ast.Arg, want: str, what: str) -> None:
+        """``e`` is a channel of type ``want`` (or nil), for ``what``."""
+        self._used_as_value(e.loc)
+        match e:
+            case ast.Name(name="nil"):
+                return
+            case ast.Name(name=n) if n in self.ctypes:
+                if self.ctypes[n] != want:
+                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+                return
+            case ast.MakeChan(elem=elem):
+                self._make(e)
+                if f"chan {elem}" != want:
+                    raise HbError(f"cannot use make(chan {elem}) as {want} in {what}", e.loc)
+                return
+            case ast.CallExpr(name=f, args=args) if f in self.funcs:
+                self._invoke(self._owner, f, args, e.loc, value=True)
+                got = self.funcs[f].result
+                if got != want:
+                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
+                return
+        raise HbError(f"cannot use {self._show(e)} as {want} in {what}: pass a channel or nil", e.loc)
+
+    def _make(self, e: ast.MakeChan) -> None:
+        """``make(chan T[, N])`` in a body: a known element type and an integer
+        capacity (a negative constant is Go's compile error)."""
+        self._used_as_value(e.loc)
+        if not types.is_chan(f"chan {e.elem}"):
+            raise HbError(f"unsupported channel element type '{e.elem}' (int, struct{{}} or a channel type)", e.loc)
+        if e.cap is not None:
+            self.expr(e.cap)
+            k = _constant(e.cap)
+            if k is not None and k < 0:
+                raise HbError(f"invalid argument: negative buffer argument in make(chan {e.elem}, {k})", e.cap.loc)
+            if k is not None and e.elem == "int" and k > MAX_INT_CHAN_CAP:
+                raise HbError(f"make(chan int, {k}) panics in Go: makechan: size out of range", e.cap.loc)
+
+    def _chan_compare(self, e: ast.Binary) -> bool:
+        """``a == b`` or ``a != b`` of channels (or a channel and nil): checked here."""
+        sides = (e.left, e.right)
+        if any(isinstance(x, ast.CallExpr) and x.name == "recover" for x in sides):
+            return False  # recover() != nil: the caller's
+        typed = [self._chan_type(x) for x in sides]
+        nils = [isinstance(x, ast.Name) and x.name == "nil" for x in sides]
+        if not any(typed) and not any(nils):
+            return False
+        if all(nils):
+            raise HbError("invalid operation: nil == nil (operator not defined on nil)", e.loc)
+        want = next(t for t in typed if t is not None) if any(typed) else None
+        if want is None:  # nil against something that is not a channel
+            other = sides[nils.index(False)]
+            raise HbError(f"cannot compare {self._show(other)} with nil: only channels are nil", other.loc)
+        for x in sides:
+            self._chan_expr(x, want, "a comparison")
+        return True
+
+    def _chan_type(self, e: ast.Expr) -> str | None:
+        return types.expr_type(e, self.ctypes, self.results)
 
     def _chan(self, ref: ast.ChanRef) -> None:
         if ref.name is None:
+            return
+        if ref.name in self.ctypes:
+            if ref.name in self.chan_types.get(self._owner, {}) or ref.name in self.dynamic:
+                self._used_as_value(ref.loc)
             return
         if ref.name in self.scope:
             if self.scope[ref.name] != "chan":
@@ -405,14 +550,21 @@ class _Checker:
         if isinstance(e, ast.RecvExpr | ast.AtomicExpr | ast.MethodExpr):  # elsewhere desugar.py hoisted them
             what = {ast.RecvExpr: "receive", ast.AtomicExpr: "call atomics"}.get(type(e), "call methods")
             raise HbError(f"a condition cannot {what}: it reads the final state", e.loc)
+        if isinstance(e, ast.MakeChan):
+            raise HbError(f"make(chan {e.elem}) is a channel, not an integer", e.loc)
         if isinstance(e, ast.CallExpr):
             if in_condition:
                 raise HbError("a condition cannot call a function", e.loc)
+            if e.name in ("len", "cap"):
+                self._len(e)
+                return
             if e.name == "recover":
                 raise HbError(
                     "recover()'s value can only be compared with nil here: 'if recover() != nil { ... }'", e.loc
                 )
             self._invoke(self._owner, e.name, e.args, e.loc, value=True)
+            return
+        if isinstance(e, ast.Binary) and e.op in ("==", "!=") and not in_condition and self._chan_compare(e):
             return
         if isinstance(e, ast.Binary) and e.op in ("==", "!=") and not in_condition:
             call = next((x for x in (e.left, e.right) if isinstance(x, ast.CallExpr) and x.name == "recover"), None)
@@ -425,6 +577,8 @@ class _Checker:
         if isinstance(e, ast.Name):
             if e.name == "nil":
                 raise HbError("nil is not an integer", e.loc)
+            if e.name in self.ctypes and e.name not in self.shared and e.name not in self.scope:
+                raise HbError(f"'{e.name}' is a {self.ctypes[e.name]}, not an integer", e.loc)
             if e.name in self.scope:
                 if self.scope[e.name] != "int":
                     raise HbError(f"'{e.name}' is a parameter of type {self._ptype(e.name)}, not an integer", e.loc)
@@ -449,6 +603,18 @@ class _Checker:
             return
         self.expr(e.left, in_condition)
         self.expr(e.right, in_condition)
+
+    def _len(self, e: ast.CallExpr) -> None:
+        """``len(c)`` (the values buffered now) or ``cap(c)`` of a channel."""
+        if len(e.args) != 1:
+            raise HbError(f"{e.name} takes exactly 1 argument, got {len(e.args)}", e.loc)
+        arg = e.args[0]
+        if isinstance(arg, ast.Name) and arg.name == "nil":
+            raise HbError(f"invalid argument: nil for built-in {e.name} (use a typed channel)", arg.loc)
+        typ = self._chan_type(arg) if not isinstance(arg, ast.StrArg | ast.AddrArg) else None
+        if typ is None:
+            raise HbError(f"invalid argument: {self._show(arg)} for built-in {e.name}: it takes a channel", arg.loc)
+        self._chan_expr(arg, typ, e.name)
 
     def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
         """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time check)."""
@@ -489,16 +655,23 @@ class _Checker:
 
     def _stmt(self, owner: str, s: ast.Stmt, in_loop: bool, in_select: bool) -> None:
         match s:
-            case ast.Assign(target=t, value=v, loc=loc):
-                self.expr(v)
-                self._target(owner, t, loc)
+            case ast.Assign(target=t, value=v, loc=loc, type=typ):
+                if typ is not None and typ not in ("int", "bool") and not types.is_chan(typ):
+                    raise HbError(f"unsupported local type '{typ}' (int, bool or a channel type)", loc)
+                want = self.ctypes.get(t)
+                if want is not None and (t in self.chan_types[owner] or t in self.shared or t in self.scope):
+                    self._target(owner, t, loc, chan=True)
+                    self._chan_expr(v, want, f"assignment to '{t}'")
+                else:
+                    self.expr(v)
+                    self._target(owner, t, loc)
             case ast.IndexAssign(name=a, index=i, value=v, loc=loc):
                 self._index(a, i, loc)
                 self.expr(v)
             case ast.Recv(value=v, ok=ok, chan=c, loc=loc):
                 self._chan(c)
                 self._recv_value(c, v, loc)
-                self._target(owner, v, loc)
+                self._target(owner, v, loc, chan=types.is_chan(self._elem(c)))
                 self._target(owner, ok, loc)
             case ast.Send(chan=c, value=v):
                 self._chan(c)
@@ -527,7 +700,7 @@ class _Checker:
             case ast.ForRange(var=var, chan=c, body=body, loc=loc):
                 self._chan(c)
                 self._recv_value(c, None if var == "_" else var, loc)
-                self._target(owner, None if var == "_" else var, loc)
+                self._target(owner, None if var == "_" else var, loc, chan=types.is_chan(self._elem(c)))
                 self._stmts(owner, body, True)
             case ast.ForCond(cond=c, body=body):
                 if c is not None:
@@ -544,7 +717,7 @@ class _Checker:
                     if isinstance(case, ast.RecvCase):
                         self._chan(case.chan)
                         self._recv_value(case.chan, case.value, case.loc)
-                        self._target(owner, case.value, case.loc)
+                        self._target(owner, case.value, case.loc, chan=types.is_chan(self._elem(case.chan)))
                         self._target(owner, case.ok, case.loc)
                     elif isinstance(case, ast.SendCase):
                         self._chan(case.chan)
@@ -604,6 +777,9 @@ class _Checker:
             return
         if v is None:
             raise HbError(f"not enough return values: '{f.name}' returns {f.result}", loc)
+        if types.is_chan(f.result):
+            self._chan_expr(v, f.result, f"return value of '{f.name}'")
+            return
         self.expr(v)
         self._typed(v, f.result, f"return value of '{f.name}'")
 
@@ -625,7 +801,7 @@ class _Checker:
                 return self.funcs[f].result
             case ast.Name(name=n) if n in self.scope and self.cur is not None:
                 typ = self._ptype(n)
-                return None if PARAM_TYPES[typ] == "ref" else typ  # a captured int or bool reads as its value
+                return None if param_kind(typ) == "ref" else typ  # a captured int or bool reads as its value
         return None
 
     def _invoke(
@@ -652,7 +828,7 @@ class _Checker:
             self._arg(name, q, a)
 
     def _arg(self, func: str, q: ast.Param, a: ast.Arg) -> None:
-        kind = PARAM_TYPES[q.type]
+        kind = param_kind(q.type)
         what = f"argument '{q.name}' of '{func}'"
         if kind == "ref":  # closures.py passes the captured variable itself
             assert isinstance(a, ast.Name)
@@ -663,10 +839,15 @@ class _Checker:
             self.expr(a)
             self._typed(a, q.type, what)
         elif kind == "chan":
-            if not isinstance(a, ast.Name) or self._kind(a.name) != "chan":
+            if isinstance(a, ast.Name) and a.name not in self.ctypes and a.name != "nil":
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}: pass a channel or nil", a.loc)
-            if a.name != "nil" and self._elem(ast.ChanRef(a.name, a.loc)) != q.type[5:]:
-                raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
+            if isinstance(a, ast.Name) and a.name in self.ctypes and not self._static(a.name):
+                self._used_as_value(a.loc)
+            if isinstance(a, ast.Name):
+                if a.name != "nil" and self.ctypes[a.name] != q.type:
+                    raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
+            else:
+                self._chan_expr(a, q.type, what)
         else:
             name = a.name if isinstance(a, ast.AddrArg) else None
             if isinstance(a, ast.Name) and a.name in self.scope:
@@ -676,9 +857,15 @@ class _Checker:
             if name is None or self._kind(name) != kind:
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
 
+    def _static(self, name: str) -> bool:
+        """A channel name that always stands for one declared channel (or nil)."""
+        return (name in self.shared and name not in self.dynamic) or (
+            name in self.scope and not self._ptype(name).startswith("*")
+        )
+
     def _kind(self, name: str) -> str | None:
         """What a name in the current scope is: int, chan, mutex, wg, once, or None (a function)."""
-        if name == "nil":
+        if name == "nil" or name in self.ctypes:
             return "chan"
         if name in self.scope:
             return self.scope[name]
@@ -697,12 +884,18 @@ class _Checker:
                 return f"&{n} ({self._describe(n, pointer=True)})"
             case ast.Name(name=n) if self._kind(n) != "int":
                 return f"{n} ({self._describe(n)})"
+            case ast.MakeChan(elem=elem):
+                return f"make(chan {elem})"
+            case ast.CallExpr(name=f) if f in self.funcs and self.funcs[f].result is not None:
+                return f"{f}(...) ({self.funcs[f].result})"
         return "an integer"
 
     def _describe(self, name: str, pointer: bool = False) -> str:
         if name in self.scope and self.cur is not None:
             return f"a parameter of type {self._ptype(name)}"
         var = self.shared.get(name)
+        if var is None and name in self.ctypes:
+            return f"a {self.ctypes[name]}"
         if var is None:
             return "nil" if name == "nil" else "not a declared object"
         what = KIND_NAMES[var.kind]
@@ -808,6 +1001,9 @@ class _Checker:
                     raise HbError(f"no goroutine named '{node.proc}'", node.loc)
                 if node.reg not in program.registers.get(base, frozenset()):
                     raise HbError(f"goroutine '{node.proc}' has no register '{node.reg}'", node.loc)
+                if node.reg in self.chan_types.get(base, {}):
+                    typ = self.chan_types[base][node.reg]
+                    raise HbError(f"'{node.proc}:{node.reg}' is a {typ}: a condition reads integers", node.loc)
 
     def _expects(self, program: Program) -> None:
         for e in self.test.expects:
@@ -830,8 +1026,11 @@ def _constant(e: ast.Expr) -> int | None:
 def _value_kind(typ: str) -> str:
     """What a parameter of type ``typ`` is inside its function: a captured
     variable (``*int``) reads and writes as an int."""
-    kind = PARAM_TYPES[typ]
-    return "int" if kind == "ref" else kind
+    kind = param_kind(typ)
+    assert kind is not None
+    if kind == "ref":
+        return "chan" if types.is_chan(typ[1:]) else "int"
+    return kind
 
 
 def _terminates(body: tuple[ast.Stmt, ...]) -> bool:

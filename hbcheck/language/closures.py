@@ -4,7 +4,7 @@
 of a new function ``OWNER_funcN`` (Go names closures ``OWNER.funcN``), whose
 parameters are the literal's, then what it captures. Go captures variables
 by reference: a captured register of the enclosing body is passed as a
-``*int`` parameter and ``escapes`` (it lives in memory, where both bodies
+``*int`` (a channel variable: ``*chan T``) parameter and ``escapes`` (it lives in memory, where both bodies
 read and write it, and where the race detector sees it); a captured channel
 or sync parameter is passed on as itself. A name the literal uses that the
 enclosing body never mentions is the literal's own register. A register
@@ -18,7 +18,7 @@ import dataclasses
 from typing import Any
 
 from hbcheck.errors import HbError
-from hbcheck.language import ast
+from hbcheck.language import ast, types
 
 REF = "*int"  # a captured int or bool: a pointer to the enclosing body's variable
 _NOT_REGISTERS = frozenset({None, "_", "nil", "true", "false"})
@@ -55,6 +55,8 @@ def lift(test: ast.Test) -> ast.Test:
 class _Lifter:
     def __init__(self, test: ast.Test):
         self.globals = {d.name for d in test.decls}
+        self.shared_types = types.shared_types(test.decls)
+        self.results = types.results(test.decls)
         self.taken = set(self.globals)
         self.lifted: list[ast.FuncDecl] = []
 
@@ -67,6 +69,9 @@ class _Lifter:
         own = {n for n, typ in params.items() if typ in ("int", "bool")}
         escapes = addressed(body) & (regs | own)
         counter = [0]
+        # the channel variables it declares: a literal captures one as a *chan T
+        known = {**self.shared_types, **{n: t.lstrip("*") for n, t in params.items() if types.is_chan(t.lstrip("*"))}}
+        chans = types.local_types(body, known, self.results)
 
         values: dict[str, tuple[str, tuple[ast.Arg, ...]]] = {}  # f := func...: its function, its captures
 
@@ -82,7 +87,7 @@ class _Lifter:
                     if typ in ("int", "bool"):
                         escapes.add(n)
                 elif n in regs:
-                    captured.append(ast.Param(n, REF, lit.loc))
+                    captured.append(ast.Param(n, f"*{chans[n]}" if n in chans else REF, lit.loc))
                     escapes.add(n)
             name = self.name(owner, counter)
             inner = {q.name: q.type for q in (*lit.params, *captured)}

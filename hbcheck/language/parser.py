@@ -142,7 +142,13 @@ class _ToAst(Transformer):
         return ast.UnitLit(self._loc(items[0]))
 
     def elem_type(self, items):
+        if not isinstance(items[0], Token):  # chan T, T itself an element type
+            return f"chan {items[0]}"
         return "struct{}" if items[0].type == "STRUCT" else str(items[0])
+
+    @v_args(meta=True)
+    def make_atom(self, meta, items):
+        return ast.MakeChan(items[0], items[1] if len(items) > 1 else None, self._loc(meta))
 
     def nil_atom(self, items):
         return ast.Name("nil", self._loc(items[0]))
@@ -191,6 +197,18 @@ class _ToAst(Transformer):
         if isinstance(value, ast.MethodExpr):
             return ast.MethodValue(_target(name), value.obj, value.method, value.args, value.loc)
         return ast.Assign(str(name), value, self._loc(name), decl)
+
+    def local_var(self, items):
+        name, rest = items[0], items[1:]
+        loc = self._loc(name)
+        typ = rest[0] if isinstance(rest[0], str) else None  # a type is text, a value a node
+        if rest[-1] is not typ:
+            value = rest[-1]
+        elif typ.startswith("chan "):
+            value = ast.Name("nil", loc)
+        else:
+            value = ast.IntLit(0, loc)  # int and bool: 0 is false
+        return ast.Assign(str(name), value, loc, True, typ)
 
     def recv_assign(self, items):
         value, ok, op, chan = items
@@ -413,6 +431,9 @@ class _ToAst(Transformer):
 
     def result_type(self, items):
         return str(items[0])
+
+    def result_chan(self, items):
+        return f"chan {items[0]}"
 
     def go_decl(self, items):
         name, body = items

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from hbcheck import names
 from hbcheck.language import ast
-from hbcheck.language.check import PARAM_TYPES, Program
+from hbcheck.language.check import Program, param_kind
 from hbcheck.language.closures import mentioned
 from hbcheck.machine.config import MachineConfig
 from hbcheck.machine.instructions import (
@@ -25,6 +25,8 @@ from hbcheck.machine.instructions import (
     Block,
     Bound,
     Call,
+    ChanCap,
+    ChanLen,
     Choose,
     Close,
     Defer,
@@ -37,6 +39,7 @@ from hbcheck.machine.instructions import (
     Jz,
     Load,
     Lock,
+    Make,
     Once,
     OnceDone,
     Panic,
@@ -112,8 +115,10 @@ class Code:
 
 
 # what a function's body is compiled for: its name, then per channel or sync
-# parameter the declared object it is bound to (None: a nil channel)
+# parameter the declared object it is bound to (None: a nil channel; ``VALUE``:
+# a channel value the caller passes, in a register of that name)
 Todo = list[tuple[str, str, dict[str, str | None]]]
+VALUE = "*"
 
 
 def spec_key(func: str, binding: dict[str, str | None]) -> str:
@@ -231,11 +236,11 @@ class _Compiler:
         self.go_sig = func is not None and func.go_sig
         self.objs = binding or {}  # channel and sync parameters: what they are bound to
         # int and bool parameters: registers, even where a shared variable has their name
-        self.locals = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] in ("int", "ref")} if func else set()
+        self.locals = {q.name for q in (func.params or ()) if param_kind(q.type) in ("int", "ref")} if func else set()
         # registers a closure captures (declared here: allocated at entry, at ':=' and per
         # loop iteration) and those captured from the enclosing body: accessed in memory
         self.escapes = func.escapes if func is not None else escapes
-        ref_params = {q.name for q in (func.params or ()) if PARAM_TYPES[q.type] == "ref"} if func else set()
+        ref_params = {q.name for q in (func.params or ()) if param_kind(q.type) == "ref"} if func else set()
         self.refs = self.escapes | ref_params
         version = program.test.go_version
         self.per_iteration = version is None or version >= (1, 22)  # Go 1.22's loop variables
@@ -249,9 +254,13 @@ class _Compiler:
         self.loops: list[tuple[list[int], list[int] | None]] = []
         # a return's value is pinned in a temp before the deferred calls run (they may change registers)
         self.defers = func is not None and any(isinstance(n, ast.Defer) for n in ast.nodes(func.body))
+        # the registers holding channels (its variables of a channel type, and captured ones)
+        self.ctypes: dict[str, str] = program.chan_types.get(func.name, {}) if func is not None else {}
 
     def body(self, name: str, body: tuple[ast.Stmt, ...], frame: int, is_func: bool, is_main: bool = False) -> Code:
         self.name = name
+        if self.func is None and name in self.program.chan_types:  # a goroutine's body
+            self.ctypes = self.program.chan_types[name]
         self.line = body[0].loc.line if body else 0
         for n in sorted(self.escapes):  # a parameter's value, else 0
             if not _declared_first(n, body, self.per_iteration) or n in self.locals:
@@ -266,9 +275,9 @@ class _Compiler:
         if self.go_sig:
             assert self.func is not None
             params = tuple(
-                q.name if PARAM_TYPES[q.type] == "int" else ref_reg(q.name)
+                ref_reg(q.name) if param_kind(q.type) == "ref" else q.name
                 for q in self.func.params or ()
-                if PARAM_TYPES[q.type] in ("int", "ref")
+                if param_kind(q.type) in ("int", "ref") or self.objs.get(q.name) == VALUE
             )
         return Code(name, tuple(self.out), tuple(self.lines), frame, is_main, params)
 
@@ -277,8 +286,44 @@ class _Compiler:
         return name not in self.locals and name not in self.objs and self.program.is_int(name)
 
     def is_mem(self, name: str) -> bool:
-        """Read and written in memory: a shared variable, or a captured one."""
-        return name in self.refs or self.is_int(name)
+        """Read and written in memory: a shared variable (an integer, or a
+        channel some statement assigns), or a captured one."""
+        return name in self.refs or self.is_int(name) or self.is_dynamic(name)
+
+    def is_dynamic(self, name: str) -> bool:
+        """A shared channel variable that some statement assigns: a location holding a channel."""
+        return name not in self.locals and name not in self.objs and name in self.program.dynamic
+
+    def lookup(self, name: str) -> Fn:
+        """How an expression reads ``name``: a register, or the channel a name
+        always stands for (a declared channel, a parameter bound to one)."""
+        if name in self.objs:
+            bound = self.objs[name]
+            if bound == VALUE:  # a channel value: the parameter's register
+                return _reg(name)
+            return lambda r: bound if bound is not None else 0
+        var = self.program.shared.get(name)
+        if var is not None and var.kind == "chan" and not self.is_dynamic(name) and name not in self.locals:
+            chan = self.program.channel(name)
+            return lambda r: chan if chan is not None else 0
+        return _reg(name)
+
+    def chan_op(self, ref: ast.ChanRef | ast.Arg, line: int) -> tuple[str | None, str | None]:
+        """An operation's channel: a declared one's name (None: nil), or the
+        register that holds it when the step runs (a channel value, loaded
+        first when it lives in memory)."""
+        name = getattr(ref, "name", None)
+        if name is None or name == "nil":
+            return None, None
+        if name in self.objs:
+            return (None, name) if self.objs[name] == VALUE else (self.objs[name], None)
+        if self.is_mem(name):
+            t = self.temp()
+            self.load(t, name, line)
+            return None, t
+        if name in self.ctypes:
+            return None, name
+        return self.program.channel(name), None
 
     def load(self, reg: str, name: str, line: int) -> None:
         if name in self.refs:
@@ -304,7 +349,7 @@ class _Compiler:
                 return self.has_loads(o)
             case ast.Binary(left=a, right=b):
                 return self.has_loads(a) or self.has_loads(b)
-            case ast.CallExpr() | ast.Index():
+            case ast.CallExpr() | ast.Index() | ast.MakeChan():
                 return True
         return False
 
@@ -317,15 +362,17 @@ class _Compiler:
         fns: list[Fn] = []
         binding: dict[str, str | None] = {}
         for q, a in zip(f.params or (), args, strict=True):
-            kind = PARAM_TYPES[q.type]
+            kind = param_kind(q.type)
             if kind == "int":
                 fns.append(self.value(a))  # type: ignore[arg-type]
             elif kind == "ref":  # a captured variable: its location
                 assert isinstance(a, ast.Name) and a.name in self.refs
                 fns.append(_reg(ref_reg(a.name)))
-            elif kind == "chan":
-                assert isinstance(a, ast.Name)
+            elif kind == "chan" and isinstance(a, ast.Name) and self.static_chan(a.name):
                 binding[q.name] = self.chan_name(a.name)
+            elif kind == "chan":  # a channel value: passed in a register
+                fns.append(self.value(a))  # type: ignore[arg-type]
+                binding[q.name] = VALUE
             else:
                 assert isinstance(a, ast.AddrArg | ast.Name)
                 binding[q.name] = self.obj(a.name)
@@ -359,8 +406,17 @@ class _Compiler:
     def value(self, e: ast.Expr) -> Fn:
         """Emit the loads of ``e`` and return the closure computing it."""
         if not self.has_loads(e):
-            return pure(e, _reg)
+            return pure(e, self.lookup)
         match e:
+            case ast.MakeChan():
+                t = self.temp()
+                self.make(t, "chan", e)
+                return _reg(t)
+            case ast.CallExpr(name="len" | "cap" as op, args=(arg,), loc=loc):
+                chan, via = self.chan_op(arg, loc.line)
+                t = self.temp()
+                self.emit(ChanLen(t, chan, loc.line, via) if op == "len" else ChanCap(t, chan, loc.line, via))
+                return _reg(t)
             case ast.CallExpr(name="recover", loc=loc):
                 t = self.temp()
                 self.emit(Recover(t, loc.line))
@@ -409,6 +465,12 @@ class _Compiler:
                 return lambda r: f(r[ta], fb(r))
         raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
 
+    def make(self, reg: str, hint: str, e: ast.MakeChan) -> None:
+        """``reg = make(chan T, N)``: the capacity first (its loads), then the channel."""
+        cap = self.value(e.cap) if e.cap is not None else (lambda r: 0)
+        constant = e.cap is None or isinstance(e.cap, ast.IntLit)  # the checker rejected a bad one
+        self.emit(Make(reg, hint, cap, e.loc.line, may_panic=not constant))
+
     def length(self, array: str) -> int:
         length = self.program.shared[array].cap
         assert length is not None
@@ -427,9 +489,13 @@ class _Compiler:
             self.store(target, _reg(temp), line, decl)
             self.line = saved
 
-    def chan(self, ref: ast.ChanRef) -> str | None:
-        """A channel's name, or None for nil (the literal, or a ``var c chan int``)."""
-        return self.chan_name(ref.name)
+    def static_chan(self, name: str) -> bool:
+        """Does ``name`` always stand for one declared channel (or nil)?"""
+        if name == "nil":
+            return True
+        if name in self.objs:
+            return self.objs[name] != VALUE
+        return name not in self.ctypes and not self.is_mem(name)
 
     def chan_name(self, name: str | None) -> str | None:
         if name is not None and name in self.objs:
@@ -444,6 +510,8 @@ class _Compiler:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
+            case ast.Assign(target=t, value=ast.MakeChan() as v) if not self.is_mem(t):
+                self.make(t, t, v)
             case ast.Assign(target=t, value=v, decl=decl):
                 f = self.value(v)
                 if self.is_mem(t):
@@ -461,16 +529,20 @@ class _Compiler:
                 self.line = line
                 self.emit(Store(a, f, line, a, fi, self.length(a)))
             case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
+                chan, via = self.chan_op(c, line)
                 tv, tok = self.assign_to(v), self.assign_to(ok)
-                self.emit(Recv(self.chan(c), tv, tok, line))
+                self.emit(Recv(chan, tv, tok, line, via))
                 self.store_back(v, tv, line, decl)
                 self.store_back(ok, tok, line, decl)
             case ast.Send(chan=c, value=v):
+                chan, via = self.chan_op(c, line)  # Go evaluates the channel, then the value
                 f = self.value(v)
-                self.emit(Send(self.chan(c), f, line))
+                self.line = line
+                self.emit(Send(chan, f, line, via))
             case ast.Call(name="close", args=(arg,)):
                 assert isinstance(arg, ast.Name)
-                self.emit(Close(self.chan_name(arg.name), line))
+                chan, via = self.chan_op(arg, line)
+                self.emit(Close(chan, line, via))
             case ast.Call(name="panic", args=(arg,)):
                 assert isinstance(arg, ast.StrArg)
                 self.emit(Panic(arg.text, line))
@@ -551,7 +623,8 @@ class _Compiler:
                 once = v in self.escapes and decl and not self.per_iteration
                 if once:
                     self.emit(Alloc(ref_reg(v), v, lambda r: 0, line))
-                head = self.emit(Recv(self.chan(c), tv, tok, line))
+                chan, via = self.chan_op(c, line)  # evaluated once, before the loop (the Go spec's range)
+                head = self.emit(Recv(chan, tv, tok, line, via))
                 jz = self.emit(Jz(_reg(tok), None))
                 if v != "_":
                     if self.is_mem(v):
@@ -629,11 +702,13 @@ class _Compiler:
             self.emit(Defer(key, fns, line))
             return
         fns: tuple[Fn, ...] = ()
-        if isinstance(c, ast.MethodCall) and c.method == "Add":
+        value = isinstance(c, ast.Call) and c.name == "close" and not self.static_chan(c.args[0].name)  # type: ignore[union-attr]
+        if (isinstance(c, ast.MethodCall) and c.method == "Add") or value:
             fns = (self.value(c.args[0]),)  # type: ignore[arg-type]
-            c = replace(c, args=(ast.Name("$a0", c.loc),))
+            c = replace(c, args=(ast.Name("$a0", c.loc),))  # type: ignore[arg-type]
         key = f"{self.name}$defer{line}.{len(self.codes)}"
         wrapper = _Compiler(self.program, self.config, self.todo, binding=self.objs, codes=self.codes)
+        wrapper.ctypes = {"$a0": "chan"} if value else {}
         if isinstance(c, ast.Call) and c.name == "recover":
             body: tuple[ast.Stmt, ...] = ()  # recover() deferred itself is not called by a deferred function
         else:
@@ -678,28 +753,31 @@ class _Compiler:
         # Go evaluates every send value on entering the select, in source order.
         specs: list[SelectCase] = []
         for case in comm:
+            chan, via = self.chan_op(case.chan, line)
             if isinstance(case, ast.SendCase):
                 specs.append(
                     SelectCase(
                         send=True,
-                        chan=self.chan(case.chan),
+                        chan=chan,
                         value=self.value(case.value),
                         vreg=None,
                         okreg=None,
                         body_pc=-1,
                         line=case.loc.line,
+                        via=via,
                     )
                 )
             else:
                 specs.append(
                     SelectCase(
                         send=False,
-                        chan=self.chan(case.chan),
+                        chan=chan,
                         value=None,
                         vreg=self.assign_to(case.value),
                         okreg=self.assign_to(case.ok),
                         body_pc=-1,
                         line=case.loc.line,
+                        via=via,
                     )
                 )
         at = self.emit(Select((), None, line))  # its cases once their bodies' pcs are known

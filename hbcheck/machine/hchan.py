@@ -49,6 +49,7 @@ class HChan:
         "closed_recvs",
         "closed_by",
         "failed_sends",
+        "lens",
     )
 
     def __init__(self, name: str, dataqsiz: int):
@@ -70,6 +71,8 @@ class HChan:
         self.closed_by: tuple | None = None
         # sends that panic at once on a closed channel (those a close woke leave no event)
         self.failed_sends: frozenset[tuple] = frozenset()
+        # len(c) calls, each with the sends and receives completed before it (its value follows)
+        self.lens: frozenset[tuple] = frozenset()
 
     def copy(self) -> HChan:
         c = HChan.__new__(HChan)
@@ -78,7 +81,7 @@ class HChan:
         c.closed, c.close_event = self.closed, self.close_event
         c.recvq, c.sendq = list(self.recvq), list(self.sendq)
         c.sent, c.recvd, c.closed_recvs, c.closed_by = self.sent, self.recvd, self.closed_recvs, self.closed_by
-        c.failed_sends = self.failed_sends
+        c.failed_sends, c.lens = self.failed_sends, self.lens
         return c
 
     def count_send(self, op: tuple) -> int:
@@ -108,6 +111,7 @@ class HChan:
             queue(w.op for w in self.recvq),
             self.closed_by,
             self.failed_sends,
+            self.lens,
         )
 
     def recv_ready(self) -> bool:

@@ -202,7 +202,41 @@ class Atomic(Instr):
     site: str | None = None  # as for ``Load``: a variable in memory, ``var`` the register with its location
 
 
-# ---- visible: channels (``chan`` None: a nil channel)
+# ---- channels (``chan`` None: a nil channel; with ``via``, the channel is
+# the value of that register when the step runs, and ``chan`` is None)
+
+
+@dataclass(frozen=True, slots=True)
+class Make(_Local):
+    """``reg = make(chan T, cap)``: a new channel, named after the goroutine
+    and ``hint`` (the variable it is made for). No other goroutine can reach
+    it yet, so it runs inside the step before; a negative ``cap`` panics."""
+
+    reg: str
+    hint: str
+    cap: Fn
+    line: int
+    may_panic: bool = True  # False: a capacity written as a constant Go accepts
+
+
+@dataclass(frozen=True, slots=True)
+class ChanCap(_Local):
+    """``reg = cap(chan)``: fixed when the channel is made, so a register-only step."""
+
+    reg: str
+    chan: str | None
+    line: int
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChanLen(Instr):
+    """``reg = len(chan)``: the values buffered now (chanlen reads ``qcount``)."""
+
+    reg: str
+    chan: str | None
+    line: int
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +244,7 @@ class Send(Instr):
     chan: str | None
     value: Fn
     line: int
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,12 +255,14 @@ class Recv(Instr):
     vreg: str | None
     okreg: str | None
     line: int
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Close(Instr):
     chan: str | None
     line: int
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +276,7 @@ class SelectCase:
     okreg: str | None
     body_pc: int
     line: int
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,12 @@ and select follows runtime/select.go (selectgo): see docs/architecture.md.
 
 from __future__ import annotations
 
+import dataclasses
 from math import prod
 from typing import NamedTuple
 
 from hbcheck import names
-from hbcheck.language.check import Program
+from hbcheck.language.check import MAX_INT_CHAN_CAP, Program
 from hbcheck.machine import events as ev
 from hbcheck.machine.code import Code, GoPanic, compile_program, element, wrap
 from hbcheck.machine.config import MachineConfig
@@ -29,6 +30,8 @@ from hbcheck.machine.instructions import (
     Block,
     Bound,
     Call,
+    ChanCap,
+    ChanLen,
     Choose,
     Close,
     Defer,
@@ -40,6 +43,7 @@ from hbcheck.machine.instructions import (
     Jz,
     Load,
     Lock,
+    Make,
     Once,
     OnceDone,
     Panic,
@@ -140,8 +144,13 @@ class Machine:
                     st.vars[loc] = var.init
                     e = self._emit(st, None, ev.INIT_WRITE, 0, obj=loc, value=var.init)
                     st.last_write[loc] = e.id
-            elif var.kind == "chan" and var.cap is not None:
-                st.chans[name] = HChan(name, var.cap)
+            elif var.kind == "chan":
+                if var.cap is not None:
+                    st.chans[name] = HChan(name, var.cap)
+                if name in self.program.dynamic:  # a variable holding a channel, assigned later
+                    st.vars[name] = name if var.cap is not None else 0
+                    e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=st.vars[name])
+                    st.last_write[name] = e.id
             elif var.kind == "mutex":
                 st.mutex[name] = (None, None)
             elif var.kind == "wg":
@@ -174,7 +183,7 @@ class Machine:
                 # type(ins), not isinstance or a class pattern: on CPython 3.11 a
                 # failing isinstance looks up __class__, and this runs per goroutine per state
                 if type(ins) is Select:
-                    out.extend(Choice(g.name, alt) for alt in self._select_alts(st, ins))
+                    out.extend(Choice(g.name, alt) for alt in self._select_alts(st, self.cases(g, ins)))
                 elif type(ins) is Choose:
                     out.extend(Choice(g.name, alt) for alt in range(ins.n))
                 elif type(ins) not in WAITS or self._may_run(st, ins):
@@ -190,6 +199,16 @@ class Machine:
             case Once(once=o):
                 return st.once[o][0] != 1
         return True
+
+    @staticmethod
+    def cases(g: G, ins: Select) -> Select:
+        """``ins`` with each case's channel known: a channel value is read from its register now."""
+        if all(c.via is None for c in ins.cases):
+            return ins
+        cases = tuple(
+            c if c.via is None else dataclasses.replace(c, chan=chan_value(g, c.via), via=None) for c in ins.cases
+        )
+        return dataclasses.replace(ins, cases=cases)
 
     def _select_alts(self, st: State, ins: Select) -> list[int]:
         cases = ins.cases
@@ -276,17 +295,28 @@ class Machine:
                 st.vars[var] = value
                 st.last_write[var] = e.id
                 g.pc += 1
-            case Send(chan=chan, value=fn):
+            case Send(chan=chan, value=fn, via=via):
                 g.pc += 1
+                chan = chan if via is None else chan_value(g, via)
                 self._send(st, g, sid, chan, fn(g.regs), line, case=None)
-            case Recv(chan=chan, vreg=vreg, okreg=okreg):
+            case Recv(chan=chan, vreg=vreg, okreg=okreg, via=via):
                 g.pc += 1
+                chan = chan if via is None else chan_value(g, via)
                 self._recv(st, g, sid, chan, vreg, okreg, line, case=None)
-            case Close(chan=chan):
+            case Close(chan=chan, via=via):
                 g.pc += 1
-                self._close(st, g, sid, chan, line)
+                self._close(st, g, sid, chan if via is None else chan_value(g, via), line)
+            case ChanLen(reg=reg, chan=chan, via=via):
+                chan = chan if via is None else chan_value(g, via)
+                if chan is None:
+                    g.regs[reg] = 0
+                else:
+                    ch = st.chan(chan)
+                    ch.lens = ch.lens | {(_op(sid, None), len(ch.sent), len(ch.recvd))}
+                    g.regs[reg] = ch.qcount
+                g.pc += 1
             case Select():
-                self._select(st, g, sid, ins, alt, line)
+                self._select(st, g, sid, self.cases(g, ins), alt, line)
             case Go(func=func, code=code, args=args):
                 self._go(st, g, sid, func, code or func, tuple(f(g.regs) for f in args), line)
                 g.pc += 1
@@ -726,20 +756,26 @@ class Machine:
         self._call(st, g, func, g.pc + 1, line)
 
     def _alloc(self, st: State, g: G, ins: Alloc) -> None:
-        """A captured variable's new location: ``G.NAME``, then ``G.NAME#2``, ...
-        (only ``g`` allocates under its name, so the names follow its own
-        history, whatever the others did); its declaration is a write."""
-        base = name = f"{g.name}.{ins.name}"
-        k = 1
-        while name in st.vars:
-            k += 1
-            name = f"{base}#{k}"
+        """A captured variable's new location; its declaration is a write."""
+        name = _fresh(st, g, ins.name)
         value = ins.value(g.regs)
         self._touch(st, name, st.sid, write=True)
         e = self._emit(st, g, ev.WRITE, ins.line, obj=name, value=value)
         st.vars[name] = value
         st.last_write[name] = e.id
         g.regs[ins.ref] = name
+        g.pc += 1
+
+    def _make(self, st: State, g: G, ins: Make) -> None:
+        """A new channel (makechan): its name is the goroutine's and the variable's."""
+        cap = ins.cap(g.regs)
+        if cap < 0 or cap > MAX_INT_CHAN_CAP:
+            raise GoPanic(names.MAKECHAN_SIZE)
+        name = _fresh(st, g, ins.hint)
+        st.chans[name] = HChan(name, cap)
+        if st.own is not None:
+            st.own.add(name)
+        g.regs[ins.reg] = name  # type: ignore[assignment]  # a channel value is its name
         g.pc += 1
 
     def _atomic(self, st: State, g: G, sid: tuple, ins: Atomic, line: int) -> None:
@@ -875,6 +911,12 @@ class Machine:
                     instrs = code.instrs
                 elif t is Alloc:
                     self._alloc(st, g, ins)
+                elif t is Make:
+                    self._make(st, g, ins)
+                elif t is ChanCap:
+                    chan = ins.chan if ins.via is None else chan_value(g, ins.via)
+                    g.regs[ins.reg] = st.chans[chan].dataqsiz if chan is not None else 0
+                    g.pc += 1
                 elif t is Defer:
                     g.defers = (*g.defers, (len(g.frames), ins.code, tuple(f(g.regs) for f in ins.args), ins.line))
                     g.pc += 1
@@ -1011,6 +1053,24 @@ class Machine:
             st.objseq[obj] = ((*writes, sid), reads)
         else:
             st.objseq[obj] = (writes, reads | {(sid, len(writes))})
+
+
+def chan_value(g: G, reg: str) -> str | None:
+    """The channel register ``reg`` of ``g`` holds (None: nil, which reads 0)."""
+    v = g.regs.get(reg, 0)
+    return None if v == 0 else v  # type: ignore[return-value]
+
+
+def _fresh(st: State, g: G, hint: str) -> str:
+    """A new object's name: ``G.NAME``, then ``G.NAME#2``, ... (only ``g``
+    makes names under its own, so they follow its history, whatever the
+    others did)."""
+    base = name = f"{g.name}.{hint}"
+    k = 1
+    while name in st.vars or name in st.chans:
+        k += 1
+        name = f"{base}#{k}"
+    return name
 
 
 def _op(sid: tuple, case: int | None) -> tuple:

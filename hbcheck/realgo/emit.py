@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from hbcheck.language import ast
-from hbcheck.language.check import PARAM_TYPES, Program
+from hbcheck.language import ast, types
+from hbcheck.language.check import Program, param_kind
 from hbcheck.language.locations import locations, show_location
 
 _HARNESS = (Path(__file__).with_name("harness.go.txt")).read_text()
@@ -53,7 +53,11 @@ class _Emitter:
         # variables closures capture: pointers (g.p_NAME), allocated where declared
         self.escapes: frozenset[str] = frozenset()
         self.refs: set[str] = set()
-        self.ptrs: set[str] = set()  # every captured name, for the regs struct
+        self.ptrs: set[str] = set()  # every captured int's name, for the regs struct
+        # fields of the regs struct for channels: a register or a captured variable's pointer, its Go type
+        self.chan_fields: dict[str, str] = {}
+        self.ctypes: dict[str, str] = {}  # the body's channel variables (and captured ones): their types
+        self.pinned: set[str] = set()  # temporaries holding a go statement's channel arguments
         version = program.test.go_version
         self.per_iteration = version is None or version >= (1, 22)
 
@@ -82,13 +86,21 @@ class _Emitter:
         return n not in self.scope and self.p.is_int(n)
 
     def ptr(self, n: str) -> str:
+        if n in self.ctypes:  # a captured channel variable: a pointer of its type
+            field = go_name(f"p{_tag(self.ctypes[n])}", n)
+            self.chan_fields[field] = "*" + go_type(self.ctypes[n])
+            return f"g.{field}"
         self.ptrs.add(n)
         return f"g.{go_name('p', n)}"
 
     def assign(self, line: int, target: str | None, rhs: str, decl: bool = False) -> None:
         """``target = rhs``; a ':=' of a captured variable declared here makes a new one."""
         if target is not None and decl and target in self.escapes:
-            self.at(line, f"{self.ptr(target)} = alloc({rhs})")
+            if target in self.ctypes:  # a channel variable
+                new = f"new({go_type(self.ctypes[target])})" if rhs == "nil" else f"ref({rhs})"
+            else:
+                new = f"alloc({rhs})"
+            self.at(line, f"{self.ptr(target)} = {new}")
         else:
             self.at(line, f"{self.target(target)} = {rhs}")
 
@@ -96,12 +108,27 @@ class _Emitter:
         """A body's captured variables: each allocated at entry (a parameter's value, else 0)."""
         self.escapes, self.refs = escapes, refs
         for n in sorted(escapes):
+            if n in self.ctypes:
+                self.w(f"{self.ptr(n)} = new({go_type(self.ctypes[n])})")
+                continue
             value = go_name("a", n) if self.scope.get(n) == "int" else "0"
             self.w(f"{self.ptr(n)} = alloc({value})")
 
     def name(self, n: str) -> str:
+        if n == "nil":
+            return "nil"
+        if n in self.pinned:
+            return n
         if n in self.refs:
             return f"(*{self.ptr(n)})"
+        if self.scope.get(n) == "chan":
+            return go_name("pc", n)
+        if n in self.ctypes:  # a channel variable: a register of its type
+            field = go_name(f"k{_tag(self.ctypes[n])}", n)
+            self.chan_fields[field] = go_type(self.ctypes[n])
+            return f"g.{field}"
+        if n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "chan":
+            return f"e.{go_name('c', n)}"
         if self.is_int(n) or (n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "array"):
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
@@ -128,6 +155,10 @@ class _Emitter:
             case ast.Binary(op="==" | "!=" as op, right=ast.CallExpr(name="recover")):
                 t = self.temp()
                 self.at(self.line, f"{t} := b2i(nil {op} rec(recover()))")
+                return t
+            case ast.CallExpr(name="len" | "cap" as f, args=(arg,)):
+                t = self.temp()
+                self.at(self.line, f"{t} := int64({f}({self.expr(arg)}))")  # type: ignore[arg-type]
                 return t
             case ast.CallExpr(name=f, args=args):
                 t = self.temp()
@@ -163,7 +194,7 @@ class _Emitter:
             return f"e.{go_name('f', f)}(g)"
         vals = [frame]
         for q, a in zip(decl.params or (), args, strict=True):
-            kind = PARAM_TYPES[q.type]
+            kind = param_kind(q.type)
             if kind == "ref":
                 assert isinstance(a, ast.Name)
                 vals.append(self.ptr(a.name))
@@ -174,8 +205,7 @@ class _Emitter:
     def object_arg(self, kind: str, a: ast.Arg) -> str:
         """A channel or sync object passed: the Go value (a pointer for sync objects)."""
         if kind == "chan":
-            assert isinstance(a, ast.Name)
-            return "nil" if a.name == "nil" else self.chan(a.name)
+            return self.expr(a)  # type: ignore[arg-type]
         assert isinstance(a, ast.AddrArg | ast.Name)
         return self.obj_ptr(a.name)
 
@@ -193,9 +223,7 @@ class _Emitter:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
         if name is None or name == "nil":
             return "(chan int64)(nil)"
-        if name in self.scope:
-            return go_name("pc", name)
-        return f"e.{go_name('c', name)}"  # a declared nil channel is a nil field of its own type
+        return self.name(name)  # a declared nil channel is a nil field of its own type
 
     def target(self, name: str | None) -> str:
         if name is None:
@@ -275,10 +303,16 @@ class _Emitter:
                 # the arguments are the spawner's: evaluated here, before the go statement
                 vals = []
                 for q, a in zip(self.p.funcs[f].params or (), args, strict=True):
-                    if q.type == "*int":  # a captured variable: the spawner's pointer
+                    if param_kind(q.type) == "ref":  # a captured variable: the spawner's pointer
                         assert isinstance(a, ast.Name)
                         t = self.temp()
                         self.at(line, f"{t} := {self.ptr(a.name)}")
+                        vals.append(ast.Name(t, a.loc))
+                        continue
+                    if param_kind(q.type) == "chan" and not self._static(a):  # its value now
+                        t = self.temp()
+                        self.at(line, f"{t} := {self.expr(a)}")  # type: ignore[arg-type]
+                        self.pinned.add(t)
                         vals.append(ast.Name(t, a.loc))
                         continue
                     if isinstance(a, ast.StrArg | ast.AddrArg) or self._kind(a) != "int":
@@ -371,6 +405,14 @@ class _Emitter:
             case _:  # pragma: no cover
                 raise AssertionError(f"unexpected statement {s!r}")
 
+    def _static(self, a: ast.Arg) -> bool:
+        """A channel argument that always denotes the same channel: nil, a declared
+        channel no statement assigns, a channel parameter."""
+        if not isinstance(a, ast.Name):
+            return False
+        shared = a.name in self.p.shared and a.name not in self.p.dynamic
+        return a.name == "nil" or self.scope.get(a.name) == "chan" or shared
+
     def _kind(self, a: ast.Arg) -> str:
         """int for a value argument, else chan or sync (what a name passed denotes)."""
         if isinstance(a, ast.Name) and a.name != "nil":
@@ -385,7 +427,7 @@ class _Emitter:
         decl = self.p.funcs[f]
         out = ["g"]
         for q, a in zip(decl.params or (), vals, strict=True):
-            kind = PARAM_TYPES[q.type]
+            kind = param_kind(q.type)
             if kind in ("int", "ref"):
                 assert isinstance(a, ast.Name)
                 out.append(a.name)  # a temporary of the spawner
@@ -462,20 +504,35 @@ def _signature(f: ast.FuncDecl) -> str:
     """The Go parameters and result of a function: first the frame's registers."""
     params = ["g *regs"]
     for q in f.params or ():
-        match PARAM_TYPES[q.type]:
+        match param_kind(q.type):
             case "int":
                 params.append(f"{go_name('a', q.name)} int64")
+            case "ref" if q.type != "*int":  # a captured channel variable
+                params.append(f"{go_name('a', q.name)} *{go_type(q.type[1:])}")
             case "ref":
                 params.append(f"{go_name('a', q.name)} *int64")
             case "chan":
-                params.append(f"{go_name('pc', q.name)} chan {_go_elem(q.type[5:])}")
+                params.append(f"{go_name('pc', q.name)} {go_type(q.type)}")
             case _:
                 params.append(f"{go_name('ps', q.name)} {q.type}")
     return ", ".join(params)
 
 
 def _go_elem(elem: str) -> str:
-    return "int64" if elem == "int" else elem
+    return "int64" if elem == "int" else go_type(elem) if types.is_chan(elem) else elem
+
+
+def go_type(typ: str) -> str:
+    """The Go type of a .lit value type (``int`` is int64)."""
+    if types.is_chan(typ):
+        return f"chan {_go_elem(types.elem_of(typ))}"
+    return "int64"
+
+
+def _tag(typ: str) -> str:
+    """A short tag of a channel type, so that each type's registers have fields of their own."""
+    elem = types.elem_of(typ)
+    return "c" + (_tag(elem) if types.is_chan(elem) else "i" if elem == "int" else "s")
 
 
 def _go_string(text: str) -> str:
@@ -641,13 +698,15 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for g in p.goroutines:
         em.lines = []
         em.indent = 1
+        em.ctypes = p.chan_types.get(g.name, {})
         em.enter(g.escapes, set(g.escapes))
         em.stmts(g.body)
         out += ["//go:noinline", f"func (e *env) {go_name('g', g.name)}(g *regs) {{", *em.lines, "}", ""]
     for f in p.funcs.values():
         em.lines = []
         em.indent = 1
-        em.scope = {q.name: PARAM_TYPES[q.type] for q in f.params or ()}
+        em.scope = {q.name: param_kind(q.type) for q in f.params or ()}  # type: ignore[misc]
+        em.ctypes = p.chan_types.get(f.name, {})
         if f.frame is not None:
             em.w(f"var pad [{f.frame}]byte")
             em.w("touch(pad[:])")
@@ -660,15 +719,20 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         em.stmts(f.body)
         em.scope = {}
         em.escapes, em.refs = frozenset(), set()
-        head = f"func (e *env) {go_name('f', f.name)}({_signature(f)}){' int64' if f.result is not None else ''} {{"
+        result = f" {go_type(f.result)}" if f.result is not None else ""
+        head = f"func (e *env) {go_name('f', f.name)}({_signature(f)}){result} {{"
         out += ["//go:noinline", head, *em.lines, "}", ""]
     fields = [(go_name("r", r), "int64") for r in sorted(regs | em.regs)]
+    fields += sorted(em.chan_fields.items())
     out[regs_at:regs_at] = _struct("regs", fields + [(go_name("p", r), "*int64") for r in sorted(em.ptrs)])
     while out and out[-1] == "":
         out.pop()
     if em.ptrs:
         out += ["", "// alloc is a captured variable's declaration: a new variable.", "func alloc(v int64) *int64 {"]
         out += ["\tp := new(int64)", "\t*p = v", "\treturn p", "}"]
+    if any(t.startswith("*") for t in em.chan_fields.values()):
+        out += ["", "// ref is a captured channel variable's declaration: a new variable.", "func ref[T any](v T) *T {"]
+        out += ["\treturn &v", "}"]
     return "\n".join(out) + "\n"
 
 
@@ -698,6 +762,9 @@ def go_expr(e: ast.Expr, name: Callable[[str], str]) -> str:
             return name(n)
         case ast.Index(name=n, index=i):
             return f"{name(n)}[{go_expr(i, name)}]"
+        case ast.MakeChan(elem=elem, cap=cap):
+            size = f", int({go_expr(cap, name)})" if cap is not None else ""
+            return f"make(chan {_go_elem(elem)}{size})"
         case ast.Unary(op="!", operand=o):
             return f"b2i({go_expr(o, name)} == 0)"
         case ast.Unary(op="-", operand=o):

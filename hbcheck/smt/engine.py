@@ -107,6 +107,8 @@ def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Enc
     if array is not None:  # an element's location may be computed while the program runs
         line = array.loc.line if array.loc else 0
         raise Unsupported(f"an array ('{array.name}', line {line}) is not encoded in z3 yet")
+    if program.chan_value is not None:  # an operation's channel may be known only when it runs
+        raise Unsupported(f"a channel value (line {program.chan_value.line}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)
     encode_memory(enc)
     escaped_registers(enc)

@@ -31,7 +31,7 @@ import z3
 from hbcheck import names
 from hbcheck.errors import Loc
 from hbcheck.language import ast
-from hbcheck.language.check import PARAM_TYPES, Program
+from hbcheck.language.check import Program, param_kind
 from hbcheck.machine import events as mev
 from hbcheck.machine.code import _declared_first
 from hbcheck.machine.config import MachineConfig
@@ -344,7 +344,7 @@ def _check_vars(program: Program, u: Unfolding) -> None:
 
 def _ref_params(f: ast.FuncDecl) -> frozenset[str]:
     """A lifted closure's parameters that are the locations of captured variables."""
-    return frozenset(q.name for q in f.params or () if PARAM_TYPES[q.type] == "ref")
+    return frozenset(q.name for q in f.params or () if param_kind(q.type) == "ref")
 
 
 @dataclass(frozen=True)
@@ -1114,7 +1114,7 @@ class _Unfolder:
         vals: dict[str, SV] = {}
         objs: dict[str, str | None] = {}
         for q, a in zip(self.p.funcs[f].params or (), args, strict=True):
-            kind = PARAM_TYPES[q.type]
+            kind = param_kind(q.type)
             if kind == "int":
                 vals[q.name], st = self.value(a, st, line)  # type: ignore[arg-type]
             elif kind == "ref":  # a captured variable: its location (``_ref``)

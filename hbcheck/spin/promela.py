@@ -439,6 +439,12 @@ def _refuse_functions(p: Program) -> None:
                 "Promela's inlines have no frames or results, so it is not written in Promela",
                 f.loc,
             )
+    if p.chan_value is not None:
+        raise HbError(
+            "a channel value (made, stored, passed or measured at run time) is not written in Promela yet "
+            "(the explorer checks it)",
+            p.chan_value,
+        )
     for var in p.shared.values():
         if var.kind == "array":
             raise HbError(

@@ -288,9 +288,11 @@ def judge(
 
 
 def _on_memory(f: Finding, program: Program) -> bool:
-    """Is this race on a shared variable, an array's element or a captured one (not a wait group)?"""
+    """Is this race on a shared variable (an integer, or a channel variable some
+    statement assigns), an array's element or a captured one (not a wait group)?"""
     name = f.text.removeprefix("race on ")
-    return program.is_int(name) or "." in name or "[" in name  # a captured variable's location: G.NAME
+    # a captured variable's location: G.NAME
+    return program.is_int(name) or name in program.dynamic or "." in name or "[" in name
 
 
 def _access(e: Event) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import array_text, closure_text, defer_text, program_text, waitgroup_text
+from programs import array_text, chan_value_text, closure_text, defer_text, program_text, waitgroup_text
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -79,6 +79,21 @@ def test_random_array_programs_agree(text):
     p = program(text)
     if _agree(p) is not None:
         event("panics" if "index out of range" in str(judge(p, explore(p)).findings) else "in range")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(chan_value_text())
+def test_random_programs_with_channel_values_agree(text):
+    """A channel value's step is resolved from its register when it is the
+    next step, and stands for any channel in a goroutine's future: a made
+    channel has no name until it runs, so a persistent set must not treat
+    an operation on it as independent of any other channel's."""
+    p = program(text)
+    if _agree(p) is not None:
+        findings = judge(p, explore(p)).findings
+        event("racy" if any(f.kind == "race" for f in findings) else "race-free")
 
 
 @settings(

@@ -24,6 +24,8 @@ RACY = {
         f"race on main.n: main_func1 line 12 ({a}) vs main_func1#2 line 12 ({b})"
         for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
     },
+    # a shared channel variable re-made while another goroutine sends on it
+    "reassigned-done-racy.lit": {"race on done: P0 line 7 (write) vs P1 line 11 (read)"},
     "same-element-racy.lit": {
         f"race on results[1]: worker line 10 ({a}) vs worker#2 line 10 ({b})"
         for a, b in (("write", "read"), ("read", "write"), ("write", "write"))
