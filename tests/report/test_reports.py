@@ -320,6 +320,17 @@ def test_trace_save_and_replay_then_edit_the_test(tmp_path):
     assert changed.exit_code == 1 and "REPLAY FAILED" in changed.stdout
 
 
+def test_a_saved_trace_keeps_channel_values_by_name(tmp_path):
+    """A variable holding a channel ends with the channel's name: the saved
+    trace keeps it, and replay compares it."""
+    saved = tmp_path / "t.json"
+    shown = _run("trace", str(lit("reassigned-done-racy.lit")), "--race", "--save", str(saved))
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(saved.read_text())["final"]["variables"]["done"] in ("done", "P0.chan")
+    ok = _run("replay", str(lit("reassigned-done-racy.lit")), str(saved))
+    assert ok.exit_code == 0 and "same final state" in ok.stdout
+
+
 def test_trace_by_state_and_when_there_is_no_witness():
     by_state = _run("trace", str(lit("select-default.lit")), "--state", "P1:got=0")
     assert by_state.exit_code == 0 and "final state P1:got=0" in by_state.stdout
