@@ -104,6 +104,7 @@ BAD = [
         29,
         "cannot receive an integer from 'c' into 'd'",
     ),
+    ("atomic", "go P { c := make(chan int, 1); atomic.Add(&c, 1) }", 1, 44, "atomic.Add needs an integer variable"),
 ]
 
 
