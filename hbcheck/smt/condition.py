@@ -20,6 +20,8 @@ def condition_z3(e: ast.Expr, env: dict[str, z3.BitVecRef]) -> z3.BoolRef:
                 return env[f"{p}:{r}"]
             case ast.Name(name=n):
                 return env[n]
+            case ast.Index(name=n, index=ast.IntLit(value=k)):  # an element: a location of its own
+                return env[f"{n}[{k}]"]
             case ast.Unary(op="!", operand=o):
                 return z3.If(val(o) == 0, z3.BitVecVal(1, 64), z3.BitVecVal(0, 64))
             case ast.Unary(op="-", operand=o):

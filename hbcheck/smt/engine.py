@@ -103,10 +103,6 @@ def solve(
 
 def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Encoding, Compiler, dict]:
     """The program's candidate executions and the model over them."""
-    array = next((v for v in program.shared.values() if v.kind == "array"), None)
-    if array is not None:  # an element's location may be computed while the program runs
-        line = array.loc.line if array.loc else 0
-        raise Unsupported(f"an array ('{array.name}', line {line}) is not encoded in z3 yet")
     if program.chan_value is not None:  # an operation's channel may be known only when it runs
         raise Unsupported(f"a channel value (line {program.chan_value.line}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)
@@ -166,6 +162,7 @@ class _Driver:
         a.locations = locations(p)
         values = final_values(enc, a.locations)
         ints = [n for n, v in p.shared.items() if v.kind == "int"]
+        ints += [f"{n}[{k}]" for n, v in p.shared.items() if v.kind == "array" for k in range(v.cap or 0)]
         finals = dict(zip(ints, final_values(enc, [(n, None) for n in ints]), strict=True))
         for chan, cond in enc.u.overflows:
             if self.q.query(self.prefix, cond):

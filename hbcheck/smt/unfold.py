@@ -282,6 +282,10 @@ def _merge(states: list[_State]) -> _State:
     return _State(z3.Or(*(s.guard for s in live)), regs, frozenset().union(*(s.ctrl for s in live)))
 
 
+# an element's location, and whether the index panics, known only when the step runs
+_COMPUTED_INDEX = "an array index computed while the program runs (line {line}) is not encoded in z3 yet"
+
+
 def unfold(program: Program, unroll: int) -> Unfolding:
     shared = program.shared_waitgroups()
     if shared:
@@ -297,9 +301,11 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         u.range_bounds = ranges or {}
         _check_vars(program, u)
         for name, var in program.shared.items():
-            if var.kind == "int":
+            # an array: each element a location of its own (a[0], a[1], ...)
+            locs = [name] if var.kind == "int" else [f"{name}[{k}]" for k in range(var.cap or 0)]
+            for loc in locs if var.kind in ("int", "array") else []:
                 init = SEvent(
-                    len(u.events), "init", mev.INIT_WRITE, name, z3.BoolVal(True), _bv(var.init), 0, writes=True
+                    len(u.events), "init", mev.INIT_WRITE, loc, z3.BoolVal(True), _bv(var.init), 0, writes=True
                 )
                 u.events.append(init)
         spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
@@ -665,6 +671,12 @@ class _Unfolder:
                     st = self.may_stop(st) if self.seg else st  # a read after another step is a step
                     return self.read(st, self.cell(st, n, line) if n in self.frame.refs else n, line), st
                 return st.regs.get(self.reg(n), SV(ZERO)), st
+            case ast.Index(name=n, index=i):
+                loc, st = self.element(n, i, st, line)
+                if loc is None:  # the index panics
+                    return SV(ZERO), st
+                st = self.may_stop(st) if self.seg else st
+                return self.read(st, loc, line), st
             case ast.CallExpr(name="recover"):
                 raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
             case ast.CallExpr(name=f, args=args):
@@ -711,6 +723,38 @@ class _Unfolder:
                 return SV(expr, deps), st
         raise Unsupported(f"expression {type(e).__name__}")  # pragma: no cover
 
+    def element(
+        self, array: str, index: ast.Expr, st: _State, line: int, iv: SV | None = None
+    ) -> tuple[str | None, _State]:
+        """The location of ``array[index]`` (``iv``: the index, evaluated
+        already). An index the unfolding knows (a constant, a counted loop's
+        variable) is encoded; out of bounds it is Go's panic, and the path
+        ends (None). One known only when the program runs is not encoded."""
+        if iv is None:
+            iv, st = self.value(index, st, line)
+        k = z3.simplify(iv.expr)
+        if not z3.is_bv_value(k):
+            raise Unsupported(_COMPUTED_INDEX.format(line=line))
+        k = k.as_signed_long()  # type: ignore[union-attr]
+        length = self.p.shared[array].cap or 0
+        if 0 <= k < length:
+            return f"{array}[{k}]", st
+        if self.pending() is not None:
+            raise Unsupported(f"an index out of range (line {line}) whose panic may run deferred calls is not encoded")
+        text = names.INDEX_OUT_OF_RANGE if k >= 0 else names.NEGATIVE_INDEX
+        self.fail(st, "panic", text.format(index=k, length=length), line, z3.BoolVal(True))
+        return None, _State(z3.BoolVal(False), st.regs, st.ctrl)
+
+    def index_assign(self, s: ast.IndexAssign, st: _State, line: int) -> _State:
+        """``a[i] = v``: the index, the value, then the bounds check and the write."""
+        iv, st = self.value(s.index, st, line)
+        val, st = self.value(s.value, st, line)
+        loc, st = self.element(s.name, s.index, st, line, iv)
+        if loc is not None:
+            st = self.may_stop(st) if self.seg else st
+            self.event(st, mev.WRITE, loc, val.expr, line, writes=True, data=val.deps)
+        return st
+
     # ---- statements
     def stmts(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:
         for s in body:
@@ -756,6 +800,8 @@ class _Unfolder:
                 return self.assign(st, t, val, line, decl)
             case ast.AtomicCall(target=t, op=op, args=args):
                 return self.atomic(st, t, op, args, line)
+            case ast.IndexAssign():
+                return self.index_assign(s, st, line)
             case ast.If(cond=c, then=then, orelse=orelse):
                 val, st = self.value(c, st, line)
                 truth = val.expr != 0
@@ -769,11 +815,8 @@ class _Unfolder:
                 return self.loop(body, st, c, self.unroll, None, line)
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 return self.range(v, c, body, st, line, decl)
-            case ast.Break():
-                self.loops[-1][0].append(st)
-                return _State(z3.BoolVal(False), st.regs, st.ctrl)
-            case ast.Continue():
-                self.loops[-1][1].append(st)
+            case ast.Break() | ast.Continue():  # the loop's exits, or its next iteration's entries
+                self.loops[-1][0 if isinstance(s, ast.Break) else 1].append(st)
                 return _State(z3.BoolVal(False), st.regs, st.ctrl)
             case ast.Assert(cond=c):
                 val, st = self.value(c, st, line)

@@ -42,7 +42,8 @@ LIT_TOKENS = (
     "~exists ", "expect ", "always", "never", "sometimes", "race", "deadlock", "leak", "no ", 'panic("p")',
     "assert ", "mu.Lock()", "mu.Unlock()", "wg.Add(1)", "wg.Done()", "wg.Wait()", "atomic.Add(&x, 1)",
     "atomic.Load(&x)", "once.Do(f)", "frame 3", "/*", "*/", "//", "litmus ", "init", "main", "nil",
-    "struct{}{}", "\t", "   ", "go main {", "f()", "range ",
+    "struct{}{}", "\t", "   ", "go main {", "f()", "range ", "make(chan chan int, 1)", "len(", "cap(",
+    "var c chan int", "c := make(chan int, 2)", "c = nil", "chan chan ", "d := <-c", "go func() { c <- 1 }()",
 )  # fmt: skip
 CAT_TOKENS = (
     "let ", "rec ", "and ", "acyclic ", "irreflexive ", "empty ", "flag ", "~", "as ", "show ", "declare ",
