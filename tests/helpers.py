@@ -189,6 +189,19 @@ expect no deadlock
 needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go toolchain (.ci/run installs golang-go)")
 
 
+def emitted_build_failures(root: Path, texts: dict[str, str] | list[str]) -> list[tuple[str, str]]:
+    """Each test emitted as Go into a folder of its own under ``root`` (named
+    by the dict's keys, else d0, d1, ...): those whose program does not build."""
+    from hbcheck.realgo.emit import emit_go
+
+    items = texts.items() if isinstance(texts, dict) else ((f"d{i}", t) for i, t in enumerate(texts))
+    for name, text in items:
+        d = root / name
+        d.mkdir()
+        (d / "main.go").write_text(emit_go(program(text, f"{name}.lit"), f"{name}.lit"))
+    return go_build_failures(root)
+
+
 def go_build_failures(root: Path) -> list[tuple[str, str]]:
     """Each folder of ``root`` holds one generated main.go: gofmt must list
     none of them, and the folders whose program does not build are returned."""

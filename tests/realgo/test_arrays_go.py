@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import drawn, go_build_failures, lit, needs_go, program, validate_verdicts
+from helpers import drawn, emitted_build_failures, lit, needs_go, program, validate_verdicts
 from programs import array_text
 
 from hbcheck.realgo.emit import emit_go
@@ -33,8 +33,4 @@ def test_validate_confirms_the_array_suite_and_generated_programs(tmp_path):
 
 @needs_go
 def test_generated_array_programs_build(tmp_path):
-    for i, text in enumerate(drawn(array_text(), 30)):
-        d = tmp_path / f"d{i}"
-        d.mkdir()
-        (d / "main.go").write_text(emit_go(program(text, f"d{i}.lit"), f"d{i}.lit"))
-    assert go_build_failures(tmp_path) == []
+    assert emitted_build_failures(tmp_path, drawn(array_text(), 30)) == []

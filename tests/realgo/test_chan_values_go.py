@@ -6,7 +6,7 @@ channel-value tests and generated ones."""
 
 from __future__ import annotations
 
-from helpers import drawn, go_build_failures, lit, needs_go, program, validate_verdicts
+from helpers import drawn, emitted_build_failures, lit, needs_go, program, validate_verdicts
 from programs import chan_value_text
 
 from hbcheck.realgo.emit import emit_go
@@ -51,8 +51,4 @@ def test_validate_confirms_the_channel_value_suite_and_generated_programs(tmp_pa
 
 @needs_go
 def test_generated_channel_value_programs_build(tmp_path):
-    for i, text in enumerate(drawn(chan_value_text(), 30)):
-        d = tmp_path / f"d{i}"
-        d.mkdir()
-        (d / "main.go").write_text(emit_go(program(text, f"d{i}.lit"), f"d{i}.lit"))
-    assert go_build_failures(tmp_path) == []
+    assert emitted_build_failures(tmp_path, drawn(chan_value_text(), 30)) == []

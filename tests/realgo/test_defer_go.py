@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import drawn, go_build_failures, lit, needs_go, program, validate_verdicts
+from helpers import drawn, emitted_build_failures, lit, needs_go, program, validate_verdicts
 from programs import defer_text
 from typer.testing import CliRunner
 
@@ -52,8 +52,4 @@ def test_a_recover_of_the_test_s_does_not_stop_a_failed_assert_in_go(tmp_path):
 
 @needs_go
 def test_generated_defer_programs_build(tmp_path):
-    for i, text in enumerate(drawn(defer_text(), 30)):
-        d = tmp_path / f"d{i}"
-        d.mkdir()
-        (d / "main.go").write_text(emit_go(program(text, f"d{i}.lit"), f"d{i}.lit"))
-    assert go_build_failures(tmp_path) == []
+    assert emitted_build_failures(tmp_path, drawn(defer_text(), 30)) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import go_build_failures, lit, needs_go, program
+from helpers import emitted_build_failures, lit, needs_go, program
 from programs import FUNCTION_PROGRAMS
 from typer.testing import CliRunner
 
@@ -16,11 +16,7 @@ from hbcheck.realgo.emit import emit_go
 
 @needs_go
 def test_function_programs_are_gofmt_clean_and_build(tmp_path):
-    for name, text in FUNCTION_PROGRAMS.items():
-        d = tmp_path / name
-        d.mkdir()
-        (d / "main.go").write_text(emit_go(program(text, f"{name}.lit"), f"{name}.lit"))
-    assert go_build_failures(tmp_path) == []
+    assert emitted_build_failures(tmp_path, FUNCTION_PROGRAMS) == []
 
 
 def test_the_go_program_keeps_the_function_shape():
