@@ -663,12 +663,18 @@ def chan_value_text(draw) -> str:
     returns one), kept in locals and in a shared variable that goroutines
     re-assign (a race on the variable), sent over a channel of channels,
     passed to functions, set to nil (its cases never run), captured by a
-    closure, measured with len and cap, compared, closed; the condition
-    reads a register."""
+    closure, measured with len and cap, compared, closed; a declared
+    channel ``a`` met both by name and through a variable (a goroutine parked
+    on it by name, woken through a value; one whose variable holds ``a`` on
+    some paths only), and a mutex that brings paths back together; the
+    condition reads a register."""
     lines = [
         "litmus ChanValues",
         f"var cc = make(chan chan int, {draw(st.integers(1, 2))})",
         draw(st.sampled_from(["var done chan int", "var done = make(chan int, 1)"])),
+        f"var a = make(chan int, {draw(st.integers(0, 1))})",
+        "var mu sync.Mutex",
+        "var z int",
         "func put(c chan int, v int) {",
         "    select {",
         "    case c <- v:",
@@ -699,6 +705,20 @@ def chan_value_text(draw) -> str:
         "go func() {{ select {{ case c <- {v}: ; default: }} }}()",
         "c = make(chan int, {k})",
         "d = nil",
+        "d = a",
+        "if r == 1 {{ d = a }}",
+        "r = <-a",
+        "select {{ case a <- {v}: ; default: }}",
+        "r = len(a)",
+        "mu.Lock(); z = z + 1; mu.Unlock()",
+        "mu.Lock(); r = z; mu.Unlock()",
+        "for v := range c {{ r = r + v; c = d }}",
+        "r = cap(make(chan int, {k})) + cap(mk({v}))",
+        # a send through a value that may wake a goroutine parked on a by name
+        "d = a; select {{ case d <- {v}: ; default: }}",
+        "r = <-a; mu.Lock(); z = {v}; mu.Unlock()",
+        # positions that meet again with the variable holding different channels
+        "select {{ case r = <-c: ; default: r = 1 }}; if r == 1 {{ d = a }}; d <- {v}; mu.Lock(); mu.Unlock()",
     ]
     for g in range(draw(st.integers(2, 3))):
         lines.append(f"func P{g}() {{" if g == 0 and draw(st.booleans()) else f"go P{g} {{")

@@ -136,8 +136,9 @@ def persistent(sets: Footprints, st: State, choices: list[Choice], memo: dict[tu
     only T's steps here still reaches every class (Godefroid 1996, ch. 4);
     the trace key keeps each class to one run. T is grown from each
     goroutine that can move, and the smallest is kept. It depends only on
-    where each goroutine stands and what can move, so it is computed once
-    per such position (``memo``)."""
+    where each goroutine stands, what can move and (channel values) which
+    channels the next steps touch, so it is computed once per such position
+    (``memo``)."""
     by_g: dict[str, list[Choice]] = {}
     for c in choices:
         by_g.setdefault(c.g, []).append(c)
@@ -149,6 +150,8 @@ def persistent(sets: Footprints, st: State, choices: list[Choice], memo: dict[tu
             for n, g in st.gs.items()
         ),
         tuple(choices),
+        # a step on a channel value touches the channel its register holds now
+        tuple(sets.next_step(g) for g in st.gs.values()) if sets.values else (),
     )
     chosen = memo.get(where)
     if chosen is None:

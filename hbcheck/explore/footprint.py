@@ -294,7 +294,8 @@ class Footprints:
         if g.status in (FAIL, CUT):
             return ENDS
         if g.status == PARKED:
-            fp = Footprint(writes=frozenset(g.parked))
+            # a waker may reach it through a channel value (ANY in its future)
+            fp = Footprint(reads=self.any, writes=frozenset(g.parked))
             code = self.codes[g.code]
             if not g.parked and g.pc < len(code.instrs) and isinstance(code.instrs[g.pc], WgWait):
                 # parked in a shared wait group's Wait (its pc stays there): the

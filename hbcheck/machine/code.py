@@ -312,7 +312,12 @@ class _Compiler:
         """An operation's channel: a declared one's name (None: nil), or the
         register that holds it when the step runs (a channel value, loaded
         first when it lives in memory)."""
-        name = getattr(ref, "name", None)
+        if not isinstance(ref, ast.ChanRef | ast.Name):  # make(...) or a call: its value, in a temp
+            f = self.value(ref)  # type: ignore[arg-type]
+            t = self.temp()
+            self.emit(Set(t, f))
+            return None, t
+        name = ref.name
         if name is None or name == "nil":
             return None, None
         if name in self.objs:
@@ -624,6 +629,10 @@ class _Compiler:
                 if once:
                     self.emit(Alloc(ref_reg(v), v, lambda r: 0, line))
                 chan, via = self.chan_op(c, line)  # evaluated once, before the loop (the Go spec's range)
+                if via is not None and via == c.name:  # a channel variable the body may re-assign
+                    pinned = self.temp()
+                    self.emit(Set(pinned, _reg(via)))
+                    via = pinned
                 head = self.emit(Recv(chan, tv, tok, line, via))
                 jz = self.emit(Jz(_reg(tok), None))
                 if v != "_":

@@ -210,3 +210,32 @@ def test_a_channel_value_steps_z3_aside_with_its_line():
     r = check_program(program(REQUEST_REPLY), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit"] and set(r.states) == {(0, 1), (1, 0)}
     assert r.notes.smt == "a channel value (line 2) is not encoded in z3 yet"
+
+
+def test_range_evaluates_its_channel_once_and_cap_takes_any_channel_expression():
+    text = """
+    litmus Once
+    func mk() chan int {
+        return make(chan int, 2)
+    }
+    func main() {
+        c := make(chan int, 2)
+        d := make(chan int, 2)
+        c <- 1
+        c <- 2
+        close(c)
+        d <- 10
+        close(d)
+        s := 0
+        for v := range c {
+            s = s*100 + v
+            c = d
+        }
+        a := cap(make(chan int, 3)) + cap(mk())
+    }
+    exists (main:s == 102 && main:a == 5)
+    """
+    # the range keeps receiving from the channel c held when the loop began
+    # (Go evaluates the range expression once), so 1 then 2; and cap takes a
+    # make(...) or a call as well as a variable
+    assert _answer(text) == ({(5, 102)}, 1, set())
