@@ -947,7 +947,7 @@ class _Checker:
         addr = s.args[0]
         if not isinstance(addr, ast.AddrArg):
             raise HbError(f"atomic.{s.op} needs the address of a shared variable: &x", addr.loc)
-        if addr.name in self.ctypes and addr.name not in self.shared:
+        if addr.name in self.ctypes and addr.name not in self.shared and addr.name not in self.scope:
             what = f"a {self.ctypes[addr.name]}"
             raise HbError(f"atomic.{s.op} needs an integer variable; '{addr.name}' is {what}", addr.loc)
         if addr.name not in self.in_memory:  # else a register in memory (closures.py): an int

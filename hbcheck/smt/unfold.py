@@ -302,8 +302,9 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         _check_vars(program, u)
         for name, var in program.shared.items():
             # an array: each element a location of its own (a[0], a[1], ...)
-            locs = [name] if var.kind == "int" else [f"{name}[{k}]" for k in range(var.cap or 0)]
-            for loc in locs if var.kind in ("int", "array") else []:
+            if var.kind not in ("int", "array"):
+                continue
+            for loc in [name] if var.kind == "int" else [f"{name}[{k}]" for k in range(var.cap or 0)]:
                 init = SEvent(
                     len(u.events), "init", mev.INIT_WRITE, loc, z3.BoolVal(True), _bv(var.init), 0, writes=True
                 )
