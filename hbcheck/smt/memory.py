@@ -47,7 +47,7 @@ def encode_memory(enc: Encoding) -> None:
 def _write_order(enc: Encoding, writes: list[SEvent]) -> None:
     for w in writes:
         enc.pos[w.id] = z3.Int(f"pos{w.id}")
-        enc.structural.append(enc.pos[w.id] == 0 if w.kind == mev.INIT_WRITE else enc.pos[w.id] >= 1)
+        enc.structural.append(enc.pos[w.id] == 0 if w.first else enc.pos[w.id] >= 1)
     for a, b in combinations(writes, 2):
         enc.structural.append(implies(and_(a.act, b.act), enc.pos[a.id] != enc.pos[b.id]))
         enc.co[(a.id, b.id)] = and_(a.act, b.act, enc.pos[a.id] < enc.pos[b.id])
@@ -61,7 +61,8 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
     it, an RMW's write right after its read. On a variable also accessed
     plainly, a read may read a plain write instead (the model decides which)
     and the plain writes take any place in the write order the model allows."""
-    timed = [w for w in writes if w.kind in (mev.ATOMIC, mev.INIT_WRITE)]
+    # a declaration (a captured variable's first write) comes before all, like an initial write
+    timed = [w for w in writes if w.kind == mev.ATOMIC or w.first]
     mixed = len(timed) < len(writes) or any(r.kind != mev.ATOMIC for r in reads)
     for r in reads:
         if r.kind != mev.ATOMIC:
@@ -82,10 +83,10 @@ def sc_atomics(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> None
     if mixed:
         rmw_atomicity(enc, writes, reads)
     for w in timed:
-        if w.kind != mev.INIT_WRITE:
+        if not w.first:
             # the write order of the atomic writes is their SC order
             for w2 in timed:
-                if w2.id != w.id and w2.kind != mev.INIT_WRITE:
+                if w2.id != w.id and not w2.first:
                     enc.structural.append(
                         implies(and_(w.act, w2.act), (enc.pos[w.id] < enc.pos[w2.id]) == atomic_before(w, w2))
                     )
@@ -114,8 +115,9 @@ def rmw_atomicity(enc: Encoding, writes: list[SEvent], reads: list[SEvent]) -> N
 
 
 def apos(e: SEvent) -> z3.ArithRef:
-    """An atomic's place in the SC order (the initial write before all)."""
-    if e.kind == mev.INIT_WRITE:
+    """An atomic's place in the SC order (the initial write, or a captured
+    variable's declaration, before all)."""
+    if e.first:
         return z3.IntVal(-1)
     assert e.time is not None
     return e.time

@@ -83,6 +83,14 @@ class SEvent:
     # begin or end, as the machine's: a send, receive, select or once.Do is a
     # begin/end pair (a select's end event here: its default taken)
     phase: str = ""
+    # a captured variable's declaration: the first write of a new location,
+    # before every other access to it (as a shared variable's initial write)
+    decl: bool = False
+
+    @property
+    def first(self) -> bool:
+        """The first write of its location in every order: an initial write or a declaration."""
+        return self.kind == mev.INIT_WRITE or self.decl
 
 
 @dataclass
@@ -499,7 +507,7 @@ class _Unfolder:
         cell = self.u.cells.setdefault(loc, len(self.u.cells) + 1)
         quiet = [(self.atoms[p], z3.BoolVal(True)) for p in self.atoms if p not in self.eventful]
         act = z3.substitute(st.guard, *quiet) if quiet else st.guard
-        self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps, act=act, local=True)
+        self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps, act=act, local=True, decl=True)
         regs = {**st.regs, self.reg(_ref(n)): SV(_bv(cell)), _count(n): SV(_bv(k))}
         return _State(st.guard, regs, st.ctrl)
 
