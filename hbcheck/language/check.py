@@ -283,7 +283,7 @@ class _Checker:
                 self.goroutines.append(decl)
         if not self.goroutines:
             raise HbError("the test declares no goroutine ('go NAME { ... }')", Loc(self.test.file, 1, 1))
-        self.shared_ctypes = {n: f"chan {v.elem}" for n, v in self.shared.items() if v.kind == "chan"}
+        self.shared_ctypes = types.shared_types(self.test.decls)
         self.results = {f.name: f.result for f in self.funcs.values()}
         for g in self.goroutines:
             self.in_memory = g.escapes
@@ -340,7 +340,7 @@ class _Checker:
     def _signature(self, f: ast.FuncDecl) -> None:
         seen: set[str] = set()
         for q in f.params or ():
-            if param_kind(q.type) is None or (q.type.startswith("*") and "sync" not in q.type and f.closure_of is None):
+            if param_kind(q.type) is None or (param_kind(q.type) == "ref" and f.closure_of is None):
                 known = ", ".join(t for t in PARAM_TYPES if t != "*int")
                 raise HbError(f"unsupported parameter type '{q.type}' (known: {known}, chan chan int...)", q.loc)
             if q.name in seen:
@@ -460,7 +460,7 @@ class _Checker:
             )
         if target is None or target == "_":
             return
-        got = self.ctypes.get(target) or self.shared_ctypes.get(target)
+        got = self.ctypes.get(target)
         if types.is_chan(elem) and got != elem:
             raise HbError(f"cannot receive a {elem} from '{ref.name}' into '{target}' ({got or 'an integer'})", loc)
         if not types.is_chan(elem) and got is not None:
