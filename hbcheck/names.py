@@ -40,6 +40,11 @@ CLOSE_OF_NIL = "close of nil channel"
 DIVIDE_BY_ZERO = "runtime error: integer divide by zero"
 INDEX_OUT_OF_RANGE = "runtime error: index out of range [{index}] with length {length}"
 NEGATIVE_INDEX = "runtime error: index out of range [{index}]"
+NIL_MAP_WRITE = "assignment to entry in nil map"
+# runtime/map.go's fatal errors where a map operation meets a write under way (hashWriting)
+MAP_WRITES = "concurrent map writes"
+MAP_READ_WRITE = "concurrent map read and map write"
+MAP_ITERATION_WRITE = "concurrent map iteration and map write"
 MAKECHAN_SIZE = "makechan: size out of range"  # runtime/chan.go makechan: a negative or too large capacity
 DEADLOCK_TEXT = "all goroutines are asleep - deadlock!"
 STACK_OVERFLOW = "stack overflow"

@@ -546,6 +546,44 @@ def array_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@st.composite
+def map_text(draw) -> str:
+    """A shared map (made, or nil: a write panics) written, read, deleted,
+    measured and ranged over by goroutines under a mutex or not: where a
+    write's two steps overlap another operation, Go's fatal errors; a range's
+    order is every order, and it meets entries added or deleted meanwhile."""
+    made = draw(st.booleans()) or draw(st.booleans())
+    lines = [
+        "litmus Maps",
+        "var m = make(map[int]int)" if made else "var m map[int]int",
+        "var x int",
+        "var mu sync.Mutex",
+    ]
+    parts = [
+        "m[{k}] = {v}",
+        "r = m[{k}]",
+        "m[{k}] = m[{k}] + 1",
+        "mu.Lock(); m[{k}] = m[{k}] + {v}; mu.Unlock()",
+        "mu.Lock(); r = m[{k}]; mu.Unlock()",
+        "s, ok := m[{k}]; r = r + s + ok",
+        "delete(m, {k})",
+        "mu.Lock(); delete(m, {k}); mu.Unlock()",
+        "r = len(m)",
+        "for k, v := range m {{ r = r * 3 + k + v }}",
+        "mu.Lock(); for k := range m {{ r = r * 3 + k }}; mu.Unlock()",
+        "for k := range m {{ if k == {k} {{ delete(m, k) }} }}",
+        "x = m[{k}]",
+    ]
+    for g in range(draw(st.integers(2, 3))):
+        lines.append(f"go P{g} {{")
+        lines.append("    r = 0")
+        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
+            lines.append("    " + part.format(k=draw(st.integers(0, 2)), v=draw(st.integers(1, 2))))
+        lines.append("}")
+    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
 # Functions with Go signatures (parameters, results, return anywhere, calls in
 # expressions, go f(args)): the engines must agree on each, and each must
 # build as Go (tests/smt/test_funcs_smt.py, tests/realgo/test_funcs_go.py)

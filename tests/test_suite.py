@@ -210,6 +210,37 @@ EXPECTED = {
     ),
     # both cases ready at first; then only the other's (its channel nil): 2.
     "nil-disables-case.lit": ([{"main:s": 12}, {"main:s": 21}], 1, 1, 2, set()),
+    # maps. Two workers under a mutex, Dones in any order against main's Adds: 10, all complete.
+    "results-locked.lit": ([{"main:n": 2, "main:total": 33}], 10, 0, 10, set()),
+    # record(1) and main's record(2): one before the other (twice, as main may return
+    # before or inside the goroutine's write, or before it starts), or one write begun
+    # inside the other's (fatal, either way): 4 + 2.
+    "writes-racy.lit": (
+        [{}],
+        0,
+        4,
+        6,
+        {
+            Finding("panic", "concurrent map writes", g="main", line=7),
+            Finding("panic", "concurrent map writes", g="record", line=7),
+            Finding("race", "race on seen", g="main", line=7, pair=(("main", 7, "write"), ("record", 7, "write"))),
+        },
+    ),
+    # fill's write lands before the range, inside a step of it (fatal), or between steps.
+    "iterate-write.lit": (
+        [{"main:sum": 10}, {"main:sum": 30}],
+        3,
+        4,
+        9,
+        {
+            Finding("panic", "concurrent map iteration and map write", g="main", line=14),
+            Finding("race", "race on cache", g="fill", line=7, pair=(("fill", 7, "write"), ("main", 14, "read"))),
+        },
+    ),
+    # one goroutine: the reads give zeros, the write panics: 1.
+    "nil-map-write.lit": ([], 0, 0, 1, {Finding("panic", "assignment to entry in nil map", g="main", line=9)}),
+    # six orders, two of them cut short by the delete: four states.
+    "range-order.lit": ([{"main:s": 12}, {"main:s": 21}, {"main:s": 23}, {"main:s": 32}], 1, 3, 4, set()),
     # an atomic store against main's plain read of the same local: a race
     # (not both atomic), read before or after the closure stores.
     "captured-atomic-flag-racy.lit": (
@@ -417,6 +448,7 @@ def test_every_suite_file_is_pinned():
         "closures",
         "arrays",
         "chanvalues",
+        "maps",
     }
     assert all(p.read_text().splitlines()[1].startswith('"') for p in suite_files())  # a one-line description
 
@@ -451,7 +483,7 @@ def test_suite_outcomes_counts_and_findings(name):
     assert set(r.findings) == findings
     # a racy closure or array program: the explorer alone (run_file's engine) leaves what the
     # weak model adds to SC open (z3 answers closures: tests/smt/test_closures_smt.py)
-    weak = lit(name).parent.name in ("closures", "arrays", "chanvalues")
+    weak = lit(name).parent.name in ("closures", "arrays", "chanvalues", "maps")
     assert r.exact or (weak and any(f.kind == "race" for f in findings))
     assert r.status == "pass", [e.reason for e in r.expectations if e.status != "pass"]
 

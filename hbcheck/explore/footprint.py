@@ -52,6 +52,11 @@ from hbcheck.machine.instructions import (
     Load,
     Lock,
     Make,
+    MapDone,
+    MapLen,
+    MapNext,
+    MapRead,
+    MapWrite,
     Once,
     OnceDone,
     Panic,
@@ -211,6 +216,16 @@ class Footprints:
                 if w in self.shared_wgs:
                     return Footprint(writes=frozenset({w}), ends=True)
                 return Footprint(reads=frozenset({w}))
+            case MapRead(map=None) | MapLen(map=None) | MapNext(map=None) | MapWrite(map=None, value=None):
+                return ENDS if div else NONE  # a nil map: nothing to touch (a computed key may divide)
+            case MapWrite(map=None):
+                return ENDS  # assignment to entry in nil map
+            case MapLen(map=m):
+                return Footprint(reads=frozenset({m}), ends=div)
+            case MapRead(map=m) | MapNext(map=m):  # a write under way: Go's fatal error
+                return Footprint(reads=frozenset({m}), ends=True)
+            case MapWrite(map=m) | MapDone(map=m):
+                return Footprint(writes=frozenset({m}), ends=True)
             case Set() | Jz() | Alloc():
                 return ENDS if div else NONE
             case Assert() | Panic() | Bound():

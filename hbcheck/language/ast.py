@@ -115,6 +115,15 @@ class MakeChan:
     loc: Loc
 
 
+@dataclass(frozen=True, slots=True)
+class MakeMap:
+    """``make(map[K]V[, hint])`` in a body (only shared maps are declared so far: the checker refuses it)."""
+
+    type: str
+    hint: Expr | None
+    loc: Loc
+
+
 Expr = (
     IntLit
     | UnitLit
@@ -128,6 +137,7 @@ Expr = (
     | MethodExpr
     | Index
     | MakeChan
+    | MakeMap
 )
 
 
@@ -188,6 +198,18 @@ class Recv:
     chan: ChanRef
     loc: Loc
     decl: bool = False  # written with ':=' (a closure's captured variable is new here)
+
+
+@dataclass(frozen=True, slots=True)
+class MapLookup:
+    """``v, ok = m[k]`` (``_`` discards): the value, and whether the key is present."""
+
+    value: str | None
+    ok: str | None
+    map: str
+    key: Expr
+    loc: Loc
+    decl: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,11 +288,14 @@ class ForConst:
 
 @dataclass(frozen=True, slots=True)
 class ForRange:
+    """``for v := range c`` over a channel; over a map ``for k[, v] := range m`` (``value``: v)."""
+
     var: str
     chan: ChanRef
     body: tuple[Stmt, ...]
     loc: Loc
     decl: bool = False  # written with ':=' (a closure's captured variable is new here)
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +433,7 @@ Stmt = (
     | GoLit
     | FuncValue
     | IndexAssign
+    | MapLookup
 )
 
 # ---- declarations --------------------------------------------------------
@@ -426,6 +452,7 @@ class VarDecl:
     make_elem: str | None
     make_cap: int | None
     loc: Loc
+    made: bool = False  # ``make(map[K]V[, hint])``: ``make_elem`` is the map's type, ``make_cap`` the hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,3 +560,5 @@ def walk(e: Expr):
         yield from walk(e.index)
     elif isinstance(e, MakeChan) and e.cap is not None:
         yield from walk(e.cap)
+    elif isinstance(e, MakeMap) and e.hint is not None:
+        yield from walk(e.hint)

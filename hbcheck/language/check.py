@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast, types
 
-BUILTINS = frozenset({"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range"})
+BUILTINS = frozenset(
+    {"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range", "delete", "map"}
+)
 SYNC_TYPES = {"sync.Mutex": "mutex", "sync.WaitGroup": "wg", "sync.Once": "once"}
 METHODS = {
     "mutex": {"Lock": 0, "Unlock": 0},
@@ -27,7 +29,9 @@ KIND_NAMES = {
     "wg": "a sync.WaitGroup",
     "once": "a sync.Once",
     "array": "an array",
+    "map": "a map",
 }
+MAP_TYPES = ("map[int]int", "map[int]bool")  # keys and values are registers' integers
 MAX_ARRAY = 64  # elements: each one a location of its own
 # a Go signature's parameter types: values are ints and bools (0 or 1) in
 # registers; channels and sync objects are bound to a declared one at the call
@@ -71,11 +75,11 @@ class SharedVar:
     """A declared shared object. ``cap`` is None for a nil channel."""
 
     name: str
-    kind: str  # "int", "chan", "mutex", "wg", "once"
+    kind: str  # "int", "chan", "mutex", "wg", "once", "array", "map"
     init: int = 0
     cap: int | None = None
     loc: Loc | None = None
-    elem: str = "int"  # a channel's element type: "int", "struct{}" or a channel type
+    elem: str = "int"  # a channel's element type: "int", "struct{}" or a channel type; a map's type
 
 
 @dataclass(slots=True)
@@ -353,6 +357,8 @@ class _Checker:
 
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
+        if d.made or (typ is not None and typ.startswith("map[")):
+            return self._map(d)
         if d.make_elem is not None:
             if not types.is_chan(f"chan {d.make_elem}"):
                 raise HbError(
@@ -393,6 +399,28 @@ class _Checker:
         raise HbError(
             f"unknown type '{typ}' (expected int, [N]int, chan int, sync.Mutex, sync.WaitGroup or sync.Once)", d.loc
         )
+
+    def _map(self, d: ast.VarDecl) -> SharedVar:
+        """``var m = make(map[K]V[, hint])`` (``cap`` 1: made) or ``var m map[K]V`` (nil)."""
+        typ = d.make_elem if d.made else d.type
+        assert typ is not None
+        if typ not in MAP_TYPES:
+            raise HbError(f"unsupported map type '{typ}' ({' or '.join(MAP_TYPES)})", d.loc)
+        if d.made and d.type not in (None, typ):
+            raise HbError(f"cannot initialise '{d.name}' of type {d.type} with make({typ})", d.loc)
+        if d.made and d.make_cap is not None and d.make_cap < 0:
+            raise HbError(f"invalid argument: negative size argument in make({typ}, {d.make_cap})", d.loc)
+        if d.init is not None:
+            raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
+        return SharedVar(d.name, "map", 0, 1 if d.made else None, d.loc, typ)
+
+    def _map_name(self, name: str, loc: Loc, what: str) -> SharedVar:
+        """``name`` is a shared map, for ``what``."""
+        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
+        if var is None or var.kind != "map":
+            known = "undeclared" if var is None and name not in self.scope and name not in self.ctypes else "not a map"
+            raise HbError(f"'{name}' is {known}: {what} needs a shared map ('var {name} = make(map[int]int)')", loc)
+        return var
 
     # ---- bodies
     def _body(self, owner: str, body: tuple[ast.Stmt, ...]) -> None:
@@ -552,6 +580,12 @@ class _Checker:
             raise HbError(f"a condition cannot {what}: it reads the final state", e.loc)
         if isinstance(e, ast.MakeChan):
             raise HbError(f"make(chan {e.elem}) is a channel, not an integer", e.loc)
+        if isinstance(e, ast.MakeMap):
+            raise HbError(
+                f"make({e.type}) inside a body: hbcheck has shared maps so far "
+                f"(declare 'var m = make({e.type})' at the top level)",
+                e.loc,
+            )
         if isinstance(e, ast.CallExpr):
             if in_condition:
                 raise HbError("a condition cannot call a function", e.loc)
@@ -611,13 +645,27 @@ class _Checker:
         arg = e.args[0]
         if isinstance(arg, ast.Name) and arg.name == "nil":
             raise HbError(f"invalid argument: nil for built-in {e.name} (use a typed channel)", arg.loc)
+        if isinstance(arg, ast.Name) and self._is_map(arg.name):
+            if e.name == "cap":
+                raise HbError(f"invalid argument: {arg.name} ({self.shared[arg.name].elem}) for built-in cap", arg.loc)
+            return
         typ = self._chan_type(arg) if not isinstance(arg, ast.StrArg | ast.AddrArg) else None
         if typ is None:
             raise HbError(f"invalid argument: {self._show(arg)} for built-in {e.name}: it takes a channel", arg.loc)
         self._chan_expr(arg, typ, e.name)
 
+    def _is_map(self, name: str) -> bool:
+        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
+        return var is not None and var.kind == "map"
+
     def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
-        """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time check)."""
+        """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time
+        check); or a map's entry, any integer key (not in a condition: a map is not in the final state)."""
+        if self._is_map(name):
+            if in_condition:
+                raise HbError(f"a condition cannot read the map '{name}': read it into a register", loc)
+            self.expr(index)
+            return
         var = None if name in self.scope else self.shared.get(name)
         if var is None or var.kind != "array":
             what = "undeclared" if var is None and name not in self.scope else "not an array"
@@ -697,6 +745,19 @@ class _Checker:
                     raise HbError(f"loop variable '{var}' shadows the shared variable '{var}'", loc)
                 self._target(owner, var, loc)
                 self._stmts(owner, body, True)
+            case ast.ForRange(var=var, chan=ast.ChanRef(name=str() as m), value=value, body=body, loc=loc) if (
+                self._is_map(m)
+            ):
+                for t in (var, value):
+                    self._target(owner, None if t == "_" else t, loc)
+                self._stmts(owner, body, True)
+            case ast.ForRange(value=str(), loc=loc):
+                raise HbError("range over a channel permits only one iteration variable", loc)
+            case ast.MapLookup(value=v, ok=ok, map=m, key=k, loc=loc):
+                self._map_name(m, loc, "'v, ok := m[k]'")
+                self.expr(k)
+                self._target(owner, v, loc)
+                self._target(owner, ok, loc)
             case ast.ForRange(var=var, chan=c, body=body, loc=loc):
                 self._chan(c)
                 self._recv_value(c, None if var == "_" else var, loc)
@@ -747,6 +808,15 @@ class _Checker:
                 raise HbError(f"unknown statement {type(s).__name__}", s.loc)
 
     def _call(self, owner: str, s: ast.Call) -> None:
+        if s.name == "delete":
+            if len(s.args) != 2:
+                raise HbError(f"delete takes exactly 2 arguments (a map and a key), got {len(s.args)}", s.loc)
+            m, k = s.args
+            if not isinstance(m, ast.Name) or isinstance(k, ast.StrArg | ast.AddrArg):
+                raise HbError("delete needs a map and an integer key: delete(m, k)", s.loc)
+            self._map_name(m.name, m.loc, "delete")
+            self.expr(k)
+            return
         if s.name == "close":
             if len(s.args) != 1:
                 raise HbError(f"close takes exactly 1 argument, got {len(s.args)}", s.loc)

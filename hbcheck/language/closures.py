@@ -231,9 +231,11 @@ def mentioned(x: object, into_literals: bool) -> set[str]:
                 out.add(n)
             case ast.Assign(target=t) | ast.AtomicCall(target=t) | ast.MethodValue(target=t):
                 out.add(t)
-            case ast.Recv(value=v, ok=ok) | ast.RecvCase(value=v, ok=ok):
+            case ast.Recv(value=v, ok=ok) | ast.RecvCase(value=v, ok=ok) | ast.MapLookup(value=v, ok=ok):
                 out.update((v, ok))
-            case ast.ForConst(var=v) | ast.ForRange(var=v):
+            case ast.ForRange(var=v, value=w):
+                out.update((v, w))
+            case ast.ForConst(var=v):
                 out.add(v)
             case ast.MethodCall(obj=o):
                 out.add(o)

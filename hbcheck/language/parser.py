@@ -150,6 +150,14 @@ class _ToAst(Transformer):
     def make_atom(self, meta, items):
         return ast.MakeChan(items[0], items[1] if len(items) > 1 else None, self._loc(meta))
 
+    @v_args(meta=True)
+    def make_map_atom(self, meta, items):
+        return ast.MakeMap(f"map[{items[0]}]{items[1]}", items[2] if len(items) > 2 else None, self._loc(meta))
+
+    def map_lookup(self, items):
+        value, ok, op, name, key = items
+        return ast.MapLookup(_target(value), _target(ok), str(name), key, self._loc(value), op == ":=")
+
     def nil_atom(self, items):
         return ast.Name("nil", self._loc(items[0]))
 
@@ -304,8 +312,9 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def for_range(self, meta, items):
-        var, op, chan, body = items
-        return ast.ForRange(_target(var) or "_", chan, body, self._loc(meta), op == ":=")
+        var, *value, op, chan, body = items
+        second = _target(value[0]) if value else None
+        return ast.ForRange(_target(var) or "_", chan, body, self._loc(meta), op == ":=", second)
 
     @v_args(meta=True)
     def for_cond(self, meta, items):
@@ -374,6 +383,12 @@ class _ToAst(Transformer):
     def array_type(self, items):
         return f"[{int(items[0])}]{items[1]}"
 
+    def map_type(self, items):
+        return f"map[{items[0]}]{items[1]}"
+
+    def init_make_map(self, items):
+        return ("map", f"map[{items[0]}]{items[1]}", items[2] if len(items) > 2 else 0)
+
     def chan_type(self, items):
         return f"chan {items[0]}"
 
@@ -392,6 +407,8 @@ class _ToAst(Transformer):
         init = next((i for i in items[1:] if isinstance(i, tuple)), None)
         value = init[1] if init and init[0] == "int" else None
         elem, cap = (init[1], init[2]) if init and init[0] == "make" else (None, None)
+        if init and init[0] == "map":  # make(map[K]V[, hint]): ``make_elem`` is the map's type
+            return ast.VarDecl(str(name), typ, None, init[1], init[2], self._loc(name), made=True)
         return ast.VarDecl(str(name), typ, value, elem, cap, self._loc(name))
 
     def func_decl(self, items):

@@ -40,6 +40,11 @@ from hbcheck.machine.instructions import (
     Load,
     Lock,
     Make,
+    MapDone,
+    MapLen,
+    MapNext,
+    MapRead,
+    MapWrite,
     Once,
     OnceDone,
     Panic,
@@ -206,7 +211,9 @@ def _declared_first(name: str, body: tuple[ast.Stmt, ...], per_iteration: bool) 
                 return True
             case ast.ForConst(var=t, decl=True) if t == name:
                 return True
-            case ast.ForRange(var=t, decl=True) if t == name:  # Go 1.22's range may not run once
+            case ast.MapLookup(key=k, decl=True) if name in (s.value, s.ok):
+                return name not in mentioned(k, into_literals=True)
+            case ast.ForRange(decl=True) if name in (s.var, s.value):  # Go 1.22's range may not run once
                 return not per_iteration
         return False
     return True
@@ -417,6 +424,10 @@ class _Compiler:
                 t = self.temp()
                 self.make(t, "chan", e)
                 return _reg(t)
+            case ast.CallExpr(name="len", args=(ast.Name(name=n),), loc=loc) if self.is_map(n):
+                t = self.temp()
+                self.emit(MapLen(t, self.map_obj(n), loc.line))
+                return _reg(t)
             case ast.CallExpr(name="len" | "cap" as op, args=(arg,), loc=loc):
                 chan, via = self.chan_op(arg, loc.line)
                 t = self.temp()
@@ -434,6 +445,11 @@ class _Compiler:
             case ast.Name(name=n, loc=loc):
                 t = self.temp()
                 self.load(t, n, loc.line)
+                return _reg(t)
+            case ast.Index(name=n, index=i, loc=loc) if self.is_map(n):
+                fk = self.value(i)
+                t = self.temp()
+                self.emit(MapRead(self.map_obj(n), fk, t, None, loc.line))
                 return _reg(t)
             case ast.Index(name=n, index=ast.IntLit(value=k), loc=loc):  # in bounds, the checker says
                 t = self.temp()
@@ -475,6 +491,15 @@ class _Compiler:
         cap = self.value(e.cap) if e.cap is not None else (lambda r: 0)
         constant = e.cap is None or isinstance(e.cap, ast.IntLit)  # the checker rejected a bad one
         self.emit(Make(reg, hint, cap, e.loc.line, may_panic=not constant))
+
+    def is_map(self, name: str) -> bool:
+        """Does ``name`` name a shared map (the checker keeps locals and parameters off its name)?"""
+        var = self.program.shared.get(name)
+        return var is not None and var.kind == "map" and name not in self.objs and name not in self.ctypes
+
+    def map_obj(self, name: str) -> str | None:
+        """The map ``name`` holds: None for a nil one."""
+        return name if self.program.shared[name].cap is not None else None
 
     def length(self, array: str) -> int:
         length = self.program.shared[array].cap
@@ -524,6 +549,24 @@ class _Compiler:
                     self.store(t, f, line, decl)
                 else:
                     self.emit(Set(t, f))
+            case ast.IndexAssign(name=a, index=i, value=v) if self.is_map(a):  # the key, the value, then mapassign
+                fk = self.value(i)
+                f = self.value(v)
+                self.line = line
+                self.emit(MapWrite(self.map_obj(a), fk, f, line))
+                self.emit(MapDone(self.map_obj(a), line))
+            case ast.Call(name="delete", args=(ast.Name(name=a), key)):
+                fk = self.value(key)  # type: ignore[arg-type]
+                self.line = line
+                self.emit(MapWrite(self.map_obj(a), fk, None, line))
+                self.emit(MapDone(self.map_obj(a), line))
+            case ast.MapLookup(value=v, ok=ok, map=a, key=key, decl=decl):
+                fk = self.value(key)
+                tv, tok = self.assign_to(v), self.assign_to(ok)
+                self.line = line
+                self.emit(MapRead(self.map_obj(a), fk, tv, tok, line))
+                self.store_back(v, tv, line, decl)
+                self.store_back(ok, tok, line, decl)
             case ast.IndexAssign(name=a, index=ast.IntLit(value=k), value=v):  # in bounds, the checker says
                 f = self.value(v)
                 self.line = line
@@ -621,6 +664,26 @@ class _Compiler:
                 head = self.here()
                 jz = self.emit(Jz(self.value(c), None)) if c is not None else None
                 self.emit(Bound(counter, 0, line))
+                self.loop(body, head, jz)
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if self.is_map(
+                a
+            ):
+                it, tok = self.temp(), self.temp()
+                targets = [t if t != "_" else None for t in (k, v)]
+                regs = [self.temp() if t is not None else None for t in targets]
+                # Go 1.21's captured range variables: one per loop, set each iteration
+                once = {t for t in targets if t in self.escapes and decl and not self.per_iteration}
+                for t in sorted(once):
+                    self.emit(Alloc(ref_reg(t), t, lambda r: 0, line))
+                self.emit(Set(it, lambda r: None))
+                head = self.emit(MapNext(self.map_obj(a), it, regs[0], regs[1], tok, line))
+                jz = self.emit(Jz(_reg(tok), None))
+                for t, reg in zip(targets, regs, strict=True):
+                    if t is not None and reg is not None:
+                        if self.is_mem(t):
+                            self.store(t, _reg(reg), line, decl and t not in once)
+                        else:
+                            self.emit(Set(t, _reg(reg)))
                 self.loop(body, head, jz)
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 tv, tok = self.temp(), self.temp()

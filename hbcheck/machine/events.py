@@ -32,6 +32,7 @@ SPLIT = "split"
 CHOOSE = "rand"  # rand.Intn(n) returned value (op: its n)
 RECOVER = "recover"  # a deferred call's recover() stopped a panic (text: the panic's)
 BLOCK = "block"  # parked on a nil channel or select {}: never completes
+MAP_DONE = "map-done"  # a map write's end: it clears the map's hashWriting flag
 
 # ``op`` of a wait group event that is an access to ``wg.sema`` for Go's race
 # detector (sync/waitgroup.go, Go 1.19): an Add of delta > 0 taking the counter
@@ -82,6 +83,8 @@ class Event:
         """A short human label: ``W x=1``, ``send c<-1 (begin)``."""
         phase = f" ({self.phase})" if self.phase else ""
         match self.kind:
+            case "R" | "W" | "IW" if self.text is not None:  # a map's: what the operation reads or writes
+                return f"{self.kind} {self.text}" if "(" in self.text else f"{self.kind} {self.text}={self.value}"
             case "R" | "W" | "IW":
                 return f"{self.kind} {self.obj}={self.value}"
             case "A":

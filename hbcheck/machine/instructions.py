@@ -202,6 +202,67 @@ class Atomic(Instr):
     site: str | None = None  # as for ``Load``: a variable in memory, ``var`` the register with its location
 
 
+# ---- maps (runtime/map.go: ``map`` None is a nil map). A map is one location
+# for races, as the race detector sees it (racereadpc/racewritepc on the map
+# header); a write sets the map's hashWriting flag for two steps, so that
+# another goroutine's operation in between meets Go's fatal error.
+
+
+@dataclass(frozen=True, slots=True)
+class MapRead(Instr):
+    """``vreg[, okreg] = m[key]`` (mapaccess1/2): a write under way is fatal."""
+
+    map: str | None
+    key: Fn
+    vreg: str | None
+    okreg: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapWrite(Instr):
+    """``m[key] = value`` (mapassign) or, ``value`` None, ``delete(m, key)``
+    (mapdelete): sets hashWriting and writes; a ``MapDone`` follows."""
+
+    map: str | None
+    key: Fn
+    value: Fn | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapDone(Instr):
+    """The end of a map write: clears hashWriting."""
+
+    map: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapLen(Instr):
+    """``reg = len(m)``: a read of the map's count (the header the race detector watches)."""
+
+    reg: str
+    map: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapNext(Instr):
+    """One step of ``for k, v := range m`` (mapiternext), the iterator in
+    register ``it`` (None before the first): one alternative per entry not
+    produced yet, and the end once every entry the loop started with is
+    produced or deleted (Go may produce or skip entries added during the
+    loop). ``okreg`` is 1 with an entry, 0 at the end."""
+
+    map: str | None
+    it: str
+    kreg: str | None
+    vreg: str | None
+    okreg: str
+    line: int
+
+
 # ---- channels (``chan`` None: a nil channel; with ``via``, the channel is
 # the value of that register when the step runs, and ``chan`` is None)
 

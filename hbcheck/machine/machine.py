@@ -44,6 +44,11 @@ from hbcheck.machine.instructions import (
     Load,
     Lock,
     Make,
+    MapDone,
+    MapLen,
+    MapNext,
+    MapRead,
+    MapWrite,
     Once,
     OnceDone,
     Panic,
@@ -71,6 +76,7 @@ from hbcheck.machine.state import (
     WG_RETURN,
     End,
     G,
+    MapObj,
     Panicking,
     Pending,
     State,
@@ -151,6 +157,10 @@ class Machine:
                     st.vars[name] = name if var.cap is not None else 0
                     e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=st.vars[name])
                     st.last_write[name] = e.id
+            elif var.kind == "map" and var.cap is not None:  # made; a nil map has no object
+                st.maps[name] = MapObj()
+                e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=0)
+                st.last_write[name] = e.id
             elif var.kind == "mutex":
                 st.mutex[name] = (None, None)
             elif var.kind == "wg":
@@ -186,6 +196,9 @@ class Machine:
                     out.extend(Choice(g.name, alt) for alt in self._select_alts(st, self.cases(g, ins)))
                 elif type(ins) is Choose:
                     out.extend(Choice(g.name, alt) for alt in range(ins.n))
+                elif type(ins) is MapNext:
+                    options = self.map_next(st, g, ins)
+                    out.extend(Choice(g.name, alt) for alt in range(1 if options is None else len(options)))
                 elif type(ins) not in WAITS or self._may_run(st, ins):
                     out.append(Choice(g.name))
         return out
@@ -209,6 +222,22 @@ class Machine:
             c if c.via is None else dataclasses.replace(c, chan=chan_value(g, c.via), via=None) for c in ins.cases
         )
         return dataclasses.replace(ins, cases=cases)
+
+    @staticmethod
+    def map_next(st: State, g: G, ins: MapNext) -> list[int | None] | None:
+        """What a range over a map may produce next: the keys not produced
+        yet, sorted, then None (the end) once every entry the loop started
+        with is produced or gone; None: a write is under way, Go's fatal error
+        (mapiternext; mapiterinit returns at once on an empty map)."""
+        m = None if ins.map is None else st.maps[ins.map]
+        it = g.regs.get(ins.it)
+        if m is None or (it is None and not m.entries):
+            return [None]
+        if m.writer is not None:
+            return None
+        start, done = it if it is not None else (tuple(k for k, _v in m.entries), ())
+        keys = [k for k, _v in m.entries if k not in done]
+        return [*keys, *([None] if not set(keys) & set(start) else [])]
 
     def _select_alts(self, st: State, ins: Select) -> list[int]:
         cases = ins.cases
@@ -354,6 +383,8 @@ class Machine:
             case Atomic():
                 self._atomic(st, g, sid, ins, line)
                 g.pc += 1
+            case MapRead() | MapWrite() | MapDone() | MapLen() | MapNext():
+                self._map_step(st, g, sid, ins, alt, line)
             case Choose(reg=reg, n=n):
                 assert alt is not None
                 # the value is the goroutine's own: in the trace key, so that each is an execution
@@ -371,6 +402,75 @@ class Machine:
                 st.end = End("main-exit", g.name, "", line)
             case _:  # pragma: no cover - local instructions run in _run_local
                 raise AssertionError(f"unexpected instruction {ins}")
+
+    def _map_step(self, st: State, g: G, sid: tuple, ins: Instr, alt: int | None, line: int) -> None:
+        """A map operation (runtime/map.go, Go 1.19): the race detector's access
+        to the map header first, then the hashWriting checks where the runtime
+        makes them (not on an empty map's read, iteration or delete)."""
+        m: str | None = ins.map  # type: ignore[attr-defined]
+        obj = None if m is None else st.maps[m]
+        write = type(ins) in (MapWrite, MapDone)
+        if m is not None:
+            self._touch(st, m, sid, write=write)
+        match ins:
+            case MapRead(key=fk, vreg=vreg, okreg=okreg):
+                value, ok = (0, 0) if obj is None else obj.get(fk(g.regs))
+                if obj is not None:
+                    text = f"{m}[{fk(g.regs)}]"
+                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=text)
+                    if obj.entries and obj.writer is not None:
+                        self._panic(st, g, names.MAP_READ_WRITE, line, fatal=True)
+                        return
+                for reg, v in ((vreg, value), (okreg, ok)):
+                    if reg is not None:
+                        g.regs[reg] = v
+            case MapLen(reg=reg):
+                g.regs[reg] = 0 if obj is None else len(obj.entries)
+                if obj is not None:
+                    src = st.last_write[m]
+                    self._emit(st, g, ev.READ, line, obj=m, value=g.regs[reg], src=src, text=f"len({m})")
+            case MapWrite(key=fk, value=fv):
+                key, value = fk(g.regs), None if fv is None else fv(g.regs)
+                if obj is None:
+                    if fv is not None:
+                        self._panic(st, g, names.NIL_MAP_WRITE, line)
+                        return
+                else:
+                    text = f"{m}[{key}]" if value is not None else f"delete({m}, {key})"
+                    e = self._emit(st, g, ev.WRITE, line, obj=m, value=value or 0, text=text)
+                    st.last_write[m] = e.id
+                    if fv is not None or obj.entries:  # mapdelete returns at once on an empty map
+                        if obj.writer is not None:
+                            self._panic(st, g, names.MAP_WRITES, line, fatal=True)
+                            return
+                        st.maps[m] = MapObj(obj.entries, g.name, (key, value))
+            case MapDone():
+                if obj is not None and obj.writer == g.name:
+                    st.maps[m] = MapObj(obj.applied())
+                    self._emit(st, g, ev.MAP_DONE, line, obj=m)
+            case MapNext(it=it, kreg=kreg, vreg=vreg, okreg=okreg):
+                options = self.map_next(st, g, ins)
+                if options is None:  # the read of the header comes first (mapiterinit, mapiternext)
+                    assert m is not None
+                    self._emit(st, g, ev.READ, line, obj=m, value=0, src=st.last_write[m], text=f"range({m})")
+                    self._panic(st, g, names.MAP_ITERATION_WRITE, line, fatal=True)
+                    return
+                key = options[alt or 0]
+                value = 0
+                if obj is not None:
+                    start, done = g.regs.get(it) or (tuple(k for k, _v in obj.entries), ())
+                    if key is not None and key not in start and sum(k not in start for k in done) >= self.config.unroll:
+                        self._fail(g, "cut", f"unroll {self.config.unroll}", line)  # entries added while it runs
+                        return
+                    value = obj.get(key)[0] if key is not None else 0
+                    text = f"range({m}) end" if key is None else f"range({m}) {m}[{key}]={value}"
+                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=text)
+                    g.regs[it] = (start, done if key is None else (*done, key))
+                g.regs[okreg] = int(key is not None)
+                for reg, v in ((kreg, key or 0), (vreg, value)):
+                    if reg is not None and key is not None:
+                        g.regs[reg] = v
+        g.pc += 1
 
     def _wg_add(self, st: State, g: G, sid: tuple, w: str, delta: int, kind: str, line: int) -> None:
         """``w.Add(delta)``, or ``w.Done()`` (``delta`` -1): the event ``kind``."""

@@ -115,6 +115,32 @@ class G:
 
 
 @dataclass(frozen=True, slots=True)
+class MapObj:
+    """A map (runtime/map.go's hmap): its entries sorted by key, and the
+    goroutine whose write holds hashWriting with the write it applies when it
+    clears it (mapassign counts a new entry at its end: a read meanwhile sees
+    the old count)."""
+
+    entries: tuple[tuple[int, int], ...] = ()
+    writer: str | None = None
+    pending: tuple[int, int | None] | None = None  # (key, value), None: a delete
+
+    def get(self, key: int) -> tuple[int, int]:
+        """The value at ``key`` and whether it is there."""
+        return next(((v, 1) for k, v in self.entries if k == key), (0, 0))
+
+    def applied(self) -> tuple[tuple[int, int], ...]:
+        """The entries once the pending write is applied."""
+        if self.pending is None:
+            return self.entries
+        key, value = self.pending
+        kept = {k: v for k, v in self.entries if k != key}
+        if value is not None:
+            kept[key] = value
+        return tuple(sorted(kept.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class End:
     """Why an execution stopped before every goroutine returned."""
 
@@ -130,6 +156,7 @@ class State:
         "vars",
         "last_write",
         "chans",
+        "maps",
         "mutex",
         "wg",
         "once",
@@ -148,6 +175,7 @@ class State:
         self.vars: dict[str, int] = {}
         self.last_write: dict[str, int] = {}
         self.chans: dict[str, HChan] = {}
+        self.maps: dict[str, MapObj] = {}  # the made maps (a nil map has none)
         self.mutex: dict[str, tuple[str | None, int | None]] = {}  # holder, last unlock event
         self.wg: dict[str, tuple[int, tuple[int, ...]]] = {}  # counter, events releasing a Wait
         self.once: dict[str, tuple[int, int | None]] = {}  # 0 new, 1 running, 2 done; end event
@@ -167,6 +195,7 @@ class State:
         s.own = set()
         s.vars, s.last_write = dict(self.vars), dict(self.last_write)
         s.chans = dict(self.chans)
+        s.maps = dict(self.maps)
         s.mutex, s.wg, s.once = dict(self.mutex), dict(self.wg), dict(self.once)
         s.spawns = dict(self.spawns)
         s.events = list(self.events)

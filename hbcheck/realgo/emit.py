@@ -129,7 +129,7 @@ class _Emitter:
             return f"g.{field}"
         if n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "chan":
             return f"e.{go_name('c', n)}"
-        if self.is_int(n) or (n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "array"):
+        if self.is_int(n) or (n not in self.scope and n in self.p.shared and self.p.shared[n].kind in ("array", "map")):
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
         return f"g.{go_name('r', n)}"
@@ -272,6 +272,17 @@ class _Emitter:
                 k = self.temp()
                 self.at(line, f"{k} := {self.expr(i)}")
                 self.at(line, f"{self.name(a)}[{k}] = {self.expr(v)}")
+            case ast.MapLookup(value=v, ok=ok, map=a, key=key, decl=decl):
+                k, tv, tok = self.temp(), self.temp(), self.temp()
+                self.at(line, f"{k} := {self.expr(key)}")
+                self.at(line, f"{tv}, {tok} := {self.name(a)}[{k}]")
+                self.at(line, f"_ = {tv}")
+                if v is not None:
+                    self.assign(line, v, tv, decl)
+                if ok is not None:
+                    self.assign(line, ok, f"b2i({tok})", decl)
+            case ast.Call(name="delete", args=(ast.Name(name=a), key)):
+                self.at(line, f"delete({self.name(a)}, {self.expr(key)})")  # type: ignore[arg-type]
             case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
                 if v is None and ok is None:
                     self.at(line, f"<-{self.chan(c)}")
@@ -362,6 +373,23 @@ class _Emitter:
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 r = self.target(i)
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if (
+                a not in self.scope and a in self.p.shared and self.p.shared[a].kind == "map"
+            ):
+                targets = [t for t in (k, v) if t not in (None, "_")]
+                once = [t for t in targets if decl and t in self.escapes and not self.per_iteration]
+                for t in once:
+                    self.at(line, f"{self.ptr(t)} = alloc(0)")
+                tk, tv = self.temp(), self.temp()
+                self.at(line, f"for {tk}, {tv} := range {self.name(a)} {{")
+                self.indent += 1
+                self.at(line, f"_, _ = {tk}, {tv}")
+                for t, val in ((k, tk), (v, tv)):
+                    if t not in (None, "_"):
+                        self.assign(line, t, val, decl and t not in once)
+                self.stmts(body)
+                self.indent -= 1
+                self.w("}")
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 if v == "_":
                     self.block(f"for range {self.chan(c)}", line, body)
@@ -616,8 +644,9 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             "wg": "sync.WaitGroup",
             "once": "sync.Once",
             "array": f"[{var.cap}]int64",
+            "map": "map[int64]int64",  # a bool value is 0 or 1, as in a register
         }[var.kind]
-        kind = {"int": "v", "array": "v", "chan": "c"}.get(var.kind, "s")
+        kind = {"int": "v", "array": "v", "map": "v", "chan": "c"}.get(var.kind, "s")
         fields.append((go_name(kind, name), gotype))
     fields += [
         ("live", "sync.WaitGroup"),
@@ -640,6 +669,8 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for name, var in p.shared.items():
         if var.kind == "int" and var.init:
             out.append(f"\te.{go_name('v', name)} = {var.init}")
+        elif var.kind == "map" and var.cap is not None:
+            out.append(f"\te.{go_name('v', name)} = make(map[int64]int64)")
         elif var.kind == "chan" and var.cap is not None:
             cap = f", {var.cap}" if var.cap else ""
             out.append(f"\te.{go_name('c', name)} = make(chan {_go_elem(var.elem)}{cap})")

@@ -446,6 +446,12 @@ def _refuse_functions(p: Program) -> None:
             p.chan_value,
         )
     for var in p.shared.values():
+        if var.kind == "map":
+            raise HbError(
+                f"'{var.name}' is a map: its entries and Go's concurrent-map fatal errors are not written in "
+                "Promela yet (the explorer checks them)",
+                var.loc,
+            )
         if var.kind == "array":
             raise HbError(
                 f"'{var.name}' is an array: its elements' bounds checks and Go's index panics are not written "

@@ -14,7 +14,15 @@ from __future__ import annotations
 import pytest
 from helpers import STRESS, program, suite_files
 from hypothesis import HealthCheck, event, given, settings
-from programs import array_text, chan_value_text, closure_text, defer_text, program_text, waitgroup_text
+from programs import (
+    array_text,
+    chan_value_text,
+    closure_text,
+    defer_text,
+    map_text,
+    program_text,
+    waitgroup_text,
+)
 
 from hbcheck.explore import ExploreConfig, explore
 from hbcheck.language import load
@@ -66,6 +74,22 @@ def test_random_programs_with_closures_agree(text):
     if r is not None:
         event("racy" if any(f.kind == "race" for f in judge(p, r[0]).findings) else "race-free")
         event(f"go {p.test.go_version or 'latest'}")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(map_text())
+def test_random_map_programs_agree(text):
+    """A map's footprint is its name, for every operation on it: a read and a
+    range step read it, a write's two steps write it; each of them may meet a
+    write under way (Go's fatal error), so each may end the program."""
+    p = program(text)
+    r = _agree(p)
+    if r is not None:
+        findings = judge(p, r[0]).findings
+        event("fatal" if any(f.kind == "panic" and "concurrent" in f.text for f in findings) else "no fatal")
+        event("racy" if any(f.kind == "race" for f in findings) else "race-free")
 
 
 @settings(

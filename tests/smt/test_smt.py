@@ -715,7 +715,7 @@ def test_z3_answers_every_suite_test_but_a_stack_overflow():
     """What z3 does not encode makes it step aside with the reason: on the
     suite, only the stack that overflows (frames change no memory semantics;
     Go's fatal stack overflow is not encoded, nor recursion past 16 calls),
-    WaitGroup misuse, recover(), arrays and channel values (not encoded yet)."""
+    WaitGroup misuse, recover(), arrays, channel values and maps (not encoded yet)."""
     for path in suite_files():
         p = program(path.read_text())
         answer = solve(p, load_model("go"))
@@ -729,6 +729,8 @@ def test_z3_answers_every_suite_test_but_a_stack_overflow():
             assert answer.reason == "a division (line 9) whose panic may run deferred calls is not encoded"
         elif path.parent.name == "chanvalues":  # an operation's channel may be known only when it runs
             assert answer.reason is not None and answer.reason.startswith("a channel value (line "), path.name
+        elif path.parent.name == "maps":  # two steps around the runtime's write flag
+            assert answer.reason == "a map (line 4) is not encoded in z3 yet", path.name
         elif p.shared_waitgroups():  # WaitGroup misuse: the explorer's alone
             assert answer.reason == (
                 "WaitGroup wg is Added to and Waited on in different goroutines "
@@ -764,7 +766,7 @@ def test_engines_agree_on_the_suite_under_every_model(name):
     for path in suite_files():
         p = program(path.read_text())
         stepped_aside = (
-            path.parent.name in ("stack", "chanvalues")
+            path.parent.name in ("stack", "chanvalues", "maps")
             or path.name in ("index-out-of-range.lit", "same-element-racy.lit")
             or "recover()" in path.read_text()
             or p.shared_waitgroups()

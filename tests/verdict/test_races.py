@@ -26,6 +26,9 @@ RACY = {
     },
     # a shared channel variable re-made while another goroutine sends on it
     "reassigned-done-racy.lit": {"race on done: P0 line 7 (write) vs P1 line 11 (read)"},
+    # a map is one location: two writes of different keys race
+    "writes-racy.lit": {"race on seen: main line 7 (write) vs record line 7 (write)"},
+    "iterate-write.lit": {"race on cache: fill line 7 (write) vs main line 14 (read)"},
     "same-element-racy.lit": {
         f"race on results[1]: worker line 10 ({a}) vs worker#2 line 10 ({b})"
         for a, b in (("write", "read"), ("read", "write"), ("write", "write"))

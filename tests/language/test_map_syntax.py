@@ -1,0 +1,133 @@
+"""Maps in the language: what parses, and what is rejected with the line and
+column of the fault (shared maps of ints and bools only, so far)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import program
+
+from hbcheck.errors import HbError
+
+
+def test_a_map_is_a_shared_variable_of_its_own_kind():
+    p = program(
+        "litmus Maps\nvar m = make(map[int]int, 4)\nvar b map[int]bool\n"
+        "go P {\n    m[1] = 2\n    v, ok := m[1]\n    delete(m, 1)\n    for k, v := range m { r = k + v + ok }\n}\n"
+    )
+    assert (p.shared["m"].kind, p.shared["m"].cap, p.shared["m"].elem) == ("map", 1, "map[int]int")
+    assert (p.shared["b"].kind, p.shared["b"].cap, p.shared["b"].elem) == ("map", None, "map[int]bool")
+    assert p.registers["P"] == frozenset({"v", "ok", "k", "r"})
+
+
+BAD = [
+    (
+        "key-type",
+        "var m = make(map[string]int)\ngo P { r = 1 }",
+        1,
+        5,
+        "unsupported map type 'map[string]int' (map[int]int or map[int]bool)",
+    ),
+    (
+        "typed-make",
+        "var m map[int]bool = make(map[int]int)\ngo P { r = 1 }",
+        1,
+        5,
+        "cannot initialise 'm' of type map[int]bool with make(map[int]int)",
+    ),
+    (
+        "negative-hint",
+        "var m = make(map[int]int, -1)\ngo P { r = 1 }",
+        1,
+        5,
+        "invalid argument: negative size argument in make(map[int]int, -1)",
+    ),
+    (
+        "local-make",
+        "go P { m := make(map[int]int) }",
+        1,
+        13,
+        "make(map[int]int) inside a body: hbcheck has shared maps so far "
+        "(declare 'var m = make(map[int]int)' at the top level)",
+    ),
+    (
+        "cap",
+        "var m = make(map[int]int)\ngo P { r = cap(m) }",
+        2,
+        16,
+        "invalid argument: m (map[int]int) for built-in cap",
+    ),
+    ("assign", "var m = make(map[int]int)\ngo P { m = nil }", 2, 12, "nil is not an integer"),
+    ("as-int", "var m = make(map[int]int)\ngo P { r = m + 1 }", 2, 12, "'m' is a map, not an integer"),
+    (
+        "delete-chan",
+        "var c = make(chan int)\ngo P { delete(c, 1) }",
+        2,
+        15,
+        "'c' is not a map: delete needs a shared map ('var c = make(map[int]int)')",
+    ),
+    (
+        "delete-arity",
+        "var m = make(map[int]int)\ngo P { delete(m) }",
+        2,
+        8,
+        "delete takes exactly 2 arguments (a map and a key), got 1",
+    ),
+    (
+        "lookup-array",
+        "var a [2]int\ngo P { v, ok := a[1] }",
+        2,
+        8,
+        "'a' is not a map: 'v, ok := m[k]' needs a shared map ('var a = make(map[int]int)')",
+    ),
+    (
+        "range-chan-two",
+        "var c = make(chan int)\ngo P { for k, v := range c { r = k } }",
+        2,
+        8,
+        "range over a channel permits only one iteration variable",
+    ),
+    (
+        "cond",
+        "var m = make(map[int]int)\ngo P { m[1] = 1 }\nexists (m[1] == 1)",
+        3,
+        9,
+        "a condition cannot read the map 'm': read it into a register",
+    ),
+    (
+        "pass",
+        "var m = make(map[int]int)\nfunc f(n int) { }\ngo P { f(m) }",
+        3,
+        10,
+        "cannot use m (a map) as int in argument 'n' of 'f'",
+    ),
+    (
+        "send",
+        "var m = make(map[int]int)\nvar c = make(chan int, 1)\ngo P { c <- m }",
+        3,
+        13,
+        "'m' is a map, not an integer",
+    ),
+    ("redeclare-delete", "var delete int\ngo P { r = 1 }", 1, 5, "'delete' is predeclared and cannot be redeclared"),
+    (
+        "undeclared-lookup",
+        "go P { v, ok := q[1] }",
+        1,
+        8,
+        "'q' is undeclared: 'v, ok := m[k]' needs a shared map ('var q = make(map[int]int)')",
+    ),
+    (
+        "init-int",
+        "var m map[int]int = 1\ngo P { r = 1 }",
+        1,
+        5,
+        "cannot initialise 'm' of type map[int]int with an integer",
+    ),
+]
+
+
+@pytest.mark.parametrize("name,body,line,col,message", BAD, ids=[b[0] for b in BAD])
+def test_a_misused_map_is_one_located_error(name, body, line, col, message):
+    with pytest.raises(HbError) as err:
+        program(f"litmus Bad\n{body}\n")
+    assert message == err.value.message
+    assert (err.value.loc.line - 1, err.value.loc.col) == (line, col), err.value.message
