@@ -40,6 +40,8 @@ CLOSE_OF_NIL = "close of nil channel"
 DIVIDE_BY_ZERO = "runtime error: integer divide by zero"
 INDEX_OUT_OF_RANGE = "runtime error: index out of range [{index}] with length {length}"
 NEGATIVE_INDEX = "runtime error: index out of range [{index}]"
+MAKESLICE_LEN = "runtime error: makeslice: len out of range"
+MAKESLICE_CAP = "runtime error: makeslice: cap out of range"
 NIL_MAP_WRITE = "assignment to entry in nil map"
 # runtime/map.go's fatal errors where a map operation meets a write under way (hashWriting)
 MAP_WRITES = "concurrent map writes"

@@ -547,6 +547,38 @@ def array_text(draw) -> str:
 
 
 @st.composite
+def slice_text(draw) -> str:
+    """A shared slice (made, or nil) appended to, indexed (in range or not: Go's
+    panic), measured, ranged over and re-made by goroutines under a mutex or
+    not: a race on the header, and on elements an append's copy reads."""
+    made = draw(st.booleans())
+    decl = f"var s = make([]int, {draw(st.integers(0, 2))}, 2)" if made else "var s []int"
+    lines = ["litmus Slices", decl, "var x int", "var mu sync.Mutex"]
+    parts = [
+        "s = append(s, {v})",
+        "mu.Lock(); s = append(s, {v}); mu.Unlock()",
+        "s = append(s, {v}, x)",
+        "r = s[{k}]",
+        "s[{k}] = {v}",
+        "mu.Lock(); if len(s) > {k} {{ s[{k}] = s[{k}] + {v} }}; mu.Unlock()",
+        "r = len(s) * 10 + cap(s)",
+        "for i, v := range s {{ r = r * 3 + i + v }}",
+        "mu.Lock(); for _, v := range s {{ r = r + v }}; mu.Unlock()",
+        "s = make([]int, {k})",
+        "s = nil",
+        "x = {v}",
+    ]
+    for g in range(draw(st.integers(2, 3))):
+        lines.append(f"go P{g} {{")
+        lines.append("    r = 0")
+        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
+            lines.append("    " + part.format(k=draw(st.integers(0, 2)), v=draw(st.integers(1, 2))))
+        lines.append("}")
+    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
 def map_text(draw) -> str:
     """A shared map (made, or nil: a write panics) written, read, deleted,
     measured and ranged over by goroutines under a mutex or not: where a

@@ -66,6 +66,10 @@ from hbcheck.machine.instructions import (
     Select,
     Send,
     Set,
+    SliceAppend,
+    SliceLoad,
+    SliceMake,
+    SliceStore,
     Store,
     Unlock,
     WgAdd,
@@ -216,6 +220,14 @@ class Footprints:
                 if w in self.shared_wgs:
                     return Footprint(writes=frozenset({w}), ends=True)
                 return Footprint(reads=frozenset({w}))
+            case SliceLoad(site=site):  # every element of every backing array the slice holds
+                return Footprint(reads=frozenset({site + "[]"}), ends=True)  # an index out of range
+            case SliceStore(site=site):
+                return Footprint(writes=frozenset({site + "[]"}), ends=True)
+            case SliceAppend(site=site):  # the copy reads the old elements, the new ones are written
+                return Footprint(writes=frozenset({site + "[]"}), ends=div)
+            case SliceMake():
+                return ENDS  # a bad size panics
             case MapRead(map=None) | MapLen(map=None) | MapNext(map=None) | MapWrite(map=None, value=None):
                 return ENDS if div else NONE  # a nil map: nothing to touch (a computed key may divide)
             case MapWrite(map=None):

@@ -124,6 +124,16 @@ class MakeMap:
     loc: Loc
 
 
+@dataclass(frozen=True, slots=True)
+class MakeSlice:
+    """``make([]T, len[, cap])`` in a body: a new backing array each time it runs."""
+
+    elem: str
+    len: Expr
+    cap: Expr | None
+    loc: Loc
+
+
 Expr = (
     IntLit
     | UnitLit
@@ -138,6 +148,7 @@ Expr = (
     | Index
     | MakeChan
     | MakeMap
+    | MakeSlice
 )
 
 
@@ -452,7 +463,9 @@ class VarDecl:
     make_elem: str | None
     make_cap: int | None
     loc: Loc
-    made: bool = False  # ``make(map[K]V[, hint])``: ``make_elem`` is the map's type, ``make_cap`` the hint
+    made: bool = False  # ``make(map[K]V[, hint])``: ``make_elem`` is the map's type, ``make_cap`` the hint;
+    # ``make([]T, len[, cap])``: ``make_elem`` is the slice's type, ``make_len`` and ``make_cap`` its sizes
+    make_len: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,3 +575,7 @@ def walk(e: Expr):
         yield from walk(e.cap)
     elif isinstance(e, MakeMap) and e.hint is not None:
         yield from walk(e.hint)
+    elif isinstance(e, MakeSlice):
+        yield from walk(e.len)
+        if e.cap is not None:
+            yield from walk(e.cap)

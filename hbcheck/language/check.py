@@ -13,7 +13,8 @@ from hbcheck.errors import HbError, Loc
 from hbcheck.language import ast, types
 
 BUILTINS = frozenset(
-    {"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range", "delete", "map"}
+    {"close", "panic", "recover", "atomic", "make", "nil", "true", "false", "len", "cap", "range"}
+    | {"delete", "map", "append"}
 )
 SYNC_TYPES = {"sync.Mutex": "mutex", "sync.WaitGroup": "wg", "sync.Once": "once"}
 METHODS = {
@@ -30,6 +31,7 @@ KIND_NAMES = {
     "once": "a sync.Once",
     "array": "an array",
     "map": "a map",
+    "slice": "a slice",
 }
 MAP_TYPES = ("map[int]int", "map[int]bool")  # keys and values are registers' integers
 MAX_ARRAY = 64  # elements: each one a location of its own
@@ -357,6 +359,8 @@ class _Checker:
 
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
+        if (d.made and (d.make_elem or "").startswith("[]")) or (typ is not None and typ.startswith("[]")):
+            return self._slice(d)
         if d.made or (typ is not None and typ.startswith("map[")):
             return self._map(d)
         if d.make_elem is not None:
@@ -413,6 +417,57 @@ class _Checker:
         if d.init is not None:
             raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
         return SharedVar(d.name, "map", 0, 1 if d.made else None, d.loc, typ)
+
+    def _slice(self, d: ast.VarDecl) -> SharedVar:
+        """``var s = make([]int, len[, cap])`` (``init`` the length, ``cap`` the
+        capacity) or ``var s []int`` (nil: ``cap`` None)."""
+        typ = d.make_elem if d.made else d.type
+        assert typ is not None
+        if typ != "[]int":
+            raise HbError(f"unsupported slice type '{typ}' (slices of int)", d.loc)
+        if d.made and d.type not in (None, typ):
+            raise HbError(f"cannot initialise '{d.name}' of type {d.type} with make({typ})", d.loc)
+        if d.init is not None:
+            raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
+        if not d.made:
+            return SharedVar(d.name, "slice", 0, None, d.loc, typ)
+        n, c = d.make_len or 0, d.make_cap if d.make_cap is not None else d.make_len or 0
+        if n < 0 or c < 0:
+            raise HbError(f"invalid argument: negative size in make({typ}, {n}, {c})", d.loc)
+        if n > c:
+            raise HbError(f"invalid argument: length and capacity swapped in make({typ}, {n}, {c})", d.loc)
+        if c > MAX_INT_CHAN_CAP:
+            raise HbError(f"make({typ}, {n}, {c}) panics in Go: makeslice: cap out of range", d.loc)
+        return SharedVar(d.name, "slice", n, c, d.loc, typ)
+
+    def _is_slice(self, name: str) -> bool:
+        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
+        return var is not None and var.kind == "slice"
+
+    def _slice_assign(self, t: str, v: ast.Expr, loc: Loc) -> None:
+        """``s = make([]int, n[, c])``, ``s = nil`` or ``s = append(s, ...)``: the
+        forms a shared slice takes (its backing arrays are its own)."""
+        match v:
+            case ast.Name(name="nil"):
+                return
+            case ast.MakeSlice(elem=elem, len=n, cap=c):
+                if elem != "int":
+                    raise HbError(f"cannot assign make([]{elem}) to '{t}' ([]int)", v.loc)
+                for e in (n, c):
+                    if e is not None:
+                        self.expr(e)
+                return
+            case ast.CallExpr(name="append", args=(ast.Name(name=first), *rest)) if first == t:
+                for a in rest:
+                    if isinstance(a, ast.StrArg | ast.AddrArg):
+                        raise HbError(f"append to '{t}' takes integers", a.loc)
+                    self.expr(a)
+                return
+        raise HbError(
+            f"a shared slice is assigned make([]int, n), nil or an append to itself ('{t} = append({t}, v)'): "
+            "slices are shared variables so far",
+            v.loc,
+        )
 
     def _map_name(self, name: str, loc: Loc, what: str) -> SharedVar:
         """``name`` is a shared map, for ``what``."""
@@ -580,6 +635,14 @@ class _Checker:
             raise HbError(f"a condition cannot {what}: it reads the final state", e.loc)
         if isinstance(e, ast.MakeChan):
             raise HbError(f"make(chan {e.elem}) is a channel, not an integer", e.loc)
+        if isinstance(e, ast.MakeSlice):
+            raise HbError(
+                f"make([]{e.elem}, ...) is a slice: assign it to a shared slice ('s = make([]int, n)'); "
+                "a local slice is not supported yet",
+                e.loc,
+            )
+        if isinstance(e, ast.CallExpr) and e.name == "append":
+            raise HbError("append's result is assigned back to the slice it appends to: 's = append(s, v)'", e.loc)
         if isinstance(e, ast.MakeMap):
             raise HbError(
                 f"make({e.type}) inside a body: hbcheck has shared maps so far "
@@ -645,13 +708,20 @@ class _Checker:
         arg = e.args[0]
         if isinstance(arg, ast.Name) and arg.name == "nil":
             raise HbError(f"invalid argument: nil for built-in {e.name} (use a typed channel)", arg.loc)
+        if isinstance(arg, ast.Name) and self._is_slice(arg.name):
+            return
+        if isinstance(arg, ast.CallExpr) and arg.name == "append":
+            self.expr(arg)
         if isinstance(arg, ast.Name) and self._is_map(arg.name):
             if e.name == "cap":
                 raise HbError(f"invalid argument: {arg.name} ({self.shared[arg.name].elem}) for built-in cap", arg.loc)
             return
         typ = self._chan_type(arg) if not isinstance(arg, ast.StrArg | ast.AddrArg) else None
         if typ is None:
-            raise HbError(f"invalid argument: {self._show(arg)} for built-in {e.name}: it takes a channel", arg.loc)
+            raise HbError(
+                f"invalid argument: {self._show(arg)} for built-in {e.name}: it takes a channel, a slice or a map",
+                arg.loc,
+            )
         self._chan_expr(arg, typ, e.name)
 
     def _is_map(self, name: str) -> bool:
@@ -661,9 +731,10 @@ class _Checker:
     def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
         """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time
         check); or a map's entry, any integer key (not in a condition: a map is not in the final state)."""
-        if self._is_map(name):
+        if self._is_map(name) or self._is_slice(name):
             if in_condition:
-                raise HbError(f"a condition cannot read the map '{name}': read it into a register", loc)
+                what = "map" if self._is_map(name) else "slice"
+                raise HbError(f"a condition cannot read the {what} '{name}': read it into a register", loc)
             self.expr(index)
             return
         var = None if name in self.scope else self.shared.get(name)
@@ -703,6 +774,8 @@ class _Checker:
 
     def _stmt(self, owner: str, s: ast.Stmt, in_loop: bool, in_select: bool) -> None:
         match s:
+            case ast.Assign(target=t, value=v, loc=loc, type=None) if self._is_slice(t):
+                self._slice_assign(t, v, loc)
             case ast.Assign(target=t, value=v, loc=loc, type=typ):
                 if typ is not None and typ not in ("int", "bool") and not types.is_chan(typ):
                     raise HbError(f"unsupported local type '{typ}' (int, bool or a channel type)", loc)
@@ -746,7 +819,7 @@ class _Checker:
                 self._target(owner, var, loc)
                 self._stmts(owner, body, True)
             case ast.ForRange(var=var, chan=ast.ChanRef(name=str() as m), value=value, body=body, loc=loc) if (
-                self._is_map(m)
+                self._is_map(m) or self._is_slice(m)
             ):
                 for t in (var, value):
                     self._target(owner, None if t == "_" else t, loc)

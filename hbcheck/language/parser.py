@@ -154,6 +154,10 @@ class _ToAst(Transformer):
     def make_map_atom(self, meta, items):
         return ast.MakeMap(f"map[{items[0]}]{items[1]}", items[2] if len(items) > 2 else None, self._loc(meta))
 
+    @v_args(meta=True)
+    def make_slice_atom(self, meta, items):
+        return ast.MakeSlice(str(items[0]), items[1], items[2] if len(items) > 2 else None, self._loc(meta))
+
     def map_lookup(self, items):
         value, ok, op, name, key = items
         return ast.MapLookup(_target(value), _target(ok), str(name), key, self._loc(value), op == ":=")
@@ -386,6 +390,12 @@ class _ToAst(Transformer):
     def map_type(self, items):
         return f"map[{items[0]}]{items[1]}"
 
+    def slice_type(self, items):
+        return f"[]{items[0]}"
+
+    def init_make_slice(self, items):
+        return ("slice", f"[]{items[0]}", items[1], items[2] if len(items) > 2 else None)
+
     def init_make_map(self, items):
         return ("map", f"map[{items[0]}]{items[1]}", items[2] if len(items) > 2 else 0)
 
@@ -407,6 +417,9 @@ class _ToAst(Transformer):
         init = next((i for i in items[1:] if isinstance(i, tuple)), None)
         value = init[1] if init and init[0] == "int" else None
         elem, cap = (init[1], init[2]) if init and init[0] == "make" else (None, None)
+        if init and init[0] == "slice":  # make([]T, len[, cap]): ``make_elem`` is the slice's type
+            cap = init[3] if init[3] is not None else init[2]
+            return ast.VarDecl(str(name), typ, None, init[1], cap, self._loc(name), made=True, make_len=init[2])
         if init and init[0] == "map":  # make(map[K]V[, hint]): ``make_elem`` is the map's type
             return ast.VarDecl(str(name), typ, None, init[1], init[2], self._loc(name), made=True)
         return ast.VarDecl(str(name), typ, value, elem, cap, self._loc(name))

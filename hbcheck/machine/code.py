@@ -56,12 +56,17 @@ from hbcheck.machine.instructions import (
     SelectCase,
     Send,
     Set,
+    SliceAppend,
+    SliceLoad,
+    SliceMake,
+    SliceStore,
     Store,
     Unlock,
     WgAdd,
     WgDone,
     WgWait,
 )
+from hbcheck.machine.slices import parts
 
 _MASK = (1 << 64) - 1
 
@@ -361,7 +366,7 @@ class _Compiler:
                 return self.has_loads(o)
             case ast.Binary(left=a, right=b):
                 return self.has_loads(a) or self.has_loads(b)
-            case ast.CallExpr() | ast.Index() | ast.MakeChan():
+            case ast.CallExpr() | ast.Index() | ast.MakeChan() | ast.MakeSlice():
                 return True
         return False
 
@@ -424,6 +429,10 @@ class _Compiler:
                 t = self.temp()
                 self.make(t, "chan", e)
                 return _reg(t)
+            case ast.CallExpr(name="len" | "cap" as op, args=(ast.Name(name=n),), loc=loc) if self.is_slice(n):
+                hdr = self.slice_header(n, loc.line)
+                at = 1 if op == "len" else 2
+                return lambda r: parts(r[hdr])[at]
             case ast.CallExpr(name="len", args=(ast.Name(name=n),), loc=loc) if self.is_map(n):
                 t = self.temp()
                 self.emit(MapLen(t, self.map_obj(n), loc.line))
@@ -445,6 +454,12 @@ class _Compiler:
             case ast.Name(name=n, loc=loc):
                 t = self.temp()
                 self.load(t, n, loc.line)
+                return _reg(t)
+            case ast.Index(name=n, index=i, loc=loc) if self.is_slice(n):
+                hdr = self.slice_header(n, loc.line)  # the slice, then the index (left to right)
+                fi = self.value(i)
+                t = self.temp()
+                self.emit(SliceLoad(t, hdr, fi, n, loc.line))
                 return _reg(t)
             case ast.Index(name=n, index=i, loc=loc) if self.is_map(n):
                 fk = self.value(i)
@@ -486,6 +501,27 @@ class _Compiler:
                 return lambda r: f(r[ta], fb(r))
         raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
 
+    def slice_assign(self, t: str, v: ast.Expr, line: int) -> None:
+        """``s = nil``, ``s = make([]int, n[, c])`` or ``s = append(s, ...)`` (the checker's forms)."""
+        match v:
+            case ast.MakeSlice(len=n, cap=c):
+                fn = self.value(n)
+                fc = self.value(c) if c is not None else None
+                new = self.temp()
+                self.emit(SliceMake(new, t, fn, fc, line))
+                fv = _reg(new)
+            case ast.CallExpr(name="append", args=(_, *rest)):
+                hdr = self.slice_header(t, line)
+                fns = tuple(self.value(a) for a in rest)  # type: ignore[arg-type]
+                new = self.temp()
+                self.line = line
+                self.emit(SliceAppend(new, hdr, fns, t, line))
+                fv = _reg(new)
+            case _:  # nil
+                fv = lambda r: 0  # noqa: E731
+        self.line = line
+        self.emit(Store(t, fv, line))
+
     def make(self, reg: str, hint: str, e: ast.MakeChan) -> None:
         """``reg = make(chan T, N)``: the capacity first (its loads), then the channel."""
         cap = self.value(e.cap) if e.cap is not None else (lambda r: 0)
@@ -500,6 +536,39 @@ class _Compiler:
     def map_obj(self, name: str) -> str | None:
         """The map ``name`` holds: None for a nil one."""
         return name if self.program.shared[name].cap is not None else None
+
+    def is_slice(self, name: str) -> bool:
+        """Does ``name`` name a shared slice?"""
+        var = self.program.shared.get(name)
+        return var is not None and var.kind == "slice" and name not in self.objs and name not in self.ctypes
+
+    def slice_header(self, name: str, line: int) -> str:
+        """Load the header of shared slice ``name`` (a read of the variable) into a temp."""
+        t = self.temp()
+        self.emit(Load(t, name, line))
+        return t
+
+    def range_vars(
+        self, k: str, v: str | None, decl: bool, line: int
+    ) -> tuple[list[str | None], list[str | None], set[str]]:
+        """A map's or slice's range variables, a temp for each, and those Go 1.21
+        declares once for the whole loop (a captured one: allocated here)."""
+        targets = [t if t != "_" else None for t in (k, v)]
+        regs = [self.temp() if t is not None else None for t in targets]
+        once = {t for t in targets if t is not None and t in self.escapes and decl and not self.per_iteration}
+        for t in sorted(once):
+            self.emit(Alloc(ref_reg(t), t, lambda r: 0, line))
+        return targets, regs, once
+
+    def set_range_vars(
+        self, targets: list[str | None], regs: list[str | None], once: set[str], decl: bool, line: int
+    ) -> None:
+        for t, reg in zip(targets, regs, strict=True):
+            if t is not None and reg is not None:
+                if self.is_mem(t):
+                    self.store(t, _reg(reg), line, decl and t not in once)
+                else:
+                    self.emit(Set(t, _reg(reg)))
 
     def length(self, array: str) -> int:
         length = self.program.shared[array].cap
@@ -540,6 +609,8 @@ class _Compiler:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
+            case ast.Assign(target=t, value=v) if self.is_slice(t):
+                self.slice_assign(t, v, line)
             case ast.Assign(target=t, value=ast.MakeChan() as v) if not self.is_mem(t):
                 self.make(t, t, v)
             case ast.Assign(target=t, value=v, decl=decl):
@@ -549,6 +620,12 @@ class _Compiler:
                     self.store(t, f, line, decl)
                 else:
                     self.emit(Set(t, f))
+            case ast.IndexAssign(name=a, index=i, value=v) if self.is_slice(a):  # the slice, the index, the value
+                hdr = self.slice_header(a, line)
+                fi = self.value(i)
+                f = self.value(v)
+                self.line = line
+                self.emit(SliceStore(hdr, fi, f, a, line))
             case ast.IndexAssign(name=a, index=i, value=v) if self.is_map(a):  # the key, the value, then mapassign
                 fk = self.value(i)
                 f = self.value(v)
@@ -669,22 +746,27 @@ class _Compiler:
                 a
             ):
                 it, tok = self.temp(), self.temp()
-                targets = [t if t != "_" else None for t in (k, v)]
-                regs = [self.temp() if t is not None else None for t in targets]
-                # Go 1.21's captured range variables: one per loop, set each iteration
-                once = {t for t in targets if t in self.escapes and decl and not self.per_iteration}
-                for t in sorted(once):
-                    self.emit(Alloc(ref_reg(t), t, lambda r: 0, line))
+                targets, regs, once = self.range_vars(k, v, decl, line)
                 self.emit(Set(it, lambda r: None))
                 head = self.emit(MapNext(self.map_obj(a), it, regs[0], regs[1], tok, line))
                 jz = self.emit(Jz(_reg(tok), None))
-                for t, reg in zip(targets, regs, strict=True):
-                    if t is not None and reg is not None:
-                        if self.is_mem(t):
-                            self.store(t, _reg(reg), line, decl and t not in once)
-                        else:
-                            self.emit(Set(t, _reg(reg)))
+                self.set_range_vars(targets, regs, once, decl, line)
                 self.loop(body, head, jz)
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if self.is_slice(
+                a
+            ):
+                hdr, i = self.temp(), self.temp()
+                targets, regs, once = self.range_vars(k, v, decl, line)
+                self.emit(Load(hdr, a, line))  # the range expression is evaluated once
+                self.emit(Set(i, lambda r: 0))
+                head = self.here()
+                jz = self.emit(Jz(lambda r: int(r[i] < parts(r[hdr])[1]), None))
+                if regs[0] is not None:
+                    self.emit(Set(regs[0], _reg(i)))
+                if regs[1] is not None:
+                    self.emit(SliceLoad(regs[1], hdr, _reg(i), a, line))
+                self.set_range_vars(targets, regs, once, decl, line)
+                self.loop(body, head, jz, step=lambda: self.emit(Set(i, lambda r: r[i] + 1)))
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 tv, tok = self.temp(), self.temp()
                 # Go 1.21's captured range variable: one per loop, set each iteration

@@ -202,6 +202,59 @@ class Atomic(Instr):
     site: str | None = None  # as for ``Load``: a variable in memory, ``var`` the register with its location
 
 
+# ---- slices (runtime/slice.go): a header in a register (slices.py), its
+# elements locations of their backing array. ``site`` is the slice variable:
+# every backing array it ever holds is its own, so footprints name it.
+
+
+@dataclass(frozen=True, slots=True)
+class SliceMake(_Local):
+    """``reg = make([]int, len, cap)``: a new backing array, named after the
+    goroutine and ``hint``; its elements are 0 (initial writes, made when
+    first touched). A bad size panics as makeslice does."""
+
+    reg: str
+    hint: str
+    len: Fn
+    cap: Fn | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SliceLoad(Instr):
+    """``reg = s[index]`` on the header in register ``hdr``: checked against its length."""
+
+    reg: str
+    hdr: str
+    index: Fn
+    site: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SliceStore(Instr):
+    """``s[index] = value`` on the header in register ``hdr``."""
+
+    hdr: str
+    index: Fn
+    value: Fn
+    site: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SliceAppend(Instr):
+    """``reg = append(s, values...)`` on the header in ``hdr``: in place when
+    the capacity allows, else growslice's new array (the old elements read,
+    as the race detector sees the copy) named after the goroutine and ``site``."""
+
+    reg: str
+    hdr: str
+    values: tuple[Fn, ...]
+    site: str
+    line: int
+
+
 # ---- maps (runtime/map.go: ``map`` None is a nil map). A map is one location
 # for races, as the race detector sees it (racereadpc/racewritepc on the map
 # header); a write sets the map's hashWriting flag for two steps, so that

@@ -60,12 +60,18 @@ from hbcheck.machine.instructions import (
     SelectCase,
     Send,
     Set,
+    SliceAppend,
+    SliceLoad,
+    SliceMake,
+    SliceStore,
     Store,
     Unlock,
     WgAdd,
     WgDone,
     WgWait,
 )
+from hbcheck.machine.slices import element as slice_element
+from hbcheck.machine.slices import grown_cap, header, parts
 from hbcheck.machine.state import (
     CUT,
     DONE,
@@ -157,6 +163,10 @@ class Machine:
                     st.vars[name] = name if var.cap is not None else 0
                     e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=st.vars[name])
                     st.last_write[name] = e.id
+            elif var.kind == "slice":  # its header (nil: 0); the backing array made at the start is named after it
+                st.vars[name] = header(name, var.init, var.cap) if var.cap is not None else 0
+                e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=st.vars[name])
+                st.last_write[name] = e.id
             elif var.kind == "map" and var.cap is not None:  # made; a nil map has no object
                 st.maps[name] = MapObj()
                 e = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=0)
@@ -383,6 +393,8 @@ class Machine:
             case Atomic():
                 self._atomic(st, g, sid, ins, line)
                 g.pc += 1
+            case SliceLoad() | SliceStore() | SliceAppend():
+                self._slice_step(st, g, sid, ins, line)
             case MapRead() | MapWrite() | MapDone() | MapLen() | MapNext():
                 self._map_step(st, g, sid, ins, alt, line)
             case Choose(reg=reg, n=n):
@@ -402,6 +414,63 @@ class Machine:
                 st.end = End("main-exit", g.name, "", line)
             case _:  # pragma: no cover - local instructions run in _run_local
                 raise AssertionError(f"unexpected instruction {ins}")
+
+    def _slice_step(self, st: State, g: G, sid: tuple, ins: SliceLoad | SliceStore | SliceAppend, line: int) -> None:
+        """An element access (bounds-checked against the header's length, Go's
+        index panic) or an append (runtime/slice.go growslice when it is full)."""
+        array, length, cap = parts(g.regs[ins.hdr])
+        if isinstance(ins, SliceAppend):
+            values = [f(g.regs) for f in ins.values]
+            if array is None or length + len(values) > cap:
+                new_cap = grown_cap(cap, length + len(values))
+                new = self._array(st, g, ins.site)
+                for j in range(length):  # the copy: reads of the old array, the new one's initial values
+                    assert array is not None
+                    value = self._access(st, g, sid, slice_element(array, j), line)
+                    self._element(st, slice_element(new, j), value)
+                array, cap = new, new_cap
+            for j, value in enumerate(values):
+                self._access(st, g, sid, slice_element(array, length + j), line, value)
+            g.regs[ins.reg] = header(array, length + len(values), cap)  # type: ignore[assignment]
+            g.pc += 1
+            return
+        index = ins.index(g.regs)
+        if not 0 <= index < length:  # runtime/error.go: a negative index is shown without the length
+            text = names.INDEX_OUT_OF_RANGE if index >= 0 else names.NEGATIVE_INDEX
+            raise GoPanic(text.format(index=index, length=length))
+        assert array is not None
+        loc = slice_element(array, index)
+        if isinstance(ins, SliceLoad):
+            g.regs[ins.reg] = self._access(st, g, sid, loc, line)
+        else:
+            self._access(st, g, sid, loc, line, ins.value(g.regs))
+        g.pc += 1
+
+    def _array(self, st: State, g: G, hint: str) -> str:
+        """A new backing array's name: ``G.s``, then ``G.s#2``, ... (only ``g`` makes names under its own)."""
+        base = f"{g.name}.{hint}"
+        k = st.arrays.get(base, 0) + 1
+        st.arrays[base] = k
+        return base if k == 1 else f"{base}#{k}"
+
+    def _element(self, st: State, loc: str, value: int = 0) -> None:
+        """A backing array's element, made when first touched: its initial write."""
+        if loc not in st.vars:
+            st.vars[loc] = value
+            st.last_write[loc] = self._emit(st, None, ev.INIT_WRITE, 0, obj=loc, value=value).id
+
+    def _access(self, st: State, g: G, sid: tuple, loc: str, line: int, value: int | None = None) -> int:
+        """A plain read (``value`` None) or write of an element; the value read or written."""
+        self._element(st, loc)
+        self._touch(st, loc, sid, write=value is not None)
+        if value is None:
+            value = st.vars[loc]
+            self._emit(st, g, ev.READ, line, obj=loc, value=value, src=st.last_write[loc])
+            return value
+        e = self._emit(st, g, ev.WRITE, line, obj=loc, value=value)
+        st.vars[loc] = value
+        st.last_write[loc] = e.id
+        return value
 
     def _map_step(self, st: State, g: G, sid: tuple, ins: Instr, alt: int | None, line: int) -> None:
         """A map operation (runtime/map.go, Go 1.19): the race detector's access
@@ -878,6 +947,17 @@ class Machine:
         g.regs[ins.reg] = name  # type: ignore[assignment]  # a channel value is its name
         g.pc += 1
 
+    def _slice_make(self, st: State, g: G, ins: SliceMake) -> None:
+        """makeslice: a bad length panics first, then a bad capacity; the elements come when touched."""
+        length = ins.len(g.regs)
+        cap = length if ins.cap is None else ins.cap(g.regs)
+        if not 0 <= length <= MAX_INT_CHAN_CAP:
+            raise GoPanic(names.MAKESLICE_LEN)
+        if not length <= cap <= MAX_INT_CHAN_CAP:
+            raise GoPanic(names.MAKESLICE_CAP)
+        g.regs[ins.reg] = header(self._array(st, g, ins.hint), length, cap)  # type: ignore[assignment]
+        g.pc += 1
+
     def _atomic(self, st: State, g: G, sid: tuple, ins: Atomic, line: int) -> None:
         op, var, target = ins.op, ins.var, ins.target
         if ins.site is not None:
@@ -1013,6 +1093,8 @@ class Machine:
                     self._alloc(st, g, ins)
                 elif t is Make:
                     self._make(st, g, ins)
+                elif t is SliceMake:
+                    self._slice_make(st, g, ins)
                 elif t is ChanCap:
                     chan = ins.chan if ins.via is None else chan_value(g, ins.via)
                     g.regs[ins.reg] = st.chans[chan].dataqsiz if chan is not None else 0

@@ -161,6 +161,7 @@ class State:
         "wg",
         "once",
         "spawns",
+        "arrays",
         "events",
         "objseq",
         "steps",
@@ -180,6 +181,7 @@ class State:
         self.wg: dict[str, tuple[int, tuple[int, ...]]] = {}  # counter, events releasing a Wait
         self.once: dict[str, tuple[int, int | None]] = {}  # 0 new, 1 running, 2 done; end event
         self.spawns: dict[str, int] = {}
+        self.arrays: dict[str, int] = {}  # backing arrays made, per name (G.s, G.s#2, ...)
         self.events: list[Event] = []
         # per object: (writes in order, reads as (step, writes before it)) -- the trace's shape
         self.objseq: dict[str, tuple[tuple, frozenset]] = {}
@@ -198,6 +200,7 @@ class State:
         s.maps = dict(self.maps)
         s.mutex, s.wg, s.once = dict(self.mutex), dict(self.wg), dict(self.once)
         s.spawns = dict(self.spawns)
+        s.arrays = dict(self.arrays)
         s.events = list(self.events)
         s.objseq = dict(self.objseq)
         s.steps = self.steps

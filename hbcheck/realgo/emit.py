@@ -129,7 +129,9 @@ class _Emitter:
             return f"g.{field}"
         if n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "chan":
             return f"e.{go_name('c', n)}"
-        if self.is_int(n) or (n not in self.scope and n in self.p.shared and self.p.shared[n].kind in ("array", "map")):
+        if self.is_int(n) or (
+            n not in self.scope and n in self.p.shared and self.p.shared[n].kind in ("array", "map", "slice")
+        ):
             return f"e.{go_name('v', n)}"
         self.regs.add(n)
         return f"g.{go_name('r', n)}"
@@ -219,6 +221,22 @@ class _Emitter:
     def cond(self, e: ast.Expr) -> str:
         return f"{self.expr(e)} != 0"
 
+    def slice_assign(self, line: int, t: str, v: ast.Expr) -> None:
+        """``s = nil``, ``s = make([]int, n[, c])``, ``s = append(s, ...)``: the
+        header read before the appended values, as the machine reads it."""
+        s = self.name(t)
+        match v:
+            case ast.MakeSlice(len=n, cap=c):
+                cap = f", int({self.expr(c)})" if c is not None else ""
+                self.at(line, f"{s} = make([]int64, int({self.expr(n)}){cap})")
+            case ast.CallExpr(name="append", args=(_, *rest)):
+                h = self.temp()
+                self.at(line, f"{h} := {s}")
+                values = "".join(f", {self.expr(a)}" for a in rest)  # type: ignore[arg-type]
+                self.at(line, f"{s} = append({h}{values})")
+            case _:
+                self.at(line, f"{s} = nil")
+
     def chan(self, ref: ast.ChanRef | str | None) -> str:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
         if name is None or name == "nil":
@@ -266,6 +284,10 @@ class _Emitter:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
+            case ast.Assign(target=t, value=v) if (
+                t not in self.scope and t in self.p.shared and self.p.shared[t].kind == "slice"
+            ):
+                self.slice_assign(line, t, v)
             case ast.Assign(target=t, value=v, decl=decl):
                 self.assign(line, t, self.expr(v), decl)
             case ast.IndexAssign(name=a, index=i, value=v):  # the index first, as the checker orders it
@@ -374,7 +396,7 @@ class _Emitter:
                 r = self.target(i)
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
             case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if (
-                a not in self.scope and a in self.p.shared and self.p.shared[a].kind == "map"
+                a not in self.scope and a in self.p.shared and self.p.shared[a].kind in ("map", "slice")
             ):
                 targets = [t for t in (k, v) if t not in (None, "_")]
                 once = [t for t in targets if decl and t in self.escapes and not self.per_iteration]
@@ -384,7 +406,8 @@ class _Emitter:
                 self.at(line, f"for {tk}, {tv} := range {self.name(a)} {{")
                 self.indent += 1
                 self.at(line, f"_, _ = {tk}, {tv}")
-                for t, val in ((k, tk), (v, tv)):
+                index = f"int64({tk})" if self.p.shared[a].kind == "slice" else tk  # a slice's index is an int
+                for t, val in ((k, index), (v, tv)):
                     if t not in (None, "_"):
                         self.assign(line, t, val, decl and t not in once)
                 self.stmts(body)
@@ -645,8 +668,9 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             "once": "sync.Once",
             "array": f"[{var.cap}]int64",
             "map": "map[int64]int64",  # a bool value is 0 or 1, as in a register
+            "slice": "[]int64",
         }[var.kind]
-        kind = {"int": "v", "array": "v", "map": "v", "chan": "c"}.get(var.kind, "s")
+        kind = {"int": "v", "array": "v", "map": "v", "slice": "v", "chan": "c"}.get(var.kind, "s")
         fields.append((go_name(kind, name), gotype))
     fields += [
         ("live", "sync.WaitGroup"),
@@ -669,6 +693,8 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
     for name, var in p.shared.items():
         if var.kind == "int" and var.init:
             out.append(f"\te.{go_name('v', name)} = {var.init}")
+        elif var.kind == "slice" and var.cap is not None:
+            out.append(f"\te.{go_name('v', name)} = make([]int64, {var.init}, {var.cap})")
         elif var.kind == "map" and var.cap is not None:
             out.append(f"\te.{go_name('v', name)} = make(map[int64]int64)")
         elif var.kind == "chan" and var.cap is not None:

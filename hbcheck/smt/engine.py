@@ -105,10 +105,13 @@ def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Enc
     """The program's candidate executions and the model over them."""
     if program.chan_value is not None:  # an operation's channel may be known only when it runs
         raise Unsupported(f"a channel value (line {program.chan_value.line}) is not encoded in z3 yet")
-    maps = [v for v in program.shared.values() if v.kind == "map"]
-    if maps:  # a map operation is two steps around a flag, and its entries are not locations
-        line = maps[0].loc.line if maps[0].loc is not None else 0
-        raise Unsupported(f"a map (line {line}) is not encoded in z3 yet")
+    for kind, what in (("map", "a map"), ("slice", "a slice")):
+        # a map operation is two steps around a flag, and its entries are not locations;
+        # a slice's elements are in backing arrays made while the program runs
+        first = next((v for v in program.shared.values() if v.kind == kind), None)
+        if first is not None:
+            line = first.loc.line if first.loc is not None else 0
+            raise Unsupported(f"{what} (line {line}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)
     encode_memory(enc)
     escaped_registers(enc)

@@ -21,6 +21,7 @@ from programs import (
     defer_text,
     map_text,
     program_text,
+    slice_text,
     waitgroup_text,
 )
 
@@ -74,6 +75,22 @@ def test_random_programs_with_closures_agree(text):
     if r is not None:
         event("racy" if any(f.kind == "race" for f in judge(p, r[0]).findings) else "race-free")
         event(f"go {p.test.go_version or 'latest'}")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(slice_text())
+def test_random_slice_programs_agree(text):
+    """A slice's header is its variable; its elements (of every backing array
+    it ever holds, made while the program runs) have one footprint, the
+    slice's name with ``[]``; an element access may be out of range (a panic)."""
+    p = program(text)
+    r = _agree(p)
+    if r is not None:
+        findings = judge(p, r[0]).findings
+        event("index panic" if any(f.kind == "panic" for f in findings) else "no panic")
+        event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
 
 
 @settings(

@@ -731,6 +731,8 @@ def test_z3_answers_every_suite_test_but_a_stack_overflow():
             assert answer.reason is not None and answer.reason.startswith("a channel value (line "), path.name
         elif path.parent.name == "maps":  # two steps around the runtime's write flag
             assert answer.reason == "a map (line 4) is not encoded in z3 yet", path.name
+        elif path.parent.name == "slices":  # backing arrays made while the program runs
+            assert answer.reason == "a slice (line 4) is not encoded in z3 yet", path.name
         elif p.shared_waitgroups():  # WaitGroup misuse: the explorer's alone
             assert answer.reason == (
                 "WaitGroup wg is Added to and Waited on in different goroutines "
@@ -766,7 +768,7 @@ def test_engines_agree_on_the_suite_under_every_model(name):
     for path in suite_files():
         p = program(path.read_text())
         stepped_aside = (
-            path.parent.name in ("stack", "chanvalues", "maps")
+            path.parent.name in ("stack", "chanvalues", "maps", "slices")
             or path.name in ("index-out-of-range.lit", "same-element-racy.lit")
             or "recover()" in path.read_text()
             or p.shared_waitgroups()

@@ -26,6 +26,14 @@ RACY = {
     },
     # a shared channel variable re-made while another goroutine sends on it
     "reassigned-done-racy.lit": {"race on done: P0 line 7 (write) vs P1 line 11 (read)"},
+    # a slice's header is its variable; an append that grows copies the other's element
+    "append-racy.lit": {
+        "race on results: worker line 9 (read) vs worker#2 line 9 (write)",
+        "race on results: worker line 9 (write) vs worker#2 line 9 (read)",
+        "race on results: worker line 9 (write) vs worker#2 line 9 (write)",
+        "race on worker#2.results[0]: worker line 9 (read) vs worker#2 line 9 (write)",
+        "race on worker.results[0]: worker line 9 (write) vs worker#2 line 9 (read)",
+    },
     # a map is one location: two writes of different keys race
     "writes-racy.lit": {"race on seen: main line 7 (write) vs record line 7 (write)"},
     "iterate-write.lit": {"race on cache: fill line 7 (write) vs main line 14 (read)"},
