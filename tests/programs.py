@@ -546,6 +546,19 @@ def array_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _workers(draw, lines: list[str], parts: list[str]) -> str:
+    """Two or three goroutines of one to three drawn ``parts`` (``{k}`` a key
+    or index 0-2, ``{v}`` a value 1-2), and a condition on P0's ``r`` and ``x``."""
+    for g in range(draw(st.integers(2, 3))):
+        lines.append(f"go P{g} {{")
+        lines.append("    r = 0")
+        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
+            lines.append("    " + part.format(k=draw(st.integers(0, 2)), v=draw(st.integers(1, 2))))
+        lines.append("}")
+    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && x == {draw(st.integers(0, 2))})")
+    return "\n".join(lines) + "\n"
+
+
 @st.composite
 def slice_text(draw) -> str:
     """A shared slice (made, or nil) appended to, indexed (in range or not: Go's
@@ -568,14 +581,7 @@ def slice_text(draw) -> str:
         "s = nil",
         "x = {v}",
     ]
-    for g in range(draw(st.integers(2, 3))):
-        lines.append(f"go P{g} {{")
-        lines.append("    r = 0")
-        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
-            lines.append("    " + part.format(k=draw(st.integers(0, 2)), v=draw(st.integers(1, 2))))
-        lines.append("}")
-    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && x == {draw(st.integers(0, 2))})")
-    return "\n".join(lines) + "\n"
+    return _workers(draw, lines, parts)
 
 
 @st.composite
@@ -606,14 +612,7 @@ def map_text(draw) -> str:
         "for k := range m {{ if k == {k} {{ delete(m, k) }} }}",
         "x = m[{k}]",
     ]
-    for g in range(draw(st.integers(2, 3))):
-        lines.append(f"go P{g} {{")
-        lines.append("    r = 0")
-        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
-            lines.append("    " + part.format(k=draw(st.integers(0, 2)), v=draw(st.integers(1, 2))))
-        lines.append("}")
-    lines.append(f"exists (P0:r == {draw(st.integers(0, 3))} && x == {draw(st.integers(0, 2))})")
-    return "\n".join(lines) + "\n"
+    return _workers(draw, lines, parts)
 
 
 # Functions with Go signatures (parameters, results, return anywhere, calls in

@@ -212,26 +212,27 @@ EXPECTED = {
     "nil-disables-case.lit": ([{"main:s": 12}, {"main:s": 21}], 1, 1, 2, set()),
     # maps. Two workers under a mutex, Dones in any order against main's Adds: 10, all complete.
     "results-locked.lit": ([{"main:n": 2, "main:total": 33}], 10, 0, 10, set()),
-    # record(1) and main's record(2): one before the other (twice, as main may return
-    # before or inside the goroutine's write, or before it starts), or one write begun
-    # inside the other's (fatal, either way): 4 + 2.
+    # record(1) and main's record(2), each write four steps (begin, entry, flag
+    # cleared, value stored), main returning anywhere after its own: 21, and a
+    # write begun while the other holds the flag (fatal, either way): 4.
     "writes-racy.lit": (
         [{}],
         0,
-        4,
-        6,
+        21,
+        25,
         {
             Finding("panic", "concurrent map writes", g="main", line=7),
             Finding("panic", "concurrent map writes", g="record", line=7),
             Finding("race", "race on seen", g="main", line=7, pair=(("main", 7, "write"), ("record", 7, "write"))),
         },
     ),
-    # fill's write lands before the range, inside a step of it (fatal), or between steps.
+    # fill's write's four steps land before the range, between its steps, or hold
+    # the flag at one of them (fatal); main may return before fill ends.
     "iterate-write.lit": (
         [{"main:sum": 10}, {"main:sum": 30}],
-        3,
         4,
-        9,
+        18,
+        26,
         {
             Finding("panic", "concurrent map iteration and map write", g="main", line=14),
             Finding("race", "race on cache", g="fill", line=7, pair=(("fill", 7, "write"), ("main", 14, "read"))),

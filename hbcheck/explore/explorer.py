@@ -350,4 +350,6 @@ def _state_key(st: State, max_steps: int) -> tuple:
         tuple(sorted((w, v[0]) for w, v in st.wg.items())),
         tuple(sorted((o, v[0]) for o, v in st.once.items())),
         tuple(sorted(st.spawns.items())),
+        tuple(sorted(st.maps.items())),  # a map's entries and who is writing it
+        tuple(sorted(st.arrays.items())),  # the backing arrays made (the next one's name)
     )

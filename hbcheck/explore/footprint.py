@@ -228,6 +228,8 @@ class Footprints:
                 return Footprint(writes=frozenset({site + "[]"}), ends=div)
             case SliceMake():
                 return ENDS  # a bad size panics
+            case MapDone(map=None):
+                return NONE
             case MapRead(map=None) | MapLen(map=None) | MapNext(map=None) | MapWrite(map=None, value=None):
                 return ENDS if div else NONE  # a nil map: nothing to touch (a computed key may divide)
             case MapWrite(map=None):
@@ -236,8 +238,10 @@ class Footprints:
                 return Footprint(reads=frozenset({m}), ends=div)
             case MapRead(map=m) | MapNext(map=m):  # a write under way: Go's fatal error
                 return Footprint(reads=frozenset({m}), ends=True)
-            case MapWrite(map=m) | MapDone(map=m):
+            case MapWrite(map=m):  # concurrent map writes
                 return Footprint(writes=frozenset({m}), ends=True)
+            case MapDone(map=m):
+                return Footprint(writes=frozenset({m}))
             case Set() | Jz() | Alloc():
                 return ENDS if div else NONE
             case Assert() | Panic() | Bound():

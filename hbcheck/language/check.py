@@ -306,6 +306,7 @@ class _Checker:
             if f.result is not None and not _terminates(f.body):
                 raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
         self.cur, self.scope = None, {}
+        self._no_recursive_ranges()
         registers = {g.name: frozenset(self._reach_regs(g.name)) for g in self.goroutines}
         for name in self.spawned:
             registers[name] = frozenset(self._reach_regs(name))
@@ -325,6 +326,31 @@ class _Checker:
         self._condition(program)
         self._expects(program)
         return program
+
+    def _no_recursive_ranges(self) -> None:
+        """A range over a map or a slice keeps its place in hidden registers; a
+        function without a signature shares its caller's registers, so one that
+        may call itself would share them with its own outer loop: refused."""
+        import networkx as nx
+
+        plain = {n for n, f in self.funcs.items() if not f.go_sig}
+        calls = nx.DiGraph((a, b) for a in plain for b in self.callees.get(a, ()) if b in plain)
+        cyclic = {
+            n for comp in nx.strongly_connected_components(calls) for n in comp if calls.has_edge(n, n) or len(comp) > 1
+        }
+        for name in sorted(cyclic):
+            for n in ast.nodes(self.funcs[name].body):
+                if (
+                    isinstance(n, ast.ForRange)
+                    and n.chan.name is not None
+                    and (self._is_map(n.chan.name) or self._is_slice(n.chan.name))
+                ):
+                    raise HbError(
+                        f"a range over '{n.chan.name}' in '{name}', a function without a signature that may call "
+                        f"itself: it would share its caller's registers, the loop's place included; declare it "
+                        f"with a signature ('func {name}() {{ ... }}')",
+                        n.loc,
+                    )
 
     def _types(self, owner: str, body: tuple[ast.Stmt, ...], params: dict[str, str]) -> None:
         """The channel types of what ``owner``'s body sees; its channel
@@ -412,6 +438,8 @@ class _Checker:
             raise HbError(f"unsupported map type '{typ}' ({' or '.join(MAP_TYPES)})", d.loc)
         if d.made and d.type not in (None, typ):
             raise HbError(f"cannot initialise '{d.name}' of type {d.type} with make({typ})", d.loc)
+        if not d.made and d.make_elem is not None:  # make(chan T) for a map
+            raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan {d.make_elem})", d.loc)
         if d.made and d.make_cap is not None and d.make_cap < 0:
             raise HbError(f"invalid argument: negative size argument in make({typ}, {d.make_cap})", d.loc)
         if d.init is not None:
@@ -429,6 +457,8 @@ class _Checker:
             raise HbError(f"cannot initialise '{d.name}' of type {d.type} with make({typ})", d.loc)
         if d.init is not None:
             raise HbError(f"cannot initialise '{d.name}' of type {typ} with an integer", d.loc)
+        if not d.made and d.make_elem is not None:  # make(chan T) for a slice
+            raise HbError(f"cannot initialise '{d.name}' of type {typ} with make(chan {d.make_elem})", d.loc)
         if not d.made:
             return SharedVar(d.name, "slice", 0, None, d.loc, typ)
         n, c = d.make_len or 0, d.make_cap if d.make_cap is not None else d.make_len or 0

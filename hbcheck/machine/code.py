@@ -631,12 +631,14 @@ class _Compiler:
                 f = self.value(v)
                 self.line = line
                 self.emit(MapWrite(self.map_obj(a), fk, f, line))
-                self.emit(MapDone(self.map_obj(a), line))
+                for phase in ("insert", "clear", "store"):
+                    self.emit(MapDone(self.map_obj(a), phase, line))
             case ast.Call(name="delete", args=(ast.Name(name=a), key)):
                 fk = self.value(key)  # type: ignore[arg-type]
                 self.line = line
                 self.emit(MapWrite(self.map_obj(a), fk, None, line))
-                self.emit(MapDone(self.map_obj(a), line))
+                for phase in ("insert", "clear"):
+                    self.emit(MapDone(self.map_obj(a), phase, line))
             case ast.MapLookup(value=v, ok=ok, map=a, key=key, decl=decl):
                 fk = self.value(key)
                 tv, tok = self.assign_to(v), self.assign_to(ok)
@@ -860,6 +862,9 @@ class _Compiler:
         if (isinstance(c, ast.MethodCall) and c.method == "Add") or value:
             fns = (self.value(c.args[0]),)  # type: ignore[arg-type]
             c = replace(c, args=(ast.Name("$a0", c.loc),))  # type: ignore[arg-type]
+        elif isinstance(c, ast.Call) and c.name == "delete":  # the key is evaluated now, the map is a shared one
+            fns = (self.value(c.args[1]),)  # type: ignore[arg-type]
+            c = replace(c, args=(c.args[0], ast.Name("$a0", c.loc)))
         key = f"{self.name}$defer{line}.{len(self.codes)}"
         wrapper = _Compiler(self.program, self.config, self.todo, binding=self.objs, codes=self.codes)
         wrapper.ctypes = {"$a0": "chan"} if value else {}

@@ -32,7 +32,7 @@ SPLIT = "split"
 CHOOSE = "rand"  # rand.Intn(n) returned value (op: its n)
 RECOVER = "recover"  # a deferred call's recover() stopped a panic (text: the panic's)
 BLOCK = "block"  # parked on a nil channel or select {}: never completes
-MAP_DONE = "map-done"  # a map write's end: it clears the map's hashWriting flag
+MAP_STEP = "map"  # a later step of a map write (text: which, see MapDone)
 
 # ``op`` of a wait group event that is an access to ``wg.sema`` for Go's race
 # detector (sync/waitgroup.go, Go 1.19): an Add of delta > 0 taking the counter
@@ -105,6 +105,8 @@ class Event:
                 return f"split {self.split[0]}->{self.split[1]}"
             case "panic" | "assert":
                 return f"{self.kind} {self.text}"
+            case "map":
+                return f"map {self.text}"
             case "rand":
                 return f"rand.Intn({self.op}) = {self.value}"
             case "recover":

@@ -275,7 +275,8 @@ class MapRead(Instr):
 @dataclass(frozen=True, slots=True)
 class MapWrite(Instr):
     """``m[key] = value`` (mapassign) or, ``value`` None, ``delete(m, key)``
-    (mapdelete): sets hashWriting and writes; a ``MapDone`` follows."""
+    (mapdelete): the race detector's write, then sets hashWriting; ``MapDone``
+    steps follow."""
 
     map: str | None
     key: Fn
@@ -285,9 +286,14 @@ class MapWrite(Instr):
 
 @dataclass(frozen=True, slots=True)
 class MapDone(Instr):
-    """The end of a map write: clears hashWriting."""
+    """A later step of a map write (Go 1.19's mapassign_fast64 and mapdelete):
+    ``insert`` makes or removes the entry (the count changes, still under
+    hashWriting), ``clear`` clears hashWriting, ``store`` (an assignment's)
+    stores the value into the entry, as the compiled code does once mapassign
+    has returned."""
 
     map: str | None
+    phase: str  # "insert", "clear" or "store"
     line: int
 
 

@@ -127,6 +127,9 @@ def wg_waiting(g: G) -> str | None:
     return g.wait[len(prefix) :] if g.status == PARKED and g.wait.startswith(prefix) else None
 
 
+MAP_WRITE = "$map"  # a goroutine's map write between its steps: (key, value), None: nothing to do
+
+
 class Choice(NamedTuple):
     """One schedulable step: goroutine ``g``, and for a select which case
     (``DEFAULT``, ``PARK`` or a case index)."""
@@ -234,20 +237,21 @@ class Machine:
         return dataclasses.replace(ins, cases=cases)
 
     @staticmethod
-    def map_next(st: State, g: G, ins: MapNext) -> list[int | None] | None:
-        """What a range over a map may produce next: the keys not produced
-        yet, sorted, then None (the end) once every entry the loop started
-        with is produced or gone; None: a write is under way, Go's fatal error
-        (mapiternext; mapiterinit returns at once on an empty map)."""
+    def map_next(st: State, g: G, ins: MapNext) -> list[tuple[int, int] | None] | None:
+        """What a range over a map may produce next: each entry not produced
+        yet (key, stamp), sorted, then None (the end) once every entry the
+        loop started with is produced or gone (one added since, a key put back
+        included, may be produced or not); None: a write is under way, Go's
+        fatal error (mapiternext; mapiterinit returns at once on an empty map)."""
         m = None if ins.map is None else st.maps[ins.map]
         it = g.regs.get(ins.it)
         if m is None or (it is None and not m.entries):
             return [None]
         if m.writer is not None:
             return None
-        start, done = it if it is not None else (tuple(k for k, _v in m.entries), ())
-        keys = [k for k, _v in m.entries if k not in done]
-        return [*keys, *([None] if not set(keys) & set(start) else [])]
+        start, done = it if it is not None else (m.stamps, ())
+        left = [(k, stamp) for k, _v, stamp in m.entries if (k, stamp) not in done]
+        return [*left, *([None] if all(stamp > start for _k, stamp in left) else [])]
 
     def _select_alts(self, st: State, ins: Select) -> list[int]:
         cases = ins.cases
@@ -478,15 +482,13 @@ class Machine:
         makes them (not on an empty map's read, iteration or delete)."""
         m: str | None = ins.map  # type: ignore[attr-defined]
         obj = None if m is None else st.maps[m]
-        write = type(ins) in (MapWrite, MapDone)
-        if m is not None:
-            self._touch(st, m, sid, write=write)
         match ins:
             case MapRead(key=fk, vreg=vreg, okreg=okreg):
-                value, ok = (0, 0) if obj is None else obj.get(fk(g.regs))
+                key = fk(g.regs)
+                value, ok = (0, 0) if obj is None else obj.get(key)
                 if obj is not None:
-                    text = f"{m}[{fk(g.regs)}]"
-                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=text)
+                    self._touch(st, m, sid, write=False)  # type: ignore[arg-type]
+                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=f"{m}[{key}]")
                     if obj.entries and obj.writer is not None:
                         self._panic(st, g, names.MAP_READ_WRITE, line, fatal=True)
                         return
@@ -496,49 +498,68 @@ class Machine:
             case MapLen(reg=reg):
                 g.regs[reg] = 0 if obj is None else len(obj.entries)
                 if obj is not None:
+                    self._touch(st, m, sid, write=False)  # type: ignore[arg-type]
                     src = st.last_write[m]
                     self._emit(st, g, ev.READ, line, obj=m, value=g.regs[reg], src=src, text=f"len({m})")
             case MapWrite(key=fk, value=fv):
                 key, value = fk(g.regs), None if fv is None else fv(g.regs)
+                g.regs[MAP_WRITE] = None  # type: ignore[assignment]  # nothing for the later steps to do
                 if obj is None:
                     if fv is not None:
                         self._panic(st, g, names.NIL_MAP_WRITE, line)
                         return
                 else:
+                    self._touch(st, m, sid, write=True)  # type: ignore[arg-type]
                     text = f"{m}[{key}]" if value is not None else f"delete({m}, {key})"
                     e = self._emit(st, g, ev.WRITE, line, obj=m, value=value or 0, text=text)
-                    st.last_write[m] = e.id
+                    st.last_write[m] = e.id  # type: ignore[index]
                     if fv is not None or obj.entries:  # mapdelete returns at once on an empty map
                         if obj.writer is not None:
                             self._panic(st, g, names.MAP_WRITES, line, fatal=True)
                             return
-                        st.maps[m] = MapObj(obj.entries, g.name, (key, value))
-            case MapDone():
-                if obj is not None and obj.writer == g.name:
-                    st.maps[m] = MapObj(obj.applied())
-                    self._emit(st, g, ev.MAP_DONE, line, obj=m)
+                        st.maps[m] = MapObj(obj.entries, g.name, obj.stamps)  # type: ignore[index]
+                        g.regs[MAP_WRITE] = (key, value)  # type: ignore[assignment]
+            case MapDone(phase=phase):
+                pending = g.regs.get(MAP_WRITE)
+                if obj is not None and pending is not None:
+                    key, value = pending  # type: ignore[misc]
+                    if phase == "insert":  # the entry made (its count raised) or removed, under the flag
+                        obj = obj.inserted(key) if value is not None else obj.deleted(key)
+                        what = f"insert {m}[{key}]" if value is not None else f"remove {m}[{key}]"
+                    elif phase == "clear":
+                        obj = MapObj(obj.entries, None, obj.stamps)
+                        what = f"clear {m}'s write flag"
+                    else:  # the value, stored once mapassign has returned
+                        obj = obj.stored(key, value)
+                        what = f"store {m}[{key}]={value}"
+                    st.maps[m] = obj  # type: ignore[index]
+                    self._touch(st, m, sid, write=True)  # type: ignore[arg-type]
+                    self._emit(st, g, ev.MAP_STEP, line, obj=m, text=what)
             case MapNext(it=it, kreg=kreg, vreg=vreg, okreg=okreg):
                 options = self.map_next(st, g, ins)
+                if obj is not None:
+                    self._touch(st, m, sid, write=False)  # type: ignore[arg-type]
                 if options is None:  # the read of the header comes first (mapiterinit, mapiternext)
-                    assert m is not None
-                    self._emit(st, g, ev.READ, line, obj=m, value=0, src=st.last_write[m], text=f"range({m})")
+                    self._emit(st, g, ev.READ, line, obj=m, value=0, src=st.last_write[m], text=f"range({m})")  # type: ignore[index]
                     self._panic(st, g, names.MAP_ITERATION_WRITE, line, fatal=True)
                     return
-                key = options[alt or 0]
+                chosen = options[alt or 0]
                 value = 0
                 if obj is not None:
-                    start, done = g.regs.get(it) or (tuple(k for k, _v in obj.entries), ())
-                    if key is not None and key not in start and sum(k not in start for k in done) >= self.config.unroll:
-                        self._fail(g, "cut", f"unroll {self.config.unroll}", line)  # entries added while it runs
+                    start, done = g.regs.get(it) or (obj.stamps, ())
+                    added = sum(stamp > start for _k, stamp in done)  # entries added while the loop runs
+                    if chosen is not None and chosen[1] > start and added >= self.config.unroll:
+                        self._fail(g, "cut", f"unroll {self.config.unroll}", line)
                         return
-                    value = obj.get(key)[0] if key is not None else 0
-                    text = f"range({m}) end" if key is None else f"range({m}) {m}[{key}]={value}"
-                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=text)
-                    g.regs[it] = (start, done if key is None else (*done, key))
-                g.regs[okreg] = int(key is not None)
-                for reg, v in ((kreg, key or 0), (vreg, value)):
-                    if reg is not None and key is not None:
-                        g.regs[reg] = v
+                    value = obj.get(chosen[0])[0] if chosen is not None else 0
+                    text = f"range({m}) end" if chosen is None else f"range({m}) {m}[{chosen[0]}]={value}"
+                    self._emit(st, g, ev.READ, line, obj=m, value=value, src=st.last_write[m], text=text)  # type: ignore[index]
+                    g.regs[it] = (start, done if chosen is None else (*done, chosen))  # type: ignore[assignment]
+                g.regs[okreg] = int(chosen is not None)
+                if chosen is not None:
+                    for reg, v in ((kreg, chosen[0]), (vreg, value)):
+                        if reg is not None:
+                            g.regs[reg] = v
         g.pc += 1
 
     def _wg_add(self, st: State, g: G, sid: tuple, w: str, delta: int, kind: str, line: int) -> None:

@@ -116,28 +116,33 @@ class G:
 
 @dataclass(frozen=True, slots=True)
 class MapObj:
-    """A map (runtime/map.go's hmap): its entries sorted by key, and the
-    goroutine whose write holds hashWriting with the write it applies when it
-    clears it (mapassign counts a new entry at its end: a read meanwhile sees
-    the old count)."""
+    """A map (runtime/map.go's hmap): its entries sorted by key, each with the
+    stamp of its insertion (an entry deleted and put back is a new entry, which
+    a range under way may produce or skip), and the goroutine whose write holds
+    hashWriting."""
 
-    entries: tuple[tuple[int, int], ...] = ()
+    entries: tuple[tuple[int, int, int], ...] = ()  # (key, value, stamp)
     writer: str | None = None
-    pending: tuple[int, int | None] | None = None  # (key, value), None: a delete
+    stamps: int = 0  # the entries inserted so far
 
     def get(self, key: int) -> tuple[int, int]:
         """The value at ``key`` and whether it is there."""
-        return next(((v, 1) for k, v in self.entries if k == key), (0, 0))
+        return next(((v, 1) for k, v, _s in self.entries if k == key), (0, 0))
 
-    def applied(self) -> tuple[tuple[int, int], ...]:
-        """The entries once the pending write is applied."""
-        if self.pending is None:
-            return self.entries
-        key, value = self.pending
-        kept = {k: v for k, v in self.entries if k != key}
-        if value is not None:
-            kept[key] = value
-        return tuple(sorted(kept.items()))
+    def inserted(self, key: int) -> MapObj:
+        """mapassign's new entry (its value still 0: the caller stores it after), if ``key`` is new."""
+        if any(k == key for k, _v, _s in self.entries):
+            return self
+        entries = tuple(sorted((*self.entries, (key, 0, self.stamps + 1))))
+        return MapObj(entries, self.writer, self.stamps + 1)
+
+    def deleted(self, key: int) -> MapObj:
+        return MapObj(tuple(e for e in self.entries if e[0] != key), self.writer, self.stamps)
+
+    def stored(self, key: int, value: int) -> MapObj:
+        """The value stored into ``key``'s entry; lost if the entry is gone meanwhile."""
+        entries = tuple((k, value if k == key else v, s) for k, v, s in self.entries)
+        return MapObj(entries, self.writer, self.stamps)
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,6 +257,8 @@ class _Emitter:
                 call = f"panic({_go_string(text)})"
             case ast.Call(name="recover"):
                 call = "recover()"
+            case ast.Call(name="delete", args=(ast.Name(name=m), key)):
+                call = f"delete({self.name(m)}, {self.expr(key)})"  # type: ignore[arg-type]
             case ast.Call(name=f, args=args):
                 call = self.call(f, args, "&regs{}")
             case ast.MethodCall(obj=o, method="Add", args=(arg,)):
@@ -298,7 +300,7 @@ class _Emitter:
                 k, tv, tok = self.temp(), self.temp(), self.temp()
                 self.at(line, f"{k} := {self.expr(key)}")
                 self.at(line, f"{tv}, {tok} := {self.name(a)}[{k}]")
-                self.at(line, f"_ = {tv}")
+                self.at(line, f"_, _ = {tv}, {tok}")
                 if v is not None:
                     self.assign(line, v, tv, decl)
                 if ok is not None:

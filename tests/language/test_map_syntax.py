@@ -131,3 +131,33 @@ def test_a_misused_map_is_one_located_error(name, body, line, col, message):
         program(f"litmus Bad\n{body}\n")
     assert message == err.value.message
     assert (err.value.loc.line - 1, err.value.loc.col) == (line, col), err.value.message
+
+
+def test_a_range_over_a_map_in_a_recursive_function_without_a_signature_is_refused():
+    text = """litmus Rec
+var m = make(map[int]int)
+var d int
+func walk {
+    for k := range m {
+        if d < 1 {
+            d = d + 1
+            walk()
+        }
+    }
+}
+func main() {
+    walk()
+}
+"""
+    with pytest.raises(HbError) as err:
+        program(text)
+    assert err.value.message.startswith("a range over 'm' in 'walk', a function without a signature that may call")
+    assert (err.value.loc.line, err.value.loc.col) == (5, 5)
+    program(text.replace("func walk {", "func walk() {"))  # a frame of its own: its own loop
+
+
+def test_a_map_or_slice_made_as_a_channel_is_refused():
+    for typ in ("map[int]int", "[]int"):
+        with pytest.raises(HbError) as err:
+            program(f"litmus Bad\nvar m {typ} = make(chan int)\ngo P {{ r = 1 }}\n")
+        assert err.value.message == f"cannot initialise 'm' of type {typ} with make(chan int)"

@@ -113,3 +113,37 @@ def test_an_element_write_races_with_a_reader_of_that_element_only():
     exists (P2:r == 2)
     """
     assert _answer(text) == ([(0,), (2,)], 2, {("race", "race on s[1]", 4)}, [])
+
+
+RANGED = """
+litmus Ranged
+var s = make([]int, 3)
+var wg sync.WaitGroup
+var mu sync.Mutex
+func main() {
+    s[1] = 10
+    s[2] = 20
+    total := 0
+    for i, v := range s {
+        wg.Add(1)
+        go func() {
+            defer wg.Done()
+            mu.Lock()
+            total = total + i + v
+            mu.Unlock()
+        }()
+    }
+    wg.Wait()
+}
+forall (main:total == 33)
+"""
+
+
+def test_closures_capture_a_slice_range_s_index_and_value():
+    # Go 1.22: an index and a value per iteration, so each closure adds its own element
+    r = run_text(RANGED)
+    assert (r.states, r.negative, set(r.findings)) == ([(33,)], 0, set())
+    # Go 1.21: one pair for the loop, written while the closures read them
+    old = run_text(RANGED.replace("litmus Ranged\n", "litmus Ranged\ngo 1.21\n"))
+    assert {f.text for f in old.findings} == {"race on main.i", "race on main.v"}
+    assert (33,) in old.states and len(old.states) > 1
