@@ -65,6 +65,17 @@ def test_waitgroup_misuse_is_refused_clearly():
     assert "waitgroup-reused.lit:4:5: WaitGroup wg is Added to and Waited on in different goroutines" in result.stderr
 
 
+def test_maps_and_slices_are_refused_with_their_declaration(tmp_path):
+    for decl, message in (
+        ("var m = make(map[int]int)\ngo P0 { m[1] = 1 }", "'m' is a map: its entries and Go's concurrent-map fatal"),
+        ("var s []int\ngo P0 { s = append(s, 1) }", "'s' is a slice: its backing arrays are made while the program"),
+    ):
+        f = tmp_path / "t.lit"
+        f.write_text(f"litmus T\n{decl}\n")
+        result = CliRunner().invoke(app, ["promela", str(f)])
+        assert result.exit_code == 2 and f"t.lit:2:5: {message}" in result.stderr
+
+
 def test_promela_shape():
     text = CliRunner().invoke(app, ["promela", str(lit("select-default.lit"))]).stdout
     assert "chan c_c = [1] of { int };" in text and "closed_c" not in text  # nobody closes c
