@@ -103,6 +103,17 @@ def program(text: str, name: str = "test.lit") -> Program:
     return check(parse(dedent(text).lstrip(), name))
 
 
+def located_error(body: str) -> tuple[int, int, str]:
+    """The error checking ``litmus Bad`` with ``body`` raises: its line (of
+    ``body``), column and message."""
+    from hbcheck.errors import HbError
+
+    with pytest.raises(HbError) as err:
+        program(f"litmus Bad\n{body}\n")
+    assert err.value.loc is not None
+    return err.value.loc.line - 1, err.value.loc.col, err.value.message
+
+
 class Driver:
     """Step the reference machine goroutine by goroutine, no explorer."""
 

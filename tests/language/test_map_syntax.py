@@ -4,7 +4,7 @@ column of the fault (shared maps of ints and bools only, so far)."""
 from __future__ import annotations
 
 import pytest
-from helpers import program
+from helpers import located_error, program
 
 from hbcheck.errors import HbError
 
@@ -127,10 +127,7 @@ BAD = [
 
 @pytest.mark.parametrize("name,body,line,col,message", BAD, ids=[b[0] for b in BAD])
 def test_a_misused_map_is_one_located_error(name, body, line, col, message):
-    with pytest.raises(HbError) as err:
-        program(f"litmus Bad\n{body}\n")
-    assert message == err.value.message
-    assert (err.value.loc.line - 1, err.value.loc.col) == (line, col), err.value.message
+    assert located_error(body) == (line, col, message)
 
 
 def test_a_range_over_a_map_in_a_recursive_function_without_a_signature_is_refused():

@@ -4,9 +4,7 @@ the line and column of the fault."""
 from __future__ import annotations
 
 import pytest
-from helpers import program
-
-from hbcheck.errors import HbError
+from helpers import located_error, program
 
 
 def test_a_slice_is_a_shared_variable_holding_a_header():
@@ -109,7 +107,4 @@ BAD = [
 
 @pytest.mark.parametrize("name,body,line,col,message", BAD, ids=[b[0] for b in BAD])
 def test_a_misused_slice_is_one_located_error(name, body, line, col, message):
-    with pytest.raises(HbError) as err:
-        program(f"litmus Bad\n{body}\n")
-    assert message == err.value.message
-    assert (err.value.loc.line - 1, err.value.loc.col) == (line, col), err.value.message
+    assert located_error(body) == (line, col, message)
