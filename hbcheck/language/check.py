@@ -470,9 +470,13 @@ class _Checker:
             raise HbError(f"make({typ}, {n}, {c}) panics in Go: makeslice: cap out of range", d.loc)
         return SharedVar(d.name, "slice", n, c, d.loc, typ)
 
-    def _is_slice(self, name: str) -> bool:
+    def _shared_kind(self, name: str) -> str | None:
+        """The kind of the shared object ``name`` names here (None: a local, a parameter, or nothing)."""
         var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
-        return var is not None and var.kind == "slice"
+        return None if var is None else var.kind
+
+    def _is_slice(self, name: str) -> bool:
+        return self._shared_kind(name) == "slice"
 
     def _slice_assign(self, t: str, v: ast.Expr, loc: Loc) -> None:
         """``s = make([]int, n[, c])``, ``s = nil`` or ``s = append(s, ...)``: the
@@ -755,8 +759,7 @@ class _Checker:
         self._chan_expr(arg, typ, e.name)
 
     def _is_map(self, name: str) -> bool:
-        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
-        return var is not None and var.kind == "map"
+        return self._shared_kind(name) == "map"
 
     def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
         """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time

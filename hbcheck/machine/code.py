@@ -528,19 +528,20 @@ class _Compiler:
         constant = e.cap is None or isinstance(e.cap, ast.IntLit)  # the checker rejected a bad one
         self.emit(Make(reg, hint, cap, e.loc.line, may_panic=not constant))
 
-    def is_map(self, name: str) -> bool:
-        """Does ``name`` name a shared map (the checker keeps locals and parameters off its name)?"""
+    def shared_kind(self, name: str) -> str | None:
+        """The kind of the shared object ``name`` names (the checker keeps locals and parameters off its name)."""
         var = self.program.shared.get(name)
-        return var is not None and var.kind == "map" and name not in self.objs and name not in self.ctypes
+        return None if var is None or name in self.objs or name in self.ctypes else var.kind
+
+    def is_map(self, name: str) -> bool:
+        return self.shared_kind(name) == "map"
 
     def map_obj(self, name: str) -> str | None:
         """The map ``name`` holds: None for a nil one."""
         return name if self.program.shared[name].cap is not None else None
 
     def is_slice(self, name: str) -> bool:
-        """Does ``name`` name a shared slice?"""
-        var = self.program.shared.get(name)
-        return var is not None and var.kind == "slice" and name not in self.objs and name not in self.ctypes
+        return self.shared_kind(name) == "slice"
 
     def slice_header(self, name: str, line: int) -> str:
         """Load the header of shared slice ``name`` (a read of the variable) into a temp."""

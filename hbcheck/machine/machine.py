@@ -425,6 +425,10 @@ class Machine:
         array, length, cap = parts(g.regs[ins.hdr])
         if isinstance(ins, SliceAppend):
             values = [f(g.regs) for f in ins.values]
+            if not values:  # append(s) is s, nil included
+                g.regs[ins.reg] = g.regs[ins.hdr]
+                g.pc += 1
+                return
             if array is None or length + len(values) > cap:
                 new_cap = grown_cap(cap, length + len(values))
                 new = self._array(st, g, ins.site)
