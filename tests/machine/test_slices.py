@@ -149,11 +149,12 @@ def test_closures_capture_a_slice_range_s_index_and_value():
     assert (33,) in old.states and len(old.states) > 1
 
 
-
 def test_an_append_of_nothing_is_the_slice_itself():
     # Go's append(s) returns s: a nil slice stays nil (its header 0, not a header of no array)
     from helpers import Driver
 
-    d = Driver("litmus Nothing\nvar s []int\nvar t = make([]int, 1, 3)\ngo P {\n    s = append(s)\n    t = append(t)\n}\n")
+    d = Driver(
+        "litmus Nothing\nvar s []int\nvar t = make([]int, 1, 3)\ngo P {\n    s = append(s)\n    t = append(t)\n}\n"
+    )
     d.step("P").step("P").step("P").step("P")  # each append: a read of the header, then its write
     assert (d.state.vars["s"], d.state.vars["t"]) == (0, "t|1|3")
