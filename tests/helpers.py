@@ -208,7 +208,7 @@ def emitted_build_failures(root: Path, texts: dict[str, str] | list[str]) -> lis
     items = texts.items() if isinstance(texts, dict) else ((f"d{i}", t) for i, t in enumerate(texts))
     for name, text in items:
         d = root / name
-        d.mkdir()
+        d.mkdir(parents=True)
         (d / "main.go").write_text(emit_go(program(text, f"{name}.lit"), f"{name}.lit"))
     return go_build_failures(root)
 

@@ -585,6 +585,42 @@ def slice_text(draw) -> str:
 
 
 @st.composite
+def slice_value_text(draw) -> str:
+    """Slices as values: a shared slice copied into goroutines' variables,
+    passed to functions that read it or return an append to it, appended to
+    through a copy (which may write the shared backing array), a closure
+    reading a captured copy, and a slice of channels: two names holding one
+    array reach the same elements."""
+    made = draw(st.booleans())
+    decl = f"var s = make([]int, {draw(st.integers(0, 2))}, 2)" if made else "var s []int"
+    lines = [
+        "litmus SliceValues",
+        decl,
+        "var x int",
+        "var mu sync.Mutex",
+        "func first(t []int) int {",
+        "    if len(t) > 0 { return t[0] }",
+        "    return 3",
+        "}",
+        "func grow(t []int, v int) []int {",
+        "    return append(t, v)",
+        "}",
+    ]
+    parts = [
+        "t := s; t = append(t, {v}); r = len(t)",
+        "t := grow(s, {v}); s = t",
+        "mu.Lock(); s = grow(s, {v}); mu.Unlock()",
+        "r = first(s)",
+        "t := s; if len(t) > {k} {{ t[{k}] = {v} }}",
+        "t := make([]int, {k}, 2); t = append(t, {v}); s = t",
+        "t := s; go func() {{ x = first(t) }}()",
+        "cs := make([]chan int, 1); cs[0] = make(chan int, 1); c := cs[0]; c <- {v}; r = <-c",
+        "x = {v}",
+    ]
+    return _workers(draw, lines, parts)
+
+
+@st.composite
 def map_text(draw) -> str:
     """A shared map (made, or nil: a write panics) written, read, deleted,
     measured and ranged over by goroutines under a mutex or not: where a

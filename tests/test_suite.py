@@ -272,6 +272,19 @@ EXPECTED = {
     "append-locked.lit": ([{"main:c": 2, "main:sum": 13}, {"main:c": 2, "main:sum": 22}], 4, 0, 4, set()),
     # each worker its own element: the two Dones in either order, 2.
     "slots-per-worker.lit": ([{"main:total": 21}], 2, 0, 2, set()),
+    # slices as values: main's slice of channels, each worker ranging over its own: the two
+    # workers' sends on done in either order, each after its receive (8 executions)
+    "workers-by-channel-slice.lit": ([{"main:total": 31}], 8, 0, 8, set()),
+    # one backing array made by main, written through two parameters: their element races
+    "buffer-passed-racy.lit": (
+        [{"main:got": 1}, {"main:got": 2}],
+        2,
+        2,
+        4,
+        {Finding("race", "race on main.buf[0]", g="fill", line=8, pair=(("fill", 8, "write"), ("fill#2", 8, "write")))},
+    ),
+    # two appends into the spare capacity of one array: the second overwrites the first
+    "append-shares-array.lit": ([{"main:first": 2, "main:n": 4}], 1, 0, 1, set()),
     # six orders, two of them cut short by the delete: four states.
     "range-order.lit": ([{"main:s": 12}, {"main:s": 21}, {"main:s": 23}, {"main:s": 32}], 1, 3, 4, set()),
     # an atomic store against main's plain read of the same local: a race

@@ -220,12 +220,12 @@ class Footprints:
                 if w in self.shared_wgs:
                     return Footprint(writes=frozenset({w}), ends=True)
                 return Footprint(reads=frozenset({w}))
-            case SliceLoad(site=site):  # every element of every backing array the slice holds
-                return Footprint(reads=frozenset({site + "[]"}), ends=True)  # an index out of range
-            case SliceStore(site=site):
-                return Footprint(writes=frozenset({site + "[]"}), ends=True)
-            case SliceAppend(site=site):  # the copy reads the old elements, the new ones are written
-                return Footprint(writes=frozenset({site + "[]"}), ends=div)
+            case SliceLoad(key=key):  # every element of every backing array the slice may hold
+                return Footprint(reads=frozenset({key + "[]"}), ends=True)  # an index out of range
+            case SliceStore(key=key):
+                return Footprint(writes=frozenset({key + "[]"}), ends=True)
+            case SliceAppend(key=key):  # the copy reads the old elements, the new ones are written
+                return Footprint(writes=frozenset({key + "[]"}), ends=div)
             case SliceMake():
                 return ENDS  # a bad size panics
             case MapDone(map=None):

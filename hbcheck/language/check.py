@@ -47,17 +47,20 @@ PARAM_TYPES = {
     "*sync.Once": "once",
     "*int": "ref",  # a variable a function literal captured (closures.py): its location
 }
-RESULT_TYPES = ("int", "bool", "chan T")
+RESULT_TYPES = ("int", "bool", "chan T", "[]T")
 
 
 def param_kind(typ: str) -> str | None:
-    """What a parameter of type ``typ`` is: int (ints and bools), chan, a sync
-    kind, or ref (a variable a literal captured: ``*int``, ``*chan T``); None: unknown."""
+    """What a parameter of type ``typ`` is: int (ints and bools), chan, slice (a
+    header, passed as a value), a sync kind, or ref (a variable a literal
+    captured: ``*int``, ``*chan T``, ``*[]T``); None: unknown."""
     if typ in PARAM_TYPES:
         return PARAM_TYPES[typ]
     if types.is_chan(typ):
         return "chan"
-    if typ.startswith("*") and types.is_chan(typ[1:]):
+    if types.is_slice(typ):
+        return "slice"
+    if typ.startswith("*") and types.is_value(typ[1:]):
         return "ref"
     return None
 
@@ -77,7 +80,7 @@ class SharedVar:
     """A declared shared object. ``cap`` is None for a nil channel."""
 
     name: str
-    kind: str  # "int", "chan", "mutex", "wg", "once", "array", "map"
+    kind: str  # "int", "chan", "mutex", "wg", "once", "array", "map", "slice"
     init: int = 0
     cap: int | None = None
     loc: Loc | None = None
@@ -104,6 +107,11 @@ class Program:
     # where a channel is first used as a value (made, stored, passed, compared,
     # measured): None when every channel operation names a declared channel
     chan_value: Loc | None = None
+    # where a slice first appears (a declaration, a make, a parameter or result
+    # type): None when the test has no slice
+    slice_at: Loc | None = None
+    # may two names hold one backing array (a slice copied, passed or returned)?
+    slice_aliases: bool = False
 
     @property
     def name(self) -> str:
@@ -125,7 +133,7 @@ class Program:
         """A Go-signature function's channel and sync parameters, by name: their kind."""
         params = self.funcs[func].params if func in self.funcs else None
         kinds = {q.name: param_kind(q.type) for q in params or ()}
-        return {n: k for n, k in kinds.items() if k not in ("int", "ref", None)}
+        return {n: k for n, k in kinds.items() if k not in ("int", "ref", "slice", None)}
 
     def bodies(self):
         """Every body with the channel and sync parameters in its scope."""
@@ -302,7 +310,7 @@ class _Checker:
             self.in_memory = f.escapes | {q.name for q in f.params or () if param_kind(q.type) == "ref"}
             self._types(f.name, f.body, {q.name: q.type.lstrip("*") for q in f.params or ()})
             self._body(f.name, f.body)
-            self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) == "int"}
+            self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) in ("int", "slice")}
             if f.result is not None and not _terminates(f.body):
                 raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
         self.cur, self.scope = None, {}
@@ -322,10 +330,30 @@ class _Checker:
             frozenset(self.dynamic),
             self.chan_types,
             self.chan_value,
+            _first_slice(self.test),
+            self._slice_aliases(),
         )
         self._condition(program)
         self._expects(program)
         return program
+
+    def _slice_aliases(self) -> bool:
+        """A slice variable of a body, a slice parameter or result, or a shared
+        slice assigned anything but ``make``, nil or an append to itself."""
+        if any(types.is_slice(t) for body in self.chan_types.values() for t in body.values()):
+            return True
+        if any(types.is_slice(f.result) for f in self.funcs.values()):
+            return True
+        for n in ast.nodes(self.test.decls):
+            if isinstance(n, ast.Assign) and n.target in self.shared and self.shared[n.target].kind == "slice":
+                match n.value:
+                    case ast.MakeSlice() | ast.Name(name="nil"):
+                        pass
+                    case ast.CallExpr(name="append", args=(ast.Name(name=first), *_)) if first == n.target:
+                        pass
+                    case _:
+                        return True
+        return False
 
     def _no_recursive_ranges(self) -> None:
         """A range over a map or a slice keeps its place in hidden registers; a
@@ -355,13 +383,14 @@ class _Checker:
     def _types(self, owner: str, body: tuple[ast.Stmt, ...], params: dict[str, str]) -> None:
         """The channel types of what ``owner``'s body sees; its channel
         variables (and captured ones, ``*chan T``) are kept for the compiler."""
-        chans = {n: t for n, t in params.items() if types.is_chan(t)}
+        chans = {n: t for n, t in params.items() if types.is_value(t)}
         known = {**self.shared_ctypes, **chans}
         local = types.local_types(body, known, self.results)
         self.ctypes = {**known, **local}
         captured = self.funcs[owner].params if owner in self.funcs else None
-        refs = {q.name: q.type[1:] for q in captured or () if q.type.startswith("*") and types.is_chan(q.type[1:])}
-        self.chan_types[owner] = {**local, **refs}
+        refs = {q.name: q.type[1:] for q in captured or () if q.type.startswith("*") and types.is_value(q.type[1:])}
+        slices = {n: t for n, t in params.items() if types.is_slice(t)}  # registers, as ints are
+        self.chan_types[owner] = {**local, **refs, **slices}
 
     def _used_as_value(self, loc: Loc) -> None:
         """Keep the first place, in the file's order, where a channel is a value."""
@@ -374,14 +403,17 @@ class _Checker:
         for q in f.params or ():
             if param_kind(q.type) is None or (param_kind(q.type) == "ref" and f.closure_of is None):
                 known = ", ".join(t for t in PARAM_TYPES if t != "*int")
-                raise HbError(f"unsupported parameter type '{q.type}' (known: {known}, chan chan int...)", q.loc)
+                raise HbError(
+                    f"unsupported parameter type '{q.type}' (known: {known}, chan chan int, []int, []chan int...)",
+                    q.loc,
+                )
             if q.name in seen:
                 raise HbError(f"duplicate parameter '{q.name}'", q.loc)
             if q.name in BUILTINS:
                 raise HbError(f"'{q.name}' is predeclared and cannot name a parameter", q.loc)
             seen.add(q.name)
-        if f.result is not None and f.result not in RESULT_TYPES and not types.is_chan(f.result):
-            raise HbError(f"unsupported result type '{f.result}' (int, bool or a channel type)", f.loc)
+        if f.result is not None and f.result not in RESULT_TYPES and not types.is_value(f.result):
+            raise HbError(f"unsupported result type '{f.result}' (int, bool, a channel or a slice type)", f.loc)
 
     def _var(self, d: ast.VarDecl) -> SharedVar:
         typ = d.type
@@ -451,8 +483,8 @@ class _Checker:
         capacity) or ``var s []int`` (nil: ``cap`` None)."""
         typ = d.make_elem if d.made else d.type
         assert typ is not None
-        if typ != "[]int":
-            raise HbError(f"unsupported slice type '{typ}' (slices of int)", d.loc)
+        if not types.is_slice(typ):
+            raise HbError(f"unsupported slice type '{typ}' (slices of int or of a channel type)", d.loc)
         if d.made and d.type not in (None, typ):
             raise HbError(f"cannot initialise '{d.name}' of type {d.type} with make({typ})", d.loc)
         if d.init is not None:
@@ -472,36 +504,60 @@ class _Checker:
 
     def _shared_kind(self, name: str) -> str | None:
         """The kind of the shared object ``name`` names here (None: a local, a parameter, or nothing)."""
-        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
+        local = name in self.scope or (name in self.ctypes and name not in self.shared_ctypes)
+        var = None if local else self.shared.get(name)
         return None if var is None else var.kind
 
     def _is_slice(self, name: str) -> bool:
-        return self._shared_kind(name) == "slice"
+        """A shared slice, a slice parameter or a slice variable of the body."""
+        return types.is_slice(self.ctypes.get(name))
 
-    def _slice_assign(self, t: str, v: ast.Expr, loc: Loc) -> None:
-        """``s = make([]int, n[, c])``, ``s = nil`` or ``s = append(s, ...)``: the
-        forms a shared slice takes (its backing arrays are its own)."""
-        match v:
+    def _slice_expr(self, e: ast.Arg, want: str, what: str) -> None:
+        """``e`` is a slice of type ``want`` (or nil), for ``what``: a slice
+        variable, ``make``, ``append`` or a call that returns one."""
+        elem = types.elem_of(want)
+        match e:
             case ast.Name(name="nil"):
                 return
-            case ast.MakeSlice(elem=elem, len=n, cap=c):
-                if elem != "int":
-                    raise HbError(f"cannot assign make([]{elem}) to '{t}' ([]int)", v.loc)
-                for e in (n, c):
-                    if e is not None:
-                        self.expr(e)
+            case ast.Name(name=n) if n in self.ctypes:
+                if self.ctypes[n] != want:
+                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
                 return
-            case ast.CallExpr(name="append", args=(ast.Name(name=first), *rest)) if first == t:
-                for a in rest:
-                    if isinstance(a, ast.StrArg | ast.AddrArg):
-                        raise HbError(f"append to '{t}' takes integers", a.loc)
-                    self.expr(a)
+            case ast.MakeSlice(elem=got, len=n, cap=c):
+                if f"[]{got}" != want:
+                    raise HbError(f"cannot use make([]{got}) as {want} in {what}", e.loc)
+                if not types.is_slice(want):  # pragma: no cover - the grammar's element types
+                    raise HbError(f"unsupported slice type '{want}'", e.loc)
+                for x in (n, c):
+                    if x is not None:
+                        self.expr(x)
+                ks = [_constant(x) if x is not None else None for x in (n, c)]
+                if any(k is not None and k < 0 for k in ks):
+                    raise HbError(f"invalid argument: negative size in make({want}, ...)", e.loc)
+                if ks[0] is not None and ks[1] is not None and ks[0] > ks[1]:
+                    raise HbError(f"invalid argument: length and capacity swapped in make({want}, ...)", e.loc)
                 return
-        raise HbError(
-            f"a shared slice is assigned make([]int, n), nil or an append to itself ('{t} = append({t}, v)'): "
-            "slices are shared variables so far",
-            v.loc,
-        )
+            case ast.CallExpr(name="append", args=args):
+                if not args:
+                    raise HbError("not enough arguments for append(): it takes a slice", e.loc)
+                self._slice_expr(args[0], want, what)
+                if isinstance(args[0], ast.Name) and args[0].name == "nil":
+                    raise HbError("first argument to append must be a typed slice; have untyped nil", args[0].loc)
+                for a in args[1:]:
+                    if types.is_chan(elem):
+                        self._chan_expr(a, elem, f"append to a {want}")
+                    elif isinstance(a, ast.StrArg | ast.AddrArg) or self._chan_type(a) is not None:
+                        raise HbError(f"cannot use {self._show(a)} as {elem} in append to a {want}", a.loc)
+                    else:
+                        self.expr(a)
+                return
+            case ast.CallExpr(name=f, args=args) if f in self.funcs:
+                self._invoke(self._owner, f, args, e.loc, value=True)
+                got = self.funcs[f].result
+                if got != want:
+                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
+                return
+        raise HbError(f"cannot use {self._show(e)} as {want} in {what}", e.loc)
 
     def _map_name(self, name: str, loc: Loc, what: str) -> SharedVar:
         """``name`` is a shared map, for ``what``."""
@@ -531,7 +587,8 @@ class _Checker:
         if name in self.funcs or any(g.name == name for g in self.goroutines):
             raise HbError(f"cannot assign to '{name}': it is a function or goroutine", loc)
         if name in self.scope:
-            if self.scope[name] != "int" and not (chan and self._ptype(name).startswith("*")):
+            settable = self._ptype(name).startswith("*") or self.scope[name] == "slice"
+            if self.scope[name] != "int" and not (chan and settable):
                 raise HbError(f"cannot assign to '{name}': it is a parameter of type {self._ptype(name)}", loc)
             self.assigned[owner].add(name)
             return
@@ -540,6 +597,8 @@ class _Checker:
             if var.kind == "chan" and chan:
                 self.dynamic.add(name)
                 self._used_as_value(loc)
+                return
+            if var.kind == "slice" and chan:
                 return
             if var.kind != "int":
                 raise HbError(f"cannot assign to '{name}': it is {KIND_NAMES[var.kind]}", loc)
@@ -604,6 +663,12 @@ class _Checker:
                 if got != want:
                     raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
                 return
+            case ast.Index(name=n, index=i) if self._is_slice(n):
+                self._index(n, i, e.loc)
+                got = types.elem_of(self.ctypes[n])
+                if got != want:
+                    raise HbError(f"cannot use {n}[...] ({got}) as {want} in {what}", e.loc)
+                return
         raise HbError(f"cannot use {self._show(e)} as {want} in {what}: pass a channel or nil", e.loc)
 
     def _make(self, e: ast.MakeChan) -> None:
@@ -634,7 +699,12 @@ class _Checker:
         want = next(t for t in typed if t is not None) if any(typed) else None
         if want is None:  # nil against something that is not a channel
             other = sides[nils.index(False)]
-            raise HbError(f"cannot compare {self._show(other)} with nil: only channels are nil", other.loc)
+            raise HbError(f"cannot compare {self._show(other)} with nil: only channels and slices are nil", other.loc)
+        if types.is_slice(want):
+            if not any(nils):
+                raise HbError(f"invalid operation: {want} can only be compared to nil", e.loc)
+            self._slice_expr(sides[nils.index(False)], want, "a comparison")
+            return True
         for x in sides:
             self._chan_expr(x, want, "a comparison")
         return True
@@ -645,6 +715,8 @@ class _Checker:
     def _chan(self, ref: ast.ChanRef) -> None:
         if ref.name is None:
             return
+        if ref.name in self.ctypes and not types.is_chan(self.ctypes[ref.name]):
+            raise HbError(f"'{ref.name}' is a {self.ctypes[ref.name]}, not a channel", ref.loc)
         if ref.name in self.ctypes:
             if ref.name in self.chan_types.get(self._owner, {}) or ref.name in self.dynamic:
                 self._used_as_value(ref.loc)
@@ -670,13 +742,11 @@ class _Checker:
         if isinstance(e, ast.MakeChan):
             raise HbError(f"make(chan {e.elem}) is a channel, not an integer", e.loc)
         if isinstance(e, ast.MakeSlice):
-            raise HbError(
-                f"make([]{e.elem}, ...) is a slice: assign it to a shared slice ('s = make([]int, n)'); "
-                "a local slice is not supported yet",
-                e.loc,
-            )
+            raise HbError(f"make([]{e.elem}, ...) is a slice, not an integer", e.loc)
         if isinstance(e, ast.CallExpr) and e.name == "append":
-            raise HbError("append's result is assigned back to the slice it appends to: 's = append(s, v)'", e.loc)
+            if e.args and isinstance(e.args[0], ast.Name) and e.args[0].name == "nil":
+                raise HbError("first argument to append must be a typed slice; have untyped nil", e.args[0].loc)
+            raise HbError("append(...) is a slice, not an integer", e.loc)
         if isinstance(e, ast.MakeMap):
             raise HbError(
                 f"make({e.type}) inside a body: hbcheck has shared maps so far "
@@ -724,6 +794,8 @@ class _Checker:
             return
         if isinstance(e, ast.Index):
             self._index(e.name, e.index, e.loc, in_condition)
+            if self._is_slice(e.name) and self.ctypes[e.name] != "[]int":
+                raise HbError(f"'{e.name}[...]' is a {types.elem_of(self.ctypes[e.name])}, not an integer", e.loc)
             return
         if isinstance(e, ast.ProcReg):
             if not in_condition:
@@ -744,8 +816,8 @@ class _Checker:
             raise HbError(f"invalid argument: nil for built-in {e.name} (use a typed channel)", arg.loc)
         if isinstance(arg, ast.Name) and self._is_slice(arg.name):
             return
-        if isinstance(arg, ast.CallExpr) and arg.name == "append":
-            self.expr(arg)
+        if types.is_slice(self._chan_type(arg)):
+            raise HbError(f"{e.name} of a slice expression: assign the slice to a variable first", arg.loc)
         if isinstance(arg, ast.Name) and self._is_map(arg.name):
             if e.name == "cap":
                 raise HbError(f"invalid argument: {arg.name} ({self.shared[arg.name].elem}) for built-in cap", arg.loc)
@@ -807,11 +879,14 @@ class _Checker:
 
     def _stmt(self, owner: str, s: ast.Stmt, in_loop: bool, in_select: bool) -> None:
         match s:
-            case ast.Assign(target=t, value=v, loc=loc, type=None) if self._is_slice(t):
-                self._slice_assign(t, v, loc)
+            case ast.Assign(target=t, value=v, loc=loc, type=typ) if (typ is None and self._is_slice(t)) or (
+                types.is_slice(typ)
+            ):
+                self._slice_expr(v, self.ctypes[t], f"assignment to '{t}'")
+                self._target(owner, t, loc, chan=True)
             case ast.Assign(target=t, value=v, loc=loc, type=typ):
                 if typ is not None and typ not in ("int", "bool") and not types.is_chan(typ):
-                    raise HbError(f"unsupported local type '{typ}' (int, bool or a channel type)", loc)
+                    raise HbError(f"unsupported local type '{typ}' (int, bool, a channel or a slice type)", loc)
                 want = self.ctypes.get(t)
                 if want is not None and (t in self.chan_types[owner] or t in self.shared or t in self.scope):
                     self._target(owner, t, loc, chan=True)
@@ -821,7 +896,11 @@ class _Checker:
                     self._target(owner, t, loc)
             case ast.IndexAssign(name=a, index=i, value=v, loc=loc):
                 self._index(a, i, loc)
-                self.expr(v)
+                elem = types.elem_of(self.ctypes[a]) if self._is_slice(a) else "int"
+                if types.is_chan(elem):
+                    self._chan_expr(v, elem, f"assignment to an element of '{a}'")
+                else:
+                    self.expr(v)
             case ast.Recv(value=v, ok=ok, chan=c, loc=loc):
                 self._chan(c)
                 self._recv_value(c, v, loc)
@@ -854,8 +933,9 @@ class _Checker:
             case ast.ForRange(var=var, chan=ast.ChanRef(name=str() as m), value=value, body=body, loc=loc) if (
                 self._is_map(m) or self._is_slice(m)
             ):
-                for t in (var, value):
-                    self._target(owner, None if t == "_" else t, loc)
+                chans = self._is_slice(m) and types.is_chan(types.elem_of(self.ctypes[m]))
+                self._target(owner, None if var == "_" else var, loc)
+                self._target(owner, None if value == "_" else value, loc, chan=chans)
                 self._stmts(owner, body, True)
             case ast.ForRange(value=str(), loc=loc):
                 raise HbError("range over a channel permits only one iteration variable", loc)
@@ -956,6 +1036,9 @@ class _Checker:
         if types.is_chan(f.result):
             self._chan_expr(v, f.result, f"return value of '{f.name}'")
             return
+        if types.is_slice(f.result):
+            self._slice_expr(v, f.result, f"return value of '{f.name}'")
+            return
         self.expr(v)
         self._typed(v, f.result, f"return value of '{f.name}'")
 
@@ -1014,6 +1097,8 @@ class _Checker:
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}", a.loc)
             self.expr(a)
             self._typed(a, q.type, what)
+        elif kind == "slice":
+            self._slice_expr(a, q.type, what)
         elif kind == "chan":
             if isinstance(a, ast.Name) and a.name not in self.ctypes and a.name != "nil":
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}: pass a channel or nil", a.loc)
@@ -1042,7 +1127,7 @@ class _Checker:
     def _kind(self, name: str) -> str | None:
         """What a name in the current scope is: int, chan, mutex, wg, once, or None (a function)."""
         if name == "nil" or name in self.ctypes:
-            return "chan"
+            return "slice" if self._is_slice(name) else "chan"
         if name in self.scope:
             return self.scope[name]
         var = self.shared.get(name)
@@ -1208,7 +1293,7 @@ def _value_kind(typ: str) -> str:
     kind = param_kind(typ)
     assert kind is not None
     if kind == "ref":
-        return "chan" if types.is_chan(typ[1:]) else "int"
+        return "chan" if types.is_chan(typ[1:]) else "slice" if types.is_slice(typ[1:]) else "int"
     return kind
 
 
@@ -1251,3 +1336,22 @@ def _at_most_zero(e: object) -> bool:
         case ast.Unary(op="-", operand=ast.IntLit(value=v)):
             return v >= 0
     return False
+
+
+def _first_slice(test: ast.Test) -> Loc | None:
+    """Where a slice first appears in the file: a declaration or ``make`` of
+    one, or a function with a slice parameter or result."""
+    found: list[Loc] = []
+    for n in ast.nodes(test.decls):
+        match n:
+            case ast.VarDecl(type=typ, made=made, make_elem=elem, loc=loc) if types.is_slice(elem if made else typ):
+                found.append(loc)
+            case ast.MakeSlice(loc=loc):
+                found.append(loc)
+            case ast.Assign(type=typ, loc=loc) if types.is_slice(typ):
+                found.append(loc)
+            case ast.FuncDecl(params=params, result=result, loc=loc) if types.is_slice(result) or any(
+                types.is_slice(q.type.lstrip("*")) for q in params or ()
+            ):
+                found.append(loc)
+    return min(found, key=lambda x: (x.line, x.col), default=None)

@@ -70,7 +70,7 @@ class _Lifter:
         escapes = addressed(body) & (regs | own)
         counter = [0]
         # the channel variables it declares: a literal captures one as a *chan T
-        known = {**self.shared_types, **{n: t.lstrip("*") for n, t in params.items() if types.is_chan(t.lstrip("*"))}}
+        known = {**self.shared_types, **{n: t.lstrip("*") for n, t in params.items() if types.is_value(t.lstrip("*"))}}
         chans = types.local_types(body, known, self.results)
 
         values: dict[str, tuple[str, tuple[ast.Arg, ...]]] = {}  # f := func...: its function, its captures
@@ -83,8 +83,10 @@ class _Lifter:
             for n in sorted(free):
                 if n in params:
                     typ = params[n]
-                    captured.append(ast.Param(n, REF if typ in ("int", "bool") else typ, lit.loc))
-                    if typ in ("int", "bool"):
+                    by_ref = typ in ("int", "bool") or types.is_slice(typ)  # a slice parameter may be re-assigned
+                    ref = f"*{typ}" if types.is_slice(typ) else REF
+                    captured.append(ast.Param(n, ref if by_ref else typ, lit.loc))
+                    if by_ref:
                         escapes.add(n)
                 elif n in regs:
                     captured.append(ast.Param(n, f"*{chans[n]}" if n in chans else REF, lit.loc))
@@ -237,7 +239,7 @@ def mentioned(x: object, into_literals: bool) -> set[str]:
                 out.update((v, w))
             case ast.ForConst(var=v):
                 out.add(v)
-            case ast.MethodCall(obj=o):
+            case ast.MethodCall(obj=o) | ast.Index(name=o) | ast.IndexAssign(name=o):
                 out.add(o)
         for f in dataclasses.fields(y):
             if f.name != "loc":

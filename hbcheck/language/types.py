@@ -1,10 +1,11 @@
-"""Which names hold channels: the channel types of a body's variables.
+"""Which names hold channels or slices: the value types of a body's variables.
 
 A register is an int unless its declaration (``:=`` or ``var``; a name
-assigned without one is an int register) makes it a channel:
+assigned without one is an int register) makes it a channel or a slice:
 ``c := make(chan int)``, ``var c chan int``, ``c := d`` of a channel, a
-receive from a channel of channels, or a call of a function that returns a
-channel. Go types a variable once, where it is declared; a body's registers
+receive from a channel of channels, an element of a slice of channels, or a
+call of a function that returns one; ``s := make([]int, n)``, ``var s
+[]int``, ``t := append(s, 1)``. Go types a variable once, where it is declared; a body's registers
 are one namespace (docs/language.md), so a name has one type per body. The
 closure lifter needs this before checking (a captured channel variable is
 passed as a ``*chan T``), and the checker after it.
@@ -28,22 +29,40 @@ def is_chan(typ: str | None) -> bool:
     return elem in ELEMS or is_chan(elem)
 
 
+def is_slice(typ: str | None) -> bool:
+    """``[]int`` or a slice of a channel type."""
+    return typ is not None and typ.startswith("[]") and (typ[2:] == "int" or is_chan(typ[2:]))
+
+
+def is_value(typ: str | None) -> bool:
+    """A type whose values a register holds as names (a channel, a slice header)."""
+    return is_chan(typ) or is_slice(typ)
+
+
 def elem_of(typ: str) -> str:
-    """The element type of channel type ``typ``."""
-    return typ[5:]
+    """The element type of channel or slice type ``typ``."""
+    return typ[2:] if typ.startswith("[]") else typ[5:]
 
 
 def expr_type(e: object, types: Mapping[str, str], results: Mapping[str, str | None]) -> str | None:
-    """The channel type of an expression, or None (an integer, a bool, or nil)."""
+    """The channel or slice type of an expression, or None (an integer, a bool, or nil)."""
     match e:
         case ast.MakeChan(elem=elem):
             return f"chan {elem}"
+        case ast.MakeSlice(elem=elem):
+            return f"[]{elem}"
         case ast.Name(name=n):
             return types.get(n)
-        case ast.CallExpr(name=f) if is_chan(results.get(f)):
+        case ast.CallExpr(name="append", args=(first, *_)):
+            typ = expr_type(first, types, results)
+            return typ if is_slice(typ) else None
+        case ast.CallExpr(name=f) if is_value(results.get(f)):
             return results[f]
         case ast.RecvExpr(chan=ast.ChanRef(name=c)) if c is not None and is_chan(types.get(c)):
             elem = elem_of(types[c])
+            return elem if is_chan(elem) else None
+        case ast.Index(name=n) if is_slice(types.get(n)):
+            elem = elem_of(types[n])
             return elem if is_chan(elem) else None
     return None
 
@@ -51,9 +70,9 @@ def expr_type(e: object, types: Mapping[str, str], results: Mapping[str, str | N
 def local_types(
     body: tuple[ast.Stmt, ...], known: Mapping[str, str], results: Mapping[str, str | None]
 ) -> dict[str, str]:
-    """The channel-typed variables ``body`` declares (not entering function
-    literals), given the channel types of the names it sees (``known``:
-    shared channels and parameters) and of what functions return."""
+    """The channel- and slice-typed variables ``body`` declares (not entering
+    function literals), given the types of the names it sees (``known``:
+    shared channels and slices, and parameters) and of what functions return."""
     out: dict[str, str] = {}
     types = dict(known)
     changed = True
@@ -70,12 +89,12 @@ def local_types(
 
 
 def shared_types(decls: tuple[ast.Decl, ...]) -> dict[str, str]:
-    """The channel types of the shared variables."""
+    """The channel and slice types of the shared variables."""
     out = {}
     for d in decls:
         if isinstance(d, ast.VarDecl):
-            typ = f"chan {d.make_elem}" if d.make_elem is not None else d.type
-            if is_chan(typ):
+            typ = d.type if d.make_elem is None else d.make_elem if d.made else f"chan {d.make_elem}"
+            if is_value(typ):
                 out[d.name] = typ
     return out
 
@@ -99,10 +118,14 @@ def _nodes(x: object):
 
 
 def _declares(n: object, types: Mapping[str, str], results: Mapping[str, str | None]) -> tuple[str | None, str | None]:
-    """The variable a statement gives a channel type, and that type."""
+    """The variable a statement gives a channel or slice type, and that type."""
     match n:
         case ast.Assign(target=t, type=typ) if typ is not None:
-            return t, typ if is_chan(typ) else None
+            return t, typ if is_value(typ) else None
+        case ast.ForRange(value=str() as v, chan=ast.ChanRef(name=str() as c), decl=decl) if (
+            (decl or v.startswith("$")) and is_slice(types.get(c)) and is_chan(elem_of(types[c]))
+        ):
+            return v, elem_of(types[c])
         case ast.Assign(target=t, value=v, decl=decl) if decl or t.startswith("$"):
             return t, expr_type(v, types, results)
         case (

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from hbcheck import names
-from hbcheck.language import ast
+from hbcheck.language import ast, types
 from hbcheck.language.check import Program, param_kind
 from hbcheck.language.closures import mentioned
 from hbcheck.machine.config import MachineConfig
@@ -289,7 +289,7 @@ class _Compiler:
             params = tuple(
                 ref_reg(q.name) if param_kind(q.type) == "ref" else q.name
                 for q in self.func.params or ()
-                if param_kind(q.type) in ("int", "ref") or self.objs.get(q.name) == VALUE
+                if param_kind(q.type) in ("int", "slice", "ref") or self.objs.get(q.name) == VALUE
             )
         return Code(name, tuple(self.out), tuple(self.lines), frame, is_main, params)
 
@@ -298,9 +298,9 @@ class _Compiler:
         return name not in self.locals and name not in self.objs and self.program.is_int(name)
 
     def is_mem(self, name: str) -> bool:
-        """Read and written in memory: a shared variable (an integer, or a
-        channel some statement assigns), or a captured one."""
-        return name in self.refs or self.is_int(name) or self.is_dynamic(name)
+        """Read and written in memory: a shared variable (an integer, a slice,
+        or a channel some statement assigns), or a captured one."""
+        return name in self.refs or self.is_int(name) or self.is_dynamic(name) or self.shared_kind(name) == "slice"
 
     def is_dynamic(self, name: str) -> bool:
         """A shared channel variable that some statement assigns: a location holding a channel."""
@@ -380,7 +380,7 @@ class _Compiler:
         binding: dict[str, str | None] = {}
         for q, a in zip(f.params or (), args, strict=True):
             kind = param_kind(q.type)
-            if kind == "int":
+            if kind in ("int", "slice"):
                 fns.append(self.value(a))  # type: ignore[arg-type]
             elif kind == "ref":  # a captured variable: its location
                 assert isinstance(a, ast.Name) and a.name in self.refs
@@ -429,6 +429,8 @@ class _Compiler:
                 t = self.temp()
                 self.make(t, "chan", e)
                 return _reg(t)
+            case ast.MakeSlice() | ast.CallExpr(name="append"):
+                return self.slice_value(e, "make")
             case ast.CallExpr(name="len" | "cap" as op, args=(ast.Name(name=n),), loc=loc) if self.is_slice(n):
                 hdr = self.slice_header(n, loc.line)
                 at = 1 if op == "len" else 2
@@ -459,7 +461,7 @@ class _Compiler:
                 hdr = self.slice_header(n, loc.line)  # the slice, then the index (left to right)
                 fi = self.value(i)
                 t = self.temp()
-                self.emit(SliceLoad(t, hdr, fi, n, loc.line))
+                self.emit(SliceLoad(t, hdr, fi, n, loc.line, self.slice_key(n)))
                 return _reg(t)
             case ast.Index(name=n, index=i, loc=loc) if self.is_map(n):
                 fk = self.value(i)
@@ -501,26 +503,40 @@ class _Compiler:
                 return lambda r: f(r[ta], fb(r))
         raise AssertionError(f"unexpected expression {e!r}")  # pragma: no cover
 
-    def slice_assign(self, t: str, v: ast.Expr, line: int) -> None:
-        """``s = nil``, ``s = make([]int, n[, c])`` or ``s = append(s, ...)`` (the checker's forms)."""
+    def slice_value(self, v: ast.Expr | ast.Arg, hint: str) -> Fn:
+        """A slice's value (its header): ``make`` (its backing array named after
+        ``hint``), ``append`` (a new array named after the slice appended to),
+        nil, or any other expression."""
         match v:
-            case ast.MakeSlice(len=n, cap=c):
+            case ast.MakeSlice(len=n, cap=c, loc=loc):
                 fn = self.value(n)
                 fc = self.value(c) if c is not None else None
                 new = self.temp()
-                self.emit(SliceMake(new, t, fn, fc, line))
-                fv = _reg(new)
-            case ast.CallExpr(name="append", args=(_, *rest)):
-                hdr = self.slice_header(t, line)
+                self.emit(SliceMake(new, hint, fn, fc, loc.line))
+                return _reg(new)
+            case ast.CallExpr(name="append", args=(first, *rest), loc=loc):
+                site = first.name if isinstance(first, ast.Name) else hint
+                hdr = self.slice_hdr(first, loc.line)
                 fns = tuple(self.value(a) for a in rest)  # type: ignore[arg-type]
                 new = self.temp()
-                self.line = line
-                self.emit(SliceAppend(new, hdr, fns, t, line))
-                fv = _reg(new)
-            case _:  # nil
-                fv = lambda r: 0  # noqa: E731
-        self.line = line
-        self.emit(Store(t, fv, line))
+                self.emit(SliceAppend(new, hdr, fns, site, loc.line, self.slice_key(site)))
+                return _reg(new)
+            case ast.Name(name="nil"):
+                return lambda r: 0
+        return self.value(v)  # type: ignore[arg-type]
+
+    def slice_hdr(self, e: ast.Arg, line: int) -> str:
+        """The register holding slice expression ``e``'s header."""
+        if isinstance(e, ast.Name):
+            return self.slice_header(e.name, line)
+        t = self.temp()
+        self.emit(Set(t, self.slice_value(e, "make")))
+        return t
+
+    def slice_key(self, site: str) -> str:
+        """The footprint of an access to the elements of slice ``site``: its
+        name where no two names can share a backing array, else its type."""
+        return "[]" if self.program.slice_aliases else site
 
     def make(self, reg: str, hint: str, e: ast.MakeChan) -> None:
         """``reg = make(chan T, N)``: the capacity first (its loads), then the channel."""
@@ -541,12 +557,15 @@ class _Compiler:
         return name if self.program.shared[name].cap is not None else None
 
     def is_slice(self, name: str) -> bool:
-        return self.shared_kind(name) == "slice"
+        return types.is_slice(self.ctypes.get(name)) or self.shared_kind(name) == "slice"
 
     def slice_header(self, name: str, line: int) -> str:
-        """Load the header of shared slice ``name`` (a read of the variable) into a temp."""
+        """The register holding slice ``name``'s header: its own, or a temp the
+        header of a slice in memory is loaded into (a read of the variable)."""
+        if not self.is_mem(name):
+            return name
         t = self.temp()
-        self.emit(Load(t, name, line))
+        self.load(t, name, line)
         return t
 
     def range_vars(
@@ -610,8 +629,13 @@ class _Compiler:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v) if self.is_slice(t):
-                self.slice_assign(t, v, line)
+            case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t):
+                f = self.slice_value(v, t)
+                self.line = line
+                if self.is_mem(t):
+                    self.store(t, f, line, decl)
+                else:
+                    self.emit(Set(t, f))
             case ast.Assign(target=t, value=ast.MakeChan() as v) if not self.is_mem(t):
                 self.make(t, t, v)
             case ast.Assign(target=t, value=v, decl=decl):
@@ -626,7 +650,7 @@ class _Compiler:
                 fi = self.value(i)
                 f = self.value(v)
                 self.line = line
-                self.emit(SliceStore(hdr, fi, f, a, line))
+                self.emit(SliceStore(hdr, fi, f, a, line, self.slice_key(a)))
             case ast.IndexAssign(name=a, index=i, value=v) if self.is_map(a):  # the key, the value, then mapassign
                 fk = self.value(i)
                 f = self.value(v)
@@ -760,14 +784,14 @@ class _Compiler:
             ):
                 hdr, i = self.temp(), self.temp()
                 targets, regs, once = self.range_vars(k, v, decl, line)
-                self.emit(Load(hdr, a, line))  # the range expression is evaluated once
+                self.emit(Set(hdr, _reg(self.slice_header(a, line))))  # the range expression is evaluated once
                 self.emit(Set(i, lambda r: 0))
                 head = self.here()
                 jz = self.emit(Jz(lambda r: int(r[i] < parts(r[hdr])[1]), None))
                 if regs[0] is not None:
                     self.emit(Set(regs[0], _reg(i)))
                 if regs[1] is not None:
-                    self.emit(SliceLoad(regs[1], hdr, _reg(i), a, line))
+                    self.emit(SliceLoad(regs[1], hdr, _reg(i), a, line, self.slice_key(a)))
                 self.set_range_vars(targets, regs, once, decl, line)
                 self.loop(body, head, jz, step=lambda: self.emit(Set(i, lambda r: r[i] + 1)))
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):

@@ -229,6 +229,7 @@ class SliceLoad(Instr):
     index: Fn
     site: str
     line: int
+    key: str = ""  # the footprint's name for the elements (code.py's slice_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,7 @@ class SliceStore(Instr):
     value: Fn
     site: str
     line: int
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +255,7 @@ class SliceAppend(Instr):
     values: tuple[Fn, ...]
     site: str
     line: int
+    key: str = ""
 
 
 # ---- maps (runtime/map.go: ``map`` None is a nil map). A map is one location

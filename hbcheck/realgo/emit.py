@@ -109,7 +109,8 @@ class _Emitter:
         self.escapes, self.refs = escapes, refs
         for n in sorted(escapes):
             if n in self.ctypes:
-                self.w(f"{self.ptr(n)} = new({go_type(self.ctypes[n])})")
+                value = f"ref({go_name('a', n)})" if self.scope.get(n) == "slice" else f"new({go_type(self.ctypes[n])})"
+                self.w(f"{self.ptr(n)} = {value}")
                 continue
             value = go_name("a", n) if self.scope.get(n) == "int" else "0"
             self.w(f"{self.ptr(n)} = alloc({value})")
@@ -201,6 +202,9 @@ class _Emitter:
                 assert isinstance(a, ast.Name)
                 vals.append(self.ptr(a.name))
                 continue
+            if kind == "slice":
+                vals.append(self.slice_expr(a))
+                continue
             vals.append(self.expr(a) if kind == "int" else self.object_arg(kind, a))  # type: ignore[arg-type]
         return f"e.{go_name('f', f)}({', '.join(vals)})"
 
@@ -221,21 +225,25 @@ class _Emitter:
     def cond(self, e: ast.Expr) -> str:
         return f"{self.expr(e)} != 0"
 
-    def slice_assign(self, line: int, t: str, v: ast.Expr) -> None:
-        """``s = nil``, ``s = make([]int, n[, c])``, ``s = append(s, ...)``: the
-        header read before the appended values, as the machine reads it."""
-        s = self.name(t)
+    def slice_expr(self, v: ast.Expr | ast.Arg) -> str:
+        """A slice's Go value: ``make``, nil, ``append`` (the header read before
+        the appended values, as the machine reads it), or another expression."""
         match v:
-            case ast.MakeSlice(len=n, cap=c):
+            case ast.MakeSlice(elem=elem, len=n, cap=c):
                 cap = f", int({self.expr(c)})" if c is not None else ""
-                self.at(line, f"{s} = make([]int64, int({self.expr(n)}){cap})")
-            case ast.CallExpr(name="append", args=(_, *rest)):
+                return f"make([]{_go_elem(elem)}, int({self.expr(n)}){cap})"
+            case ast.CallExpr(name="append", args=(first, *rest)):
                 h = self.temp()
-                self.at(line, f"{h} := {s}")
+                self.at(self.line, f"{h} := {self.slice_expr(first)}")
                 values = "".join(f", {self.expr(a)}" for a in rest)  # type: ignore[arg-type]
-                self.at(line, f"{s} = append({h}{values})")
-            case _:
-                self.at(line, f"{s} = nil")
+                return f"append({h}{values})"
+            case ast.Name(name="nil"):
+                return "nil"
+        return self.expr(v)  # type: ignore[arg-type]
+
+    def is_slice(self, n: str) -> bool:
+        shared = n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "slice"
+        return shared or types.is_slice(self.ctypes.get(n))
 
     def chan(self, ref: ast.ChanRef | str | None) -> str:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
@@ -286,10 +294,8 @@ class _Emitter:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v) if (
-                t not in self.scope and t in self.p.shared and self.p.shared[t].kind == "slice"
-            ):
-                self.slice_assign(line, t, v)
+            case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t):
+                self.assign(line, t, self.slice_expr(v), decl)
             case ast.Assign(target=t, value=v, decl=decl):
                 self.assign(line, t, self.expr(v), decl)
             case ast.IndexAssign(name=a, index=i, value=v):  # the index first, as the checker orders it
@@ -350,6 +356,11 @@ class _Emitter:
                         self.pinned.add(t)
                         vals.append(ast.Name(t, a.loc))
                         continue
+                    if param_kind(q.type) == "slice":
+                        t = self.temp()
+                        self.at(line, f"{t} := {self.slice_expr(a)}")
+                        vals.append(ast.Name(t, a.loc))
+                        continue
                     if isinstance(a, ast.StrArg | ast.AddrArg) or self._kind(a) != "int":
                         vals.append(a)
                         continue
@@ -361,7 +372,7 @@ class _Emitter:
             case ast.GoStmt(func=f):
                 self.at(line, f"e.spawn({_go_string(f)}, e.{go_name('f', f)})")
             case ast.Return(value=v):
-                self.at(line, "return" if v is None else f"return {self.expr(v)}")
+                self.at(line, "return" if v is None else f"return {self.slice_expr(v)}")
             case ast.MethodCall(obj=o, method=m, args=args):
                 field = self.obj(o)
                 if m == "Add":
@@ -397,9 +408,9 @@ class _Emitter:
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 r = self.target(i)
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
-            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if (
-                a not in self.scope and a in self.p.shared and self.p.shared[a].kind in ("map", "slice")
-            ):
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if self.is_slice(
+                a
+            ) or (a not in self.scope and a in self.p.shared and self.p.shared[a].kind == "map"):
                 targets = [t for t in (k, v) if t not in (None, "_")]
                 once = [t for t in targets if decl and t in self.escapes and not self.per_iteration]
                 for t in once:
@@ -408,7 +419,7 @@ class _Emitter:
                 self.at(line, f"for {tk}, {tv} := range {self.name(a)} {{")
                 self.indent += 1
                 self.at(line, f"_, _ = {tk}, {tv}")
-                index = f"int64({tk})" if self.p.shared[a].kind == "slice" else tk  # a slice's index is an int
+                index = f"int64({tk})" if self.is_slice(a) else tk  # a slice's index is an int
                 for t, val in ((k, index), (v, tv)):
                     if t not in (None, "_"):
                         self.assign(line, t, val, decl and t not in once)
@@ -481,7 +492,7 @@ class _Emitter:
         out = ["g"]
         for q, a in zip(decl.params or (), vals, strict=True):
             kind = param_kind(q.type)
-            if kind in ("int", "ref"):
+            if kind in ("int", "ref", "slice"):
                 assert isinstance(a, ast.Name)
                 out.append(a.name)  # a temporary of the spawner
             else:
@@ -566,6 +577,8 @@ def _signature(f: ast.FuncDecl) -> str:
                 params.append(f"{go_name('a', q.name)} *int64")
             case "chan":
                 params.append(f"{go_name('pc', q.name)} {go_type(q.type)}")
+            case "slice":
+                params.append(f"{go_name('a', q.name)} {go_type(q.type)}")
             case _:
                 params.append(f"{go_name('ps', q.name)} {q.type}")
     return ", ".join(params)
@@ -579,13 +592,16 @@ def go_type(typ: str) -> str:
     """The Go type of a .lit value type (``int`` is int64)."""
     if types.is_chan(typ):
         return f"chan {_go_elem(types.elem_of(typ))}"
+    if types.is_slice(typ):
+        return f"[]{_go_elem(types.elem_of(typ))}"
     return "int64"
 
 
 def _tag(typ: str) -> str:
-    """A short tag of a channel type, so that each type's registers have fields of their own."""
+    """A short tag of a channel or slice type, so that each type's registers have fields of their own."""
     elem = types.elem_of(typ)
-    return "c" + (_tag(elem) if types.is_chan(elem) else "i" if elem == "int" else "s")
+    kind = "l" if types.is_slice(typ) else "c"
+    return kind + (_tag(elem) if types.is_chan(elem) else "i" if elem == "int" else "s")
 
 
 def _go_string(text: str) -> str:
@@ -670,7 +686,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
             "once": "sync.Once",
             "array": f"[{var.cap}]int64",
             "map": "map[int64]int64",  # a bool value is 0 or 1, as in a register
-            "slice": "[]int64",
+            "slice": go_type(var.elem),
         }[var.kind]
         kind = {"int": "v", "array": "v", "map": "v", "slice": "v", "chan": "c"}.get(var.kind, "s")
         fields.append((go_name(kind, name), gotype))
@@ -696,7 +712,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         if var.kind == "int" and var.init:
             out.append(f"\te.{go_name('v', name)} = {var.init}")
         elif var.kind == "slice" and var.cap is not None:
-            out.append(f"\te.{go_name('v', name)} = make([]int64, {var.init}, {var.cap})")
+            out.append(f"\te.{go_name('v', name)} = make({go_type(var.elem)}, {var.init}, {var.cap})")
         elif var.kind == "map" and var.cap is not None:
             out.append(f"\te.{go_name('v', name)} = make(map[int64]int64)")
         elif var.kind == "chan" and var.cap is not None:
@@ -766,12 +782,15 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         em.indent = 1
         em.scope = {q.name: param_kind(q.type) for q in f.params or ()}  # type: ignore[misc]
         em.ctypes = p.chan_types.get(f.name, {})
+        em.escapes, em.refs = frozenset(), set()  # not yet the body's: its parameters are registers first
         if f.frame is not None:
             em.w(f"var pad [{f.frame}]byte")
             em.w("touch(pad[:])")
         for q in f.params or ():
             if em.scope[q.name] == "int" and q.name not in f.escapes:  # a parameter is a register of the frame
                 em.w(f"g.{go_name('r', q.name)} = {go_name('a', q.name)}")
+            elif em.scope[q.name] == "slice" and q.name not in f.escapes:
+                em.w(f"{em.name(q.name)} = {go_name('a', q.name)}")
             elif em.scope[q.name] == "ref":  # a captured variable: the enclosing body's
                 em.w(f"{em.ptr(q.name)} = {go_name('a', q.name)}")
         em.enter(f.escapes, set(f.escapes) | {q.name for q in f.params or () if em.scope[q.name] == "ref"})
@@ -790,7 +809,8 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         out += ["", "// alloc is a captured variable's declaration: a new variable.", "func alloc(v int64) *int64 {"]
         out += ["\tp := new(int64)", "\t*p = v", "\treturn p", "}"]
     if any(t.startswith("*") for t in em.chan_fields.values()):
-        out += ["", "// ref is a captured channel variable's declaration: a new variable.", "func ref[T any](v T) *T {"]
+        out += ["", "// ref is a captured channel or slice variable's declaration: a new variable."]
+        out += ["func ref[T any](v T) *T {"]
         out += ["\treturn &v", "}"]
     return "\n".join(out) + "\n"
 

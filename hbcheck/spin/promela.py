@@ -445,13 +445,13 @@ def _refuse_functions(p: Program) -> None:
             "(the explorer checks it)",
             p.chan_value,
         )
+    if p.slice_at is not None:
+        raise HbError(
+            "a slice: its backing arrays are made while the program runs, which Promela's fixed "
+            "variables do not express, so it is not written in Promela (the explorer checks it)",
+            p.slice_at,
+        )
     for var in p.shared.values():
-        if var.kind == "slice":
-            raise HbError(
-                f"'{var.name}' is a slice: its backing arrays are made while the program runs, which "
-                "Promela's fixed variables do not express (the explorer checks it)",
-                var.loc,
-            )
         if var.kind == "map":
             raise HbError(
                 f"'{var.name}' is a map: its entries and Go's concurrent-map fatal errors are not written in "

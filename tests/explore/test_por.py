@@ -22,6 +22,7 @@ from programs import (
     map_text,
     program_text,
     slice_text,
+    slice_value_text,
     waitgroup_text,
 )
 
@@ -90,6 +91,21 @@ def test_random_slice_programs_agree(text):
     if r is not None:
         findings = judge(p, r[0]).findings
         event("index panic" if any(f.kind == "panic" for f in findings) else "no panic")
+        event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(slice_value_text())
+def test_random_programs_with_slice_values_agree(text):
+    """Where two names may hold one backing array (a copy, a parameter, a
+    result, a capture), every element access has one footprint, ``[][]``."""
+    p = program(text)
+    assert p.slice_aliases
+    r = _agree(p)
+    if r is not None:
+        findings = judge(p, r[0]).findings
         event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
 
 

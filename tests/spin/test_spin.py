@@ -68,12 +68,15 @@ def test_waitgroup_misuse_is_refused_clearly():
 def test_maps_and_slices_are_refused_with_their_declaration(tmp_path):
     for decl, message in (
         ("var m = make(map[int]int)\ngo P0 { m[1] = 1 }", "'m' is a map: its entries and Go's concurrent-map fatal"),
-        ("var s []int\ngo P0 { s = append(s, 1) }", "'s' is a slice: its backing arrays are made while the program"),
+        ("var s []int\ngo P0 { s = append(s, 1) }", "a slice: its backing arrays are made while the program"),
     ):
         f = tmp_path / "t.lit"
         f.write_text(f"litmus T\n{decl}\n")
         result = CliRunner().invoke(app, ["promela", str(f)])
         assert result.exit_code == 2 and f"t.lit:2:5: {message}" in result.stderr
+    f.write_text("litmus T\ngo P0 {\n    t := make([]int, 1)\n    t[0] = 1\n}\n")  # a local slice: at its make
+    result = CliRunner().invoke(app, ["promela", str(f)])
+    assert result.exit_code == 2 and "t.lit:3:10: a slice: its backing arrays are made while" in result.stderr
 
 
 def test_promela_shape():
