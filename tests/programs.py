@@ -621,6 +621,46 @@ def slice_value_text(draw) -> str:
 
 
 @st.composite
+def map_value_text(draw) -> str:
+    """Maps as values: a shared map (made, or nil) passed to functions that
+    write, read, delete or range over it, maps made in bodies and returned,
+    a closure writing a captured one, and a goroutine copying one map into
+    another: two names holding one map reach the same entries and flag."""
+    made = draw(st.booleans()) or draw(st.booleans())
+    lines = [
+        "litmus MapValues",
+        "var m = make(map[int]int)" if made else "var m map[int]int",
+        "var x int",
+        "var mu sync.Mutex",
+        "func put(t map[int]int, k int, v int) {",
+        "    t[k] = v",
+        "}",
+        "func sum(t map[int]int) int {",
+        "    s := 0",
+        "    for k, v := range t { s = s * 3 + k + v }",
+        "    return s",
+        "}",
+        "func fresh(k int) map[int]int {",
+        "    t := make(map[int]int)",
+        "    t[k] = 1",
+        "    return t",
+        "}",
+    ]
+    parts = [
+        "put(m, {k}, {v})",
+        "mu.Lock(); put(m, {k}, {v}); mu.Unlock()",
+        "r = sum(m)",
+        "t := m; r = t[{k}]",
+        "t := m; delete(t, {k})",
+        "t := fresh({k}); r = sum(t) + len(t)",
+        "t := fresh({k}); for k, v := range m {{ t[k] = v }}; r = len(t)",
+        "t := m; go func() {{ t[{k}] = {v} }}()",
+        "x = {v}",
+    ]
+    return _workers(draw, lines, parts)
+
+
+@st.composite
 def map_text(draw) -> str:
     """A shared map (made, or nil: a write panics) written, read, deleted,
     measured and ranged over by goroutines under a mutex or not: where a

@@ -54,6 +54,7 @@ from hbcheck.machine.instructions import (
     Make,
     MapDone,
     MapLen,
+    MapMake,
     MapNext,
     MapRead,
     MapWrite,
@@ -228,20 +229,25 @@ class Footprints:
                 return Footprint(writes=frozenset({key + "[]"}), ends=div)
             case SliceMake():
                 return ENDS  # a bad size panics
-            case MapDone(map=None):
+            case MapMake():
                 return NONE
-            case MapRead(map=None) | MapLen(map=None) | MapNext(map=None) | MapWrite(map=None, value=None):
+            case MapDone(map=None, via=None):
+                return NONE
+            case MapRead(map=None, via=None) | MapLen(map=None, via=None) | MapNext(map=None, via=None):
                 return ENDS if div else NONE  # a nil map: nothing to touch (a computed key may divide)
-            case MapWrite(map=None):
+            case MapWrite(map=None, via=None, value=None):
+                return ENDS if div else NONE
+            case MapWrite(map=None, via=None):
                 return ENDS  # assignment to entry in nil map
-            case MapLen(map=m):
-                return Footprint(reads=frozenset({m}), ends=div)
-            case MapRead(map=m) | MapNext(map=m):  # a write under way: Go's fatal error
-                return Footprint(reads=frozenset({m}), ends=True)
-            case MapWrite(map=m):  # concurrent map writes
-                return Footprint(writes=frozenset({m}), ends=True)
-            case MapDone(map=m):
-                return Footprint(writes=frozenset({m}))
+            # a map value (``via``) may be any map, or nil: its key names every map
+            case MapLen(site=k):
+                return Footprint(reads=frozenset({k}), ends=div)
+            case MapRead(site=k) | MapNext(site=k):  # a write under way: Go's fatal error
+                return Footprint(reads=frozenset({k}), ends=True)
+            case MapWrite(site=k):  # concurrent map writes (a nil map: its panic)
+                return Footprint(writes=frozenset({k}), ends=True)
+            case MapDone(site=k):
+                return Footprint(writes=frozenset({k}))
             case Set() | Jz() | Alloc():
                 return ENDS if div else NONE
             case Assert() | Panic() | Bound():

@@ -7,6 +7,7 @@ is an ``HbError`` at the offending node, so the user sees file:line:col.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hbcheck.errors import HbError, Loc
@@ -33,7 +34,7 @@ KIND_NAMES = {
     "map": "a map",
     "slice": "a slice",
 }
-MAP_TYPES = ("map[int]int", "map[int]bool")  # keys and values are registers' integers
+MAP_TYPES = types.MAP_TYPES
 MAX_ARRAY = 64  # elements: each one a location of its own
 # a Go signature's parameter types: values are ints and bools (0 or 1) in
 # registers; channels and sync objects are bound to a declared one at the call
@@ -47,7 +48,7 @@ PARAM_TYPES = {
     "*sync.Once": "once",
     "*int": "ref",  # a variable a function literal captured (closures.py): its location
 }
-RESULT_TYPES = ("int", "bool", "chan T", "[]T")
+RESULT_TYPES = ("int", "bool", "chan T", "[]T", "map[int]T")
 
 
 def param_kind(typ: str) -> str | None:
@@ -60,6 +61,8 @@ def param_kind(typ: str) -> str | None:
         return "chan"
     if types.is_slice(typ):
         return "slice"
+    if types.is_map(typ):
+        return "map"
     if typ.startswith("*") and types.is_value(typ[1:]):
         return "ref"
     return None
@@ -108,10 +111,13 @@ class Program:
     # measured): None when every channel operation names a declared channel
     chan_value: Loc | None = None
     # where a slice first appears (a declaration, a make, a parameter or result
-    # type): None when the test has no slice
+    # type): None when the test has no slice; a map likewise
     slice_at: Loc | None = None
     # may two names hold one backing array (a slice copied, passed or returned)?
     slice_aliases: bool = False
+    map_at: Loc | None = None
+    # is a map a value somewhere (a map variable of a body, a parameter or result)?
+    map_values: bool = False
 
     @property
     def name(self) -> str:
@@ -133,7 +139,7 @@ class Program:
         """A Go-signature function's channel and sync parameters, by name: their kind."""
         params = self.funcs[func].params if func in self.funcs else None
         kinds = {q.name: param_kind(q.type) for q in params or ()}
-        return {n: k for n, k in kinds.items() if k not in ("int", "ref", "slice", None)}
+        return {n: k for n, k in kinds.items() if k not in ("int", "ref", "slice", "map", None)}
 
     def bodies(self):
         """Every body with the channel and sync parameters in its scope."""
@@ -310,7 +316,8 @@ class _Checker:
             self.in_memory = f.escapes | {q.name for q in f.params or () if param_kind(q.type) == "ref"}
             self._types(f.name, f.body, {q.name: q.type.lstrip("*") for q in f.params or ()})
             self._body(f.name, f.body)
-            self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) in ("int", "slice")}
+            values = ("int", "slice", "map")
+            self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) in values}
             if f.result is not None and not _terminates(f.body):
                 raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
         self.cur, self.scope = None, {}
@@ -330,8 +337,10 @@ class _Checker:
             frozenset(self.dynamic),
             self.chan_types,
             self.chan_value,
-            _first_slice(self.test),
+            _first_of(self.test, types.is_slice),
             self._slice_aliases(),
+            _first_of(self.test, types.is_map),
+            any(types.is_map(t) for body in self.chan_types.values() for t in body.values()),
         )
         self._condition(program)
         self._expects(program)
@@ -389,7 +398,7 @@ class _Checker:
         self.ctypes = {**known, **local}
         captured = self.funcs[owner].params if owner in self.funcs else None
         refs = {q.name: q.type[1:] for q in captured or () if q.type.startswith("*") and types.is_value(q.type[1:])}
-        slices = {n: t for n, t in params.items() if types.is_slice(t)}  # registers, as ints are
+        slices = {n: t for n, t in params.items() if types.is_slice(t) or types.is_map(t)}  # registers, as ints are
         self.chan_types[owner] = {**local, **refs, **slices}
 
     def _used_as_value(self, loc: Loc) -> None:
@@ -559,13 +568,37 @@ class _Checker:
                 return
         raise HbError(f"cannot use {self._show(e)} as {want} in {what}", e.loc)
 
-    def _map_name(self, name: str, loc: Loc, what: str) -> SharedVar:
-        """``name`` is a shared map, for ``what``."""
-        var = None if name in self.scope or name in self.ctypes else self.shared.get(name)
-        if var is None or var.kind != "map":
-            known = "undeclared" if var is None and name not in self.scope and name not in self.ctypes else "not a map"
-            raise HbError(f"'{name}' is {known}: {what} needs a shared map ('var {name} = make(map[int]int)')", loc)
-        return var
+    def _map_name(self, name: str, loc: Loc, what: str) -> None:
+        """``name`` is a map, for ``what``."""
+        if not self._is_map(name):
+            known = "not a map" if name in self.shared or name in self.scope or name in self.ctypes else "undeclared"
+            raise HbError(f"'{name}' is {known}: {what} needs a map ('{name} := make(map[int]int)')", loc)
+
+    def _map_expr(self, e: ast.Arg, want: str, what: str) -> None:
+        """``e`` is a map of type ``want`` (or nil), for ``what``."""
+        match e:
+            case ast.Name(name="nil"):
+                return
+            case ast.Name(name=n) if n in self.ctypes:
+                if self.ctypes[n] != want:
+                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+                return
+            case ast.MakeMap(type=got, hint=hint):
+                if got != want:
+                    raise HbError(f"cannot use make({got}) as {want} in {what}", e.loc)
+                if hint is not None:
+                    self.expr(hint)
+                    k = _constant(hint)
+                    if k is not None and k < 0:
+                        raise HbError(f"invalid argument: negative size argument in make({got}, {k})", hint.loc)
+                return
+            case ast.CallExpr(name=f, args=args) if f in self.funcs:
+                self._invoke(self._owner, f, args, e.loc, value=True)
+                got = self.funcs[f].result
+                if got != want:
+                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
+                return
+        raise HbError(f"cannot use {self._show(e)} as {want} in {what}", e.loc)
 
     # ---- bodies
     def _body(self, owner: str, body: tuple[ast.Stmt, ...]) -> None:
@@ -587,7 +620,7 @@ class _Checker:
         if name in self.funcs or any(g.name == name for g in self.goroutines):
             raise HbError(f"cannot assign to '{name}': it is a function or goroutine", loc)
         if name in self.scope:
-            settable = self._ptype(name).startswith("*") or self.scope[name] == "slice"
+            settable = self._ptype(name).startswith("*") or self.scope[name] in ("slice", "map")
             if self.scope[name] != "int" and not (chan and settable):
                 raise HbError(f"cannot assign to '{name}': it is a parameter of type {self._ptype(name)}", loc)
             self.assigned[owner].add(name)
@@ -700,10 +733,11 @@ class _Checker:
         if want is None:  # nil against something that is not a channel
             other = sides[nils.index(False)]
             raise HbError(f"cannot compare {self._show(other)} with nil: only channels and slices are nil", other.loc)
-        if types.is_slice(want):
+        if types.is_slice(want) or types.is_map(want):
             if not any(nils):
                 raise HbError(f"invalid operation: {want} can only be compared to nil", e.loc)
-            self._slice_expr(sides[nils.index(False)], want, "a comparison")
+            other = sides[nils.index(False)]
+            (self._slice_expr if types.is_slice(want) else self._map_expr)(other, want, "a comparison")
             return True
         for x in sides:
             self._chan_expr(x, want, "a comparison")
@@ -748,11 +782,7 @@ class _Checker:
                 raise HbError("first argument to append must be a typed slice; have untyped nil", e.args[0].loc)
             raise HbError("append(...) is a slice, not an integer", e.loc)
         if isinstance(e, ast.MakeMap):
-            raise HbError(
-                f"make({e.type}) inside a body: hbcheck has shared maps so far "
-                f"(declare 'var m = make({e.type})' at the top level)",
-                e.loc,
-            )
+            raise HbError(f"make({e.type}) is a map, not an integer", e.loc)
         if isinstance(e, ast.CallExpr):
             if in_condition:
                 raise HbError("a condition cannot call a function", e.loc)
@@ -820,8 +850,10 @@ class _Checker:
             raise HbError(f"{e.name} of a slice expression: assign the slice to a variable first", arg.loc)
         if isinstance(arg, ast.Name) and self._is_map(arg.name):
             if e.name == "cap":
-                raise HbError(f"invalid argument: {arg.name} ({self.shared[arg.name].elem}) for built-in cap", arg.loc)
+                raise HbError(f"invalid argument: {arg.name} ({self.ctypes[arg.name]}) for built-in cap", arg.loc)
             return
+        if types.is_map(self._chan_type(arg)):
+            raise HbError(f"{e.name} of a map expression: assign the map to a variable first", arg.loc)
         typ = self._chan_type(arg) if not isinstance(arg, ast.StrArg | ast.AddrArg) else None
         if typ is None:
             raise HbError(
@@ -831,7 +863,8 @@ class _Checker:
         self._chan_expr(arg, typ, e.name)
 
     def _is_map(self, name: str) -> bool:
-        return self._shared_kind(name) == "map"
+        """A shared map, a map parameter or a map variable of the body."""
+        return types.is_map(self.ctypes.get(name))
 
     def _index(self, name: str, index: ast.Expr, loc: Loc, in_condition: bool = False) -> None:
         """``name[index]``: an array, an integer index, a constant one in bounds (Go's compile-time
@@ -884,9 +917,14 @@ class _Checker:
             ):
                 self._slice_expr(v, self.ctypes[t], f"assignment to '{t}'")
                 self._target(owner, t, loc, chan=True)
+            case ast.Assign(target=t, value=v, loc=loc, type=typ) if (typ is None and self._is_map(t)) or (
+                types.is_map(typ)
+            ):
+                self._map_expr(v, self.ctypes[t], f"assignment to '{t}'")
+                self._target(owner, t, loc, chan=True)
             case ast.Assign(target=t, value=v, loc=loc, type=typ):
                 if typ is not None and typ not in ("int", "bool") and not types.is_chan(typ):
-                    raise HbError(f"unsupported local type '{typ}' (int, bool, a channel or a slice type)", loc)
+                    raise HbError(f"unsupported local type '{typ}' (int, bool, a channel, slice or map type)", loc)
                 want = self.ctypes.get(t)
                 if want is not None and (t in self.chan_types[owner] or t in self.shared or t in self.scope):
                     self._target(owner, t, loc, chan=True)
@@ -1039,6 +1077,9 @@ class _Checker:
         if types.is_slice(f.result):
             self._slice_expr(v, f.result, f"return value of '{f.name}'")
             return
+        if types.is_map(f.result):
+            self._map_expr(v, f.result, f"return value of '{f.name}'")
+            return
         self.expr(v)
         self._typed(v, f.result, f"return value of '{f.name}'")
 
@@ -1099,6 +1140,8 @@ class _Checker:
             self._typed(a, q.type, what)
         elif kind == "slice":
             self._slice_expr(a, q.type, what)
+        elif kind == "map":
+            self._map_expr(a, q.type, what)
         elif kind == "chan":
             if isinstance(a, ast.Name) and a.name not in self.ctypes and a.name != "nil":
                 raise HbError(f"cannot use {self._show(a)} as {q.type} in {what}: pass a channel or nil", a.loc)
@@ -1127,7 +1170,7 @@ class _Checker:
     def _kind(self, name: str) -> str | None:
         """What a name in the current scope is: int, chan, mutex, wg, once, or None (a function)."""
         if name == "nil" or name in self.ctypes:
-            return "slice" if self._is_slice(name) else "chan"
+            return "slice" if self._is_slice(name) else "map" if self._is_map(name) else "chan"
         if name in self.scope:
             return self.scope[name]
         var = self.shared.get(name)
@@ -1293,7 +1336,7 @@ def _value_kind(typ: str) -> str:
     kind = param_kind(typ)
     assert kind is not None
     if kind == "ref":
-        return "chan" if types.is_chan(typ[1:]) else "slice" if types.is_slice(typ[1:]) else "int"
+        return "chan" if types.is_chan(typ[1:]) else param_kind(typ[1:]) if types.is_value(typ[1:]) else "int"
     return kind
 
 
@@ -1338,20 +1381,23 @@ def _at_most_zero(e: object) -> bool:
     return False
 
 
-def _first_slice(test: ast.Test) -> Loc | None:
-    """Where a slice first appears in the file: a declaration or ``make`` of
-    one, or a function with a slice parameter or result."""
+def _first_of(test: ast.Test, is_type: Callable[[str | None], bool]) -> Loc | None:
+    """Where a value of a type ``is_type`` accepts (slices, maps) first appears
+    in the file: a declaration or ``make`` of one, or a function with such a
+    parameter or result."""
     found: list[Loc] = []
     for n in ast.nodes(test.decls):
         match n:
-            case ast.VarDecl(type=typ, made=made, make_elem=elem, loc=loc) if types.is_slice(elem if made else typ):
+            case ast.VarDecl(type=typ, made=made, make_elem=elem, loc=loc) if is_type(elem if made else typ):
                 found.append(loc)
-            case ast.MakeSlice(loc=loc):
+            case ast.MakeSlice(elem=elem, loc=loc) if is_type(f"[]{elem}"):
                 found.append(loc)
-            case ast.Assign(type=typ, loc=loc) if types.is_slice(typ):
+            case ast.MakeMap(type=typ, loc=loc) if is_type(typ):
                 found.append(loc)
-            case ast.FuncDecl(params=params, result=result, loc=loc) if types.is_slice(result) or any(
-                types.is_slice(q.type.lstrip("*")) for q in params or ()
+            case ast.Assign(type=typ, loc=loc) if is_type(typ):
+                found.append(loc)
+            case ast.FuncDecl(params=params, result=result, loc=loc) if is_type(result) or any(
+                is_type(q.type.lstrip("*")) for q in params or ()
             ):
                 found.append(loc)
     return min(found, key=lambda x: (x.line, x.col), default=None)

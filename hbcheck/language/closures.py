@@ -233,7 +233,9 @@ def mentioned(x: object, into_literals: bool) -> set[str]:
                 out.add(n)
             case ast.Assign(target=t) | ast.AtomicCall(target=t) | ast.MethodValue(target=t):
                 out.add(t)
-            case ast.Recv(value=v, ok=ok) | ast.RecvCase(value=v, ok=ok) | ast.MapLookup(value=v, ok=ok):
+            case ast.MapLookup(value=v, ok=ok, map=m):
+                out.update((v, ok, m))
+            case ast.Recv(value=v, ok=ok) | ast.RecvCase(value=v, ok=ok):
                 out.update((v, ok))
             case ast.ForRange(var=v, value=w):
                 out.update((v, w))

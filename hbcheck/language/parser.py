@@ -216,7 +216,7 @@ class _ToAst(Transformer):
         typ = rest[0] if isinstance(rest[0], str) else None  # a type is text, a value a node
         if rest[-1] is not typ:
             value = rest[-1]
-        elif typ.startswith(("chan ", "[]")):
+        elif typ.startswith(("chan ", "[]", "map[")):
             value = ast.Name("nil", loc)
         else:
             value = ast.IntLit(0, loc)  # int and bool: 0 is false
@@ -459,6 +459,9 @@ class _ToAst(Transformer):
     def param_slice(self, items):
         return f"[]{items[0]}"
 
+    def param_map(self, items):
+        return f"map[{items[0]}]{items[1]}"
+
     def param_ptr(self, items):
         return f"*{items[0]}.{items[1]}"
 
@@ -470,6 +473,9 @@ class _ToAst(Transformer):
 
     def result_slice(self, items):
         return f"[]{items[0]}"
+
+    def result_map(self, items):
+        return f"map[{items[0]}]{items[1]}"
 
     def go_decl(self, items):
         name, body = items

@@ -34,9 +34,16 @@ def is_slice(typ: str | None) -> bool:
     return typ is not None and typ.startswith("[]") and (typ[2:] == "int" or is_chan(typ[2:]))
 
 
+MAP_TYPES = ("map[int]int", "map[int]bool")  # keys and values are registers' integers
+
+
+def is_map(typ: str | None) -> bool:
+    return typ in MAP_TYPES
+
+
 def is_value(typ: str | None) -> bool:
-    """A type whose values a register holds as names (a channel, a slice header)."""
-    return is_chan(typ) or is_slice(typ)
+    """A type whose values a register holds as names (a channel, a slice header, a map)."""
+    return is_chan(typ) or is_slice(typ) or is_map(typ)
 
 
 def elem_of(typ: str) -> str:
@@ -51,6 +58,8 @@ def expr_type(e: object, types: Mapping[str, str], results: Mapping[str, str | N
             return f"chan {elem}"
         case ast.MakeSlice(elem=elem):
             return f"[]{elem}"
+        case ast.MakeMap(type=typ):
+            return typ
         case ast.Name(name=n):
             return types.get(n)
         case ast.CallExpr(name="append", args=(first, *_)):

@@ -42,6 +42,7 @@ from hbcheck.machine.instructions import (
     Make,
     MapDone,
     MapLen,
+    MapMake,
     MapNext,
     MapRead,
     MapWrite,
@@ -289,7 +290,7 @@ class _Compiler:
             params = tuple(
                 ref_reg(q.name) if param_kind(q.type) == "ref" else q.name
                 for q in self.func.params or ()
-                if param_kind(q.type) in ("int", "slice", "ref") or self.objs.get(q.name) == VALUE
+                if param_kind(q.type) in ("int", "slice", "map", "ref") or self.objs.get(q.name) == VALUE
             )
         return Code(name, tuple(self.out), tuple(self.lines), frame, is_main, params)
 
@@ -318,6 +319,9 @@ class _Compiler:
         if var is not None and var.kind == "chan" and not self.is_dynamic(name) and name not in self.locals:
             chan = self.program.channel(name)
             return lambda r: chan if chan is not None else 0
+        if var is not None and var.kind == "map" and name not in self.locals and name not in self.ctypes:
+            made = var.cap is not None  # a shared map is its own object, for ever
+            return lambda r: name if made else 0
         return _reg(name)
 
     def chan_op(self, ref: ast.ChanRef | ast.Arg, line: int) -> tuple[str | None, str | None]:
@@ -366,7 +370,7 @@ class _Compiler:
                 return self.has_loads(o)
             case ast.Binary(left=a, right=b):
                 return self.has_loads(a) or self.has_loads(b)
-            case ast.CallExpr() | ast.Index() | ast.MakeChan() | ast.MakeSlice():
+            case ast.CallExpr() | ast.Index() | ast.MakeChan() | ast.MakeSlice() | ast.MakeMap():
                 return True
         return False
 
@@ -380,7 +384,7 @@ class _Compiler:
         binding: dict[str, str | None] = {}
         for q, a in zip(f.params or (), args, strict=True):
             kind = param_kind(q.type)
-            if kind in ("int", "slice"):
+            if kind in ("int", "slice", "map"):
                 fns.append(self.value(a))  # type: ignore[arg-type]
             elif kind == "ref":  # a captured variable: its location
                 assert isinstance(a, ast.Name) and a.name in self.refs
@@ -431,13 +435,19 @@ class _Compiler:
                 return _reg(t)
             case ast.MakeSlice() | ast.CallExpr(name="append"):
                 return self.slice_value(e, "make")
+            case ast.MakeMap(hint=hint, loc=loc):
+                if hint is not None:
+                    self.value(hint)
+                t = self.temp()
+                self.emit(MapMake(t, "make", loc.line))
+                return _reg(t)
             case ast.CallExpr(name="len" | "cap" as op, args=(ast.Name(name=n),), loc=loc) if self.is_slice(n):
                 hdr = self.slice_header(n, loc.line)
                 at = 1 if op == "len" else 2
                 return lambda r: parts(r[hdr])[at]
             case ast.CallExpr(name="len", args=(ast.Name(name=n),), loc=loc) if self.is_map(n):
                 t = self.temp()
-                self.emit(MapLen(t, self.map_obj(n), loc.line))
+                self.emit(MapLen(t, line=loc.line, **self.map_ref(n, loc.line)))
                 return _reg(t)
             case ast.CallExpr(name="len" | "cap" as op, args=(arg,), loc=loc):
                 chan, via = self.chan_op(arg, loc.line)
@@ -464,9 +474,10 @@ class _Compiler:
                 self.emit(SliceLoad(t, hdr, fi, n, loc.line, self.slice_key(n)))
                 return _reg(t)
             case ast.Index(name=n, index=i, loc=loc) if self.is_map(n):
+                ref = self.map_ref(n, loc.line)  # the map, then the key (left to right)
                 fk = self.value(i)
                 t = self.temp()
-                self.emit(MapRead(self.map_obj(n), fk, t, None, loc.line))
+                self.emit(MapRead(key=fk, vreg=t, okreg=None, line=loc.line, **ref))
                 return _reg(t)
             case ast.Index(name=n, index=ast.IntLit(value=k), loc=loc):  # in bounds, the checker says
                 t = self.temp()
@@ -550,11 +561,20 @@ class _Compiler:
         return None if var is None or name in self.objs or name in self.ctypes else var.kind
 
     def is_map(self, name: str) -> bool:
-        return self.shared_kind(name) == "map"
+        return types.is_map(self.ctypes.get(name)) or self.shared_kind(name) == "map"
 
-    def map_obj(self, name: str) -> str | None:
-        """The map ``name`` holds: None for a nil one."""
-        return name if self.program.shared[name].cap is not None else None
+    def map_ref(self, name: str, line: int) -> dict[str, str | None]:
+        """An operation's map: a shared one (``map`` None: nil), or ``via`` the
+        register holding a map value (loaded first when it lives in memory);
+        ``site`` its footprint, one for every map once maps are values."""
+        if self.shared_kind(name) == "map":
+            m = name if self.program.shared[name].cap is not None else None
+            return {"map": m, "via": None, "site": "map*" if self.program.map_values else m or ""}
+        via = name
+        if self.is_mem(name):
+            via = self.temp()
+            self.load(via, name, line)
+        return {"map": None, "via": via, "site": "map*"}
 
     def is_slice(self, name: str) -> bool:
         return types.is_slice(self.ctypes.get(name)) or self.shared_kind(name) == "slice"
@@ -638,6 +658,13 @@ class _Compiler:
                     self.emit(Set(t, f))
             case ast.Assign(target=t, value=ast.MakeChan() as v) if not self.is_mem(t):
                 self.make(t, t, v)
+            case ast.Assign(target=t, value=ast.MakeMap() as v, decl=decl):
+                if v.hint is not None:
+                    self.value(v.hint)  # its loads; makemap ignores a bad hint
+                reg = self.temp() if self.is_mem(t) else t
+                self.emit(MapMake(reg, t, line))
+                if reg != t:
+                    self.store(t, _reg(reg), line, decl)
             case ast.Assign(target=t, value=v, decl=decl):
                 f = self.value(v)
                 if self.is_mem(t):
@@ -652,23 +679,26 @@ class _Compiler:
                 self.line = line
                 self.emit(SliceStore(hdr, fi, f, a, line, self.slice_key(a)))
             case ast.IndexAssign(name=a, index=i, value=v) if self.is_map(a):  # the key, the value, then mapassign
+                ref = self.map_ref(a, line)
                 fk = self.value(i)
                 f = self.value(v)
                 self.line = line
-                self.emit(MapWrite(self.map_obj(a), fk, f, line))
+                self.emit(MapWrite(key=fk, value=f, line=line, **ref))
                 for phase in ("insert", "clear", "store"):
-                    self.emit(MapDone(self.map_obj(a), phase, line))
+                    self.emit(MapDone(phase=phase, line=line, **ref))
             case ast.Call(name="delete", args=(ast.Name(name=a), key)):
+                ref = self.map_ref(a, line)
                 fk = self.value(key)  # type: ignore[arg-type]
                 self.line = line
-                self.emit(MapWrite(self.map_obj(a), fk, None, line))
+                self.emit(MapWrite(key=fk, value=None, line=line, **ref))
                 for phase in ("insert", "clear"):
-                    self.emit(MapDone(self.map_obj(a), phase, line))
+                    self.emit(MapDone(phase=phase, line=line, **ref))
             case ast.MapLookup(value=v, ok=ok, map=a, key=key, decl=decl):
+                ref = self.map_ref(a, line)
                 fk = self.value(key)
                 tv, tok = self.assign_to(v), self.assign_to(ok)
                 self.line = line
-                self.emit(MapRead(self.map_obj(a), fk, tv, tok, line))
+                self.emit(MapRead(key=fk, vreg=tv, okreg=tok, line=line, **ref))
                 self.store_back(v, tv, line, decl)
                 self.store_back(ok, tok, line, decl)
             case ast.IndexAssign(name=a, index=ast.IntLit(value=k), value=v):  # in bounds, the checker says
@@ -775,7 +805,11 @@ class _Compiler:
                 it, tok = self.temp(), self.temp()
                 targets, regs, once = self.range_vars(k, v, decl, line)
                 self.emit(Set(it, lambda r: None))
-                head = self.emit(MapNext(self.map_obj(a), it, regs[0], regs[1], tok, line))
+                ref = self.map_ref(a, line)  # the range expression is evaluated once
+                if ref["via"] == a:  # a map variable the body may re-assign: pinned
+                    ref["via"] = self.temp()
+                    self.emit(Set(ref["via"], _reg(a)))
+                head = self.emit(MapNext(it=it, kreg=regs[0], vreg=regs[1], okreg=tok, line=line, **ref))
                 jz = self.emit(Jz(_reg(tok), None))
                 self.set_range_vars(targets, regs, once, decl, line)
                 self.loop(body, head, jz)

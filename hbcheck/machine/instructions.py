@@ -265,6 +265,16 @@ class SliceAppend(Instr):
 
 
 @dataclass(frozen=True, slots=True)
+class MapMake(_Local):
+    """``reg = make(map[K]V)`` in a body: a new map, named after the goroutine
+    and ``hint`` (makemap ignores a bad size hint: no panic)."""
+
+    reg: str
+    hint: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class MapRead(Instr):
     """``vreg[, okreg] = m[key]`` (mapaccess1/2): a write under way is fatal."""
 
@@ -273,6 +283,8 @@ class MapRead(Instr):
     vreg: str | None
     okreg: str | None
     line: int
+    via: str | None = None  # the register holding the map (a map value), else ``map``
+    site: str = ""  # the footprint's name for the map (code.py's map_site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +297,8 @@ class MapWrite(Instr):
     key: Fn
     value: Fn | None
     line: int
+    via: str | None = None  # the register holding the map (a map value), else ``map``
+    site: str = ""  # the footprint's name for the map (code.py's map_site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +312,8 @@ class MapDone(Instr):
     map: str | None
     phase: str  # "insert", "clear" or "store"
     line: int
+    via: str | None = None  # the register holding the map (a map value), else ``map``
+    site: str = ""  # the footprint's name for the map (code.py's map_site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +323,8 @@ class MapLen(Instr):
     reg: str
     map: str | None
     line: int
+    via: str | None = None  # the register holding the map (a map value), else ``map``
+    site: str = ""  # the footprint's name for the map (code.py's map_site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +341,8 @@ class MapNext(Instr):
     vreg: str | None
     okreg: str
     line: int
+    via: str | None = None  # the register holding the map (a map value), else ``map``
+    site: str = ""  # the footprint's name for the map (code.py's map_site)
 
 
 # ---- channels (``chan`` None: a nil channel; with ``via``, the channel is

@@ -46,6 +46,7 @@ from hbcheck.machine.instructions import (
     Make,
     MapDone,
     MapLen,
+    MapMake,
     MapNext,
     MapRead,
     MapWrite,
@@ -136,6 +137,14 @@ class Choice(NamedTuple):
 
     g: str
     alt: int | None = None
+
+
+def map_of(g: G, ins: MapRead | MapWrite | MapDone | MapLen | MapNext) -> str | None:
+    """The map an operation works on: its own (None: nil), or the one in its register."""
+    if ins.via is None:
+        return ins.map
+    value = g.regs[ins.via]
+    return value if isinstance(value, str) else None
 
 
 class Machine:
@@ -243,7 +252,8 @@ class Machine:
         loop started with is produced or gone (one added since, a key put back
         included, may be produced or not); None: a write is under way, Go's
         fatal error (mapiternext; mapiterinit returns at once on an empty map)."""
-        m = None if ins.map is None else st.maps[ins.map]
+        name = map_of(g, ins)
+        m = None if name is None else st.maps[name]
         it = g.regs.get(ins.it)
         if m is None or (it is None and not m.entries):
             return [None]
@@ -484,7 +494,7 @@ class Machine:
         """A map operation (runtime/map.go, Go 1.19): the race detector's access
         to the map header first, then the hashWriting checks where the runtime
         makes them (not on an empty map's read, iteration or delete)."""
-        m: str | None = ins.map  # type: ignore[attr-defined]
+        m = map_of(g, ins)  # type: ignore[arg-type]
         obj = None if m is None else st.maps[m]
         match ins:
             case MapRead(key=fk, vreg=vreg, okreg=okreg):
@@ -1120,6 +1130,12 @@ class Machine:
                     self._make(st, g, ins)
                 elif t is SliceMake:
                     self._slice_make(st, g, ins)
+                elif t is MapMake:  # main.m{}: not main.m, a captured variable's location
+                    name = self._array(st, g, ins.hint + "{}")
+                    st.maps[name] = MapObj()
+                    st.last_write[name] = self._emit(st, None, ev.INIT_WRITE, 0, obj=name, value=0).id
+                    g.regs[ins.reg] = name  # type: ignore[assignment]  # a map value is its name
+                    g.pc += 1
                 elif t is ChanCap:
                     chan = ins.chan if ins.via is None else chan_value(g, ins.via)
                     g.regs[ins.reg] = st.chans[chan].dataqsiz if chan is not None else 0

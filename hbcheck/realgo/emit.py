@@ -109,7 +109,8 @@ class _Emitter:
         self.escapes, self.refs = escapes, refs
         for n in sorted(escapes):
             if n in self.ctypes:
-                value = f"ref({go_name('a', n)})" if self.scope.get(n) == "slice" else f"new({go_type(self.ctypes[n])})"
+                given = self.scope.get(n) in ("slice", "map")
+                value = f"ref({go_name('a', n)})" if given else f"new({go_type(self.ctypes[n])})"
                 self.w(f"{self.ptr(n)} = {value}")
                 continue
             value = go_name("a", n) if self.scope.get(n) == "int" else "0"
@@ -202,7 +203,7 @@ class _Emitter:
                 assert isinstance(a, ast.Name)
                 vals.append(self.ptr(a.name))
                 continue
-            if kind == "slice":
+            if kind in ("slice", "map"):
                 vals.append(self.slice_expr(a))
                 continue
             vals.append(self.expr(a) if kind == "int" else self.object_arg(kind, a))  # type: ignore[arg-type]
@@ -237,6 +238,9 @@ class _Emitter:
                 self.at(self.line, f"{h} := {self.slice_expr(first)}")
                 values = "".join(f", {self.expr(a)}" for a in rest)  # type: ignore[arg-type]
                 return f"append({h}{values})"
+            case ast.MakeMap(hint=hint):
+                size = f", int({self.expr(hint)})" if hint is not None else ""
+                return f"make(map[int64]int64{size})"
             case ast.Name(name="nil"):
                 return "nil"
         return self.expr(v)  # type: ignore[arg-type]
@@ -244,6 +248,10 @@ class _Emitter:
     def is_slice(self, n: str) -> bool:
         shared = n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "slice"
         return shared or types.is_slice(self.ctypes.get(n))
+
+    def is_map(self, n: str) -> bool:
+        shared = n not in self.scope and n in self.p.shared and self.p.shared[n].kind == "map"
+        return shared or types.is_map(self.ctypes.get(n))
 
     def chan(self, ref: ast.ChanRef | str | None) -> str:
         name = ref.name if isinstance(ref, ast.ChanRef) else ref
@@ -294,7 +302,7 @@ class _Emitter:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
-            case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t):
+            case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t) or self.is_map(t):
                 self.assign(line, t, self.slice_expr(v), decl)
             case ast.Assign(target=t, value=v, decl=decl):
                 self.assign(line, t, self.expr(v), decl)
@@ -356,7 +364,7 @@ class _Emitter:
                         self.pinned.add(t)
                         vals.append(ast.Name(t, a.loc))
                         continue
-                    if param_kind(q.type) == "slice":
+                    if param_kind(q.type) in ("slice", "map"):
                         t = self.temp()
                         self.at(line, f"{t} := {self.slice_expr(a)}")
                         vals.append(ast.Name(t, a.loc))
@@ -410,7 +418,7 @@ class _Emitter:
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
             case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if self.is_slice(
                 a
-            ) or (a not in self.scope and a in self.p.shared and self.p.shared[a].kind == "map"):
+            ) or self.is_map(a):
                 targets = [t for t in (k, v) if t not in (None, "_")]
                 once = [t for t in targets if decl and t in self.escapes and not self.per_iteration]
                 for t in once:
@@ -492,7 +500,7 @@ class _Emitter:
         out = ["g"]
         for q, a in zip(decl.params or (), vals, strict=True):
             kind = param_kind(q.type)
-            if kind in ("int", "ref", "slice"):
+            if kind in ("int", "ref", "slice", "map"):
                 assert isinstance(a, ast.Name)
                 out.append(a.name)  # a temporary of the spawner
             else:
@@ -577,7 +585,7 @@ def _signature(f: ast.FuncDecl) -> str:
                 params.append(f"{go_name('a', q.name)} *int64")
             case "chan":
                 params.append(f"{go_name('pc', q.name)} {go_type(q.type)}")
-            case "slice":
+            case "slice" | "map":
                 params.append(f"{go_name('a', q.name)} {go_type(q.type)}")
             case _:
                 params.append(f"{go_name('ps', q.name)} {q.type}")
@@ -594,11 +602,15 @@ def go_type(typ: str) -> str:
         return f"chan {_go_elem(types.elem_of(typ))}"
     if types.is_slice(typ):
         return f"[]{_go_elem(types.elem_of(typ))}"
+    if types.is_map(typ):
+        return "map[int64]int64"  # a bool value is 0 or 1, as in a register
     return "int64"
 
 
 def _tag(typ: str) -> str:
     """A short tag of a channel or slice type, so that each type's registers have fields of their own."""
+    if types.is_map(typ):
+        return "m"
     elem = types.elem_of(typ)
     kind = "l" if types.is_slice(typ) else "c"
     return kind + (_tag(elem) if types.is_chan(elem) else "i" if elem == "int" else "s")
@@ -789,7 +801,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         for q in f.params or ():
             if em.scope[q.name] == "int" and q.name not in f.escapes:  # a parameter is a register of the frame
                 em.w(f"g.{go_name('r', q.name)} = {go_name('a', q.name)}")
-            elif em.scope[q.name] == "slice" and q.name not in f.escapes:
+            elif em.scope[q.name] in ("slice", "map") and q.name not in f.escapes:
                 em.w(f"{em.name(q.name)} = {go_name('a', q.name)}")
             elif em.scope[q.name] == "ref":  # a captured variable: the enclosing body's
                 em.w(f"{em.ptr(q.name)} = {go_name('a', q.name)}")

@@ -105,10 +105,8 @@ def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Enc
     """The program's candidate executions and the model over them."""
     if program.chan_value is not None:  # an operation's channel may be known only when it runs
         raise Unsupported(f"a channel value (line {program.chan_value.line}) is not encoded in z3 yet")
-    # a map operation is two steps around a flag, and its entries are not locations
-    first = next((v for v in program.shared.values() if v.kind == "map"), None)
-    if first is not None:
-        raise Unsupported(f"a map (line {first.loc.line if first.loc is not None else 0}) is not encoded in z3 yet")
+    if program.map_at is not None:  # a map operation is two steps around a flag, its entries are not locations
+        raise Unsupported(f"a map (line {program.map_at.line}) is not encoded in z3 yet")
     if program.slice_at is not None:  # a slice's elements are in backing arrays made while the program runs
         raise Unsupported(f"a slice (line {program.slice_at.line}) is not encoded in z3 yet")
     enc = Encoding(program, model, unfold(program, unroll), unroll)

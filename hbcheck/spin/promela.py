@@ -451,13 +451,13 @@ def _refuse_functions(p: Program) -> None:
             "variables do not express, so it is not written in Promela (the explorer checks it)",
             p.slice_at,
         )
+    if p.map_at is not None:
+        raise HbError(
+            "a map: its entries and Go's concurrent-map fatal errors are not written in "
+            "Promela yet (the explorer checks them)",
+            p.map_at,
+        )
     for var in p.shared.values():
-        if var.kind == "map":
-            raise HbError(
-                f"'{var.name}' is a map: its entries and Go's concurrent-map fatal errors are not written in "
-                "Promela yet (the explorer checks them)",
-                var.loc,
-            )
         if var.kind == "array":
             raise HbError(
                 f"'{var.name}' is an array: its elements' bounds checks and Go's index panics are not written "

@@ -20,6 +20,7 @@ from programs import (
     closure_text,
     defer_text,
     map_text,
+    map_value_text,
     program_text,
     slice_text,
     slice_value_text,
@@ -107,6 +108,21 @@ def test_random_programs_with_slice_values_agree(text):
     if r is not None:
         findings = judge(p, r[0]).findings
         event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
+
+
+@settings(
+    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(map_value_text())
+def test_random_programs_with_map_values_agree(text):
+    """Where a map is a value (a parameter, a result, a copy, a capture), every
+    map operation has one footprint, ``map*``: two names may hold one map."""
+    p = program(text)
+    assert p.map_values
+    r = _agree(p)
+    if r is not None:
+        findings = judge(p, r[0]).findings
+        event("fatal" if any(f.kind == "panic" and "concurrent" in f.text for f in findings) else "not fatal")
 
 
 @settings(

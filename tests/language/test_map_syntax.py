@@ -42,12 +42,11 @@ BAD = [
         "invalid argument: negative size argument in make(map[int]int, -1)",
     ),
     (
-        "local-make",
-        "go P { m := make(map[int]int) }",
+        "make-as-int",
+        "go P { r := make(map[int]int) + 1 }",
         1,
         13,
-        "make(map[int]int) inside a body: hbcheck has shared maps so far "
-        "(declare 'var m = make(map[int]int)' at the top level)",
+        "make(map[int]int) is a map, not an integer",
     ),
     (
         "cap",
@@ -56,14 +55,14 @@ BAD = [
         16,
         "invalid argument: m (map[int]int) for built-in cap",
     ),
-    ("assign", "var m = make(map[int]int)\ngo P { m = nil }", 2, 12, "nil is not an integer"),
+    ("assign", "var m = make(map[int]int)\ngo P { m = nil }", 2, 8, "cannot assign to 'm': it is a map"),
     ("as-int", "var m = make(map[int]int)\ngo P { r = m + 1 }", 2, 12, "'m' is a map, not an integer"),
     (
         "delete-chan",
         "var c = make(chan int)\ngo P { delete(c, 1) }",
         2,
         15,
-        "'c' is not a map: delete needs a shared map ('var c = make(map[int]int)')",
+        "'c' is not a map: delete needs a map ('c := make(map[int]int)')",
     ),
     (
         "delete-arity",
@@ -77,7 +76,7 @@ BAD = [
         "var a [2]int\ngo P { v, ok := a[1] }",
         2,
         8,
-        "'a' is not a map: 'v, ok := m[k]' needs a shared map ('var a = make(map[int]int)')",
+        "'a' is not a map: 'v, ok := m[k]' needs a map ('a := make(map[int]int)')",
     ),
     (
         "range-chan-two",
@@ -113,7 +112,7 @@ BAD = [
         "go P { v, ok := q[1] }",
         1,
         8,
-        "'q' is undeclared: 'v, ok := m[k]' needs a shared map ('var q = make(map[int]int)')",
+        "'q' is undeclared: 'v, ok := m[k]' needs a map ('q := make(map[int]int)')",
     ),
     (
         "init-int",
@@ -122,6 +121,28 @@ BAD = [
         5,
         "cannot initialise 'm' of type map[int]int with an integer",
     ),
+    (
+        "local-wrong-type",
+        "go P { m := make(map[int]int)\nvar b map[int]bool\nb = m }",
+        3,
+        5,
+        "cannot use m (map[int]int) as map[int]bool in assignment to 'b'",
+    ),
+    (
+        "compare-maps",
+        "go P { m := make(map[int]int)\nt := m\nif m == t { r = 1 } }",
+        3,
+        4,
+        "invalid operation: map[int]int can only be compared to nil",
+    ),
+    (
+        "cap-local",
+        "go P { m := make(map[int]int)\nr = cap(m) }",
+        2,
+        9,
+        "invalid argument: m (map[int]int) for built-in cap",
+    ),
+    ("map-as-chan", "go P { m := make(map[int]int)\nm <- 1 }", 2, 1, "'m' is a map[int]int, not a channel"),
 ]
 
 
@@ -158,3 +179,14 @@ def test_a_map_or_slice_made_as_a_channel_is_refused():
         with pytest.raises(HbError) as err:
             program(f"litmus Bad\nvar m {typ} = make(chan int)\ngo P {{ r = 1 }}\n")
         assert err.value.message == f"cannot initialise 'm' of type {typ} with make(chan int)"
+
+
+def test_maps_are_values_of_bodies_parameters_and_results():
+    p = program(
+        "litmus Values\nfunc f(m map[int]int) map[int]bool {\n    b := make(map[int]bool, len(m))\n"
+        "    for k := range m { b[k] = true }\n    return b\n}\n"
+        "go P {\n    var m map[int]int\n    m = make(map[int]int)\n    b := f(m)\n    v, ok := b[1]\n}\n"
+    )
+    assert p.chan_types["P"] == {"m": "map[int]int", "b": "map[int]bool"}
+    assert p.chan_types["f"] == {"b": "map[int]bool", "m": "map[int]int"}
+    assert (p.map_at.line, p.map_values) == (2, True)

@@ -79,14 +79,14 @@ BAD = [
         "var s []int\ngo P { delete(s, 0) }",
         2,
         15,
-        "'s' is not a map: delete needs a shared map ('var s = make(map[int]int)')",
+        "'s' is not a map: delete needs a map ('s := make(map[int]int)')",
     ),
     (
         "lookup",
         "var s []int\ngo P { v, ok := s[0] }",
         2,
         8,
-        "'s' is not a map: 'v, ok := m[k]' needs a shared map ('var s = make(map[int]int)')",
+        "'s' is not a map: 'v, ok := m[k]' needs a map ('s := make(map[int]int)')",
     ),
     (
         "make-chan-elem",

@@ -7,7 +7,7 @@ suite's map tests and generated ones."""
 from __future__ import annotations
 
 from helpers import drawn, emitted_build_failures, lit, needs_go, program, validate_verdicts
-from programs import map_text
+from programs import map_text, map_value_text
 
 from hbcheck.realgo.emit import emit_go
 
@@ -34,13 +34,31 @@ def test_validate_confirms_the_map_suite_and_generated_programs(tmp_path):
     # anything in the map): never unsound, never a race the model rules out
     verdicts = validate_verdicts(tmp_path, MAP_SUITE, drawn(map_text(), 12), "Maps")
     assert set(verdicts) <= {"ok", "UNDECIDED"}
-    race_free = ["nil-map-write.lit", "range-order.lit", "results-locked.lit"]
-    assert [v for p, v in zip(MAP_SUITE, verdicts, strict=False) if p.name in race_free] == ["ok"] * 3
+    race_free = ["merge-local-maps.lit", "nil-map-write.lit", "range-order.lit", "results-locked.lit"]
+    assert [v for p, v in zip(MAP_SUITE, verdicts, strict=False) if p.name in race_free] == ["ok"] * 4
 
 
 @needs_go
 def test_generated_map_programs_build(tmp_path):
-    assert emitted_build_failures(tmp_path, drawn(map_text(), 30)) == []
+    assert emitted_build_failures(tmp_path / "shared", drawn(map_text(), 30)) == []
+    assert emitted_build_failures(tmp_path / "values", drawn(map_value_text(), 30)) == []
+
+
+@needs_go
+def test_validate_confirms_generated_programs_with_map_values(tmp_path):
+    verdicts = validate_verdicts(tmp_path, [], drawn(map_value_text(), 12), "MapValues")
+    assert set(verdicts) <= {"ok", "UNDECIDED"}
+
+
+def test_map_values_keep_their_go_shape():
+    text = (
+        "litmus V\nfunc fresh() map[int]int {\n    t := make(map[int]int, 2)\n    return t\n}\n"
+        "go P {\n    m := fresh()\n    go func() { m[1] = 2 }()\n}\n"
+    )
+    go = emit_go(program(text, "v.lit"), "v.lit")
+    assert "func (e *env) f_fresh(g *regs) map[int64]int64 {" in go
+    assert "g.km_t = make(map[int64]int64, int(int64(2)))" in go
+    assert "g.pm_m = ref(t1)" in go
 
 
 SHAPES = {

@@ -67,7 +67,7 @@ def test_waitgroup_misuse_is_refused_clearly():
 
 def test_maps_and_slices_are_refused_with_their_declaration(tmp_path):
     for decl, message in (
-        ("var m = make(map[int]int)\ngo P0 { m[1] = 1 }", "'m' is a map: its entries and Go's concurrent-map fatal"),
+        ("var m = make(map[int]int)\ngo P0 { m[1] = 1 }", "a map: its entries and Go's concurrent-map fatal"),
         ("var s []int\ngo P0 { s = append(s, 1) }", "a slice: its backing arrays are made while the program"),
     ):
         f = tmp_path / "t.lit"
