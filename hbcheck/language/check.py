@@ -782,6 +782,8 @@ class _Checker:
                 raise HbError("first argument to append must be a typed slice; have untyped nil", e.args[0].loc)
             raise HbError("append(...) is a slice, not an integer", e.loc)
         if isinstance(e, ast.MakeMap):
+            if e.type not in MAP_TYPES:
+                raise HbError(f"unsupported map type '{e.type}' ({' or '.join(MAP_TYPES)})", e.loc)
             raise HbError(f"make({e.type}) is a map, not an integer", e.loc)
         if isinstance(e, ast.CallExpr):
             if in_condition:

@@ -89,7 +89,7 @@ def local_types(
         changed = False
         for n in _nodes(body):
             name, typ = _declares(n, types, results)
-            if name is not None and typ is not None and name not in known and out.get(name) != typ:
+            if name is not None and is_value(typ) and name not in known and out.get(name) != typ:
                 if name in out:
                     continue  # a second type: the checker reports the assignment
                 out[name] = types[name] = typ

@@ -437,7 +437,7 @@ class _Compiler:
                 return self.slice_value(e, "make")
             case ast.MakeMap(hint=hint, loc=loc):
                 if hint is not None:
-                    self.value(hint)
+                    self.emit(Set(self.temp(), self.value(hint)))
                 t = self.temp()
                 self.emit(MapMake(t, "make", loc.line))
                 return _reg(t)
@@ -659,8 +659,8 @@ class _Compiler:
             case ast.Assign(target=t, value=ast.MakeChan() as v) if not self.is_mem(t):
                 self.make(t, t, v)
             case ast.Assign(target=t, value=ast.MakeMap() as v, decl=decl):
-                if v.hint is not None:
-                    self.value(v.hint)  # its loads; makemap ignores a bad hint
+                if v.hint is not None:  # evaluated (a division may panic); makemap ignores a bad hint
+                    self.emit(Set(self.temp(), self.value(v.hint)))
                 reg = self.temp() if self.is_mem(t) else t
                 self.emit(MapMake(reg, t, line))
                 if reg != t:

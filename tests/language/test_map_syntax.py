@@ -142,6 +142,13 @@ BAD = [
         9,
         "invalid argument: m (map[int]int) for built-in cap",
     ),
+    (
+        "local-unsupported-type",
+        "go P { m := make(map[int]string) }",
+        1,
+        13,
+        "unsupported map type 'map[int]string' (map[int]int or map[int]bool)",
+    ),
     ("map-as-chan", "go P { m := make(map[int]int)\nm <- 1 }", 2, 1, "'m' is a map[int]int, not a channel"),
 ]
 

@@ -135,3 +135,15 @@ def test_a_shared_map_passed_to_a_function_is_the_shared_map():
         5,
         {("panic", "concurrent map read and map write", 5), ("race", "race on m", 3)},
     )
+
+
+def test_a_size_hint_is_evaluated_so_its_division_panics():
+    text = """
+    litmus Hint
+    go main {
+        x := 0
+        m := make(map[int]int, 1/x)
+        m[1] = 1
+    }
+    """
+    assert _answer(text) == ([], 1, {("panic", "runtime error: integer divide by zero", 4)})
