@@ -95,8 +95,10 @@ def test_random_slice_programs_agree(text):
         event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
 
 
+# 8 in CI: a copy captured by a goroutine's closure multiplies the interleavings,
+# and the naive search gives up on the largest only after 20 s
 @settings(
-    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(slice_value_text())
 def test_random_programs_with_slice_values_agree(text):
@@ -110,8 +112,10 @@ def test_random_programs_with_slice_values_agree(text):
         event("element race" if any(f.kind == "race" and "[" in f.text for f in findings) else "no element race")
 
 
+# 8 in CI: a copy captured by a goroutine's closure multiplies the interleavings,
+# and the naive search gives up on the largest only after 20 s
 @settings(
-    max_examples=STRESS or 60, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(map_value_text())
 def test_random_programs_with_map_values_agree(text):
