@@ -528,9 +528,7 @@ class _Checker:
         match e:
             case ast.Name(name="nil"):
                 return
-            case ast.Name(name=n) if n in self.ctypes:
-                if self.ctypes[n] != want:
-                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+            case ast.Name() | ast.CallExpr() if self._typed_value(e, want, what):
                 return
             case ast.MakeSlice(elem=got, len=n, cap=c):
                 if f"[]{got}" != want:
@@ -560,12 +558,6 @@ class _Checker:
                     else:
                         self.expr(a)
                 return
-            case ast.CallExpr(name=f, args=args) if f in self.funcs:
-                self._invoke(self._owner, f, args, e.loc, value=True)
-                got = self.funcs[f].result
-                if got != want:
-                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
-                return
         raise HbError(f"cannot use {self._show(e)} as {want} in {what}", e.loc)
 
     def _map_name(self, name: str, loc: Loc, what: str) -> None:
@@ -579,9 +571,7 @@ class _Checker:
         match e:
             case ast.Name(name="nil"):
                 return
-            case ast.Name(name=n) if n in self.ctypes:
-                if self.ctypes[n] != want:
-                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+            case ast.Name() | ast.CallExpr() if self._typed_value(e, want, what):
                 return
             case ast.MakeMap(type=got, hint=hint):
                 if got != want:
@@ -591,12 +581,6 @@ class _Checker:
                     k = _constant(hint)
                     if k is not None and k < 0:
                         raise HbError(f"invalid argument: negative size argument in make({got}, {k})", hint.loc)
-                return
-            case ast.CallExpr(name=f, args=args) if f in self.funcs:
-                self._invoke(self._owner, f, args, e.loc, value=True)
-                got = self.funcs[f].result
-                if got != want:
-                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
                 return
         raise HbError(f"cannot use {self._show(e)} as {want} in {what}", e.loc)
 
@@ -681,20 +665,12 @@ class _Checker:
         match e:
             case ast.Name(name="nil"):
                 return
-            case ast.Name(name=n) if n in self.ctypes:
-                if self.ctypes[n] != want:
-                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+            case ast.Name() | ast.CallExpr() if self._typed_value(e, want, what):
                 return
             case ast.MakeChan(elem=elem):
                 self._make(e)
                 if f"chan {elem}" != want:
                     raise HbError(f"cannot use make(chan {elem}) as {want} in {what}", e.loc)
-                return
-            case ast.CallExpr(name=f, args=args) if f in self.funcs:
-                self._invoke(self._owner, f, args, e.loc, value=True)
-                got = self.funcs[f].result
-                if got != want:
-                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
                 return
             case ast.Index(name=n, index=i) if self._is_slice(n):
                 self._index(n, i, e.loc)
@@ -703,6 +679,22 @@ class _Checker:
                     raise HbError(f"cannot use {n}[...] ({got}) as {want} in {what}", e.loc)
                 return
         raise HbError(f"cannot use {self._show(e)} as {want} in {what}: pass a channel or nil", e.loc)
+
+    def _typed_value(self, e: ast.Arg, want: str, what: str) -> bool:
+        """A variable or a call's result of type ``want``, for ``what``: checked
+        here (False: ``e`` is another form, for the caller)."""
+        match e:
+            case ast.Name(name=n) if n in self.ctypes:
+                if self.ctypes[n] != want:
+                    raise HbError(f"cannot use {n} ({self.ctypes[n]}) as {want} in {what}", e.loc)
+                return True
+            case ast.CallExpr(name=f, args=args) if f in self.funcs:
+                self._invoke(self._owner, f, args, e.loc, value=True)
+                got = self.funcs[f].result
+                if got != want:
+                    raise HbError(f"cannot use {f}(...) ({got or 'no value'}) as {want} in {what}", e.loc)
+                return True
+        return False
 
     def _make(self, e: ast.MakeChan) -> None:
         """``make(chan T[, N])`` in a body: a known element type and an integer
@@ -774,6 +766,8 @@ class _Checker:
             what = {ast.RecvExpr: "receive", ast.AtomicExpr: "call atomics"}.get(type(e), "call methods")
             raise HbError(f"a condition cannot {what}: it reads the final state", e.loc)
         if isinstance(e, ast.MakeChan):
+            if not types.is_chan(f"chan {e.elem}"):
+                raise HbError(f"unsupported channel element type '{e.elem}' (int, struct{{}} or a channel type)", e.loc)
             raise HbError(f"make(chan {e.elem}) is a channel, not an integer", e.loc)
         if isinstance(e, ast.MakeSlice):
             raise HbError(f"make([]{e.elem}, ...) is a slice, not an integer", e.loc)

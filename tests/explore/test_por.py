@@ -97,9 +97,7 @@ def test_random_slice_programs_agree(text):
 
 # 8 in CI: a copy captured by a goroutine's closure multiplies the interleavings,
 # and the naive search gives up on the largest only after 20 s
-@settings(
-    max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(slice_value_text())
 def test_random_programs_with_slice_values_agree(text):
     """Where two names may hold one backing array (a copy, a parameter, a
@@ -114,9 +112,7 @@ def test_random_programs_with_slice_values_agree(text):
 
 # 8 in CI: a copy captured by a goroutine's closure multiplies the interleavings,
 # and the naive search gives up on the largest only after 20 s
-@settings(
-    max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=STRESS or 8, derandomize=not STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(map_value_text())
 def test_random_programs_with_map_values_agree(text):
     """Where a map is a value (a parameter, a result, a copy, a capture), every
