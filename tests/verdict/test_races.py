@@ -27,6 +27,8 @@ RACY = {
     # a shared channel variable re-made while another goroutine sends on it
     "reassigned-done-racy.lit": {"race on done: P0 line 7 (write) vs P1 line 11 (read)"},
     # a slice's header is its variable; an append that grows copies the other's element
+    # one backing array main made, written through two workers' parameters
+    "buffer-passed-racy.lit": {"race on main.buf[0]: fill line 8 (write) vs fill#2 line 8 (write)"},
     "append-racy.lit": {
         "race on results: worker line 9 (read) vs worker#2 line 9 (write)",
         "race on results: worker line 9 (write) vs worker#2 line 9 (read)",
