@@ -803,7 +803,7 @@ FUNCTION_PROGRAMS = {
 
 
 @st.composite
-def chan_value_text(draw) -> str:
+def chan_value_text(draw, pinned: bool = False) -> str:
     """Channels as values: made in bodies (directly and by a function that
     returns one), kept in locals and in a shared variable that goroutines
     re-assign (a race on the variable), sent over a channel of channels,
@@ -812,7 +812,8 @@ def chan_value_text(draw) -> str:
     channel ``a`` met both by name and through a variable (a goroutine parked
     on it by name, woken through a value; one whose variable holds ``a`` on
     some paths only), and a mutex that brings paths back together; the
-    condition reads a register."""
+    condition reads a register. ``pinned``: without what z3 steps aside on
+    (``len``, a received channel used, the shared channel variable assigned)."""
     lines = [
         "litmus ChanValues",
         f"var cc = make(chan chan int, {draw(st.integers(1, 2))})",
@@ -865,6 +866,8 @@ def chan_value_text(draw) -> str:
         # positions that meet again with the variable holding different channels
         "select {{ case r = <-c: ; default: r = 1 }}; if r == 1 {{ d = a }}; d <- {v}; mu.Lock(); mu.Unlock()",
     ]
+    if pinned:
+        parts = [p for p in parts if "len(" not in p and "done =" not in p and "d = <-cc" not in p]
     for g in range(draw(st.integers(2, 3))):
         lines.append(f"func P{g}() {{" if g == 0 and draw(st.booleans()) else f"go P{g} {{")
         made = draw(st.sampled_from(["make(chan int, {k})", "mk({k})"])).format(k=draw(st.integers(0, 2)))

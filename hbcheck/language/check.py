@@ -69,6 +69,13 @@ def param_kind(typ: str) -> str | None:
 
 
 MAX_CHOICE = 64  # rand.Intn(n): n executions per call
+
+
+def _earlier(kept: Loc | None, loc: Loc) -> Loc:
+    """The first of two places in the file's order."""
+    return loc if kept is None or (loc.line, loc.col) < (kept.line, kept.col) else kept
+
+
 ANY_CHANNEL = "*"  # in ``closed_channels``: a channel value is closed, so any channel may be
 _INSTANCE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(#(?P<n>[0-9]+))?$")
 
@@ -118,6 +125,8 @@ class Program:
     map_at: Loc | None = None
     # is a map a value somewhere (a map variable of a body, a parameter or result)?
     map_values: bool = False
+    # where a statement first assigns a shared channel variable (``dynamic``)
+    dynamic_at: Loc | None = None
 
     @property
     def name(self) -> str:
@@ -273,6 +282,7 @@ class _Checker:
         self.chan_types: dict[str, dict[str, str]] = {}
         self.dynamic: set[str] = set()
         self.chan_value: Loc | None = None
+        self.dynamic_at: Loc | None = None
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
@@ -341,6 +351,7 @@ class _Checker:
             self._slice_aliases(),
             _first_of(self.test, types.is_map),
             any(types.is_map(t) for body in self.chan_types.values() for t in body.values()),
+            self.dynamic_at,
         )
         self._condition(program)
         self._expects(program)
@@ -403,8 +414,7 @@ class _Checker:
 
     def _used_as_value(self, loc: Loc) -> None:
         """Keep the first place, in the file's order, where a channel is a value."""
-        if self.chan_value is None or (loc.line, loc.col) < (self.chan_value.line, self.chan_value.col):
-            self.chan_value = loc
+        self.chan_value = _earlier(self.chan_value, loc)
 
     # ---- declarations
     def _signature(self, f: ast.FuncDecl) -> None:
@@ -614,6 +624,7 @@ class _Checker:
             if var.kind == "chan" and chan:
                 self.dynamic.add(name)
                 self._used_as_value(loc)
+                self.dynamic_at = _earlier(self.dynamic_at, loc)
                 return
             if var.kind == "slice" and chan:
                 return

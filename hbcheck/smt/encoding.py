@@ -27,7 +27,7 @@ class Encoding:
     def __init__(self, program: Program, model: Model, u: Unfolding, unroll: int) -> None:
         self.program, self.model, self.u, self.unroll = program, model, u, unroll
         self.events: list[SEvent] = u.events
-        self.caps: dict[str, int] = program.caps
+        self.caps: dict[str, int] = {**program.caps, **u.made}
         # memory: reads-from, the write order (co) and each write's place in it
         self.rf: dict[tuple[int, int], z3.BoolRef] = {}
         self.co: dict[tuple[int, int], z3.BoolRef] = {}

@@ -18,6 +18,7 @@ non-SC model): they have no schedule.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -151,9 +152,17 @@ def z3_steps(
     return out
 
 
-def machine_step(e: Event) -> Step | None:
-    """What a machine event shows, in the terms of ``z3_steps``."""
+def _number(v: int | str, chan_ids: dict[str, int]) -> int:
+    """A machine value as z3 has it: a channel (its name on the machine) as its number (-1: none)."""
+    return chan_ids.get(v, -1) if isinstance(v, str) else v
+
+
+def machine_step(e: Event, chan_ids: dict[str, int] | None = None) -> Step | None:
+    """What a machine event shows, in the terms of ``z3_steps``: a channel
+    value (the machine's is the channel's name) as its number in z3 (-1: none)."""
     k, end = e.kind, e.phase == mev.END
+    if isinstance(e.value, str):
+        e = dataclasses.replace(e, value=_number(e.value, chan_ids or {}))
     if k in (mev.READ, mev.WRITE):
         return (k, e.obj, e.value)
     if k == mev.ATOMIC:
@@ -213,7 +222,7 @@ def replay(
         """Each goroutine's place in its steps after ``events``, or why they are not z3's."""
         moved = dict(at)
         for e in events:
-            got = machine_step(e)
+            got = machine_step(e, u.chan_ids)
             if got is None:
                 continue
             steps, i = want.get(e.g, []), moved.get(e.g, 0)
@@ -280,7 +289,7 @@ def _finished(st, at, want, finals, program: Program, u: Unfolding, value, names
             continue
         got = st.gs[g].user_regs(st.vars)
         for reg, v in regs.items():
-            if got.get(reg, 0) != value(v):
+            if _number(got.get(reg, 0), u.chan_ids) != value(v):
                 return f"{g}:{reg} is {got.get(reg, 0)} on the machine, {value(v)} in z3"
     for var, v in finals.items():
         if st.vars.get(var) != value(v):

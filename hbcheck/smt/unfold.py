@@ -21,6 +21,7 @@ explicit engine still answers.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ import z3
 
 from hbcheck import names
 from hbcheck.errors import Loc
-from hbcheck.language import ast
-from hbcheck.language.check import Program, param_kind
+from hbcheck.language import ast, types
+from hbcheck.language.check import MAX_INT_CHAN_CAP, Program, param_kind
 from hbcheck.machine import events as mev
 from hbcheck.machine.code import _declared_first
 from hbcheck.machine.config import MachineConfig
@@ -242,6 +243,21 @@ class Unfolding:
     # per goroutine, each variable its own frame names through a location: that
     # location's number at the goroutine's end (the engine reads its final value)
     escaped: dict[str, dict[str, z3.BitVecRef]] = field(default_factory=dict)
+    # channel values: each channel's number (0 is nil), and the capacity of
+    # each channel a ``make`` in a body makes (named as the machine names it)
+    chan_ids: dict[str, int] = field(default_factory=dict)
+    made: dict[str, int] = field(default_factory=dict)
+    # a captured channel variable's declared value, by location, and the reads
+    # that took it for the value they read (sound while it is the only write)
+    cell_vals: dict[str, z3.BitVecRef] = field(default_factory=dict)
+    pinned_reads: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def chan_id(self, name: str | None) -> int:
+        """The number a channel value is in z3 (nil: 0)."""
+        return 0 if name is None else self.chan_ids.setdefault(name, len(self.chan_ids) + 1)
+
+    def chan_named(self, k: int) -> str | None:
+        return None if k == 0 else next(n for n, i in self.chan_ids.items() if i == k)
 
 
 @dataclass
@@ -321,11 +337,12 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         try:
             for g in program.goroutines:
                 top = _Unfolder(program, u, g.name, unroll, spawns)
-                top.frame = _Frame(refs=g.escapes, escapes=g.escapes)
+                top.frame = _Frame(refs=g.escapes, escapes=g.escapes, chans=_chan_vars(program, g.name))
                 top.run(g.body, z3.BoolVal(True), g.loc.line)
         except _Dynamic as exc:
             dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
             continue
+        _check_pinned(u)
         if ranges is None and u.ranged:
             # A range receives at most as many values as there are sends on its
             # channel, then the close: unrolled that far (a closure started in
@@ -345,6 +362,18 @@ class _Dynamic(Exception):
         self.func = func
 
 
+def _check_pinned(u: Unfolding) -> None:
+    """A read of a captured channel variable was given its declared value:
+    sound only where that declaration is the location's one write."""
+    writes = Counter(e.loc for e in u.events if e.writes)
+    for loc, n, line in u.pinned_reads:
+        if writes[loc] > 1:
+            raise Unsupported(
+                f"the captured channel variable {n} (line {line}) is assigned after its declaration, "
+                "which is not encoded in z3 yet"
+            )
+
+
 def _check_vars(program: Program, u: Unfolding) -> None:
     """The variables some atomic call touches (their atomics are sequentially
     consistent); plain accesses to them are plain reads and writes."""
@@ -355,6 +384,28 @@ def _check_vars(program: Program, u: Unfolding) -> None:
             # a captured variable's locations are known where it is unfolded (``atomic``)
             if isinstance(node, ast.AtomicCall) and node.args[0].name not in refs:  # type: ignore[union-attr]
                 u.atomic_vars.add(node.args[0].name)  # type: ignore[union-attr]
+
+
+Chan = str | None | z3.BitVecRef  # a channel, nil, or the number of one the unfolding does not pin
+
+
+def _leaves(e: z3.ExprRef) -> set[int] | None:
+    """The numbers an if-then-else of numbers may be (None: not one)."""
+    if z3.is_bv_value(e):
+        return {e.as_long()}  # type: ignore[attr-defined]
+    if z3.is_app_of(e, z3.Z3_OP_ITE):
+        a, b = _leaves(e.arg(1)), _leaves(e.arg(2))
+        return None if a is None or b is None else a | b
+    return None
+
+
+def _chan_vars(program: Program, owner: str) -> frozenset[str]:
+    """The variables and parameters of a channel type in body ``owner``."""
+    typed = dict(program.chan_types.get(owner, {}))
+    f = program.funcs.get(owner)
+    if f is not None:
+        typed.update({q.name: q.type.lstrip("*") for q in f.params or ()})
+    return frozenset(n for n, t in typed.items() if types.is_chan(t))
 
 
 def _ref_params(f: ast.FuncDecl) -> frozenset[str]:
@@ -380,6 +431,9 @@ class _Frame:
     locals: frozenset[str] = frozenset()
     refs: frozenset[str] = frozenset()
     escapes: frozenset[str] = frozenset()
+    # its channel variables: registers holding a channel's number, or captured
+    # locations (in ``refs``); a parameter in ``objs`` is bound to one channel
+    chans: frozenset[str] = frozenset()
 
 
 RET = "$ret"  # a Go-signature frame's result, set by each return
@@ -492,24 +546,27 @@ class _Unfolder:
         machine names it (``G.n``, then ``G.n#2``, ... in the goroutine's
         own order), its write a local step that runs with the visible step
         before it (so a stop since that step does not keep it back)."""
-        if "@" in self.g:
-            raise Unsupported(
-                f"a goroutine named by when its go statement runs declares a captured variable {n} (line {line})"
-            )
-        k = z3.simplify(st.regs.get(_count(n), SV(ZERO)).expr)
-        if not z3.is_bv_value(k):
-            raise Unsupported(
-                f"the captured variable {n} (line {line}) is declared a different number of times "
-                "on the paths that reach it"
-            )
-        k = k.as_long() + 1  # type: ignore[union-attr]
-        loc = f"{self.g}.{n}" if k == 1 else f"{self.g}.{n}#{k}"
+        loc, regs = self.fresh(st, n, line, f"the captured variable {n}")
         cell = self.u.cells.setdefault(loc, len(self.u.cells) + 1)
         quiet = [(self.atoms[p], z3.BoolVal(True)) for p in self.atoms if p not in self.eventful]
         act = z3.substitute(st.guard, *quiet) if quiet else st.guard
         self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps, act=act, local=True, decl=True)
-        regs = {**st.regs, self.reg(_ref(n)): SV(_bv(cell)), _count(n): SV(_bv(k))}
-        return _State(st.guard, regs, st.ctrl)
+        if n in self.frame.chans:
+            self.u.cell_vals[loc] = v.expr
+        return _State(st.guard, {**regs, self.reg(_ref(n)): SV(_bv(cell))}, st.ctrl)
+
+    def fresh(self, st: _State, hint: str, line: int, what: str) -> tuple[str, dict[str, SV]]:
+        """A new object's name as the machine gives it (``G.hint``, then
+        ``G.hint#2``, ... in the goroutine's own order: captured variables and
+        made channels count together), and the registers that count it."""
+        if "@" in self.g:
+            raise Unsupported(f"{what} (line {line}) is made in a goroutine named by when its go statement runs")
+        k = z3.simplify(st.regs.get(_count(hint), SV(ZERO)).expr)
+        if not z3.is_bv_value(k):
+            raise Unsupported(f"{what} (line {line}) is made a different number of times on the paths that reach it")
+        k = k.as_long() + 1  # type: ignore[union-attr]
+        loc = f"{self.g}.{hint}" if k == 1 else f"{self.g}.{hint}#{k}"
+        return loc, {**st.regs, _count(hint): SV(_bv(k))}
 
     def cell(self, st: _State, n: str, line: int) -> str:
         """The location ``n`` names here (``n`` a captured variable)."""
@@ -647,13 +704,78 @@ class _Unfolder:
     def var(self, prefix: str) -> z3.BoolRef:
         return z3.Bool(f"{prefix}{next(self.u.names)}")
 
-    def chan(self, ref: ast.ChanRef) -> str | None:
-        return self.chan_name(ref.name)
+    def chan(self, name: str | None, st: _State, line: int) -> tuple[Chan, _State]:
+        """The channel an operation names (None: nil): a declared one, a
+        parameter's binding, or a channel variable's value (read first, for a
+        captured one): one channel where the unfolding pins it, else its
+        number, which ``split`` takes apart."""
+        if name is not None and name in self.frame.chans and name not in self.frame.objs:
+            v, st = self.name_value(name, st, line)
+            k = z3.simplify(v.expr)
+            return (self.pin(v, line) if z3.is_bv_value(k) else k), st
+        return self.chan_name(name), st
+
+    def choices(self, c: Chan, line: int) -> list[tuple[str | None, z3.BoolRef | None]]:
+        """The channels ``c`` may be, each with when it is (None: always)."""
+        if not isinstance(c, z3.BitVecRef):
+            return [(c, None)]
+        ks = _leaves(c)
+        if ks is None or any(k > len(self.u.chan_ids) for k in ks):
+            raise Unsupported(f"a channel known only when the program runs (line {line}) is not encoded in z3 yet")
+        return [(self.u.chan_named(k), c == k) for k in sorted(ks)]
+
+    def split(
+        self, st: _State, chans: list[Chan], line: int, run: Callable[[list[str | None], _State], _State]
+    ) -> _State:
+        """Run an operation on channels ``chans`` (numbers among them): once
+        per channel each number may be, guarded by its being that one, as an
+        ``if`` over the channels would; merged after."""
+        options = [self.choices(c, line) for c in chans]
+        if all(len(o) == 1 for o in options):
+            return run([o[0][0] for o in options], st)
+        seg, outs = self.seg, []
+        for combo in itertools.product(*options):
+            guard = z3.And(st.guard, *(cond for _c, cond in combo if cond is not None))
+            if _dead(guard):
+                continue
+            self.seg = list(seg)  # each goes on from the reads before it, not from the one before
+            outs.append(run([c for c, _cond in combo], _State(guard, st.regs, st.ctrl)))
+        return _merge(outs)
 
     def chan_name(self, name: str | None) -> str | None:
         if name is not None and name in self.frame.objs:
             return self.frame.objs[name]
         return self.p.channel(name)
+
+    def static_chan(self, name: str) -> bool:
+        """Does ``name`` always stand for one declared channel (or nil)?"""
+        return name in self.frame.objs or name not in self.frame.chans
+
+    def pin(self, v: SV, line: int) -> str | None:
+        """The channel a channel value is on every path that reaches ``line``."""
+        k = z3.simplify(v.expr)
+        if not z3.is_bv_value(k) or k.as_long() > len(self.u.chan_ids):  # type: ignore[union-attr]
+            raise Unsupported(f"a channel known only when the program runs (line {line}) is not encoded in z3 yet")
+        return self.u.chan_named(k.as_long())  # type: ignore[union-attr]
+
+    def make_chan(self, st: _State, hint: str, cap: ast.Expr | None, line: int) -> tuple[SV, _State]:
+        """``make(chan T, N)`` in a body: a channel named as the machine names it
+        (its capacity pinned to a number; out of range, Go's panic)."""
+        n = 0
+        if cap is not None:
+            cv, st = self.value(cap, st, line)
+            k = z3.simplify(cv.expr)
+            if not z3.is_bv_value(k):
+                raise Unsupported(f"a channel capacity computed while the program runs (line {line}) is not encoded")
+            n = k.as_signed_long()  # type: ignore[union-attr]
+            if not 0 <= n <= MAX_INT_CHAN_CAP:
+                if self.pending() is not None:
+                    raise Unsupported(f"a make (line {line}) whose panic may run deferred calls is not encoded")
+                self.fail(st, "panic", names.MAKECHAN_SIZE, line, z3.BoolVal(True))
+                return SV(ZERO), _State(z3.BoolVal(False), st.regs, st.ctrl)
+        name, regs = self.fresh(st, hint, line, "a channel")
+        self.u.made[name] = n
+        return SV(_bv(self.u.chan_id(name))), _State(st.guard, regs, st.ctrl)
 
     def obj(self, name: str) -> str:
         """The declared sync object a name stands for (a parameter: what it is bound to)."""
@@ -676,10 +798,17 @@ class _Unfolder:
             case ast.UnitLit():
                 return SV(ZERO), st
             case ast.Name(name=n):
-                if self.is_mem(n):
-                    st = self.may_stop(st) if self.seg else st  # a read after another step is a step
-                    return self.read(st, self.cell(st, n, line) if n in self.frame.refs else n, line), st
-                return st.regs.get(self.reg(n), SV(ZERO)), st
+                return self.name_value(n, st, line)
+            case ast.MakeChan(cap=c):
+                return self.make_chan(st, "chan", c, line)
+            case ast.CallExpr(name="cap", args=(arg,)):
+                chan, st = self.chan_expr(arg, st, line)
+                expr = ZERO
+                for c, cond in self.choices(chan, line):  # each channel it may be
+                    expr = _bv(self.caps(c)) if cond is None else z3.If(cond, _bv(self.caps(c)), expr)
+                return SV(expr), st
+            case ast.CallExpr(name="len"):
+                raise Unsupported(f"len of a channel (line {line}) is not encoded in z3 yet")
             case ast.Index(name=n, index=i):
                 loc, st = self.element(n, i, st, line)
                 if loc is None:  # the index panics
@@ -731,6 +860,35 @@ class _Unfolder:
                 }[op]()
                 return SV(expr, deps), st
         raise Unsupported(f"expression {type(e).__name__}")  # pragma: no cover
+
+    def name_value(self, n: str, st: _State, line: int) -> tuple[SV, _State]:
+        """A name's value: a register's, a variable's read, or a channel's number."""
+        if n in self.frame.objs:  # a channel parameter bound to a declared channel (or nil)
+            return SV(_bv(self.u.chan_id(self.frame.objs[n]))), st
+        if self.is_mem(n):
+            st = self.may_stop(st) if self.seg else st  # a read after another step is a step
+            loc = self.cell(st, n, line) if n in self.frame.refs else n
+            v = self.read(st, loc, line)
+            if n in self.frame.chans:  # a captured channel variable: its declared value
+                self.u.pinned_reads.append((loc, n, line))
+                v = SV(self.u.cell_vals.get(loc, ZERO), v.deps)
+            return v, st
+        var = self.p.shared.get(n)
+        if var is not None and var.kind == "chan" and n not in self.frame.chans and n not in self.frame.locals:
+            return SV(_bv(self.u.chan_id(self.p.channel(n)))), st
+        return st.regs.get(self.reg(n), SV(ZERO)), st
+
+    def chan_expr(self, e: ast.Arg, st: _State, line: int) -> tuple[Chan, _State]:
+        """The channel an expression of a channel type gives (None: nil)."""
+        if isinstance(e, ast.Name):
+            return self.chan(e.name, st, line)
+        v, st = self.value(e, st, line)  # type: ignore[arg-type]
+        return self.pin(v, line), st
+
+    def caps(self, chan: str | None) -> int:
+        if chan is None:
+            return 0
+        return self.u.made[chan] if chan in self.u.made else self.p.caps[chan]
 
     def element(
         self, array: str, index: ast.Expr, st: _State, line: int, iv: SV | None = None
@@ -804,6 +962,9 @@ class _Unfolder:
     def stmt(self, s: ast.Stmt, st: _State) -> _State:
         line = s.loc.line
         match s:
+            case ast.Assign(target=str() as t, value=ast.MakeChan(cap=c)) if not self.is_mem(t):
+                val, st = self.make_chan(st, t, c, line)  # named after its variable, as on the machine
+                return self.assign(st, t, val, line)
             case ast.Assign(target=t, value=v, decl=decl):
                 val, st = self.value(v, st, line)
                 return self.assign(st, t, val, line, decl)
@@ -839,19 +1000,12 @@ class _Unfolder:
                 return self.defer(st, c, line)
             case ast.MethodValue(target=t, args=(ast.IntLit(value=n),)):  # rand.Intn(n), the checker says
                 return self.choose(st, t, n, line)
-            case ast.Call(name="close", args=(ast.Name(name=arg, loc=at),)):
-                return self.close(st, self.chan(ast.ChanRef(arg, at)), line)
+            case ast.Call(name="close", args=(ast.Name(),)) | ast.Send() | ast.Recv():
+                return self.chan_stmt(s, st, line)
             case ast.Call(name=f, args=args):
                 return self.call_stmt(f, args, st, line)
             case ast.Return(value=v):
                 return self.ret(v, st, line)
-            case ast.Send(chan=c, value=v):
-                val, st = self.value(v, st, line)
-                op = self.chan_op(self.after_reads(st), "send", self.chan(c), line, val)
-                return _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
-            case ast.Recv(value=v, ok=ok, chan=c, decl=decl):
-                op = self.chan_op(st, "recv", self.chan(c), line, None)
-                return self.received(st, op, v, ok, line, decl)
             case ast.Select(cases=cases):
                 return self.select(st, cases, line)
             case ast.GoStmt(func=f, args=args):
@@ -868,6 +1022,23 @@ class _Unfolder:
             case ast.MethodCall(obj=o, method="Do", args=(ast.Name(name=f),)):
                 return self.once_do(st, self.obj(o), f, line)
         raise Unsupported(f"statement {type(s).__name__}")  # pragma: no cover
+
+    def chan_stmt(self, s: ast.Call | ast.Send | ast.Recv, st: _State, line: int) -> _State:
+        """A close, send or receive: its channel first (Go evaluates it before a send's value)."""
+        if isinstance(s, ast.Call):
+            chan, st = self.chan(s.args[0].name, st, line)  # type: ignore[union-attr]
+            return self.split(self.after_reads(st), [chan], line, lambda cs, s: self.close(s, cs[0], line))
+        chan, st = self.chan(s.chan.name, st, line)
+        if isinstance(s, ast.Send):
+            val, st = self.value(s.value, st, line)
+            return self.split(self.after_reads(st), [chan], line, lambda cs, s: self.send(s, cs[0], line, val))
+        recv = s
+
+        def received(cs: list[str | None], s: _State) -> _State:
+            op = self.chan_op(s, "recv", cs[0], line, None)
+            return self.received(s, op, recv.value, recv.ok, line, recv.decl)
+
+        return self.split(self.after_reads(st), [chan], line, received)
 
     def loop(
         self,
@@ -951,11 +1122,16 @@ class _Unfolder:
         a receive past it makes the answer Unknown (``overflows``). A captured
         ``v`` declared here is one location per iteration since Go 1.22, one
         for the loop before."""
-        chan = self.chan(c)
-        exits: list[_State] = []
         once = decl and var in self.frame.escapes and not self.per_iteration
         if once:
             st = self.alloc(st, var, SV(ZERO), line)
+        chan, st = self.chan(c.name, st, line)  # evaluated once, before the loop
+        return self.split(st, [chan], line, lambda cs, s: self.range_on(var, cs[0], c, body, s, line, decl, once))
+
+    def range_on(
+        self, var: str, chan: str | None, c: ast.ChanRef, body, st: _State, line: int, decl: bool, once: bool
+    ) -> _State:
+        exits: list[_State] = []
         if chan is not None:
             self.u.ranged.add(chan)
         bound = min(self.unroll, self.u.range_bounds.get(chan, self.unroll)) if chan is not None else self.unroll
@@ -1026,6 +1202,10 @@ class _Unfolder:
                     self.unwound(st, chan, line, z3.And(reach, failed, pending))
         return op
 
+    def send(self, st: _State, chan: str | None, line: int, val: SV) -> _State:
+        op = self.chan_op(st, "send", chan, line, val)
+        return _State(z3.And(st.guard, op.done), st.regs, st.ctrl)
+
     def received(self, st: _State, op: ChanOp, v: str | None, ok: str | None, line: int, decl: bool = False) -> _State:
         st = _State(z3.And(st.guard, z3.Or(op.done, op.closed)), st.regs, st.ctrl)
         st = self.assign(st, v, SV(z3.If(op.done, op.val, ZERO)), line, decl)
@@ -1038,21 +1218,36 @@ class _Unfolder:
             self.blocks(st, names.WAIT_SELECT_NO_CASES, line, st.guard)
             return _State(z3.BoolVal(False), st.regs, st.ctrl)
         values: list[SV | None] = []
-        for case in comm:  # Go evaluates every send value on entering the select, in source order
+        chans: list[Chan] = []
+        for case in comm:  # Go evaluates every channel and send value on entering the select, in source order
+            chan, st = self.chan(case.chan.name, st, line)
+            chans.append(chan)
             if isinstance(case, ast.SendCase):
                 v, st = self.value(case.value, st, line)
                 values.append(v)
             else:
                 values.append(None)
-        st = self.after_reads(st)
+        return self.split(
+            self.after_reads(st), chans, line, lambda cs, s: self.select_on(s, comm, default, cs, values, line)
+        )
+
+    def select_on(
+        self,
+        st: _State,
+        comm: list[ast.Case],
+        default: ast.DefaultCase | None,
+        chans: list[str | None],
+        values: list[SV | None],
+        line: int,
+    ) -> _State:
         begin = self.event(st, mev.SELECT, "", ZERO, line, phase=mev.BEGIN)
         sel = Select(self.g, line, st.guard, z3.Int(f"t{begin.id}"), begin)
         self.u.selects.append(sel)
         outs: list[_State] = []
-        for case, val in zip(comm, values, strict=True):
+        for case, chan, val in zip(comm, chans, values, strict=True):
             self.seg = [mev.SELECT]  # each case goes on from the poll, not from the case before
             kind = "send" if isinstance(case, ast.SendCase) else "recv"
-            op = self.chan_op(st, kind, self.chan(case.chan), case.loc.line, val, sel)
+            op = self.chan_op(st, kind, chan, case.loc.line, val, sel)
             sel.cases.append(op)
             if kind == "recv":
                 assert isinstance(case, ast.RecvCase)
@@ -1147,7 +1342,7 @@ class _Unfolder:
         # a parameter there (a shadowed shared variable, a channel or sync object
         # bound at the call) is the declared one in its body, as on the machine
         caller = self.frame
-        self.frame = _Frame(caller.prefix)
+        self.frame = _Frame(caller.prefix, chans=_chan_vars(self.p, f))
         try:
             out, panicking = self.leave(self.stmts(self.p.funcs[f].body, st))
         finally:
@@ -1172,9 +1367,10 @@ class _Unfolder:
             elif kind == "ref":  # a captured variable: its location (``_ref``)
                 assert isinstance(a, ast.Name) and a.name in self.frame.refs
                 vals[_ref(q.name)] = st.regs.get(self.reg(_ref(a.name)), SV(ZERO))
-            elif kind == "chan":
-                assert isinstance(a, ast.Name)
+            elif kind == "chan" and isinstance(a, ast.Name) and self.static_chan(a.name):
                 objs[q.name] = self.chan_name(a.name)
+            elif kind == "chan":  # a channel value: its number, in the parameter's register
+                vals[q.name], st = self.value(a, st, line)  # type: ignore[arg-type]
             else:
                 assert isinstance(a, ast.AddrArg | ast.Name)
                 objs[q.name] = self.obj(a.name)
@@ -1184,7 +1380,8 @@ class _Unfolder:
         """The frame of a Go-signature call of ``f`` (``bind`` gave its arguments)."""
         decl = self.p.funcs[f]
         refs = decl.escapes | _ref_params(decl)
-        return _Frame(prefix, objs, frozenset(n for n in vals if not n.startswith("$")), refs, decl.escapes)
+        regs = frozenset(n for n in vals if not n.startswith("$"))
+        return _Frame(prefix, objs, regs, refs, decl.escapes, _chan_vars(self.p, f))
 
     def call_sig(
         self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int, unwound: list[_State] | None = None
@@ -1267,6 +1464,10 @@ class _Unfolder:
         elif isinstance(c, ast.Call) and c.name in self.p.funcs:
             f = c.name
             run = lambda s: self.call(f, s)  # noqa: E731
+        elif isinstance(c, ast.Call) and c.name == "close":  # its channel now, as Go evaluates it
+            chan, st = self.chan(c.args[0].name, st, line)  # type: ignore[union-attr]
+            at = c.loc.line
+            run = lambda s: self.split(self.may_stop(s), [chan], at, lambda cs, s2: self.close(s2, cs[0], at))  # noqa: E731
         elif isinstance(c, ast.MethodCall) and c.method == "Add":
             delta, st = self.value(c.args[0], st, line)  # type: ignore[arg-type]
             wg, at = self.obj(c.obj), c.loc.line

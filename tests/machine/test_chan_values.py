@@ -206,10 +206,10 @@ def test_a_negative_capacity_computed_at_run_time_panics_as_makechan_does():
     assert _answer(text)[2] == {("panic", "makechan: size out of range", 3)}
 
 
-def test_a_channel_value_steps_z3_aside_with_its_line():
+def test_a_channel_received_from_a_channel_steps_z3_aside_with_its_line():
     r = check_program(program(REQUEST_REPLY), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit"] and set(r.states) == {(0, 1), (1, 0)}
-    assert r.notes.smt == "a channel value (line 2) is not encoded in z3 yet"
+    assert r.notes.smt == "a channel known only when the program runs (line 6) is not encoded in z3 yet"
 
 
 def test_range_evaluates_its_channel_once_and_cap_takes_any_channel_expression():
