@@ -93,34 +93,6 @@ def test_re_assigning_a_shared_channel_variable_races_with_a_send_that_reads_it(
     assert _answer(text) == ({()}, 2, {("race", "race on done", 3)})
 
 
-def test_a_nil_channel_variable_disables_its_select_case():
-    text = """
-    litmus NilCase
-    func main() {
-        a := make(chan int, 1)
-        b := make(chan int, 1)
-        a <- 1
-        b <- 2
-        n := 0
-        s := 0
-        for n < 2 {
-            select {
-            case v := <-a:
-                s = s*10 + v
-                a = nil
-            case v := <-b:
-                s = s*10 + v
-                b = nil
-            }
-            n = n + 1
-        }
-    }
-    exists (main:s == 12)
-    """
-    # both cases are ready at first; after one, its channel is nil and only the other runs
-    assert _answer(text) == ({(12,), (21,)}, 2, set())
-
-
 def test_len_is_what_is_buffered_when_it_runs_and_cap_is_fixed():
     text = """
     litmus Len

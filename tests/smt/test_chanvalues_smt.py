@@ -93,6 +93,7 @@ def test_a_captured_channel_made_each_iteration_and_one_a_function_returns():
 
 
 def test_a_channel_set_to_nil_on_one_path_is_split_per_channel_it_may_be():
+    # both cases are ready at first; after one, its channel is nil and only the other runs
     r = both_engines(NIL_CASE)
     assert answer(r) == ({(12,), (21,)}, 1, 1, set())
 
