@@ -306,8 +306,8 @@ def _merge(states: list[_State]) -> _State:
     return _State(z3.Or(*(s.guard for s in live)), regs, frozenset().union(*(s.ctrl for s in live)))
 
 
-# an element's location, and whether the index panics, known only when the step runs
-_COMPUTED_INDEX = "an array index computed while the program runs (line {line}) is not encoded in z3 yet"
+# an index known only when the step runs that may be out of range: the panic's text would need its value
+_COMPUTED_INDEX = "an array index computed while the program runs (line {line}) may be out of range: not encoded"
 
 
 def unfold(program: Program, unroll: int) -> Unfolding:
@@ -810,11 +810,18 @@ class _Unfolder:
             case ast.CallExpr(name="len"):
                 raise Unsupported(f"len of a channel (line {line}) is not encoded in z3 yet")
             case ast.Index(name=n, index=i):
-                loc, st = self.element(n, i, st, line)
-                if loc is None:  # the index panics
-                    return SV(ZERO), st
-                st = self.may_stop(st) if self.seg else st
-                return self.read(st, loc, line), st
+                read: list[SV] = []
+
+                def load(loc: str, s: _State) -> _State:
+                    s = self.may_stop(s) if self.seg else s
+                    read.append(self.read(s, loc, line))
+                    return s
+
+                st, conds = self.access(n, i, st, line, None, load)
+                expr = ZERO
+                for cond, v in zip(conds, read, strict=True):
+                    expr = v.expr if cond is None else z3.If(cond, v.expr, expr)
+                return SV(expr, frozenset().union(*(v.deps for v in read))), st
             case ast.CallExpr(name="recover"):
                 raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
             case ast.CallExpr(name=f, args=args):
@@ -890,37 +897,60 @@ class _Unfolder:
             return 0
         return self.u.made[chan] if chan in self.u.made else self.p.caps[chan]
 
-    def element(
-        self, array: str, index: ast.Expr, st: _State, line: int, iv: SV | None = None
-    ) -> tuple[str | None, _State]:
-        """The location of ``array[index]`` (``iv``: the index, evaluated
-        already). An index the unfolding knows (a constant, a counted loop's
-        variable) is encoded; out of bounds it is Go's panic, and the path
-        ends (None). One known only when the program runs is not encoded."""
+    def access(
+        self,
+        array: str,
+        index: ast.Expr,
+        st: _State,
+        line: int,
+        iv: SV | None,
+        step: Callable[[str, _State], _State],
+    ) -> tuple[_State, list[z3.BoolRef | None]]:
+        """``step`` on the element ``array[index]`` (``iv``: the index, evaluated
+        already): the state after it, and when each step it took runs (None:
+        always). An index the unfolding pins (a constant, a counted loop's
+        variable) is one element; out of bounds it is Go's panic, and the path
+        ends (no step). Another is a step per element, each guarded by the
+        index being its own, as an ``if`` over the indices would be; an
+        index out of bounds there (its panic's text would need its value)
+        makes z3 step aside where it is possible (``beyond``)."""
         if iv is None:
             iv, st = self.value(index, st, line)
-        k = z3.simplify(iv.expr)
-        if not z3.is_bv_value(k):
-            raise Unsupported(_COMPUTED_INDEX.format(line=line))
-        k = k.as_signed_long()  # type: ignore[union-attr]
         length = self.p.shared[array].cap or 0
-        if 0 <= k < length:
-            return f"{array}[{k}]", st
-        if self.pending() is not None:
-            raise Unsupported(f"an index out of range (line {line}) whose panic may run deferred calls is not encoded")
-        text = names.INDEX_OUT_OF_RANGE if k >= 0 else names.NEGATIVE_INDEX
-        self.fail(st, "panic", text.format(index=k, length=length), line, z3.BoolVal(True))
-        return None, _State(z3.BoolVal(False), st.regs, st.ctrl)
+        k = z3.simplify(iv.expr)
+        if z3.is_bv_value(k):
+            k = k.as_signed_long()  # type: ignore[union-attr]
+            if 0 <= k < length:
+                return step(f"{array}[{k}]", st), [None]
+            if self.pending() is not None:
+                why = f"an index out of range (line {line}) whose panic may run deferred calls is not encoded"
+                raise Unsupported(why)
+            text = names.INDEX_OUT_OF_RANGE if k >= 0 else names.NEGATIVE_INDEX
+            self.fail(st, "panic", text.format(index=k, length=length), line, z3.BoolVal(True))
+            return _State(z3.BoolVal(False), st.regs, st.ctrl), []
+        inside = z3.And(iv.expr >= 0, iv.expr < length)
+        self.u.beyond.append((_COMPUTED_INDEX.format(line=line), z3.And(st.guard, z3.Not(inside))))
+        seg, outs, conds = self.seg, [], []
+        for j in range(length):
+            guard = z3.And(st.guard, iv.expr == j)
+            if _dead(guard):
+                continue
+            self.seg = list(seg)  # each goes on from the steps before it, not from the one before
+            outs.append(step(f"{array}[{j}]", _State(guard, st.regs, st.ctrl | iv.deps)))
+            conds.append(iv.expr == j)
+        return _merge(outs), conds
 
     def index_assign(self, s: ast.IndexAssign, st: _State, line: int) -> _State:
         """``a[i] = v``: the index, the value, then the bounds check and the write."""
         iv, st = self.value(s.index, st, line)
         val, st = self.value(s.value, st, line)
-        loc, st = self.element(s.name, s.index, st, line, iv)
-        if loc is not None:
-            st = self.may_stop(st) if self.seg else st
-            self.event(st, mev.WRITE, loc, val.expr, line, writes=True, data=val.deps)
-        return st
+
+        def store(loc: str, s: _State) -> _State:
+            s = self.may_stop(s) if self.seg else s
+            self.event(s, mev.WRITE, loc, val.expr, line, writes=True, data=val.deps)
+            return s
+
+        return self.access(s.name, s.index, st, line, iv, store)[0]
 
     # ---- statements
     def stmts(self, body: tuple[ast.Stmt, ...], st: _State) -> _State:

@@ -62,17 +62,32 @@ def test_indices_from_a_loop_and_a_parameter_and_the_panic_past_the_end():
     assert both_engines(text).executions == 15
 
 
-def test_an_index_read_from_memory_steps_z3_aside_with_its_line():
+def test_an_index_read_from_memory_is_a_step_per_element_it_may_be():
     text = """
     litmus ArrMem
     var a [2]int
+    var x int
+    go P0 { x = 1 }
+    go P1 { k = x; a[k] = 5; r = a[k] + a[1 - k] }
+    exists (a[0] == 5 && P1:r == 5)
+    """
+    # k is 0 or 1 (racing P0's write): each write and read is on the element k is
+    got = answer(both_engines(text))
+    assert got == ({(5, 5), (5, 0)}, 1, 1, {("race", "race on x", "P0", 4)})  # (P1:r, a[0])
+
+
+def test_an_index_read_from_memory_that_may_be_out_of_range_steps_z3_aside_with_its_line():
+    text = """
+    litmus ArrOut
+    var a [1]int
     var x int
     go P0 { x = 1 }
     go P1 { k = x; a[k] = 5 }
     """
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit"]
-    assert r.notes.smt == "an array index computed while the program runs (line 5) is not encoded in z3 yet"
+    assert r.notes.smt == "an array index computed while the program runs (line 5) may be out of range: not encoded"
+    assert {f.text for f in r.findings} == {"race on x", "runtime error: index out of range [1] with length 1"}
 
 
 def test_a_slice_made_in_a_body_or_a_parameter_steps_z3_aside_at_the_first():
