@@ -288,13 +288,14 @@ def judge(
 
 
 def _on_memory(f: Finding, program: Program) -> bool:
-    """Is this race on a shared variable (an integer, or a channel variable some
-    statement assigns), a map, an array's element or a captured one (not a wait group)?"""
+    """Is this race on a shared variable (an integer, a slice's header, or a
+    channel variable some statement assigns), a map, an array's element or a
+    captured one (not a wait group)?"""
     name = f.text.removeprefix("race on ")
     # a captured variable's location: G.NAME
     var = program.shared.get(name)
-    on_map = var is not None and var.kind == "map"
-    return program.is_int(name) or on_map or name in program.dynamic or "." in name or "[" in name
+    on_value = var is not None and var.kind in ("map", "slice")
+    return program.is_int(name) or on_value or name in program.dynamic or "." in name or "[" in name
 
 
 def _access(e: Event) -> str:

@@ -158,3 +158,21 @@ def test_an_append_of_nothing_is_the_slice_itself():
     )
     d.step("P").step("P").step("P").step("P")  # each append: a read of the header, then its write
     assert (d.state.vars["s"], d.state.vars["t"]) == (0, "t|1|3")
+
+
+def test_a_race_on_a_slice_header_leaves_outcomes_beyond_sc_unknown():
+    """Message passing through two slice headers: under go.cat the racy reader
+    may see b's make and not a's, which the machine (SC) never shows, so the
+    explorer's Never is no verdict (it counted a race on an int only)."""
+    text = """
+    litmus MPSlices
+    var a []int
+    var b []int
+    go P0 { a = make([]int, 1); b = make([]int, 1) }
+    go P1 { nb := len(b); na := len(a) }
+    exists (P1:nb == 1 && P1:na == 0)
+    """
+    r = run_text(text)
+    assert {f.text for f in r.findings} == {"race on a", "race on b"}
+    assert (r.exact, r.observation) == (False, "Unknown")
+    assert r.limits == ["racy: outcomes beyond SC need the symbolic engine"]
