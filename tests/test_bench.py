@@ -66,3 +66,15 @@ def test_the_stress_runner_refuses_a_missing_test_file(tmp_path):
     args = ["--examples", "1", "--file", "tests/nosuch.py", "--logs", str(tmp_path)]
     run = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2 and run.stderr.startswith("error: no test file tests/nosuch.py")
+
+
+def test_z3_coverage_draws_the_same_programs_for_a_seed_and_folds_the_reasons_lines():
+    cov = _bench("z3_coverage")
+    texts = cov.draw(cov.GENERATORS["slices"], 3, 7)
+    assert len(texts) == 3 and texts == cov.draw(cov.GENERATORS["slices"], 3, 7)
+    assert {cov.reason(t, 30) for t in texts} == {"a slice (line N) is not encoded in z3 yet"}
+    assert cov.reason((ROOT / "litmus/racy/mp-racy.lit").read_text(), 30) == ""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "z3_coverage.py"), "nosuch"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.returncode == 2 and "no generator 'nosuch'" in run.stderr and "Traceback" not in run.stderr
