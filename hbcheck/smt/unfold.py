@@ -711,8 +711,7 @@ class _Unfolder:
         number, which ``split`` takes apart."""
         if name is not None and name in self.frame.chans and name not in self.frame.objs:
             v, st = self.name_value(name, st, line)
-            k = z3.simplify(v.expr)
-            return (self.pin(v, line) if z3.is_bv_value(k) else k), st
+            return self.as_chan(v, line), st
         return self.chan_name(name), st
 
     def choices(self, c: Chan, line: int) -> list[tuple[str | None, z3.BoolRef | None]]:
@@ -751,12 +750,13 @@ class _Unfolder:
         """Does ``name`` always stand for one declared channel (or nil)?"""
         return name in self.frame.objs or name not in self.frame.chans
 
-    def pin(self, v: SV, line: int) -> str | None:
-        """The channel a channel value is on every path that reaches ``line``."""
+    def as_chan(self, v: SV, line: int) -> Chan:
+        """A channel value: the one channel the unfolding pins it to, else its number (``split``)."""
         k = z3.simplify(v.expr)
-        if not z3.is_bv_value(k) or k.as_long() > len(self.u.chan_ids):  # type: ignore[union-attr]
-            raise Unsupported(f"a channel known only when the program runs (line {line}) is not encoded in z3 yet")
-        return self.u.chan_named(k.as_long())  # type: ignore[union-attr]
+        if not z3.is_bv_value(k):
+            return k
+        [(chan, _always)] = self.choices(k, line)
+        return chan
 
     def make_chan(self, st: _State, hint: str, cap: ast.Expr | None, line: int) -> tuple[SV, _State]:
         """``make(chan T, N)`` in a body: a channel named as the machine names it
@@ -890,7 +890,7 @@ class _Unfolder:
         if isinstance(e, ast.Name):
             return self.chan(e.name, st, line)
         v, st = self.value(e, st, line)  # type: ignore[arg-type]
-        return self.pin(v, line), st
+        return self.as_chan(v, line), st
 
     def caps(self, chan: str | None) -> int:
         if chan is None:

@@ -78,7 +78,7 @@ func main() {
   }
   k := cap(a) + cap(b)
 }
-exists (main:s == 21)
+exists (main:s == 21 && main:k == 0)
 """
 
 
@@ -95,7 +95,8 @@ def test_a_captured_channel_made_each_iteration_and_one_a_function_returns():
 def test_a_channel_set_to_nil_on_one_path_is_split_per_channel_it_may_be():
     # both cases are ready at first; after one, its channel is nil and only the other runs
     r = both_engines(NIL_CASE)
-    assert answer(r) == ({(12,), (21,)}, 1, 1, set())
+    # both are nil at the end: cap of a channel that may be nil is an if-then-else of capacities
+    assert answer(r) == ({(0, 12), (0, 21)}, 1, 1, set())  # (main:k, main:s)
 
 
 def test_a_send_on_a_channel_variable_nil_on_one_path_deadlocks_there_only():
@@ -207,5 +208,7 @@ def test_engines_agree_on_random_channel_value_programs(text):
     r = check_program(program(text), differential_config(), load_model("go"), "both")
     compared = r.engines == ["explicit", "smt"] and not r.bounds
     event("compared" if compared else f"not compared: {r.notes.smt}")
-    timed_out = (r.notes.smt or "").startswith(("solver timeout", "time-budget"))
-    assert r.engines == ["explicit", "smt"] or timed_out or "is not encoded" in (r.notes.smt or ""), r.notes.smt
+    why = r.notes.smt or ""
+    timed_out = why.startswith(("solver timeout", "time-budget"))
+    unpinned = why.startswith(("a channel known only when the program runs", "the captured channel variable"))
+    assert r.engines == ["explicit", "smt"] or timed_out or unpinned, why
