@@ -384,17 +384,33 @@ def function_text(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+# defer_text's handlers: each defines ``handler`` (and what it calls)
+_HANDLERS = {
+    "recovers": ["func handler() { if recover() != nil { y = y + 1 } }"],
+    "too deep": ["func check() { if recover() != nil { y = y + 1 } }", "func handler() { check() }"],
+    "calls a deferring function": [
+        "func tidy() { defer put(1) }",
+        "func handler() { tidy(); if recover() != nil { y = y + 1 } }",
+    ],
+    "calls a deferring function, no recover": ["func tidy() { defer put(1) }", "func handler() { tidy(); y = y + 1 }"],
+    "panics again": ['func handler() { if recover() != nil { y = y + 1; panic("again") } }'],
+}
+
+
 @st.composite
 def defer_text(draw) -> str:
     """Deferred calls and panics: two workers defer a Done, maybe a handler
-    that recovers, an unlock (or unlock by hand, so an early return keeps the
-    lock), a call with an argument read at the defer, a close (twice: a
-    panic in a deferred call); their bodies return early, panic, send and
-    close; main waits for them or not."""
+    (one that recovers, one whose recover() is a call too deep and stops
+    nothing, one that first calls a function with a deferred call of its
+    own, with or without recovering, one that panics again once it recovered), an unlock (or unlock by
+    hand, so an early return keeps the lock), a call with an argument read
+    at the defer, a close (twice: a panic in a deferred call), a second
+    handler or recover() deferred itself; their bodies return early, panic,
+    send and close; main waits for them or not."""
     lines = ["litmus Defers", "var x int", "var y int", "var mu sync.Mutex", "var wg sync.WaitGroup"]
     lines.append(f"var c = make(chan int, {draw(st.integers(0, 1))})")
     lines.append("func put(k int) { x = x + k }")
-    lines.append("func handler() { if recover() != nil { y = y + 1 } }")
+    lines += draw(st.sampled_from(list(_HANDLERS.values())))
     lines.append("func work(k int) {")
     lines.append("    defer wg.Done()")
     if draw(st.booleans()):
@@ -403,7 +419,8 @@ def defer_text(draw) -> str:
     by_hand = draw(st.booleans())
     if not by_hand:
         lines.append("    defer mu.Unlock()")
-    for extra in draw(st.lists(st.sampled_from(["defer put(k)", "defer close(c)", "defer put(x)"]), max_size=2)):
+    extras = ["defer put(k)", "defer close(c)", "defer put(x)", "defer handler()", "defer recover()"]
+    for extra in draw(st.lists(st.sampled_from(extras), max_size=2)):
         lines.append(f"    {extra}")
     body = [
         "x = x + k",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 
 import z3
@@ -434,6 +434,9 @@ class _Frame:
     # its channel variables: registers holding a channel's number, or captured
     # locations (in ``refs``); a parameter in ``objs`` is bound to one channel
     chans: frozenset[str] = frozenset()
+    # a deferred call's own frame: the register holding the panic (its number,
+    # 0: none) that its ``recover()`` stops; any other frame's returns nil
+    recover: str | None = None
 
 
 RET = "$ret"  # a Go-signature frame's result, set by each return
@@ -458,11 +461,12 @@ PANIC = "$panic"
 class _Deferred:
     """A ``defer`` reached (``guard``: the path reached it), its arguments
     already evaluated: ``run`` unfolds the call at its frame's return or
-    unwinding, and gives the state it leaves."""
+    unwinding, given the register its ``recover()`` reads (``_Frame.recover``),
+    and gives the state it leaves."""
 
     guard: z3.BoolRef
     line: int
-    run: Callable[[_State], _State]
+    run: Callable[[_State, str], _State]
 
 
 class _Unfolder:
@@ -666,9 +670,9 @@ class _Unfolder:
     def leave(self, end: _State) -> tuple[_State, _State]:
         """A frame's way out: its deferred calls run last-in first-out, each
         where its ``defer`` was reached, on every return and on a panic that
-        reaches the frame. Each is unfolded once, for both (no ``recover()``:
-        it runs the same either way). A panic in one goes on with the older
-        ones. Gives the state of its normal return and that of its panic."""
+        reaches the frame. Each is unfolded once, for both (``run_deferred``).
+        A panic in one goes on with the older ones. Gives the state of its
+        normal return and that of its panic."""
         rets, entries = self.rets.pop(), self.defers[-1]
         normal, panicking = _merge([end, *rets]), _merge(self.panics[-1])
         if entries:
@@ -676,7 +680,7 @@ class _Unfolder:
             while entries:
                 d = entries.pop()  # the older ones stay pending while it runs
                 self.panics[-1] = []
-                ran = d.run(_State(z3.And(st.guard, d.guard), st.regs, st.ctrl)) if not _dead(d.guard) else None
+                ran = self.run_deferred(d, st) if not _dead(d.guard) else None
                 skipped = _State(z3.And(st.guard, z3.Not(d.guard)), st.regs, st.ctrl)
                 st = _merge([*([ran] if ran is not None else []), skipped, *self.panics[-1]])
             flag = st.regs.get(PANIC, SV(ZERO)).expr
@@ -685,6 +689,27 @@ class _Unfolder:
         self.defers.pop()
         self.panics.pop()
         return normal, panicking
+
+    def run_deferred(self, d: _Deferred, st: _State) -> _State:
+        """A deferred call, where the panic (if any) is its own to recover: inside
+        it the goroutine is not panicking (a call it makes returns normally), and
+        on its return the panic goes on unless its ``recover()`` stopped it. A
+        panic it raises is newer (``self.panics``) and replaces the older."""
+        r = f"$recover@{next(self.u.names)}"
+        regs = {**st.regs, r: st.regs.get(PANIC, SV(ZERO)), PANIC: SV(ZERO)}
+        out = d.run(_State(z3.And(st.guard, d.guard), regs, st.ctrl), r)
+        regs = dict(out.regs)
+        regs[PANIC] = regs.pop(r, SV(ZERO))
+        return _State(out.guard, regs, out.ctrl)
+
+    def recover(self, st: _State) -> tuple[SV, _State]:
+        """``recover()``: in a deferred call's own frame, stops the panic that
+        runs it (1; the frame's return then goes on normally); else nil (0)."""
+        r = self.frame.recover
+        if r is None:
+            return SV(ZERO), st
+        k = st.regs.get(r, SV(ZERO)).expr
+        return SV(_b2v(k != 0)), _State(st.guard, {**st.regs, r: SV(ZERO)}, st.ctrl)
 
     def returned(self, panicking: _State, unwound: list[_State] | None) -> None:
         """A callee's panic goes on unwinding in its caller's frame (or to ``unwound``)."""
@@ -823,7 +848,7 @@ class _Unfolder:
                     expr = v.expr if cond is None else z3.If(cond, v.expr, expr)
                 return SV(expr, frozenset().union(*(v.deps for v in read))), st
             case ast.CallExpr(name="recover"):
-                raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
+                return self.recover(st)
             case ast.CallExpr(name=f, args=args):
                 return self.call_sig(f, args, st, line)
             case ast.Unary(op="!", operand=o):
@@ -1358,9 +1383,10 @@ class _Unfolder:
             self.fail(st, "panic", names.UNLOCK_OF_UNLOCKED, line, z3.Not(done), fatal=True)  # Go's throw
         return _State(z3.And(st.guard, done), st.regs, st.ctrl)
 
-    def call(self, f: str, st: _State, unwound: list[_State] | None = None) -> _State:
+    def call(self, f: str, st: _State, unwound: list[_State] | None = None, recover: str | None = None) -> _State:
         """A paren-less function inlined: it runs on its caller's registers.
-        A panic it does not end goes on in the caller's frame (``returned``)."""
+        A panic it does not end goes on in the caller's frame (``returned``).
+        ``recover``: a deferred call's (``_Frame.recover``)."""
         if self.p.funcs[f].go_sig:  # once.Do of a func()
             return self.call_sig(f, (), st, 0, unwound)[1]
         if self.depth >= MAX_INLINE:
@@ -1372,7 +1398,7 @@ class _Unfolder:
         # a parameter there (a shadowed shared variable, a channel or sync object
         # bound at the call) is the declared one in its body, as on the machine
         caller = self.frame
-        self.frame = _Frame(caller.prefix, chans=_chan_vars(self.p, f))
+        self.frame = _Frame(caller.prefix, chans=_chan_vars(self.p, f), recover=recover)
         try:
             out, panicking = self.leave(self.stmts(self.p.funcs[f].body, st))
         finally:
@@ -1430,13 +1456,15 @@ class _Unfolder:
         objs: dict[str, str | None],
         st: _State,
         unwound: list[_State] | None = None,
+        recover: str | None = None,
     ) -> tuple[SV, _State]:
-        """``call_sig`` with its arguments bound (a deferred call's, at its ``defer``).
-        The result is the one its return set: deferred calls cannot name it."""
+        """``call_sig`` with its arguments bound (a deferred call's, at its ``defer``:
+        ``recover``, its ``_Frame.recover``). The result is the one its return
+        set: deferred calls cannot name it."""
         if self.depth >= MAX_INLINE:
             raise Unsupported(f"calls nested deeper than {MAX_INLINE} (recursion) are not encoded")
         caller = self.frame
-        self.frame = self.frame_of(f, f"${f}@{next(self.u.names)}.", objs, vals)
+        self.frame = replace(self.frame_of(f, f"${f}@{next(self.u.names)}.", objs, vals), recover=recover)
         self.depth += 1
         frame = self.push_frame(f)
         self.enter()
@@ -1465,7 +1493,7 @@ class _Unfolder:
     def call_stmt(self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int) -> _State:
         """A call as a statement (``panic`` and ``close`` are taken before)."""
         if f == "recover":
-            raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
+            return self.recover(st)[1]
         if self.p.funcs[f].go_sig:
             return self.call_sig(f, args, st, line)[1]
         return self.call(f, st)
@@ -1484,26 +1512,26 @@ class _Unfolder:
         objects, ``wg.Add``'s delta); a paren-less function runs on the registers
         of the return, a method, ``close`` or ``panic`` as the statement it is
         (the machine's wrapper, bound to this frame's objects as this frame is)."""
+        run: Callable[[_State, str], _State]
         if isinstance(c, ast.Call) and c.name == "recover":
-            raise Unsupported(f"recover() (line {line}) is not encoded in z3 yet")
-        run: Callable[[_State], _State]
-        if isinstance(c, ast.Call) and c.name in self.p.funcs and self.p.funcs[c.name].go_sig:
+            run = lambda s, _r: s  # noqa: E731  # not called by a deferred function: nil, and nothing else
+        elif isinstance(c, ast.Call) and c.name in self.p.funcs and self.p.funcs[c.name].go_sig:
             f = c.name
             vals, objs, st = self.bind(f, c.args, st, line)
-            run = lambda s: self.invoke(f, vals, objs, s)[1]  # noqa: E731
+            run = lambda s, r: self.invoke(f, vals, objs, s, recover=r)[1]  # noqa: E731
         elif isinstance(c, ast.Call) and c.name in self.p.funcs:
             f = c.name
-            run = lambda s: self.call(f, s)  # noqa: E731
+            run = lambda s, r: self.call(f, s, recover=r)  # noqa: E731
         elif isinstance(c, ast.Call) and c.name == "close":  # its channel now, as Go evaluates it
             chan, st = self.chan(c.args[0].name, st, line)  # type: ignore[union-attr]
             at = c.loc.line
-            run = lambda s: self.split(self.may_stop(s), [chan], at, lambda cs, s2: self.close(s2, cs[0], at))  # noqa: E731
+            run = lambda s, _r: self.split(self.may_stop(s), [chan], at, lambda cs, s2: self.close(s2, cs[0], at))  # noqa: E731
         elif isinstance(c, ast.MethodCall) and c.method == "Add":
             delta, st = self.value(c.args[0], st, line)  # type: ignore[arg-type]
             wg, at = self.obj(c.obj), c.loc.line
-            run = lambda s: self.wg_add(self.may_stop(s), wg, "Add", delta.expr, at)  # noqa: E731
+            run = lambda s, _r: self.wg_add(self.may_stop(s), wg, "Add", delta.expr, at)  # noqa: E731
         else:
-            run = lambda s: self.stmts((c,), s)  # noqa: E731
+            run = lambda s, _r: self.stmts((c,), s)  # noqa: E731
         self.defers[-1].append(_Deferred(st.guard, line, run))
         return st
 

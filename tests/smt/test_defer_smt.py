@@ -1,4 +1,4 @@
-"""z3 encodes ``defer`` (not ``recover()``) and ``rand.Intn(n)``: deferred
+"""z3 encodes ``defer``, ``recover()`` and ``rand.Intn(n)``: deferred
 calls run last-in first-out at every return and when a panic unwinds their
 frame, a panic with deferred calls pending ends the program only once they
 ran (a step of its own), and each value of a choice is an execution. The
@@ -13,7 +13,6 @@ from programs import defer_text
 
 from hbcheck.explore import ExploreConfig
 from hbcheck.models import load_model
-from hbcheck.smt.engine import solve
 from hbcheck.verdict.engines import check_program
 from hbcheck.verdict.outcome import TestResult
 
@@ -407,32 +406,139 @@ def test_a_send_woken_by_a_close_after_a_receive_may_have_taken_it_steps_aside()
         assert (set(r.states), r.positive, r.negative) == ({(0,), (1,)}, 4, 9)
 
 
-def test_recover_alone_steps_aside_where_it_is_reached():
-    reached = """
-    litmus Reached
+def test_a_recovered_panic_returns_zero_and_the_caller_goes_on():
+    text = """
+    litmus GoesOn
     var x int
-    func h() { if recover() != nil { x = 1 } }
-    go P { defer h(); panic("p") }
+    func h() { if recover() != nil { x = x + 10 } }
+    func f(v int) int {
+        defer h()
+        if v == 2 { panic("two") }
+        x = x + v
+        return v
+    }
+    go main { r = f(1); s = f(2); t = f(3) }
+    exists (x == 14 && main:r == 1 && main:s == 0 && main:t == 3)
     """
-    stepped = solve(program(reached), load_model("go"))
-    assert stepped.reason == "recover() (line 3) is not encoded in z3 yet"
+    assert answer(both_engines(text)) == ({(1, 0, 3, 14)}, 1, 0, set())  # main:r, s, t; x
+
+
+def test_recover_is_nil_one_call_deeper_and_stops_the_panic_when_the_deferred_function_calls_it():
+    text = """
+    litmus Deeper
+    var x int
+    func check() { if recover() != nil { x = 1 } }
+    func indirect() { check() }
+    func direct() { check(); if recover() != nil { x = x + 2 } }
+    go main {
+        defer direct()
+        defer indirect()
+        panic("boom")
+    }
+    go P { x = 5 }
+    exists (x == 2)
+    """
+    assert answer(both_engines(text)) == ({(2,), (5,), (7,)}, 2, 3, {("race", "race on x", "main", 5)})
+
+
+def test_a_call_with_its_own_defer_inside_a_deferred_call_returns_normally():
+    """The panic that runs ``d`` is not ``f``'s: ``f`` returns and ``d`` goes
+    on to block. z3 took ``f``'s normal return for the panic's (its deferred
+    call saw the goroutine's panic) and skipped the receive: a panic where
+    the explorer found the deadlock."""
+    text = """
+    litmus Nested
+    var x int
+    var c = make(chan int)
+    func h() { x = x + 10 }
+    func f() { defer h(); x = x + 1 }
+    func d() { f(); <-c }
+    go main {
+        defer d()
+        panic("boom")
+    }
+    """
+    assert answer(both_engines(text)) == (
+        set(),
+        0,
+        0,
+        {("deadlock", "all goroutines are asleep - deadlock!", None, None)},
+    )
+
+
+def test_an_older_deferred_call_recovers_the_newer_panic_and_a_callee_s_own_recovery_leaves_the_older():
+    newer = """
+    litmus Newer
+    var x int
+    func rec() { if recover() != nil { x = x + 1 } }
+    func bad() { panic("inner") }
+    go main {
+        defer rec()
+        defer bad()
+        panic("outer")
+    }
+    go P { r = x }
+    exists (x == 1)
+    """
+    assert answer(both_engines(newer)) == ({(1,)}, 3, 0, {("race", "race on x", "main", 3)})
+    inner = """
+    litmus Inner
+    var x int
+    func rec() { if recover() != nil { x = x + 1 } }
+    func g() { defer rec(); panic("inner") }
+    func d() { g(); x = x + 100 }
+    go main {
+        defer d()
+        panic("outer")
+    }
+    """
+    assert answer(both_engines(inner)) == (set(), 0, 0, {("panic", "outer", "main", 8)})
+
+
+def test_a_result_set_before_a_deferred_panic_survives_its_recovery():
+    text = """
+    litmus Kept
+    var x int
+    func rec() { if recover() != nil { x = x + 1 } }
+    func bad() { panic("late") }
+    func f() int {
+        defer rec()
+        defer bad()
+        return 7
+    }
+    func g() int {
+        defer rec()
+        panic("early")
+        return 9
+    }
+    go main { r = f(); s = g() }
+    exists (main:r == 7 && main:s == 0 && x == 2)
+    """
+    assert answer(both_engines(text)) == ({(7, 0, 2)}, 1, 0, set())
+
+
+def test_recover_deferred_itself_or_where_nothing_panics_stops_nothing():
+    itself = """
+    litmus Itself
+    go main {
+        defer recover()
+        panic("p")
+    }
+    """
+    assert answer(both_engines(itself)) == (set(), 0, 0, {("panic", "p", "main", 4)})
     unreached = """
     litmus Unreached
     var x int
     func h() { if recover() != nil { x = 1 } }
-    go P { defer put(); x = 2 }
-    func put() { x = 3 }
-    exists (x == 3)
+    go P { defer h(); x = 2 }
+    exists (x == 2)
     """
-    assert answer(both_engines(unreached)) == ({(3,)}, 1, 0, set())
+    assert answer(both_engines(unreached)) == ({(2,)}, 1, 0, set())
 
 
 @pytest.mark.parametrize("path", [p for p in suite_files() if p.parent.name == "defer"], ids=lambda p: p.name)
-def test_the_defer_suite_without_recover_is_answered_by_z3_as_by_the_explorer(path):
+def test_the_defer_suite_is_answered_by_z3_as_by_the_explorer(path):
     text = path.read_text()
-    if "recover()" in text:
-        assert solve(program(text), load_model("go")).reason.endswith("is not encoded in z3 yet")
-        return
     r = check_program(program(text), ExploreConfig(), load_model("go"), "both")
     assert r.engines == ["explicit", "smt"], r.notes.smt
 
@@ -444,12 +550,10 @@ def test_the_defer_suite_without_recover_is_answered_by_z3_as_by_the_explorer(pa
 def test_engines_agree_on_deferred_calls_panics_and_choices(text):
     """defer_text's workers: deferred Done, Unlock, calls with arguments,
     close (twice: a panic in a deferred call), early returns, panics, sends,
-    closes and rand.Intn. z3 steps aside where a handler that recovers is
-    deferred; every other program is compared."""
+    closes, handlers that recover and rand.Intn. Every program is compared."""
     z3_seeded(text)
     r = check_program(program(text), differential_config(), load_model("go"), "both")
     compared = r.engines == ["explicit", "smt"] and not r.bounds
     event("compared" if compared else f"not compared: {r.notes.smt}")
-    if "defer handler()" not in text:
-        # a time budget may stop either engine; nothing else makes z3 step aside
-        assert compared or "not encoded" not in (r.notes.smt or ""), r.notes.smt
+    # a time budget may stop either engine; nothing else makes z3 step aside
+    assert compared or "not encoded" not in (r.notes.smt or ""), r.notes.smt
