@@ -830,7 +830,7 @@ def chan_value_text(draw, pinned: bool = False) -> str:
     on it by name, woken through a value; one whose variable holds ``a`` on
     some paths only), and a mutex that brings paths back together; the
     condition reads a register. ``pinned``: without what z3 steps aside on
-    (``len``, a received channel used, the shared channel variable assigned)."""
+    (``len``, a received channel used)."""
     lines = [
         "litmus ChanValues",
         f"var cc = make(chan chan int, {draw(st.integers(1, 2))})",
@@ -884,7 +884,7 @@ def chan_value_text(draw, pinned: bool = False) -> str:
         "select {{ case r = <-c: ; default: r = 1 }}; if r == 1 {{ d = a }}; d <- {v}; mu.Lock(); mu.Unlock()",
     ]
     if pinned:
-        parts = [p for p in parts if "len(" not in p and "done =" not in p and "d = <-cc" not in p]
+        parts = [p for p in parts if "len(" not in p and "d = <-cc" not in p]
     for g in range(draw(st.integers(2, 3))):
         lines.append(f"func P{g}() {{" if g == 0 and draw(st.booleans()) else f"go P{g} {{")
         made = draw(st.sampled_from(["make(chan int, {k})", "mk({k})"])).format(k=draw(st.integers(0, 2)))

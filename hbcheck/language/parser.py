@@ -321,6 +321,11 @@ class _ToAst(Transformer):
         return ast.ForRange(_target(var) or "_", chan, body, self._loc(meta), op == ":=", second)
 
     @v_args(meta=True)
+    def for_range_bare(self, meta, items):  # for range c { ... }: as for _ = range c
+        chan, body = items
+        return ast.ForRange("_", chan, body, self._loc(meta), False, None)
+
+    @v_args(meta=True)
     def for_cond(self, meta, items):
         return ast.ForCond(items[0], items[1], self._loc(meta))
 

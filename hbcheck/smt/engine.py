@@ -103,10 +103,6 @@ def solve(
 
 def encode(program: Program, model: Model, unroll: int, q: Queries) -> tuple[Encoding, Compiler, dict]:
     """The program's candidate executions and the model over them."""
-    if program.dynamic_at is not None:  # a shared channel variable: each operation reads which channel
-        raise Unsupported(
-            f"a shared channel variable assigned (line {program.dynamic_at.line}) is not encoded in z3 yet"
-        )
     if program.map_at is not None:  # a map operation is two steps around a flag, its entries are not locations
         raise Unsupported(f"a map (line {program.map_at.line}) is not encoded in z3 yet")
     if program.slice_at is not None:  # a slice's elements are in backing arrays made while the program runs

@@ -247,10 +247,13 @@ class Unfolding:
     # each channel a ``make`` in a body makes (named as the machine names it)
     chan_ids: dict[str, int] = field(default_factory=dict)
     made: dict[str, int] = field(default_factory=dict)
-    # a captured channel variable's declared value, by location, and the reads
-    # that took it for the value they read (sound while it is the only write)
-    cell_vals: dict[str, z3.BitVecRef] = field(default_factory=dict)
-    pinned_reads: list[tuple[str, str, int]] = field(default_factory=list)
+    # locations holding a channel (a shared channel variable some statement
+    # assigns, a captured one): the channels their reads may give, from the
+    # unfolding before (``chan_read``), and the channels this one writes there
+    # (None: one known only when the program runs), with the line of the first
+    chan_cands: dict[str, frozenset[str | None]] = field(default_factory=dict)
+    chan_writes: dict[str, set[str | None] | None] = field(default_factory=dict)
+    chan_reads: dict[str, int] = field(default_factory=dict)
 
     def chan_id(self, name: str | None) -> int:
         """The number a channel value is in z3 (nil: 0)."""
@@ -319,10 +322,12 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         )
     dynamic: set[str] = set()
     ranges: dict[str, int] | None = None
-    while True:
+    cands: dict[str, frozenset[str | None]] = {}
+    for _attempt in itertools.count():
         u = Unfolding()
         u.dynamic = {f: [] for f in dynamic}
         u.range_bounds = ranges or {}
+        u.chan_cands = cands
         _check_vars(program, u)
         for name, var in program.shared.items():
             # an array: each element a location of its own (a[0], a[1], ...)
@@ -333,6 +338,12 @@ def unfold(program: Program, unroll: int) -> Unfolding:
                     len(u.events), "init", mev.INIT_WRITE, loc, z3.BoolVal(True), _bv(var.init), 0, writes=True
                 )
                 u.events.append(init)
+        for name in sorted(program.dynamic):  # a location holding its declared channel (or nil)
+            chan = program.channel(name)
+            value = _bv(u.chan_id(chan))
+            init = SEvent(len(u.events), "init", mev.INIT_WRITE, name, z3.BoolVal(True), value, 0, writes=True)
+            u.events.append(init)
+            u.chan_writes[name] = {chan}
         spawns: dict[str, tuple[str, list[z3.BoolRef]]] = {}
         try:
             for g in program.goroutines:
@@ -342,7 +353,12 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         except _Dynamic as exc:
             dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
             continue
-        _check_pinned(u)
+        read = _chan_reads(u)
+        if read != cands:  # unfold again, each read of a channel variable among what is written there
+            if _attempt >= MAX_INLINE:
+                raise Unsupported("the channels a channel variable may hold do not settle: not encoded")
+            cands = read
+            continue
         if ranges is None and u.ranged:
             # A range receives at most as many values as there are sends on its
             # channel, then the close: unrolled that far (a closure started in
@@ -362,16 +378,19 @@ class _Dynamic(Exception):
         self.func = func
 
 
-def _check_pinned(u: Unfolding) -> None:
-    """A read of a captured channel variable was given its declared value:
-    sound only where that declaration is the location's one write."""
-    writes = Counter(e.loc for e in u.events if e.writes)
-    for loc, n, line in u.pinned_reads:
-        if writes[loc] > 1:
+def _chan_reads(u: Unfolding) -> dict[str, frozenset[str | None]]:
+    """Per location holding a channel that some step reads: the channels
+    written there (what a read of it may give)."""
+    out = {}
+    for loc, line in u.chan_reads.items():
+        written = u.chan_writes.get(loc, set())
+        if written is None:
             raise Unsupported(
-                f"the captured channel variable {n} (line {line}) is assigned after its declaration, "
-                "which is not encoded in z3 yet"
+                f"a channel variable read at line {line} may hold a channel known only when the program runs "
+                "(received from a channel): not encoded in z3 yet"
             )
+        out[loc] = frozenset(written)
+    return out
 
 
 def _check_vars(program: Program, u: Unfolding) -> None:
@@ -556,7 +575,7 @@ class _Unfolder:
         act = z3.substitute(st.guard, *quiet) if quiet else st.guard
         self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps, act=act, local=True, decl=True)
         if n in self.frame.chans:
-            self.u.cell_vals[loc] = v.expr
+            self.chan_written(loc, v)
         return _State(st.guard, {**regs, self.reg(_ref(n)): SV(_bv(cell))}, st.ctrl)
 
     def fresh(self, st: _State, hint: str, line: int, what: str) -> tuple[str, dict[str, SV]]:
@@ -591,10 +610,39 @@ class _Unfolder:
         st = self.may_stop(st) if self.seg else st
         loc = self.cell(st, n, line) if n in self.frame.refs else n
         self.event(st, mev.WRITE, loc, v.expr, line, writes=True, data=v.deps)
+        if n in self.frame.chans or self.is_dynamic(n):
+            self.chan_written(loc, v)
         return st
 
+    def chan_written(self, loc: str, v: SV) -> None:
+        """A channel (or the channels it may be) written at ``loc``."""
+        ks, known = _leaves(z3.simplify(v.expr)), self.u.chan_writes.setdefault(loc, set())
+        if ks is None or any(k > len(self.u.chan_ids) for k in ks):
+            self.u.chan_writes[loc] = None
+        elif known is not None:
+            known.update(self.u.chan_named(k) for k in ks)
+
+    def chan_read(self, loc: str, v: SV, line: int) -> SV:
+        """A read of a location holding a channel: what it read, as the
+        channels written there (the unfolding before's), an if-then-else that
+        ``split`` takes apart. Sound because every write there writes one of
+        them: a new one unfolds again (``unfold``)."""
+        self.u.chan_reads.setdefault(loc, line)
+        ks = sorted(self.u.chan_id(c) for c in self.u.chan_cands.get(loc, ()))
+        if not ks:
+            return SV(ZERO, v.deps)  # not yet known: unfolded again
+        expr = _bv(ks[-1])
+        for k in reversed(ks[:-1]):
+            expr = z3.If(v.expr == k, _bv(k), expr)
+        return SV(expr, v.deps)
+
     def is_mem(self, name: str) -> bool:
-        return name in self.frame.refs or self.is_int(name)
+        return name in self.frame.refs or self.is_int(name) or self.is_dynamic(name)
+
+    def is_dynamic(self, name: str) -> bool:
+        """A shared channel variable some statement assigns: a location holding a channel."""
+        f = self.frame
+        return name in self.p.dynamic and name not in f.locals and name not in f.objs and name not in f.chans
 
     # ---- events
     def event(
@@ -734,7 +782,7 @@ class _Unfolder:
         parameter's binding, or a channel variable's value (read first, for a
         captured one): one channel where the unfolding pins it, else its
         number, which ``split`` takes apart."""
-        if name is not None and name in self.frame.chans and name not in self.frame.objs:
+        if name is not None and ((name in self.frame.chans and name not in self.frame.objs) or self.is_dynamic(name)):
             v, st = self.name_value(name, st, line)
             return self.as_chan(v, line), st
         return self.chan_name(name), st
@@ -773,7 +821,7 @@ class _Unfolder:
 
     def static_chan(self, name: str) -> bool:
         """Does ``name`` always stand for one declared channel (or nil)?"""
-        return name in self.frame.objs or name not in self.frame.chans
+        return name in self.frame.objs or (name not in self.frame.chans and not self.is_dynamic(name))
 
     def as_chan(self, v: SV, line: int) -> Chan:
         """A channel value: the one channel the unfolding pins it to, else its number (``split``)."""
@@ -901,9 +949,8 @@ class _Unfolder:
             st = self.may_stop(st) if self.seg else st  # a read after another step is a step
             loc = self.cell(st, n, line) if n in self.frame.refs else n
             v = self.read(st, loc, line)
-            if n in self.frame.chans:  # a captured channel variable: its declared value
-                self.u.pinned_reads.append((loc, n, line))
-                v = SV(self.u.cell_vals.get(loc, ZERO), v.deps)
+            if n in self.frame.chans or self.is_dynamic(n):  # a channel: one of those written there
+                v = self.chan_read(loc, v, line)
             return v, st
         var = self.p.shared.get(n)
         if var is not None and var.kind == "chan" and n not in self.frame.chans and n not in self.frame.locals:
