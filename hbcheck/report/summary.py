@@ -39,6 +39,14 @@ def engine_names(result: TestResult) -> str:
     return "+".join({"smt": "z3"}.get(e, e) for e in result.engines) or "none"
 
 
+def engines_cell(result: TestResult) -> Text:
+    """The engines that answered, and why z3 did not where it was asked."""
+    cell = Text(engine_names(result))
+    if result.notes.smt and "smt" not in result.engines:
+        cell.append(f"\nz3: {result.notes.smt}", style="dim")
+    return cell
+
+
 def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> Table:
     table = Table(title="hbcheck", title_justify="left", show_lines=False)
     for col in ("Test", "Observation", "Findings", "Expectations", "Result", "Engines", "Time"):
@@ -73,7 +81,7 @@ def summary_table(results: list[TestResult | BadInput], allow_unknown: bool) -> 
             findings or Text("—"),
             expects or Text("—"),
             Text(verdict, style=style),
-            Text(engine_names(r)),
+            engines_cell(r),
             f"{r.seconds:.2f}s",
         )
     return table

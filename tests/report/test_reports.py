@@ -14,15 +14,18 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import BOUNDED, GOKER, LITMUS, ROOT, lit, run_file, suite_files
+from helpers import BOUNDED, GOKER, LITMUS, ROOT, lit, program, run_file, suite_files
 from typer.testing import CliRunner
 
 from hbcheck.cli.app import app
+from hbcheck.explore import ExploreConfig
 from hbcheck.machine import Machine
 from hbcheck.models import evaluate, load_model
 from hbcheck.report.baseline import compare
 from hbcheck.report.results import SCHEMA_PATH
+from hbcheck.report.summary import engines_cell
 from hbcheck.report.trace import replay
+from hbcheck.verdict.engines import check_program
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -78,6 +81,16 @@ def test_json_to_stdout_is_only_json():
     result = _run("run", "--json", "-", str(lit("mutex.lit")))
     assert result.exit_code == 0
     jsonschema.validate(json.loads(result.stdout), SCHEMA)
+
+
+def test_the_table_says_why_z3_did_not_answer_where_it_was_asked():
+    maps = program("litmus M\nvar m = make(map[int]int)\ngo P { m[1] = 1 }\ngo Q { r = m[1] }\n")
+    stepped = check_program(maps, ExploreConfig(), load_model("go"), "both")
+    assert engines_cell(stepped).plain == "explicit\nz3: a map (line 2) is not encoded in z3 yet"
+    answered = check_program(program(lit("mutex.lit").read_text()), ExploreConfig(), load_model("go"), "both")
+    assert engines_cell(answered).plain == "explicit+z3"
+    alone = check_program(maps, ExploreConfig(), load_model("go"), "explicit")
+    assert engines_cell(alone).plain == "explicit"
 
 
 def test_junit_parses_back_with_one_case_per_file_and_a_failure_per_unmet_expectation(tmp_path):
