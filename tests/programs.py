@@ -535,8 +535,10 @@ def array_text(draw) -> str:
     indices computed from registers and memory (an element of its own, or
     the same one as another goroutine: a race on that element only), under
     a mutex or not, in a loop over the array, sent and received, with a
-    computed index that may fall out of range (Go's run-time panic); the
-    condition reads elements."""
+    computed index that may fall out of range (Go's run-time panic); some
+    goroutines have a local array ``b`` of their own (registers: copied
+    from and to the shared one, ranged over, measured); the condition reads
+    elements."""
     n = draw(st.integers(1, 3))
     lines = ["litmus Arrays", f"var a [{n}]int", "var x int", "var mu sync.Mutex", "var c = make(chan int, 1)"]
     parts = [
@@ -551,10 +553,21 @@ def array_text(draw) -> str:
         "select {{ case r = <-c: a[r % {n}] = {v}; default: }}",
         "x = a[{k}]",
     ]
+    local = [
+        "b[{k}] = a[{k}] + {v}",
+        "a[{k}] = b[{k}] + {v}",
+        "r = r + b[{k}] + len(b)",
+        "s = x + {k}; b[s] = {v}",
+        "for i, w := range b {{ r = r * 3 + i + w; b[i] = {v} }}",
+        "for i := range b {{ if i == {k} {{ break }}; b[i] = a[i] }}",
+    ]
     for g in range(draw(st.integers(2, 3))):
         lines.append(f"go P{g} {{")
         lines.append("    r = 0")
-        for part in draw(st.lists(st.sampled_from(parts), min_size=1, max_size=3)):
+        has_local = draw(st.booleans())
+        if has_local:
+            lines.append(f"    var b [{n}]int")
+        for part in draw(st.lists(st.sampled_from(parts + (local if has_local else [])), min_size=1, max_size=3)):
             # a computed index (s = 2 on a [2]int) may fall past the end: a panic to agree on
             k = draw(st.integers(0, n - 1))
             lines.append("    " + part.format(k=k, v=draw(st.integers(1, 2)), n=n))

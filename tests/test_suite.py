@@ -195,6 +195,9 @@ EXPECTED = {
         4,
         {Finding("panic", "runtime error: index out of range [3] with length 3", g="main", line=11)},
     ),
+    # local arrays: each worker's counts are its own registers (no race); the
+    # totals after Wait are always 2 odd and 1 even (32: who takes which job, the locks' order).
+    "local-counts-per-worker.lit": ([{"main:odd": 2, "totals[0]": 1}], 32, 0, 32, set()),
     # channel values. The server answers in arrival order: whoever asked first gets 0;
     # two executions (which request the server receives first).
     "request-reply.lit": ([{"main:a": 0, "main:b": 1}, {"main:a": 1, "main:b": 0}], 1, 1, 2, set()),

@@ -127,6 +127,9 @@ class Program:
     map_values: bool = False
     # where a statement first assigns a shared channel variable (``dynamic``)
     dynamic_at: Loc | None = None
+    # per body (goroutine or function): its local arrays ('var a [N]int') and
+    # their lengths; each element is a register of its own (``a[0]``, ...)
+    local_arrays: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -283,6 +286,8 @@ class _Checker:
         self.dynamic: set[str] = set()
         self.chan_value: Loc | None = None
         self.dynamic_at: Loc | None = None
+        self.arrays: dict[str, int] = {}  # the local arrays of the body being checked
+        self.local_arrays: dict[str, dict[str, int]] = {}
 
     def run(self) -> Program:
         seen: dict[str, Loc] = {}
@@ -330,7 +335,7 @@ class _Checker:
             self.assigned[f.name] |= {q.name for q in f.params or () if _value_kind(q.type) in values}
             if f.result is not None and not _terminates(f.body):
                 raise HbError(f"missing return at the end of '{f.name}' (it returns {f.result})", f.loc)
-        self.cur, self.scope = None, {}
+        self.cur, self.scope, self.arrays = None, {}, {}
         self._no_recursive_ranges()
         registers = {g.name: frozenset(self._reach_regs(g.name)) for g in self.goroutines}
         for name in self.spawned:
@@ -352,6 +357,7 @@ class _Checker:
             _first_of(self.test, types.is_map),
             any(types.is_map(t) for body in self.chan_types.values() for t in body.values()),
             self.dynamic_at,
+            self.local_arrays,
         )
         self._condition(program)
         self._expects(program)
@@ -411,6 +417,31 @@ class _Checker:
         refs = {q.name: q.type[1:] for q in captured or () if q.type.startswith("*") and types.is_value(q.type[1:])}
         slices = {n: t for n, t in params.items() if types.is_slice(t) or types.is_map(t)}  # registers, as ints are
         self.chan_types[owner] = {**local, **refs, **slices}
+        self.arrays = self.local_arrays[owner] = self._local_arrays(body)
+
+    def _local_arrays(self, body: tuple[ast.Stmt, ...]) -> dict[str, int]:
+        """The arrays ``body`` declares ('var a [N]int'): each element a register."""
+        out: dict[str, int] = {}
+        for n in types._nodes(body):
+            if not isinstance(n, ast.Assign) or n.type is None or types.array_len(n.type) is None:
+                continue
+            length, elem = types.array_len(n.type), n.type.split("]", 1)[1]
+            assert length is not None
+            if elem != "int":
+                raise HbError(f"unsupported array element type '{elem}' (arrays of int)", n.loc)
+            if length > MAX_ARRAY:
+                raise HbError(f"an array of {length} elements: hbcheck keeps arrays to {MAX_ARRAY}", n.loc)
+            if n.target in self.shared:
+                raise HbError(f"the local array '{n.target}' shadows the shared variable '{n.target}'", n.loc)
+            if n.target in self.in_memory:
+                raise HbError(
+                    f"the local array '{n.target}' is captured by a function literal, which is not supported yet: "
+                    "declare it shared ('var NAME [N]int' at the top level)",
+                    n.loc,
+                )
+            if out.setdefault(n.target, length) != length or n.target in self.scope:
+                raise HbError(f"'{n.target}' redeclared with another type in this body", n.loc)
+        return out
 
     def _used_as_value(self, loc: Loc) -> None:
         """Keep the first place, in the file's order, where a channel is a value."""
@@ -815,6 +846,8 @@ class _Checker:
         if isinstance(e, ast.Name):
             if e.name == "nil":
                 raise HbError("nil is not an integer", e.loc)
+            if e.name in self.arrays and not in_condition:
+                raise HbError(f"'{e.name}' is an array ([{self.arrays[e.name]}]int), not an integer: index it", e.loc)
             if e.name in self.ctypes and e.name not in self.shared and e.name not in self.scope:
                 raise HbError(f"'{e.name}' is a {self.ctypes[e.name]}, not an integer", e.loc)
             if e.name in self.scope:
@@ -851,7 +884,7 @@ class _Checker:
         arg = e.args[0]
         if isinstance(arg, ast.Name) and arg.name == "nil":
             raise HbError(f"invalid argument: nil for built-in {e.name} (use a typed channel)", arg.loc)
-        if isinstance(arg, ast.Name) and self._is_slice(arg.name):
+        if isinstance(arg, ast.Name) and (self._is_slice(arg.name) or arg.name in self.arrays):
             return
         if types.is_slice(self._chan_type(arg)):
             raise HbError(f"{e.name} of a slice expression: assign the slice to a variable first", arg.loc)
@@ -882,7 +915,15 @@ class _Checker:
                 raise HbError(f"a condition cannot read the {what} '{name}': read it into a register", loc)
             self.expr(index)
             return
+        if name in self.arrays and not in_condition:  # a local array: registers
+            self.expr(index)
+            k = _constant(index)
+            if k is not None and not 0 <= k < self.arrays[name]:
+                raise HbError(f"invalid argument: index {k} out of bounds [0:{self.arrays[name]}]", index.loc)
+            return
         var = None if name in self.scope else self.shared.get(name)
+        if in_condition and var is None and any(name in arrays for arrays in self.local_arrays.values()):
+            raise HbError(f"a condition cannot read the local array '{name}': copy the element into a register", loc)
         if var is None or var.kind != "array":
             what = "undeclared" if var is None and name not in self.scope else "not an array"
             raise HbError(f"'{name}' is {what}: only a declared array ('var {name} [N]int') is indexed", loc)
@@ -929,9 +970,15 @@ class _Checker:
             ):
                 self._map_expr(v, self.ctypes[t], f"assignment to '{t}'")
                 self._target(owner, t, loc, chan=True)
+            case ast.Assign(type=typ) if types.array_len(typ) is not None:
+                return  # zeroed (``_local_arrays`` checked it)
+            case ast.Assign(target=t, loc=loc) if t in self.arrays:
+                raise HbError(f"cannot assign to the array '{t}' as a whole: assign its elements ('{t}[i] = v')", loc)
             case ast.Assign(target=t, value=v, loc=loc, type=typ):
                 if typ is not None and typ not in ("int", "bool") and not types.is_chan(typ):
-                    raise HbError(f"unsupported local type '{typ}' (int, bool, a channel, slice or map type)", loc)
+                    raise HbError(
+                        f"unsupported local type '{typ}' (int, bool, [N]int, a channel, slice or map type)", loc
+                    )
                 want = self.ctypes.get(t)
                 if want is not None and (t in self.chan_types[owner] or t in self.shared or t in self.scope):
                     self._target(owner, t, loc, chan=True)
@@ -981,6 +1028,12 @@ class _Checker:
                 chans = self._is_slice(m) and types.is_chan(types.elem_of(self.ctypes[m]))
                 self._target(owner, None if var == "_" else var, loc)
                 self._target(owner, None if value == "_" else value, loc, chan=chans)
+                self._stmts(owner, body, True)
+            case ast.ForRange(var=var, chan=ast.ChanRef(name=str() as a), value=value, body=body, loc=loc) if (
+                a in self.arrays
+            ):
+                self._target(owner, None if var == "_" else var, loc)
+                self._target(owner, None if value in (None, "_") else value, loc)
                 self._stmts(owner, body, True)
             case ast.ForRange(value=str(), loc=loc):
                 raise HbError("range over a channel permits only one iteration variable", loc)

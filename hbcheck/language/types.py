@@ -14,6 +14,7 @@ passed as a ``*chan T``), and the checker after it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 
 from hbcheck.language import ast
@@ -39,6 +40,12 @@ MAP_TYPES = ("map[int]int", "map[int]bool")  # keys and values are registers' in
 
 def is_map(typ: str | None) -> bool:
     return typ in MAP_TYPES
+
+
+def array_len(typ: str | None) -> int | None:
+    """The length of array type ``[N]T`` (None: not an array type)."""
+    m = re.fullmatch(r"\[(\d+)\](.+)", typ or "")
+    return int(m.group(1)) if m else None
 
 
 def is_value(typ: str | None) -> bool:

@@ -57,6 +57,7 @@ from hbcheck.machine.instructions import (
     SelectCase,
     Send,
     Set,
+    SetElem,
     SliceAppend,
     SliceLoad,
     SliceMake,
@@ -272,6 +273,8 @@ class _Compiler:
 
     def body(self, name: str, body: tuple[ast.Stmt, ...], frame: int, is_func: bool, is_main: bool = False) -> Code:
         self.name = name
+        # its local arrays: each element a register of its own (``a[0]``, ...)
+        self.arrays = self.program.local_arrays.get(self.func.name if self.func is not None else name, {})
         if self.func is None and name in self.program.chan_types:  # a goroutine's body
             self.ctypes = self.program.chan_types[name]
         self.line = body[0].loc.line if body else 0
@@ -449,6 +452,9 @@ class _Compiler:
                 t = self.temp()
                 self.emit(MapLen(t, line=loc.line, **self.map_ref(n, loc.line)))
                 return _reg(t)
+            case ast.CallExpr(name="len" | "cap", args=(ast.Name(name=n),)) if n in self.arrays:
+                length = self.arrays[n]
+                return lambda r: length
             case ast.CallExpr(name="len" | "cap" as op, args=(arg,), loc=loc):
                 chan, via = self.chan_op(arg, loc.line)
                 t = self.temp()
@@ -479,6 +485,9 @@ class _Compiler:
                 t = self.temp()
                 self.emit(MapRead(key=fk, vreg=t, okreg=None, line=loc.line, **ref))
                 return _reg(t)
+            case ast.Index(name=n, index=i) if n in self.arrays:  # a register; out of range, Go's panic
+                fi, length = self.value(i), self.arrays[n]
+                return lambda r: r.get(element(n, fi(r), length), 0)
             case ast.Index(name=n, index=ast.IntLit(value=k), loc=loc):  # in bounds, the checker says
                 t = self.temp()
                 self.emit(Load(t, f"{n}[{k}]", loc.line, n))
@@ -649,6 +658,9 @@ class _Compiler:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
+            case ast.Assign(target=t, type=typ) if t in self.arrays and typ is not None:  # zeroed
+                for k in range(self.arrays[t]):
+                    self.emit(Set(f"{t}[{k}]", lambda r: 0))
             case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t):
                 f = self.slice_value(v, t)
                 self.line = line
@@ -701,6 +713,9 @@ class _Compiler:
                 self.emit(MapRead(key=fk, vreg=tv, okreg=tok, line=line, **ref))
                 self.store_back(v, tv, line, decl)
                 self.store_back(ok, tok, line, decl)
+            case ast.IndexAssign(name=a, index=i, value=v) if a in self.arrays:  # the index, the value, the register
+                fi, f = self.value(i), self.value(v)
+                self.emit(SetElem(a, self.arrays[a], fi, f, line))
             case ast.IndexAssign(name=a, index=ast.IntLit(value=k), value=v):  # in bounds, the checker says
                 f = self.value(v)
                 self.line = line
@@ -782,6 +797,24 @@ class _Compiler:
                     self.patch(jend, self.here())
                 else:
                     self.patch(jz, self.here())
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if (
+                a in self.arrays
+            ):
+                # the range expression is evaluated once: the array copied
+                length, i = self.arrays[a], self.temp()
+                copy = [self.temp() for _ in range(length)] if v not in (None, "_") else []
+                for n, t in enumerate(copy):
+                    self.emit(Set(t, _reg(f"{a}[{n}]")))
+                targets, regs, once = self.range_vars(k, v, decl, line)
+                self.emit(Set(i, lambda r: 0))
+                head = self.here()
+                jz = self.emit(Jz(lambda r: int(r[i] < length), None))
+                if regs[0] is not None:
+                    self.emit(Set(regs[0], _reg(i)))
+                if regs[1] is not None:
+                    self.emit(Set(regs[1], lambda r: r[copy[r[i]]]))
+                self.set_range_vars(targets, regs, once, decl, line)
+                self.loop(body, head, jz, step=lambda: self.emit(Set(i, lambda r: r[i] + 1)))
             case ast.ForConst(var=i, start=a, stop=b, body=body, decl=decl) if i in self.refs:
                 self.captured_for(i, a, b, body, decl, line)
             case ast.ForConst(var=i, start=a, stop=b, body=body):

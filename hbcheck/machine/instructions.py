@@ -108,6 +108,18 @@ class Defer(_Local):
 
 
 @dataclass(frozen=True, slots=True)
+class SetElem(_Local):
+    """``array[index] = value`` of a local array: the element's register
+    (``array[k]``); out of range, Go's run-time panic."""
+
+    array: str
+    length: int
+    index: Fn
+    value: Fn
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Recover(_Local):
     """``recover()``: stops the goroutine's panic when its frame is a deferred
     call the panic runs (Go: called directly by the deferred function); sets

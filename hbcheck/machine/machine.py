@@ -61,6 +61,7 @@ from hbcheck.machine.instructions import (
     SelectCase,
     Send,
     Set,
+    SetElem,
     SliceAppend,
     SliceLoad,
     SliceMake,
@@ -1142,6 +1143,9 @@ class Machine:
                     g.pc += 1
                 elif t is Defer:
                     g.defers = (*g.defers, (len(g.frames), ins.code, tuple(f(g.regs) for f in ins.args), ins.line))
+                    g.pc += 1
+                elif t is SetElem:
+                    g.regs[element(ins.array, ins.index(g.regs), ins.length)] = ins.value(g.regs)
                     g.pc += 1
                 elif t is Recover:
                     p = g.panicking[-1] if g.panicking else None

@@ -56,6 +56,7 @@ class _Emitter:
         self.ptrs: set[str] = set()  # every captured int's name, for the regs struct
         # fields of the regs struct for channels: a register or a captured variable's pointer, its Go type
         self.chan_fields: dict[str, str] = {}
+        self.arrays: dict[str, int] = {}  # the body's local arrays, by length
         self.ctypes: dict[str, str] = {}  # the body's channel variables (and captured ones): their types
         self.pinned: set[str] = set()  # temporaries holding a go statement's channel arguments
         version = program.test.go_version
@@ -121,6 +122,10 @@ class _Emitter:
             return "nil"
         if n in self.pinned:
             return n
+        if n in self.arrays:  # a local array: a field of its own type
+            field = go_name(f"a{self.arrays[n]}", n)
+            self.chan_fields[field] = f"[{self.arrays[n]}]int64"
+            return f"g.{field}"
         if n in self.refs:
             return f"(*{self.ptr(n)})"
         if self.scope.get(n) == "chan":
@@ -302,6 +307,8 @@ class _Emitter:
     def stmt(self, s: ast.Stmt) -> None:
         line = self.line = s.loc.line
         match s:
+            case ast.Assign(target=t, type=typ) if t in self.arrays and typ is not None:  # declared: zeroed
+                self.at(line, f"{self.name(t)} = [{self.arrays[t]}]int64{{}}")
             case ast.Assign(target=t, value=v, decl=decl) if self.is_slice(t) or self.is_map(t):
                 self.assign(line, t, self.slice_expr(v), decl)
             case ast.Assign(target=t, value=v, decl=decl):
@@ -416,9 +423,9 @@ class _Emitter:
             case ast.ForConst(var=i, start=a, stop=b, body=body):
                 r = self.target(i)
                 self.block(f"for {r} = {a}; {r} < {b}; {r}++", line, body)
-            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if self.is_slice(
-                a
-            ) or self.is_map(a):
+            case ast.ForRange(var=k, chan=ast.ChanRef(name=str() as a), value=v, body=body, decl=decl) if (
+                self.is_slice(a) or self.is_map(a) or a in self.arrays
+            ):
                 targets = [t for t in (k, v) if t not in (None, "_")]
                 once = [t for t in targets if decl and t in self.escapes and not self.per_iteration]
                 for t in once:
@@ -427,7 +434,7 @@ class _Emitter:
                 self.at(line, f"for {tk}, {tv} := range {self.name(a)} {{")
                 self.indent += 1
                 self.at(line, f"_, _ = {tk}, {tv}")
-                index = f"int64({tk})" if self.is_slice(a) else tk  # a slice's index is an int
+                index = tk if self.is_map(a) else f"int64({tk})"  # a slice's or array's index is an int
                 for t, val in ((k, index), (v, tv)):
                     if t not in (None, "_"):
                         self.assign(line, t, val, decl and t not in once)
@@ -786,6 +793,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         em.lines = []
         em.indent = 1
         em.ctypes = p.chan_types.get(g.name, {})
+        em.arrays = p.local_arrays.get(g.name, {})
         em.enter(g.escapes, set(g.escapes))
         em.stmts(g.body)
         out += ["//go:noinline", f"func (e *env) {go_name('g', g.name)}(g *regs) {{", *em.lines, "}", ""]
@@ -794,6 +802,7 @@ def emit_go(program: Program, lit_path: str | Path) -> str:
         em.indent = 1
         em.scope = {q.name: param_kind(q.type) for q in f.params or ()}  # type: ignore[misc]
         em.ctypes = p.chan_types.get(f.name, {})
+        em.arrays = p.local_arrays.get(f.name, {})
         em.escapes, em.refs = frozenset(), set()  # not yet the body's: its parameters are registers first
         if f.frame is not None:
             em.w(f"var pad [{f.frame}]byte")

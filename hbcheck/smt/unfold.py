@@ -348,7 +348,8 @@ def unfold(program: Program, unroll: int) -> Unfolding:
         try:
             for g in program.goroutines:
                 top = _Unfolder(program, u, g.name, unroll, spawns)
-                top.frame = _Frame(refs=g.escapes, escapes=g.escapes, chans=_chan_vars(program, g.name))
+                chans, arrays = _chan_vars(program, g.name), _arrays(program, g.name)
+                top.frame = _Frame(refs=g.escapes, escapes=g.escapes, chans=chans, arrays=arrays)
                 top.run(g.body, z3.BoolVal(True), g.loc.line)
         except _Dynamic as exc:
             dynamic.add(exc.func)  # unfold again, its instances named by the order their go statements run
@@ -427,6 +428,11 @@ def _chan_vars(program: Program, owner: str) -> frozenset[str]:
     return frozenset(n for n, t in typed.items() if types.is_chan(t))
 
 
+def _arrays(program: Program, owner: str) -> dict[str, int]:
+    """Body ``owner``'s local arrays (a copy: a range adds its own)."""
+    return dict(program.local_arrays.get(owner, {}))
+
+
 def _ref_params(f: ast.FuncDecl) -> frozenset[str]:
     """A lifted closure's parameters that are the locations of captured variables."""
     return frozenset(q.name for q in f.params or () if param_kind(q.type) == "ref")
@@ -456,6 +462,8 @@ class _Frame:
     # a deferred call's own frame: the register holding the panic (its number,
     # 0: none) that its ``recover()`` stops; any other frame's returns nil
     recover: str | None = None
+    # its local arrays and their lengths: each element a register (``a[0]``, ...)
+    arrays: dict[str, int] = field(default_factory=dict)
 
 
 RET = "$ret"  # a Go-signature frame's result, set by each return
@@ -874,6 +882,8 @@ class _Unfolder:
                 return self.name_value(n, st, line)
             case ast.MakeChan(cap=c):
                 return self.make_chan(st, "chan", c, line)
+            case ast.CallExpr(name="len" | "cap", args=(ast.Name(name=n),)) if n in self.frame.arrays:
+                return SV(_bv(self.frame.arrays[n])), st
             case ast.CallExpr(name="cap", args=(arg,)):
                 chan, st = self.chan_expr(arg, st, line)
                 expr = ZERO
@@ -886,6 +896,9 @@ class _Unfolder:
                 read: list[SV] = []
 
                 def load(loc: str, s: _State) -> _State:
+                    if n in self.frame.arrays:  # a local array's element: a register
+                        read.append(s.regs.get(self.reg(loc), SV(ZERO)))
+                        return s
                     s = self.may_stop(s) if self.seg else s
                     read.append(self.read(s, loc, line))
                     return s
@@ -988,7 +1001,7 @@ class _Unfolder:
         makes z3 step aside where it is possible (``beyond``)."""
         if iv is None:
             iv, st = self.value(index, st, line)
-        length = self.p.shared[array].cap or 0
+        length = self.frame.arrays[array] if array in self.frame.arrays else self.p.shared[array].cap or 0
         k = z3.simplify(iv.expr)
         if z3.is_bv_value(k):
             k = k.as_signed_long()  # type: ignore[union-attr]
@@ -1018,10 +1031,13 @@ class _Unfolder:
         val, st = self.value(s.value, st, line)
 
         def store(loc: str, s: _State) -> _State:
+            if s_name in self.frame.arrays:  # a local array's element: a register
+                return _State(s.guard, {**s.regs, self.reg(loc): val}, s.ctrl)
             s = self.may_stop(s) if self.seg else s
             self.event(s, mev.WRITE, loc, val.expr, line, writes=True, data=val.deps)
             return s
 
+        s_name = s.name
         return self.access(s.name, s.index, st, line, iv, store)[0]
 
     # ---- statements
@@ -1057,6 +1073,9 @@ class _Unfolder:
     def assign(self, st: _State, target: str | None, v: SV, line: int, decl: bool = False) -> _State:
         if target is None or target == "_":
             return st
+        if target in self.frame.arrays:  # a local array's declaration (the checker allows no other): zeroed
+            zeros = {self.reg(f"{target}[{k}]"): SV(ZERO) for k in range(self.frame.arrays[target])}
+            return _State(st.guard, {**st.regs, **zeros}, st.ctrl)
         if self.is_mem(target):
             return self.store(st, target, v, line, decl)
         return _State(st.guard, {**st.regs, self.reg(target): v}, st.ctrl)
@@ -1085,6 +1104,8 @@ class _Unfolder:
                 return self.for_const(s, st)
             case ast.ForCond(cond=c, body=body):
                 return self.loop(body, st, c, self.unroll, None, line)
+            case ast.ForRange(chan=ast.ChanRef(name=str() as a)) if a in self.frame.arrays:
+                return self.range_array(s, st)
             case ast.ForRange(var=v, chan=c, body=body, decl=decl):
                 return self.range(v, c, body, st, line, decl)
             case ast.Break() | ast.Continue():  # the loop's exits, or its next iteration's entries
@@ -1197,6 +1218,26 @@ class _Unfolder:
             return self.captured_for(i, lo, hi, s.body, s.decl, st, s.loc)
         st = _State(st.guard, {**st.regs, self.reg(i): SV(_bv(lo))}, st.ctrl)
         return self.loop(s.body, st, None, max(hi - lo, 0), self.reg(i))
+
+    def range_array(self, s: ast.ForRange, st: _State) -> _State:
+        """``for k, v := range a`` over a local array: ``a`` copied once (the
+        range expression is evaluated once), then a counted loop whose body
+        first sets ``k`` and ``v`` (declared per iteration since Go 1.22, once
+        for the loop before, as ``range`` does)."""
+        a, at, length = s.chan.name, s.loc, self.frame.arrays[s.chan.name]  # type: ignore[index]
+        copy = f"$range{next(self.u.names)}"
+        self.frame.arrays[copy] = length
+        regs = {self.reg(f"{copy}[{j}]"): st.regs.get(self.reg(f"{a}[{j}]"), SV(ZERO)) for j in range(length)}
+        st = _State(st.guard, {**st.regs, **regs}, st.ctrl)
+        i, first = f"{copy}.i", []
+        for var, value in ((s.var, ast.Name(i, at)), (s.value, ast.Index(copy, ast.Name(i, at), at))):
+            if var in (None, "_"):
+                continue
+            once = s.decl and var in self.frame.escapes and not self.per_iteration
+            if once:
+                st = self.alloc(st, var, SV(ZERO), at.line)
+            first.append(ast.Assign(var, value, at, s.decl and not once))
+        return self.for_const(ast.ForConst(i, 0, length, (*first, *s.body), at), st)
 
     def captured_for(
         self, i: str, lo: int, hi: int, body: tuple[ast.Stmt, ...], decl: bool, st: _State, at: Loc
@@ -1445,7 +1486,7 @@ class _Unfolder:
         # a parameter there (a shadowed shared variable, a channel or sync object
         # bound at the call) is the declared one in its body, as on the machine
         caller = self.frame
-        self.frame = _Frame(caller.prefix, chans=_chan_vars(self.p, f), recover=recover)
+        self.frame = _Frame(caller.prefix, chans=_chan_vars(self.p, f), recover=recover, arrays=_arrays(self.p, f))
         try:
             out, panicking = self.leave(self.stmts(self.p.funcs[f].body, st))
         finally:
@@ -1484,7 +1525,7 @@ class _Unfolder:
         decl = self.p.funcs[f]
         refs = decl.escapes | _ref_params(decl)
         regs = frozenset(n for n in vals if not n.startswith("$"))
-        return _Frame(prefix, objs, regs, refs, decl.escapes, _chan_vars(self.p, f))
+        return _Frame(prefix, objs, regs, refs, decl.escapes, _chan_vars(self.p, f), arrays=_arrays(self.p, f))
 
     def call_sig(
         self, f: str, args: tuple[ast.Arg, ...], st: _State, line: int, unwound: list[_State] | None = None

@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 
 from hbcheck.errors import HbError
-from hbcheck.language import ast
+from hbcheck.language import ast, types
 from hbcheck.language.check import Program
 
 
@@ -463,6 +463,13 @@ def _refuse_functions(p: Program) -> None:
                 f"'{var.name}' is an array: its elements' bounds checks and Go's index panics are not written "
                 "in Promela (the explorer checks them)",
                 var.loc,
+            )
+    for node in ast.nodes(p.test):
+        if isinstance(node, ast.Assign) and types.array_len(node.type) is not None:
+            raise HbError(
+                f"'{node.target}' is a local array: its elements' bounds checks and Go's index panics are not "
+                "written in Promela (the explorer checks them)",
+                node.loc,
             )
     for d in (*p.goroutines, *p.funcs.values()):
         if d.escapes:

@@ -100,6 +100,33 @@ CASES = [
     ("sig-assign-chan-param", "func f(c chan int) {\n  c = 1\n}\ngo P { }\n", 3, 3, "cannot assign to 'c'"),
     ("sig-bad-param-syntax", "func f(a) { }\ngo P { }\n", 2, 9, "syntax error: unexpected ')'"),
     ("once-do-goroutine", "var o sync.Once\ngo P { o.Do(P) }\n", 3, 13, "'P' is a goroutine"),
+    ("array-local-elem", "go P {\n  var a [3]bool\n}\n", 3, 7, "unsupported array element type 'bool'"),
+    ("array-local-too-long", "go P {\n  var a [100]int\n}\n", 3, 7, "an array of 100 elements: hbcheck keeps"),
+    ("array-local-shadows", "var a int\ngo P {\n  var a [3]int\n}\n", 4, 7, "the local array 'a' shadows the shared"),
+    (
+        "array-local-captured",
+        "go P {\n  var a [3]int\n  go func() { a[1] = 2 }()\n}\n",
+        3,
+        7,
+        "the local array 'a' is captured by a function literal, which is not supported yet",
+    ),
+    ("array-local-whole", "go P {\n  var a [3]int\n  a = 3\n}\n", 4, 3, "cannot assign to the array 'a' as a whole"),
+    ("array-local-as-int", "go P {\n  var a [3]int\n  r = a + 1\n}\n", 4, 7, "'a' is an array ([3]int)"),
+    ("array-local-const-index", "go P {\n  var a [3]int\n  a[5] = 1\n}\n", 4, 5, "index 5 out of bounds [0:3]"),
+    (
+        "array-local-redeclared",
+        "go P {\n  var a [3]int\n  if true { var a [2]int }\n}\n",
+        4,
+        17,
+        "'a' redeclared with another type in this body",
+    ),
+    (
+        "array-local-in-condition",
+        "go P {\n  var a [3]int\n  a[1] = 2\n}\nexists (a[1] == 2)\n",
+        6,
+        9,
+        "a condition cannot read the local array 'a'",
+    ),
 ]
 
 
