@@ -101,8 +101,6 @@ CASES = [
     ("sig-bad-param-syntax", "func f(a) { }\ngo P { }\n", 2, 9, "syntax error: unexpected ')'"),
     ("once-do-goroutine", "var o sync.Once\ngo P { o.Do(P) }\n", 3, 13, "'P' is a goroutine"),
     ("array-local-elem", "go P {\n  var a [3]bool\n}\n", 3, 7, "unsupported array element type 'bool'"),
-    ("array-local-chans", "go P {\n  var a [3]chan int\n}\n", 3, 7, "unsupported array element type 'chan int'"),
-    ("array-shared-chans", "var a [2]chan int\ngo P { }\n", 2, 5, "unsupported array element type 'chan int'"),
     ("array-local-too-long", "go P {\n  var a [100]int\n}\n", 3, 7, "an array of 100 elements: hbcheck keeps"),
     ("array-local-shadows", "var a int\ngo P {\n  var a [3]int\n}\n", 4, 7, "the local array 'a' shadows the shared"),
     (
